@@ -1,0 +1,178 @@
+"""``gridlink up``: starts the database and broker (embedded unless configured), the four services, and stops them in order."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+import urllib.request
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import asyncpg
+from sqlalchemy.engine import make_url
+
+from gridlink.embedded import EmbeddedBroker, EmbeddedPostgres, spawn, stop_process
+from gridlink.keys import ensure_keypair
+from shared.messaging.kafka import ensure_topics
+
+SERVICES = ("intake", "dispatch", "supervision", "notification")
+DEFAULT_PORTS = {"intake": 8001, "dispatch": 8002, "supervision": 8003, "notification": 8004}
+
+
+@dataclass
+class PlatformConfig:
+    data_dir: Path
+    demo_data: bool = True
+    database_url: str | None = None        # a server URL; each service gets its own database on it
+    kafka_bootstrap_servers: str | None = None
+    kafka_idempotence: bool | None = None
+    postgres_port: int = 55432
+    broker_port: int = 9092
+    ports: dict[str, int] = field(default_factory=lambda: dict(DEFAULT_PORTS))
+    host: str = "127.0.0.1"
+
+    @classmethod
+    def from_env(cls, *, demo_data: bool = True) -> "PlatformConfig":
+        env = os.environ
+        ports = {name: int(env.get(f"{name.upper()}_PORT", port)) for name, port in DEFAULT_PORTS.items()}
+        idempotence = env.get("KAFKA_IDEMPOTENCE")
+        return cls(data_dir=Path(env.get("GRIDLINK_DATA_DIR", ".gridlink")).resolve(), demo_data=demo_data,
+                   database_url=env.get("DATABASE_URL") or None,
+                   kafka_bootstrap_servers=env.get("KAFKA_BOOTSTRAP_SERVERS") or None,
+                   kafka_idempotence=None if idempotence is None else idempotence.lower() in ("1", "true", "yes"),
+                   postgres_port=int(env.get("GRIDLINK_POSTGRES_PORT", 55432)),
+                   broker_port=int(env.get("GRIDLINK_BROKER_PORT", 9092)), ports=ports)
+
+
+def service_database_url(server_url: str, service: str) -> str:
+    return make_url(server_url).set(database=f"gridlink_{service}").render_as_string(hide_password=False)
+
+
+async def create_databases(server_url: str) -> None:
+    url = make_url(server_url)
+    connection = await asyncpg.connect(host=url.host, port=url.port or 5432, user=url.username,
+                                       password=url.password, database=url.database or "postgres")
+    try:
+        for service in SERVICES:
+            name = f"gridlink_{service}"
+            if not await connection.fetchval("SELECT 1 FROM pg_database WHERE datname = $1", name):
+                await connection.execute(f'CREATE DATABASE "{name}"')
+    finally:
+        await connection.close()
+
+
+def _readiness(host: str, port: int) -> dict | None:
+    try:
+        with urllib.request.urlopen(f"http://{host}:{port}/readyz", timeout=2) as response:
+            return json.loads(response.read())
+    except Exception:
+        return None
+
+
+class Platform:
+    """The whole platform on one machine; ``start`` then ``wait`` then ``stop``."""
+
+    def __init__(self, config: PlatformConfig, *, say=print):
+        self.config = config
+        self.say = say
+        self.logs = config.data_dir / "logs"
+        self.postgres: EmbeddedPostgres | None = None
+        self.broker: EmbeddedBroker | None = None
+        self.services: dict[str, subprocess.Popen] = {}
+        self.database_url = config.database_url
+        self.bootstrap = config.kafka_bootstrap_servers
+
+    def start(self) -> None:
+        c = self.config
+        c.data_dir.mkdir(parents=True, exist_ok=True)
+        if self.database_url is None:
+            self.postgres = EmbeddedPostgres(c.data_dir / "postgres", port=c.postgres_port, host=c.host)
+            self.say(f"starting PostgreSQL (embedded) on {c.host}:{c.postgres_port}")
+            self.postgres.start(log=self.logs / "postgres.log")
+            self.database_url = self.postgres.url()
+        if self.bootstrap is None:
+            self.broker = EmbeddedBroker(port=c.broker_port, host=c.host)
+            self.say(f"starting Tansu (embedded Kafka-protocol broker) on {c.host}:{c.broker_port}")
+            self.broker.start(log=self.logs / "broker.log")
+            self.bootstrap = self.broker.bootstrap_servers
+        idempotence = c.kafka_idempotence if c.kafka_idempotence is not None else self.broker is None
+        asyncio.run(create_databases(self.database_url))
+        created = asyncio.run(ensure_topics(self.bootstrap))
+        self.say(f"topics: {len(created)} created" if created else "topics: present")
+        _, public_key = ensure_keypair(c.data_dir)
+        for name in SERVICES:
+            prefix = name.upper()
+            env = dict(os.environ)
+            for key, value in {
+                "DATABASE_URL": service_database_url(self.database_url, name),
+                "KAFKA_BOOTSTRAP_SERVERS": self.bootstrap,
+                "KAFKA_IDEMPOTENCE": str(idempotence).lower(),
+                "PORT": str(c.ports[name]),
+                "HOST": c.host,
+                "JWT_PUBLIC_KEY": public_key,
+                "DEMO_DATA": str(c.demo_data).lower(),
+            }.items():
+                env.setdefault(f"{prefix}_{key}", value)
+            self.services[name] = spawn([sys.executable, "-m", f"services.{name}"], log=self.logs / f"{name}.log",
+                                        env=env)
+        self._wait_ready(timeout=120)
+
+    def _wait_ready(self, *, timeout: float) -> None:
+        deadline = time.monotonic() + timeout
+        waiting = set(SERVICES)
+        while waiting:
+            for name in sorted(waiting):
+                process = self.services[name]
+                if process.poll() is not None:
+                    tail = (self.logs / f"{name}.log").read_text(errors="replace").splitlines()[-15:]
+                    raise RuntimeError(f"{name} exited with code {process.returncode} during start:\n" + "\n".join(tail))
+                report = _readiness(self.config.host, self.config.ports[name])
+                if report and report.get("status") == "ready":
+                    waiting.discard(name)
+            if time.monotonic() > deadline:
+                raise TimeoutError(f"not ready after {timeout:.0f}s: {', '.join(sorted(waiting))}")
+            time.sleep(0.2)
+
+    def urls(self) -> dict[str, str]:
+        return {name: f"http://{self.config.host}:{self.config.ports[name]}" for name in SERVICES}
+
+    def running(self) -> bool:
+        return all(p.poll() is None for p in self.services.values())
+
+    def drain(self, *, timeout: float = 30.0) -> bool:
+        """Close the doors (intake first), then wait until every outbox is published and every consumer caught up."""
+        for name in SERVICES:
+            process = self.services.get(name)
+            if process is not None and process.poll() is None:
+                process.send_signal(signal.SIGUSR1)
+        deadline = time.monotonic() + timeout
+        quiet_rounds = 0
+        while time.monotonic() < deadline:
+            reports = [_readiness(self.config.host, self.config.ports[n]) for n in self.services]
+            busy = [r for r in reports if r is None or r.get("outbox_backlog", 1) or r.get("consumer_lag", 1)]
+            # Three quiet looks in a row: a relay may have just published what a consumer has not fetched yet.
+            quiet_rounds = quiet_rounds + 1 if not busy else 0
+            if quiet_rounds >= 3:
+                return True
+            time.sleep(0.5)
+        return False
+
+    def stop(self) -> None:
+        if self.services and self.running():
+            self.say("closing the doors and draining outboxes and consumer lag …")
+            self.say("drained" if self.drain() else "drain timed out; what is left stays in the outboxes")
+        for name in SERVICES:  # intake first
+            if name in self.services:
+                self.say(f"stopping {name}")
+                stop_process(self.services[name], timeout=25)
+        if self.broker:
+            self.say("stopping the broker")
+            self.broker.stop()
+        if self.postgres:
+            self.say("stopping PostgreSQL")
+            self.postgres.stop()

@@ -1,0 +1,1 @@
+"""Dispatch: decides who must act on a case and keeps the record of what each unit did."""

@@ -1,0 +1,5 @@
+"""Runs the dispatch service: `python -m services.dispatch`."""
+
+from services.dispatch.service import main
+
+main()

@@ -1,0 +1,90 @@
+"""Dispatch's handler table: the events it reacts to (the commands of units and dispatchers come with issue 4)."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from sqlalchemy import insert, select
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from services.dispatch import tables
+from services.dispatch.routing import CaseToRoute, Directory, Rule, Unit, Unroutable
+from shared.events import CaseDispatched, CaseReported
+from shared.messaging.unit_of_work import UnitOfWork
+
+
+class DirectoryCache:
+    """The routing directory of this process, reloaded only when ``directory_version`` moves."""
+
+    def __init__(self) -> None:
+        self._version: int | None = None
+        self._directory: Directory | None = None
+
+    async def get(self, session: AsyncSession) -> Directory:
+        version = await session.scalar(select(tables.directory_version.c.version))
+        if self._directory is None or version != self._version:
+            self._directory = await load_directory(session)
+            self._version = version
+        return self._directory
+
+
+async def load_directory(session: AsyncSession) -> Directory:
+    units = [Unit(id=r.id, kind=r.kind, name_zh=r.name_zh, areas=frozenset(r.areas), categories=frozenset(r.categories))
+             for r in (await session.execute(select(tables.units))).all()]
+    rules = [Rule(id=r.id, category=r.category, area=r.area, lead=r.lead_unit_id, lead_kind=r.lead_kind,
+                  assisting=tuple(r.assisting), assisting_kind=r.assisting_kind, local_only=r.local_only)
+             for r in (await session.execute(select(tables.rules))).all()]
+    return Directory(units, rules)
+
+
+directory_cache = DirectoryCache()
+
+
+async def on_case_reported(event: CaseReported, uow: UnitOfWork) -> None:
+    """Route a new case by category and area; a case no rule can place waits in triage."""
+    session = uow.session
+    now = datetime.now(UTC)
+    directory = await directory_cache.get(session)
+    route = CaseToRoute(category_code=event.category_code, category_class=event.category_class,
+                        handle_locally=event.handle_locally, area=event.location.area)
+    try:
+        decision = directory.route(route)
+    except Unroutable as exc:
+        created = await _open_case(session, event, now, status="triage", lead=None, assisting=(), rule_id=None)
+        if created:
+            await _history(session, event, now, "triaged", None, None, str(exc))
+        return
+    created = await _open_case(session, event, now, status="dispatched", lead=decision.lead.id,
+                               assisting=[u.id for u in decision.assisting], rule_id=decision.rule_id)
+    if not created:
+        return  # the same report under another event id: the case is already routed
+    await _history(session, event, now, "dispatched", decision.lead.id, decision.rule_id,
+                   f"rule {decision.rule_id} named {decision.lead.name_zh}")
+    uow.record(CaseDispatched(
+        case_id=event.case_id, unit_id=decision.lead.id, unit_name=decision.lead.name_zh,
+        assisting_unit_ids=tuple(u.id for u in decision.assisting), rule_id=decision.rule_id,
+        category_code=event.category_code, time_limit_class=event.time_limit_class, urgent=event.urgent,
+        area=event.location.area, dispatched_at=now))
+
+
+async def _open_case(session: AsyncSession, event: CaseReported, now: datetime, *, status: str, lead: str | None,
+                     assisting, rule_id: str | None) -> bool:
+    created = await session.scalar(pg_insert(tables.cases).values(
+        id=event.case_id, category_code=event.category_code, time_limit_class=event.time_limit_class,
+        urgent=event.urgent, area=event.location.area.model_dump(), status=status, lead_unit_id=lead,
+        assisting_unit_ids=list(assisting), rule_id=rule_id, version=1, reported_at=event.reported_at, updated_at=now,
+    ).on_conflict_do_nothing().returning(tables.cases.c.id))
+    return created is not None
+
+
+async def _history(session: AsyncSession, event: CaseReported, now: datetime, action: str, unit_id: str | None,
+                   rule_id: str | None, note: str) -> None:
+    await session.execute(insert(tables.history).values(case_id=event.case_id, at=now, action=action,
+                                                        unit_id=unit_id, rule_id=rule_id, note=note))
+
+
+#: Every event dispatch reacts to, and its handler.
+HANDLERS = {
+    CaseReported: on_case_reported,
+}

@@ -1,0 +1,68 @@
+"""Dispatch's tables: the unit directory, routing rules, cases with their handling state, and their history."""
+
+from sqlalchemy import BigInteger, Boolean, Column, DateTime, ForeignKey, Integer, MetaData, Table, Text
+from sqlalchemy.dialects.postgresql import JSONB, UUID
+
+from shared.messaging.tables import messaging_tables
+
+metadata = MetaData()
+messaging = messaging_tables(metadata)
+
+units = Table(
+    "units", metadata,
+    Column("id", Text, primary_key=True),
+    Column("kind", Text, nullable=False),
+    Column("parent_id", Text),
+    Column("name_zh", Text, nullable=False),
+    Column("name_en", Text, nullable=False),
+    Column("areas", JSONB, nullable=False),
+    Column("categories", JSONB, nullable=False),
+    Column("contact", Text),
+    Column("hours", Text),
+)
+
+rules = Table(
+    "routing_rules", metadata,
+    Column("id", Text, primary_key=True),
+    Column("category", Text),
+    Column("area", Text),
+    Column("lead_unit_id", Text, ForeignKey("units.id")),
+    Column("lead_kind", Text),
+    Column("assisting", JSONB, nullable=False),
+    Column("assisting_kind", Text),
+    Column("local_only", Boolean, nullable=False),
+)
+
+# Bumped by every change to units or rules, so each process knows when to reload its routing directory.
+directory_version = Table(
+    "directory_version", metadata,
+    Column("id", Integer, primary_key=True),
+    Column("version", BigInteger, nullable=False),
+)
+
+cases = Table(
+    "cases", metadata,
+    Column("id", UUID(as_uuid=True), primary_key=True),
+    Column("category_code", Text, nullable=False),
+    Column("time_limit_class", Text, nullable=False),
+    Column("urgent", Boolean, nullable=False),
+    Column("area", JSONB, nullable=False),
+    Column("status", Text, nullable=False),
+    Column("lead_unit_id", Text, ForeignKey("units.id")),
+    Column("assisting_unit_ids", JSONB, nullable=False),
+    Column("rule_id", Text),
+    Column("version", Integer, nullable=False),
+    Column("reported_at", DateTime(timezone=True), nullable=False),
+    Column("updated_at", DateTime(timezone=True), nullable=False),
+)
+
+history = Table(
+    "case_history", metadata,
+    Column("id", BigInteger, primary_key=True, autoincrement=True),
+    Column("case_id", UUID(as_uuid=True), ForeignKey("cases.id"), nullable=False, index=True),
+    Column("at", DateTime(timezone=True), nullable=False),
+    Column("action", Text, nullable=False),
+    Column("unit_id", Text),
+    Column("rule_id", Text),
+    Column("note", Text, nullable=False),
+)

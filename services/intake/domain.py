@@ -1,0 +1,61 @@
+"""Intake's rules in plain Python: tracking codes, case status as residents see it, the category tree."""
+
+from __future__ import annotations
+
+import secrets
+from dataclasses import dataclass
+from enum import StrEnum
+
+# Crockford's base32 without I, L, O, U: nothing a resident could misread over the phone.
+_ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
+TRACKING_CODE_LENGTH = 8  # 7 random symbols (32^7 ≈ 3.4e10) and a check symbol
+
+
+def _check_symbol(body: str) -> str:
+    total = sum((i + 1) * _ALPHABET.index(ch) for i, ch in enumerate(body))
+    return _ALPHABET[total % len(_ALPHABET)]
+
+
+def new_tracking_code() -> str:
+    body = "".join(secrets.choice(_ALPHABET) for _ in range(TRACKING_CODE_LENGTH - 1))
+    return body + _check_symbol(body)
+
+
+def normalise_tracking_code(raw: str) -> str | None:
+    """Upper-case, read O as 0 and I/L as 1, drop dashes and spaces; ``None`` if it cannot be a code."""
+    code = raw.strip().upper().replace("-", "").replace(" ", "").replace("O", "0").replace("I", "1").replace("L", "1")
+    if len(code) != TRACKING_CODE_LENGTH or any(ch not in _ALPHABET for ch in code):
+        return None
+    return code if _check_symbol(code[:-1]) == code[-1] else None
+
+
+class CaseStatus(StrEnum):
+    """Status as the resident sees it; ranks only rise, so events arriving out of order cannot move it back."""
+
+    RECEIVED = "received"
+    DISPATCHED = "dispatched"
+
+    @property
+    def rank(self) -> int:
+        return list(CaseStatus).index(self)
+
+
+@dataclass(frozen=True)
+class Category:
+    code: str
+    class_code: str
+    version: int
+    name_zh: str
+    name_en: str
+    time_limit_class: str
+    priority: str
+    handle_locally: bool
+
+
+class UnknownCategory(Exception):
+    pass
+
+
+def phone_matches(phone: str | None, last4: str | None) -> bool:
+    """A named report is read back only by whoever knows the last four digits of the reporter's phone."""
+    return bool(phone and last4 and phone[-4:] == last4)

@@ -1,0 +1,1 @@
+"""Notification: who is told what, and the proof that it was delivered."""

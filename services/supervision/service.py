@@ -1,0 +1,22 @@
+"""The supervision service assembled: its tables, routes, handler table and demo data."""
+
+from pathlib import Path
+
+from services.supervision import api, handlers, tables
+from services.supervision.demo import seed_demo
+from services.supervision.settings import SupervisionSettings
+from shared.runtime.service import ServiceSpec, create_service_app, serve
+
+SPEC = ServiceSpec(
+    name="supervision", title="gridlink supervision", metadata=tables.metadata, tables=tables.messaging,
+    migrations=Path(__file__).parent / "migrations", routers=[api.router], handlers=handlers.HANDLERS,
+    seed_demo=seed_demo,
+)
+
+
+def create_app(settings: SupervisionSettings | None = None):
+    return create_service_app(SPEC, settings or SupervisionSettings.load())
+
+
+def main() -> None:
+    serve(SPEC, SupervisionSettings.load())

@@ -1,0 +1,26 @@
+"""FastAPI dependency aliases for the pieces a route needs: a unit of work, a read session, the correlation id."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from typing import Annotated
+
+from fastapi import Depends, Request
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from shared.messaging.unit_of_work import UnitOfWork
+
+
+async def _unit_of_work(request: Request) -> UnitOfWork:
+    return request.app.state.runtime.uow(correlation_id=request.scope["state"].get("correlation_id"))
+
+
+async def _read_session(request: Request) -> AsyncIterator[AsyncSession]:
+    async with request.app.state.runtime.uow.sessionmaker() as session:
+        yield session
+
+
+#: A fresh unit of work bound to the request's correlation id; enter it with ``async with``.
+UnitOfWorkDep = Annotated[UnitOfWork, Depends(_unit_of_work)]
+#: A session for reads; it writes nothing.
+ReadSession = Annotated[AsyncSession, Depends(_read_session)]

@@ -1,0 +1,82 @@
+"""One error shape for every 4xx and 5xx: ``{code, message, field}``; never the input, which may be personal data."""
+
+from __future__ import annotations
+
+import structlog
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+log = structlog.get_logger(__name__)
+
+
+class ApiError(Exception):
+    """Raise from a route or domain adapter to answer with a stable error code."""
+
+    def __init__(self, status: int, code: str, message: str, field: str | None = None, **extra):
+        super().__init__(message)
+        self.status, self.code, self.message, self.field, self.extra = status, code, message, field, extra
+
+
+def error_body(code: str, message: str, field: str | None = None, **extra) -> dict:
+    return {"code": code, "message": message, "field": field, **extra}
+
+
+def error_response(status: int, code: str, message: str, field: str | None = None, **extra) -> JSONResponse:
+    return JSONResponse(error_body(code, message, field, **extra), status_code=status)
+
+
+# pydantic error type -> (status, stable code). The message is ours; pydantic's may quote the input.
+_VALIDATION_CODES = {
+    "json_invalid": (400, "malformed_json", "the body is not valid JSON"),
+    "json_type": (400, "malformed_json", "the body must be a JSON object"),
+    "missing": (422, "missing_field", "this field is required"),
+    "extra_forbidden": (422, "unknown_field", "this field is not accepted"),
+    "string_too_long": (422, "too_long", "this text is too long"),
+    "string_too_short": (422, "too_short", "this text is too short"),
+    "too_long": (422, "too_many", "too many items"),
+    "greater_than_equal": (422, "out_of_range", "this value is too small"),
+    "less_than_equal": (422, "out_of_range", "this value is too large"),
+    "string_pattern_mismatch": (422, "invalid_format", "this value has the wrong format"),
+}
+
+
+def _field_of(loc: tuple) -> str | None:
+    parts = [str(p) for p in loc if p not in ("body", "query", "path", "header")]
+    return ".".join(parts) or None
+
+
+async def _on_validation(_: Request, exc: RequestValidationError) -> JSONResponse:
+    first = exc.errors()[0]
+    status, code, message = _VALIDATION_CODES.get(first["type"], (422, "invalid_field", "this value is not valid"))
+    if first["type"].endswith("_type") or first["type"].endswith("_parsing"):
+        code, message = "wrong_type", f"expected {first['type'].split('_')[0]}"
+    if first["type"] == "json_invalid":
+        return error_response(status, code, message)
+    return error_response(status, code, message, _field_of(tuple(first["loc"])))
+
+
+async def _on_api_error(_: Request, exc: ApiError) -> JSONResponse:
+    return error_response(exc.status, exc.code, exc.message, exc.field, **exc.extra)
+
+
+_HTTP_CODES = {401: "unauthenticated", 403: "forbidden", 404: "not_found", 405: "method_not_allowed",
+               406: "not_acceptable", 413: "body_too_large", 415: "unsupported_media_type"}
+
+
+async def _on_http(_: Request, exc: StarletteHTTPException) -> JSONResponse:
+    code = _HTTP_CODES.get(exc.status_code, "http_error")
+    return error_response(exc.status_code, code, code.replace("_", " "))
+
+
+async def _on_unexpected(request: Request, exc: Exception) -> JSONResponse:
+    log.exception("unhandled error", path=request.url.path, error=type(exc).__name__)
+    return error_response(500, "internal_error", "something went wrong on our side; it has been logged")
+
+
+def install_error_handlers(app: FastAPI) -> None:
+    app.add_exception_handler(RequestValidationError, _on_validation)
+    app.add_exception_handler(ApiError, _on_api_error)
+    app.add_exception_handler(StarletteHTTPException, _on_http)
+    app.add_exception_handler(Exception, _on_unexpected)

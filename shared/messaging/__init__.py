@@ -1,0 +1,1 @@
+"""Messaging: CloudEvents envelope, transactional outbox and relay, idempotent consumer with dead-lettering."""

@@ -1,0 +1,180 @@
+"""The consumer loop: at-least-once delivery, exactly one effect (inbox), retries in place, dead-letter topic."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Awaitable, Callable, Mapping
+
+import structlog
+from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, ConsumerRecord, TopicPartition
+from aiokafka.errors import CommitFailedError, KafkaError
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
+
+from shared.events import Event
+from shared.messaging.envelope import Envelope, SchemaViolation, UndecodableRecord
+from shared.messaging.unit_of_work import UnitOfWork, UnitOfWorkFactory
+from shared.runtime.metrics import CONSUMER_LAG, DEAD_LETTERED, EVENTS_CONSUMED
+
+log = structlog.get_logger(__name__)
+
+Handler = Callable[[Event, UnitOfWork], Awaitable[None]]
+
+
+class PermanentFailure(Exception):
+    """A handler's verdict that this event can never be applied (it breaks a rule); it goes to the dead-letter topic."""
+
+
+# Errors that say the database is away rather than that the record is bad: wait and retry, never dead-letter.
+INFRASTRUCTURE_ERRORS = (OperationalError, InterfaceError, ConnectionError, OSError, TimeoutError)
+
+
+def _is_infrastructure(exc: BaseException) -> bool:
+    if isinstance(exc, DBAPIError) and exc.connection_invalidated:
+        return True
+    return isinstance(exc, INFRASTRUCTURE_ERRORS)
+
+
+def _safe_reason(exc: BaseException) -> str:
+    # The class and the first line, cut short: messages of database errors can quote values (personal data).
+    first = str(exc).splitlines()[0][:160] if str(exc) else ""
+    if isinstance(exc, (DBAPIError,)):
+        first = ""
+    return f"{type(exc).__name__}: {first}".rstrip(": ")
+
+
+class EventConsumer:
+    """Consumes the topics its handler table names, in one consumer group per service."""
+
+    def __init__(self, *, consumer: AIOKafkaConsumer, dead_letters: AIOKafkaProducer, uow: UnitOfWorkFactory,
+                 handlers: Mapping[type[Event], Handler], name: str, max_attempts: int = 5,
+                 backoff: float = 0.2, max_backoff: float = 5.0):
+        self._consumer = consumer
+        self._dead_letters = dead_letters
+        self._uow = uow
+        self._handlers = {cls.type: handler for cls, handler in handlers.items()}
+        self._name = name
+        self._max_attempts = max_attempts
+        self._backoff = backoff
+        self._max_backoff = max_backoff
+        self._stopping = False
+        self.processed = 0
+        self._positions: dict[TopicPartition, int] = {}
+
+    @staticmethod
+    def topics_for(handlers: Mapping[type[Event], Handler]) -> list[str]:
+        return sorted({cls.topic.name for cls in handlers})
+
+    async def run(self) -> None:
+        while not self._stopping:
+            batches = await self._consumer.getmany(timeout_ms=500, max_records=500)
+            for tp, records in batches.items():
+                for record in records:
+                    await self._process(record)
+                    if self._stopping:
+                        break
+                # Offsets follow the database: every record up to here has committed its effect (or was dead-lettered).
+                await self._commit(tp, record.offset + 1)
+                self._positions[tp] = record.offset + 1
+                if self._stopping:
+                    break
+            self.lag()
+
+    def stop(self) -> None:
+        self._stopping = True
+
+    async def _commit(self, tp: TopicPartition, offset: int) -> None:
+        try:
+            await self._consumer.commit({tp: offset})
+        except (CommitFailedError, KafkaError) as exc:
+            # The partition moved to another member mid-batch; it will redeliver, and the inbox absorbs it.
+            log.warning("offset commit failed", topic=tp.topic, partition=tp.partition, error=type(exc).__name__)
+
+    def lag(self) -> int:
+        """Records fetched-but-unprocessed plus not-yet-fetched, as far as the last fetch tells."""
+        total = 0
+        for tp in self._consumer.assignment():
+            high = self._consumer.highwater(tp)
+            position = self._positions.get(tp)
+            if high is None or position is None:
+                continue
+            behind = max(high - position, 0)
+            CONSUMER_LAG.labels(tp.topic, str(tp.partition)).set(behind)
+            total += behind
+        return total
+
+    async def _process(self, record: ConsumerRecord) -> None:
+        structlog.contextvars.clear_contextvars()
+        try:
+            envelope = Envelope.from_record(key=record.key, value=record.value, headers=record.headers)
+            structlog.contextvars.bind_contextvars(event_id=envelope.id, case_id=envelope.subject,
+                                                   correlation_id=envelope.correlation_id)
+            handler = self._handlers.get(envelope.type)
+            if handler is None:
+                EVENTS_CONSUMED.labels(record.topic, envelope.type, "ignored").inc()
+                return
+            event = envelope.event()
+        except UndecodableRecord as exc:
+            await self._dead_letter(record, "undecodable", str(exc), attempts=1)
+            return
+        except SchemaViolation as exc:
+            await self._dead_letter(record, "schema_violation", str(exc), attempts=1)
+            return
+        assert event is not None
+        attempt = 0
+        while True:
+            attempt += 1
+            try:
+                applied = await self._apply(record, envelope, event, handler)
+                EVENTS_CONSUMED.labels(record.topic, envelope.type, "applied" if applied else "duplicate").inc()
+                self.processed += 1
+                return
+            except asyncio.CancelledError:
+                raise
+            except PermanentFailure as exc:
+                await self._dead_letter(record, "rejected", _safe_reason(exc), attempts=attempt)
+                return
+            except Exception as exc:
+                if _is_infrastructure(exc):
+                    # Not the record's fault: wait for the database without spending the record's attempts.
+                    log.warning("database unavailable, retrying", error=type(exc).__name__)
+                    attempt -= 1
+                elif attempt >= self._max_attempts:
+                    await self._dead_letter(record, "kept_failing", _safe_reason(exc), attempts=attempt)
+                    return
+                else:
+                    log.warning("handler failed, retrying in place", attempt=attempt, error=type(exc).__name__)
+                await asyncio.sleep(min(self._backoff * 2 ** max(attempt - 1, 0), self._max_backoff))
+                if self._stopping:
+                    raise asyncio.CancelledError("stopping while retrying; the record will be redelivered")
+
+    async def _apply(self, record: ConsumerRecord, envelope: Envelope, event: Event, handler: Handler) -> bool:
+        """Record the event in the inbox and apply it, in one transaction; False if it had been applied before."""
+        async with self._uow(correlation_id=envelope.correlation_id, causation_id=envelope.id) as uow:
+            inbox = self._uow.tables.inbox
+            first_time = await uow.session.scalar(
+                pg_insert(inbox).values(consumer=self._name, event_id=envelope.id, type=envelope.type,
+                                        topic=record.topic, partition=record.partition, offset=record.offset)
+                .on_conflict_do_nothing().returning(inbox.c.event_id))
+            if first_time is None:
+                return False
+            await handler(event, uow)
+        return True
+
+    async def _dead_letter(self, record: ConsumerRecord, reason: str, error: str, *, attempts: int) -> None:
+        topic = f"{record.topic}.dlt"
+        headers = list(record.headers or ()) + [
+            ("dlt_original_topic", record.topic.encode()),
+            ("dlt_original_partition", str(record.partition).encode()),
+            ("dlt_original_offset", str(record.offset).encode()),
+            ("dlt_reason", reason.encode()),
+            ("dlt_error", error.encode()),
+            ("dlt_attempts", str(attempts).encode()),
+            ("dlt_consumer", self._name.encode()),
+        ]
+        # Wait for the broker's ack: the offset moves past this record only once its copy is safe.
+        await self._dead_letters.send_and_wait(topic, value=record.value, key=record.key, headers=headers)
+        DEAD_LETTERED.labels(record.topic, reason).inc()
+        EVENTS_CONSUMED.labels(record.topic, "-", "dead_lettered").inc()
+        log.error("record dead-lettered", topic=record.topic, partition=record.partition, offset=record.offset,
+                  reason=reason, error=error, attempts=attempts)

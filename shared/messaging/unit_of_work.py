@@ -1,0 +1,75 @@
+"""A unit of work: one database transaction and the events it causes, committed together through the outbox."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Self
+
+from sqlalchemy import insert
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from shared.events import REGISTRY, Event
+from shared.messaging.envelope import Envelope
+from shared.messaging.tables import MessagingTables
+
+
+class UnitOfWork:
+    """Use as ``async with uow_factory(...) as uow``; ``uow.session`` for state, ``uow.record(event)`` for facts."""
+
+    def __init__(self, sessionmaker: async_sessionmaker[AsyncSession], tables: MessagingTables, *, source: str,
+                 correlation_id: str | None, causation_id: str | None, after_commit: list[Callable[[], None]]):
+        self._sessionmaker = sessionmaker
+        self._tables = tables
+        self._source = source
+        self.correlation_id = correlation_id
+        self.causation_id = causation_id
+        self._after_commit = after_commit
+        self.recorded: list[Envelope] = []
+        self.session: AsyncSession
+
+    async def __aenter__(self) -> Self:
+        self.session = self._sessionmaker()
+        await self.session.begin()
+        return self
+
+    def record(self, event: Event) -> Envelope:
+        """Stage an event; it is written to the outbox in this transaction and published after commit."""
+        envelope = Envelope.wrap(event, source=self._source, correlation_id=self.correlation_id,
+                                 causation_id=self.causation_id)
+        # The first event of a flow starts its correlation; the rest of this unit of work shares it.
+        self.correlation_id = envelope.correlation_id
+        self.recorded.append(envelope)
+        return envelope
+
+    async def __aexit__(self, exc_type, exc, tb) -> None:
+        try:
+            if exc_type is not None:
+                await self.session.rollback()
+                return
+            if self.recorded:
+                await self.session.execute(insert(self._tables.outbox), [
+                    {"event_id": e.id, "topic": REGISTRY[e.type].topic.name, "key": e.key, "type": e.type, "source": e.source,
+                     "subject": e.subject, "event_time": e.time, "correlation_id": e.correlation_id,
+                     "causation_id": e.causation_id, "data": e.data}
+                    for e in self.recorded
+                ])
+            await self.session.commit()
+        finally:
+            await self.session.close()
+        if self.recorded:
+            for callback in self._after_commit:
+                callback()
+
+
+class UnitOfWorkFactory:
+    """Makes units of work for one service's database; the relay subscribes to hear of commits."""
+
+    def __init__(self, sessionmaker: async_sessionmaker[AsyncSession], tables: MessagingTables, *, source: str):
+        self.sessionmaker = sessionmaker
+        self.tables = tables
+        self.source = source
+        self.after_commit: list[Callable[[], None]] = []
+
+    def __call__(self, *, correlation_id: str | None = None, causation_id: str | None = None) -> UnitOfWork:
+        return UnitOfWork(self.sessionmaker, self.tables, source=self.source, correlation_id=correlation_id,
+                          causation_id=causation_id, after_commit=self.after_commit)

@@ -1,0 +1,1 @@
+"""What every service process needs to run: settings, logs, metrics, and the service assembly."""

@@ -1,0 +1,60 @@
+"""The settings every service shares; each service subclasses it with its own env prefix."""
+
+from __future__ import annotations
+
+from typing import Literal, Self
+
+from pydantic import Field, ValidationError, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class ServiceSettings(BaseSettings):
+    """Read from the environment (``<PREFIX>_<FIELD>``); a wrong or missing value stops the start."""
+
+    model_config = SettingsConfigDict(extra="ignore", frozen=True)
+
+    database_url: str = Field(description="PostgreSQL URL of this service's own database")
+    kafka_bootstrap_servers: str = Field(description="Kafka bootstrap servers, host:port[,host:port]")
+    kafka_idempotence: bool = Field(True, description="Idempotent producer: on for Apache Kafka, off for Tansu")
+    kafka_replication_factor: int = Field(1, ge=1, description="Replication factor of topics this service creates")
+    host: str = Field("127.0.0.1", description="Address the HTTP server binds")
+    port: int = Field(ge=1, le=65535, description="HTTP port")
+    jwt_public_key: str = Field(description="PEM Ed25519 public key that verifies bearer tokens")
+    jwt_issuer: str = Field("gridlink", description="Required `iss` claim")
+    jwt_audience: str = Field("gridlink", description="Required `aud` claim")
+    log_level: Literal["debug", "info", "warning", "error"] = Field("info", description="Log level")
+    max_body_bytes: int = Field(1_048_576, ge=1024, description="Largest request body accepted")
+    demo_data: bool = Field(False, description="Load the demo ground at start (idempotent)")
+    relay_poll_seconds: float = Field(0.5, gt=0, description="Outbox relay poll interval")
+    consumer_max_attempts: int = Field(5, ge=1, description="Attempts before a failing record is dead-lettered")
+
+    @field_validator("database_url")
+    @classmethod
+    def _postgres_only(cls, value: str) -> str:
+        if not value.startswith(("postgresql", "postgres:")):
+            raise ValueError("must be a postgresql:// URL")
+        return value
+
+    @field_validator("jwt_public_key")
+    @classmethod
+    def _pem(cls, value: str) -> str:
+        if "BEGIN PUBLIC KEY" not in value:
+            raise ValueError("must be a PEM public key")
+        return value
+
+    @classmethod
+    def env_name(cls, field: str) -> str:
+        return f"{cls.model_config.get('env_prefix', '')}{field}".upper()
+
+    @classmethod
+    def load(cls) -> Self:
+        """Settings from the environment, or ``SystemExit`` naming every variable that is wrong or missing."""
+        try:
+            return cls()
+        except ValidationError as exc:
+            lines = []
+            for error in exc.errors():
+                name = cls.env_name(str(error["loc"][0])) if error["loc"] else cls.__name__
+                reason = "is missing" if error["type"] == "missing" else f"is invalid: {error['msg']}"
+                lines.append(f"  {name} {reason}")
+            raise SystemExit(f"{cls.__name__}: cannot start\n" + "\n".join(lines)) from None
