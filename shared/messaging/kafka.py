@@ -37,8 +37,10 @@ def consumer_settings(bootstrap_servers: str, *, group_id: str, client_id: str) 
         # No transactional producers are used; stated so that a change there is a conscious one.
         "isolation_level": "read_uncommitted",
         "max_poll_records": 500,
-        "session_timeout_ms": 30_000,
-        "heartbeat_interval_ms": 3_000,
+        # Tansu holds a join for half the session timeout, so this sets start-up time; 6 s is also Kafka's
+        # smallest allowed session (group.min.session.timeout.ms) and detects a dead member quickly.
+        "session_timeout_ms": 6_000,
+        "heartbeat_interval_ms": 2_000,
         "max_poll_interval_ms": 300_000,
         "retry_backoff_ms": 100,
     }

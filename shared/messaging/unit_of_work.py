@@ -25,6 +25,7 @@ class UnitOfWork:
         self.causation_id = causation_id
         self._after_commit = after_commit
         self.recorded: list[Envelope] = []
+        self._staged: list[Envelope] = []
         self.session: AsyncSession
 
     async def __aenter__(self) -> Self:
@@ -39,24 +40,30 @@ class UnitOfWork:
         # The first event of a flow starts its correlation; the rest of this unit of work shares it.
         self.correlation_id = envelope.correlation_id
         self.recorded.append(envelope)
+        self._staged.append(envelope)
         return envelope
+
+    async def flush(self) -> None:
+        """Write the staged events to the outbox now (ids are taken here); the commit still decides."""
+        staged, self._staged = self._staged, []
+        if staged:
+            await self.session.execute(insert(self._tables.outbox), [
+                {"event_id": e.id, "topic": REGISTRY[e.type].topic.name, "key": e.key, "type": e.type,
+                 "source": e.source, "subject": e.subject, "event_time": e.time, "correlation_id": e.correlation_id,
+                 "causation_id": e.causation_id, "data": e.data}
+                for e in staged
+            ])
 
     async def __aexit__(self, exc_type, exc, tb) -> None:
         try:
             if exc_type is not None:
                 await self.session.rollback()
                 return
-            if self.recorded:
-                await self.session.execute(insert(self._tables.outbox), [
-                    {"event_id": e.id, "topic": REGISTRY[e.type].topic.name, "key": e.key, "type": e.type, "source": e.source,
-                     "subject": e.subject, "event_time": e.time, "correlation_id": e.correlation_id,
-                     "causation_id": e.causation_id, "data": e.data}
-                    for e in self.recorded
-                ])
+            await self.flush()
             await self.session.commit()
         finally:
             await self.session.close()
-        if self.recorded:
+        if self.recorded and exc_type is None:
             for callback in self._after_commit:
                 callback()
 

@@ -1,0 +1,39 @@
+"""Per-test databases on the session's real PostgreSQL, with the messaging schema applied."""
+
+from __future__ import annotations
+
+from uuid import uuid4
+
+import asyncpg
+import pytest
+from sqlalchemy.engine import make_url
+
+from shared.messaging.tables import MESSAGING_DDL_V1
+
+pytestmark = pytest.mark.integration
+
+
+async def create_database(server_url: str, statements: tuple[str, ...] = ()) -> str:
+    """A fresh database with the given DDL; returns its URL."""
+    url = make_url(server_url)
+    name = f"test_{uuid4().hex[:12]}"
+    admin = await asyncpg.connect(host=url.host, port=url.port, user=url.username, password=url.password,
+                                  database=url.database)
+    try:
+        await admin.execute(f'CREATE DATABASE "{name}"')
+    finally:
+        await admin.close()
+    conn = await asyncpg.connect(host=url.host, port=url.port, user=url.username, password=url.password, database=name)
+    try:
+        for statement in statements:
+            await conn.execute(statement)
+    finally:
+        await conn.close()
+    return url.set(database=name).render_as_string(hide_password=False)
+
+
+@pytest.fixture
+async def messaging_database(infrastructure) -> str:
+    """A database holding the outbox and inbox, and an ``effects`` table that test handlers write to."""
+    return await create_database(infrastructure.database_url, (*MESSAGING_DDL_V1, """
+        CREATE TABLE effects (id serial PRIMARY KEY, case_id uuid NOT NULL, event_id text NOT NULL)"""))
