@@ -101,3 +101,7 @@ def asyncapi(check: bool, path: Path) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(text, encoding="utf-8")
     click.echo(f"wrote {path}")
+
+
+if __name__ == "__main__":
+    main()

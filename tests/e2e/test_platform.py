@@ -1,0 +1,212 @@
+"""The platform as a resident, a dispatcher, a unit and an operator meet it: over HTTP, through the real broker."""
+
+from __future__ import annotations
+
+import base64
+import json
+import time
+from datetime import UTC, datetime, timedelta
+
+import httpx
+import jwt
+import pytest
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+
+from shared.auth import generate_keypair, issue_token, Role
+
+pytestmark = pytest.mark.e2e
+
+HUAYANG = {"lat": 31.2200, "lon": 121.4300}
+JIANGSU = {"lat": 31.2240, "lon": 121.4370}
+OUTSIDE = {"lat": 31.3000, "lon": 121.5000}
+PHONE, NAME = "13812345678", "王秀英"
+
+
+def report(platform, **changes) -> httpx.Response:
+    body = {"category": "drainage", "description": "小区门口下水道堵塞，雨后积水严重", "location": HUAYANG,
+            "contact": {"name": NAME, "phone": PHONE}}
+    body.update(changes)
+    return httpx.post(f"{platform.url('intake')}/v1/reports", json=body, timeout=10)
+
+
+def wait_for(fetch, check, timeout: float = 30.0):
+    deadline = time.monotonic() + timeout
+    while True:
+        value = fetch()
+        if check(value):
+            return value
+        if time.monotonic() > deadline:
+            raise AssertionError(f"not reached within {timeout}s; last: {value}")
+        time.sleep(0.2)
+
+
+def bearer(token: str) -> dict:
+    return {"Authorization": f"Bearer {token}"}
+
+
+def test_a_report_flows_through_all_four_services_and_the_resident_can_track_it(platform):
+    accepted = report(platform)
+    assert accepted.status_code == 201, accepted.text
+    code = accepted.json()["tracking_code"]
+    assert accepted.json()["status"] == "received"
+
+    track = f"{platform.url('intake')}/v1/track/{code}?phone_last4={PHONE[-4:]}"
+    status = wait_for(lambda: httpx.get(track).json(),
+                      lambda s: s["status"] == "dispatched" and s["expected_completion_at"] is not None)
+    assert status["unit"] == "区建设和管理委员会"
+    assert [e["kind"] for e in status["timeline"]] == ["received", "dispatched"]
+    assert datetime.fromisoformat(status["expected_completion_at"]) > datetime.fromisoformat(status["reported_at"])
+    assert PHONE not in json.dumps(status) and NAME not in json.dumps(status)
+
+    dispatcher = bearer(platform.token("dispatcher"))
+    queue = httpx.get(f"{platform.url('dispatch')}/v1/units/cn-construction/queue", headers=dispatcher).json()
+    case_id = next(c["case_id"] for c in queue if c["category"] == "drainage")
+    case = httpx.get(f"{platform.url('dispatch')}/v1/cases/{case_id}", headers=dispatcher).json()
+    assert case["rule_id"] == "r-drainage" and case["history"][0]["rule_id"] == "r-drainage"
+
+    supervisor = bearer(platform.token("supervisor"))
+    deadlines = wait_for(
+        lambda: httpx.get(f"{platform.url('supervision')}/v1/cases/{case_id}/deadlines", headers=supervisor).json(),
+        lambda d: len(d) == 2)
+    assert {d["kind"] for d in deadlines} == {"sign_for", "completion"}
+    assert all(d["unit_id"] == "cn-construction" for d in deadlines)
+
+    deliveries = wait_for(
+        lambda: httpx.get(f"{platform.url('notification')}/v1/cases/{case_id}/deliveries", headers=supervisor).json(),
+        lambda d: len(d) == 3)
+    assert {(d["audience"], d["template"]) for d in deliveries} == {
+        ("resident", "received"), ("resident", "dispatched"), ("unit", "new_assignment")}
+    assert all(PHONE not in d["body"] and NAME not in d["body"] for d in deliveries)
+    unit = bearer(platform.token("unit_staff", unit="cn-construction"))
+    inbox = httpx.get(f"{platform.url('notification')}/v1/units/cn-construction/inbox", headers=unit).json()
+    assert any(d["template"] == "new_assignment" for d in inbox)
+
+
+def test_a_case_is_routed_by_grid_and_category_to_the_local_unit(platform):
+    code = report(platform, category="elderly-care", description="独居老人需要助餐服务", location=JIANGSU).json()[
+        "tracking_code"]
+    status = wait_for(lambda: httpx.get(f"{platform.url('intake')}/v1/track/{code}?phone_last4={PHONE[-4:]}").json(),
+                      lambda s: s["status"] == "dispatched")
+    assert status["unit"] == "华山居委会"  # local handling: the community committee of the grid
+
+
+def test_an_anonymous_report_is_tracked_by_code_alone(platform):
+    response = report(platform, anonymous=True, contact=None)
+    assert response.status_code == 201
+    status = httpx.get(f"{platform.url('intake')}/v1/track/{response.json()['tracking_code']}")
+    assert status.status_code == 200 and status.json()["status"] in ("received", "dispatched")
+
+
+def _problem(response: httpx.Response, status: int, code: str, field: str | None = None) -> dict:
+    assert response.status_code == status, response.text
+    body = response.json()
+    assert set(body) >= {"code", "message", "field"} and body["code"] == code
+    if field is not None:
+        assert body["field"] == field
+    return body
+
+
+@pytest.mark.parametrize(("changes", "status", "code", "field"), [
+    ({"category": "no-such-category"}, 422, "unknown_category", "category"),
+    ({"location": OUTSIDE}, 422, "outside_jurisdiction", "location"),
+    ({"description": "水" * 4001}, 422, "too_long", "description"),
+    ({"description": "   "}, 422, "too_short", "description"),
+    ({"location": {"lat": "north", "lon": 121.43}}, 422, "wrong_type", "location.lat"),
+    ({"location": {"lat": 95, "lon": 121.43}}, 422, "out_of_range", "location.lat"),
+    ({"contact": None}, 422, "missing_field", "contact"),
+    ({"contact": {"name": NAME, "phone": "1381234567X"}}, 422, "invalid_format", "contact.phone"),
+    ({"priority": "high"}, 422, "unknown_field", "priority"),
+    ({"urgent": "very"}, 422, "wrong_type", "urgent"),
+])
+def test_a_bad_report_gets_a_field_error_that_echoes_no_personal_data(platform, changes, status, code, field):
+    body = _problem(report(platform, **changes), status, code, field)
+    text = json.dumps(body, ensure_ascii=False)
+    assert NAME not in text and "1381234567X" not in text and PHONE not in text
+
+
+def test_malformed_json_wrong_shapes_and_oversized_bodies_are_refused_cleanly(platform):
+    url = f"{platform.url('intake')}/v1/reports"
+    _problem(httpx.post(url, content=b'{"category": "drainage", ', headers={"content-type": "application/json"}),
+             400, "malformed_json")
+    assert httpx.post(url, json=[1, 2, 3]).status_code == 422
+    assert httpx.post(url, content="not json at all", headers={"content-type": "text/plain"}).status_code in (400, 415, 422)
+    _problem(httpx.post(url, content=b"{" + b" " * 2_000_000 + b"}", headers={"content-type": "application/json"}),
+             413, "body_too_large")
+    _problem(httpx.get(f"{platform.url('intake')}/v1/track/NOT-A-CODE"), 404, "not_found", "tracking_code")
+    _problem(httpx.get(f"{platform.url('intake')}/v1/nowhere"), 404, "not_found")
+    _problem(httpx.delete(f"{platform.url('intake')}/v1/reports"), 405, "method_not_allowed")
+
+
+def test_a_named_report_is_read_back_only_with_the_last_four_digits_of_the_phone(platform):
+    code = report(platform).json()["tracking_code"]
+    url = f"{platform.url('intake')}/v1/track/{code}"
+    _problem(httpx.get(url), 401, "phone_last4_required", "phone_last4")
+    _problem(httpx.get(f"{url}?phone_last4=0000"), 404, "not_found")
+    assert httpx.get(f"{url}?phone_last4={PHONE[-4:]}").status_code == 200
+    _problem(httpx.get(f"{url}?phone_last4=12"), 422, "invalid_format", "phone_last4")
+
+
+def test_routes_that_are_not_public_need_a_valid_token_with_the_right_role(platform):
+    url = f"{platform.url('intake')}/v1/cases/00000000-0000-0000-0000-000000000000"
+    _problem(httpx.get(url), 401, "unauthenticated", "authorization")
+    _problem(httpx.get(url, headers=bearer("not.a.token")), 401, "invalid_token")
+    foreign_key, _ = generate_keypair()
+    _problem(httpx.get(url, headers=bearer(issue_token(foreign_key, role=Role.OPERATOR, jurisdiction="cn-changning"))),
+             401, "invalid_token")
+    unsigned = jwt.encode({"sub": "x", "role": "admin", "jurisdiction": "cn-changning", "iss": "gridlink",
+                           "aud": "gridlink", "iat": datetime.now(UTC), "exp": datetime.now(UTC) + timedelta(hours=1)},
+                          key=None, algorithm="none")
+    _problem(httpx.get(url, headers=bearer(unsigned)), 401, "invalid_token")
+    hs256 = jwt.encode({"sub": "x", "role": "admin"}, "a-shared-secret-of-at-least-32-bytes!", algorithm="HS256")
+    _problem(httpx.get(url, headers=bearer(hs256)), 401, "invalid_token")
+    _problem(httpx.get(url, headers=bearer(platform.token("unit_staff", unit="cc-feile"))), 403, "forbidden_role")
+    _problem(httpx.get(url, headers=bearer(platform.token("operator"))), 404, "not_found", "case_id")
+    _problem(httpx.get(f"{platform.url('intake')}/v1/cases/not-a-uuid", headers=bearer(platform.token("operator"))),
+             422, "wrong_type", "case_id")
+
+
+def test_unit_staff_see_only_their_own_units_cases(platform):
+    report(platform)
+    dispatcher = bearer(platform.token("dispatcher"))
+    queue = wait_for(lambda: httpx.get(f"{platform.url('dispatch')}/v1/units/cn-construction/queue",
+                                       headers=dispatcher).json(), lambda q: len(q) > 0)
+    case_id = queue[0]["case_id"]
+    own = bearer(platform.token("unit_staff", unit="cn-construction"))
+    other = bearer(platform.token("unit_staff", unit="cc-feile"))
+    assert httpx.get(f"{platform.url('dispatch')}/v1/cases/{case_id}", headers=own).status_code == 200
+    _problem(httpx.get(f"{platform.url('dispatch')}/v1/cases/{case_id}", headers=other), 404, "not_found")
+    _problem(httpx.get(f"{platform.url('dispatch')}/v1/units/cn-construction/queue", headers=other), 404, "not_found")
+    _problem(httpx.get(f"{platform.url('dispatch')}/v1/triage", headers=other), 403, "forbidden_role")
+
+
+def test_every_service_reports_health_readiness_and_metrics(platform):
+    for service in ("intake", "dispatch", "supervision", "notification"):
+        assert httpx.get(f"{platform.url(service)}/healthz").json() == {"status": "alive"}
+        ready = httpx.get(f"{platform.url(service)}/readyz").json()
+        assert ready["database"] == "ok" and ready["broker"] == "ok" and "outbox_backlog" in ready
+        metrics = httpx.get(f"{platform.url(service)}/metrics").text
+        for name in ("gridlink_http_requests_total", "gridlink_outbox_backlog", "gridlink_events_consumed_total",
+                     "gridlink_events_produced_total", "gridlink_consumer_lag", "gridlink_dead_lettered_total"):
+            assert name in metrics, (service, name)
+    assert 'gridlink_events_produced_total{topic="gridlink.intake.cases"' in httpx.get(
+        f"{platform.url('intake')}/metrics").text
+
+
+def test_ctrl_c_stops_everything_in_order_and_the_data_survives_a_restart(platform):
+    code = report(platform).json()["tracking_code"]
+    track = lambda: httpx.get(f"{platform.url('intake')}/v1/track/{code}?phone_last4={PHONE[-4:]}")  # noqa: E731
+    wait_for(lambda: track().json(), lambda s: s["status"] == "dispatched")
+    children = platform.descendants()
+    assert len(children) >= 6  # PostgreSQL, the broker, four services
+    assert platform.interrupt() == 0
+    time.sleep(0.5)
+    assert [p.pid for p in children if p.is_running() and p.status() != "zombie"] == []
+    log = platform.log_tail(20)
+    order = [line for line in log.splitlines() if "stopping" in line]
+    assert order == ["gridlink: stopping intake", "gridlink: stopping dispatch", "gridlink: stopping supervision",
+                     "gridlink: stopping notification", "gridlink: stopping the broker", "gridlink: stopping PostgreSQL"]
+    assert "drained" in log
+
+    platform.start()
+    status = track()
+    assert status.status_code == 200 and status.json()["status"] == "dispatched"
