@@ -1,0 +1,62 @@
+"""Intake's rules: tracking codes, placing a point in its grid, masking personal data."""
+
+import pytest
+
+from services.intake.domain import CaseStatus, new_tracking_code, normalise_tracking_code, phone_matches
+from services.intake.location import Area, JurisdictionMap, OutsideJurisdiction
+from shared.demo import demo_data
+from shared.masking import mask_identity_number, mask_phone
+
+
+def test_tracking_codes_are_short_unambiguous_and_self_checking():
+    codes = {new_tracking_code() for _ in range(2000)}
+    assert len(codes) == 2000
+    for code in codes:
+        assert len(code) == 8 and not set(code) & set("ILOU")
+        assert normalise_tracking_code(code) == code
+
+
+def test_a_tracking_code_read_aloud_or_mistyped_is_normalised_or_refused():
+    code = new_tracking_code()
+    assert normalise_tracking_code(f" {code[:4].lower()}-{code[4:]} ") == code
+    wrong = code[:-1] + ("0" if code[-1] != "0" else "1")
+    assert normalise_tracking_code(wrong) is None
+    assert normalise_tracking_code("SHORT") is None and normalise_tracking_code("!!!!!!!!") is None
+
+
+def test_a_resident_status_never_moves_back():
+    assert CaseStatus.RECEIVED.rank < CaseStatus.DISPATCHED.rank
+
+
+def test_only_the_last_four_digits_of_the_reporters_phone_open_a_named_report():
+    assert phone_matches("13812341234", "1234")
+    assert not phone_matches("13812341234", "4321") and not phone_matches(None, "1234")
+    assert not phone_matches("13812341234", None)
+
+
+@pytest.fixture(scope="module")
+def changning() -> JurisdictionMap:
+    return JurisdictionMap(Area(id=a["id"], level=a["level"], parent_id=a["parent"], name_zh=a["name_zh"],
+                                polygon=a["polygon"]) for a in demo_data("ground")["areas"])
+
+
+def test_the_fixed_demo_points_fall_in_their_streets_and_outside_the_district(changning):
+    huayang = changning.place(31.2200, 121.4300)
+    assert (huayang.street_id, huayang.grid_id) == ("st-huayang", "cm-xiushui-g1")
+    jiangsu = changning.place(31.2240, 121.4370)
+    assert (jiangsu.street_id, jiangsu.grid_id) == ("st-jiangsu", "cm-huashan-g2")
+    assert huayang.district_id == jiangsu.district_id == "cn-changning"
+    with pytest.raises(OutsideJurisdiction):
+        changning.place(31.3000, 121.5000)
+
+
+def test_a_point_on_a_shared_border_gets_one_grid_whatever_the_index_order(changning):
+    border = changning.place(31.2225, 121.4300)  # on the line between Xiushui grids 1 and 2
+    assert border.grid_id == "cm-xiushui-g1"
+
+
+def test_phone_and_identity_numbers_are_masked_as_the_standard_says():
+    assert mask_phone("13812341234") == "138****1234"
+    assert mask_phone("+86 138-1234-1234") == "138****1234"
+    assert mask_phone(None) is None and mask_phone("12345") == "*****"
+    assert mask_identity_number("310105199001011234") == "310105********1234"

@@ -1,0 +1,69 @@
+"""Settings stop a bad start with the variable's name; Kafka clients are configured explicitly; tokens are pinned."""
+
+from datetime import timedelta
+
+import pytest
+
+from services.intake.settings import IntakeSettings
+from services.notification.settings import NotificationSettings
+from shared.auth import InvalidToken, Role, TokenVerifier, generate_keypair, issue_token
+from shared.messaging.kafka import consumer_settings, producer_settings
+
+PRIVATE, PUBLIC = generate_keypair()
+
+
+def test_a_missing_or_wrong_setting_stops_the_start_naming_the_variable(monkeypatch):
+    for name in ("INTAKE_DATABASE_URL", "INTAKE_KAFKA_BOOTSTRAP_SERVERS", "INTAKE_JWT_PUBLIC_KEY"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("INTAKE_PORT", "eighty")
+    with pytest.raises(SystemExit) as stopped:
+        IntakeSettings.load()
+    message = str(stopped.value)
+    for name in ("INTAKE_DATABASE_URL is missing", "INTAKE_KAFKA_BOOTSTRAP_SERVERS is missing",
+                 "INTAKE_JWT_PUBLIC_KEY is missing", "INTAKE_PORT is invalid"):
+        assert name in message
+
+
+def test_settings_are_read_with_each_services_own_prefix(monkeypatch):
+    monkeypatch.setenv("NOTIFICATION_DATABASE_URL", "postgresql://db/notification")
+    monkeypatch.setenv("NOTIFICATION_KAFKA_BOOTSTRAP_SERVERS", "kafka:9092")
+    monkeypatch.setenv("NOTIFICATION_JWT_PUBLIC_KEY", PUBLIC)
+    monkeypatch.setenv("INTAKE_PORT", "9999")
+    settings = NotificationSettings.load()
+    assert settings.port == 8004 and settings.kafka_idempotence is True
+    monkeypatch.setenv("NOTIFICATION_DATABASE_URL", "mysql://db/notification")
+    with pytest.raises(SystemExit, match="NOTIFICATION_DATABASE_URL is invalid"):
+        NotificationSettings.load()
+
+
+def test_producers_wait_for_all_replicas_and_idempotence_follows_the_setting():
+    kafka = producer_settings("k:9092", idempotence=True, client_id="x")
+    tansu = producer_settings("k:9092", idempotence=False, client_id="x")
+    assert kafka["acks"] == tansu["acks"] == "all"
+    assert kafka["enable_idempotence"] is True and tansu["enable_idempotence"] is False
+
+
+def test_consumers_commit_by_hand_and_new_groups_start_from_the_earliest_offset():
+    settings = consumer_settings("k:9092", group_id="gridlink-intake", client_id="x")
+    assert settings["enable_auto_commit"] is False
+    assert settings["auto_offset_reset"] == "earliest"
+    assert settings["group_id"] == "gridlink-intake"
+
+
+def test_a_token_is_verified_with_the_configured_key_and_its_claims_become_a_principal():
+    verifier = TokenVerifier(PUBLIC, issuer="gridlink", audience="gridlink")
+    token = issue_token(PRIVATE, role=Role.UNIT_STAFF, jurisdiction="cn-changning", unit_id="cc-feile")
+    principal = verifier.verify(token)
+    assert (principal.role, principal.jurisdiction, principal.unit_id) == (Role.UNIT_STAFF, "cn-changning", "cc-feile")
+
+
+@pytest.mark.parametrize("token", [
+    issue_token(PRIVATE, role=Role.ADMIN, jurisdiction="x", ttl=timedelta(seconds=-5)),
+    issue_token(PRIVATE, role=Role.ADMIN, jurisdiction="x", audience="someone-else"),
+    issue_token(PRIVATE, role=Role.ADMIN, jurisdiction="x", issuer="someone-else"),
+    issue_token(generate_keypair()[0], role=Role.ADMIN, jurisdiction="x"),
+    "eyJhbGciOiJub25lIn0.eyJzdWIiOiJ4In0.",
+])
+def test_an_expired_foreign_or_unsigned_token_is_refused(token):
+    with pytest.raises(InvalidToken):
+        TokenVerifier(PUBLIC, issuer="gridlink", audience="gridlink").verify(token)
