@@ -1,0 +1,5 @@
+-- Each service owns its database.
+CREATE DATABASE gridlink_intake;
+CREATE DATABASE gridlink_dispatch;
+CREATE DATABASE gridlink_supervision;
+CREATE DATABASE gridlink_notification;
