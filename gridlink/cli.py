@@ -27,8 +27,14 @@ def up(demo: bool) -> None:
 
     platform = Platform(PlatformConfig.from_env(demo_data=demo), say=lambda m: click.echo(f"gridlink: {m}"))
     stop = threading.Event()
+
+    def on_signal(*_) -> None:
+        stop.set()
+        if not platform.started:
+            raise KeyboardInterrupt  # abandon a start in progress; what did start is stopped below
+
     for sig in (signal.SIGINT, signal.SIGTERM):
-        signal.signal(sig, lambda *_: stop.set())
+        signal.signal(sig, on_signal)
     code = 0
     try:
         platform.start()
@@ -43,6 +49,9 @@ def up(demo: bool) -> None:
                 click.echo("gridlink: a service stopped unexpectedly; see its log", err=True)
                 code = 1
                 break
+    except KeyboardInterrupt:
+        click.echo("gridlink: interrupted during start")
+        code = 130
     except Exception as exc:  # a start failure: say why, then stop what did start
         click.echo(f"gridlink: could not start: {exc}", err=True)
         code = 1

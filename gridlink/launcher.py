@@ -86,6 +86,7 @@ class Platform:
         self.services: dict[str, subprocess.Popen] = {}
         self.database_url = config.database_url
         self.bootstrap = config.kafka_bootstrap_servers
+        self.started = False
 
     def start(self) -> None:
         c = self.config
@@ -121,6 +122,7 @@ class Platform:
             self.services[name] = spawn([sys.executable, "-m", f"services.{name}"], log=self.logs / f"{name}.log",
                                         env=env)
         self._wait_ready(timeout=120)
+        self.started = True
 
     def _wait_ready(self, *, timeout: float) -> None:
         deadline = time.monotonic() + timeout
@@ -163,7 +165,8 @@ class Platform:
         return False
 
     def stop(self) -> None:
-        if self.services and self.running():
+        # Drain only a platform that came up whole: a half-started one has nothing in flight worth waiting for.
+        if self.started and self.running():
             self.say("closing the doors and draining outboxes and consumer lag …")
             self.say("drained" if self.drain() else "drain timed out; what is left stays in the outboxes")
         for name in SERVICES:  # intake first

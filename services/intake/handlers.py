@@ -5,14 +5,23 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from uuid import UUID, uuid4
 
+import structlog
 from sqlalchemy import insert, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.intake import tables
-from services.intake.domain import Category, CaseStatus, UnknownCategory, new_tracking_code
+from services.intake.domain import CaseStatus, Category, UnknownCategory, new_tracking_code
 from services.intake.location import Area, JurisdictionMap
-from shared.events import CaseDeadlineSet, CaseDispatched, CaseReported, Channel, DeadlineKind, ReportedLocation, Reporter
+from shared.events import (
+    CaseDeadlineSet,
+    CaseDispatched,
+    CaseReported,
+    Channel,
+    DeadlineKind,
+    ReportedLocation,
+    Reporter,
+)
 from shared.masking import mask_phone
 from shared.messaging.consumer import PermanentFailure
 from shared.messaging.unit_of_work import UnitOfWork
@@ -43,6 +52,7 @@ async def submit_report(uow: UnitOfWork, *, channel: Channel, category_code: str
     area = (await jurisdiction_map(session)).place(lat, lon)
     now = datetime.now(UTC)
     case_id, reporter_id = uuid4(), None
+    structlog.contextvars.bind_contextvars(case_id=str(case_id))
     if not anonymous and (name or phone):
         reporter_id = uuid4()
         await session.execute(insert(tables.reporters).values(id=reporter_id, name=name, phone=phone))

@@ -1,7 +1,18 @@
 """Intake's tables: the areas and category tree it owns, reporters (personal data), cases and their timelines."""
 
-from sqlalchemy import (Boolean, Column, DateTime, Float, ForeignKey, Integer, MetaData, Table, Text, UniqueConstraint,
-                        func)
+from sqlalchemy import (
+                        Boolean,
+                        Column,
+                        DateTime,
+                        Float,
+                        ForeignKey,
+                        Integer,
+                        MetaData,
+                        Table,
+                        Text,
+                        UniqueConstraint,
+                        func,
+)
 from sqlalchemy.dialects.postgresql import JSONB, UUID
 
 from shared.messaging.tables import messaging_tables

@@ -1,6 +1,5 @@
 """Domain event contracts: each event declared once, and the registry everything else is derived from."""
 
-from shared.events.contract import REGISTRY, Event, Topic, TOPICS, event_type
 from shared.events.case import (
     AreaPath,
     CaseDeadlineSet,
@@ -11,6 +10,7 @@ from shared.events.case import (
     ReportedLocation,
     Reporter,
 )
+from shared.events.contract import REGISTRY, TOPICS, Event, Topic, event_type
 
 __all__ = [
     "REGISTRY", "TOPICS", "AreaPath", "CaseDeadlineSet", "CaseDispatched", "CaseReported", "Channel",

@@ -36,11 +36,10 @@ def _is_infrastructure(exc: BaseException) -> bool:
 
 
 def _safe_reason(exc: BaseException) -> str:
-    # The class and the first line, cut short: messages of database errors can quote values (personal data).
-    first = str(exc).splitlines()[0][:160] if str(exc) else ""
-    if isinstance(exc, (DBAPIError,)):
-        first = ""
-    return f"{type(exc).__name__}: {first}".rstrip(": ")
+    """The class and the first line, cut short; only the class for database errors, whose messages quote values."""
+    if isinstance(exc, DBAPIError) or not str(exc):
+        return type(exc).__name__
+    return f"{type(exc).__name__}: {str(exc).splitlines()[0][:160]}"
 
 
 class EventConsumer:

@@ -6,7 +6,7 @@ import asyncio
 import signal
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from contextlib import asynccontextmanager, suppress
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
 import structlog
@@ -46,7 +46,6 @@ class ServiceSpec:
     routers: Sequence[APIRouter]
     handlers: Mapping[type[Event], Handler]
     seed_demo: Callable[[UnitOfWorkFactory], Awaitable[None]] | None = None
-    tags: Sequence[dict] = field(default=())
 
 
 class ServiceRuntime:
@@ -133,7 +132,7 @@ async def _until_reachable(attempt: Callable[[], Awaitable], *, what: str, timeo
                 await attempt()
                 return
             except Exception as exc:
-                log.warning(f"{what} not reachable yet", error=type(exc).__name__)
+                log.warning("not reachable yet", what=what, error=type(exc).__name__)
                 await asyncio.sleep(delay)
                 delay = min(delay * 2, 3)
 
@@ -157,7 +156,7 @@ def create_service_app(spec: ServiceSpec, settings: ServiceSettings) -> FastAPI:
             await runtime.stop()
             log.info("service stopped")
 
-    app = FastAPI(title=spec.title, version="0.1.0", lifespan=lifespan, openapi_tags=list(spec.tags))
+    app = FastAPI(title=spec.title, version="0.1.0", lifespan=lifespan)
     app.state.accepting_writes = True
     app.state.token_verifier = TokenVerifier(settings.jwt_public_key, issuer=settings.jwt_issuer,
                                              audience=settings.jwt_audience)

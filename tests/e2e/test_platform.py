@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import base64
 import json
 import time
 from datetime import UTC, datetime, timedelta
@@ -10,9 +9,8 @@ from datetime import UTC, datetime, timedelta
 import httpx
 import jwt
 import pytest
-from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
-from shared.auth import generate_keypair, issue_token, Role
+from shared.auth import Role, generate_keypair, issue_token
 
 pytestmark = pytest.mark.e2e
 

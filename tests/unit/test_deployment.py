@@ -29,7 +29,7 @@ def test_each_compose_service_sets_only_variables_its_settings_class_reads_and_e
     assert port == cls.model_fields["port"].default
     assert service["ports"] == [f"{port}:{port}"]
     assert service["command"] == ["python", "-m", f"services.{name}"]
-    assert f"/readyz" in " ".join(service["healthcheck"]["test"]) and str(port) in " ".join(service["healthcheck"]["test"])
+    assert "/readyz" in " ".join(service["healthcheck"]["test"]) and str(port) in " ".join(service["healthcheck"]["test"])
     assert environment[cls.env_name("kafka_idempotence")] == "true"  # Apache Kafka accepts idempotent producers
     assert environment[cls.env_name("database_url")].endswith(f"/gridlink_{name}")
     assert {dep: c["condition"] for dep, c in service["depends_on"].items()} == {"postgres": "service_healthy",

@@ -5,6 +5,7 @@ import re
 from uuid import uuid4
 
 import pytest
+from pydantic import ValidationError
 
 from shared.events import REGISTRY, TOPICS, CaseReported, Event
 from shared.messaging.envelope import Envelope, SchemaViolation, UndecodableRecord
@@ -93,5 +94,5 @@ def test_consumers_ignore_unknown_fields_and_skip_unknown_types():
 
 def test_events_are_immutable():
     event = case_reported(uuid4())
-    with pytest.raises(Exception):
+    with pytest.raises(ValidationError):
         event.tracking_code = "CHANGED1"
