@@ -7,6 +7,7 @@ from typing import Annotated
 from uuid import UUID
 
 from fastapi import APIRouter, Query
+from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 from sqlalchemy import select
 
@@ -18,10 +19,12 @@ from shared.auth import Role
 from shared.events import Channel
 from shared.http.dependencies import ReadSession, UnitOfWorkDep
 from shared.http.errors import ApiError
+from shared.http.idempotency import IdempotencyGuard, IdempotencyKey
 from shared.http.security import require_roles
 from shared.masking import mask_phone
 
 router = APIRouter(prefix="/v1")
+REPORT_KEYS = IdempotencyGuard(tables.idempotency_keys, scope="POST /v1/reports")
 
 MAX_DESCRIPTION = 4000
 Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1)]
@@ -81,23 +84,31 @@ class CaseStatusView(BaseModel):
 
 @router.post("/reports", status_code=201, response_model=ReportAccepted, tags=["residents"],
              summary="Report a problem (resident self-service); answers at once with a tracking code")
-async def report(body: ReportIn, uow: UnitOfWorkDep) -> ReportAccepted:
+async def report(body: ReportIn, uow: UnitOfWorkDep, idempotency_key: IdempotencyKey = None):
     if not body.anonymous and body.contact is None:
         raise ApiError(422, "missing_field", "a contact is required unless the report is anonymous", "contact")
     try:
         async with uow:
+            if idempotency_key:
+                first = await REPORT_KEYS.claim(uow.session, idempotency_key, body.model_dump(mode="json"))
+                if first is not None:
+                    return JSONResponse(first.body, status_code=first.status_code,
+                                        headers={"Idempotent-Replayed": "true"})
             code = await submit_report(
                 uow, channel=Channel.SELF_SERVICE, category_code=body.category, description=body.description,
                 lat=body.location.lat, lon=body.location.lon, address=body.location.address,
                 name=None if body.anonymous or not body.contact else body.contact.name,
                 phone=None if body.anonymous or not body.contact else body.contact.phone.removeprefix("+86"),
                 anonymous=body.anonymous, urgent=body.urgent)
+            accepted = ReportAccepted(tracking_code=code, status="received", track_url=f"/v1/track/{code}")
+            if idempotency_key:
+                await REPORT_KEYS.remember(uow.session, idempotency_key, 201, accepted.model_dump())
     except UnknownCategory:
         raise ApiError(422, "unknown_category", "no such category", "category") from None
     except OutsideJurisdiction:
         raise ApiError(422, "outside_jurisdiction", "the location is outside every grid of the jurisdiction",
                        "location") from None
-    return ReportAccepted(tracking_code=code, status="received", track_url=f"/v1/track/{code}")
+    return accepted
 
 
 @router.get("/track/{tracking_code}", response_model=CaseStatusView, tags=["residents"],

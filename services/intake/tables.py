@@ -15,10 +15,12 @@ from sqlalchemy import (
 )
 from sqlalchemy.dialects.postgresql import JSONB, UUID
 
+from shared.http.idempotency import idempotency_table
 from shared.messaging.tables import messaging_tables
 
 metadata = MetaData()
 messaging = messaging_tables(metadata)
+idempotency_keys = idempotency_table(metadata)
 
 areas = Table(
     "areas", metadata,

@@ -9,6 +9,8 @@ from datetime import UTC, datetime, timedelta
 import httpx
 import jwt
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from shared.auth import Role, generate_keypair, issue_token
 
@@ -190,6 +192,54 @@ def test_every_service_reports_health_readiness_and_metrics(platform):
         f"{platform.url('intake')}/metrics").text
 
 
+def test_a_retried_report_with_the_same_idempotency_key_creates_one_case(platform):
+    key = f"retry-{time.monotonic_ns()}"
+    first = httpx.post(f"{platform.url('intake')}/v1/reports", headers={"Idempotency-Key": key}, json={
+        "category": "noise", "description": "夜间施工噪音", "location": HUAYANG, "anonymous": True})
+    again = httpx.post(f"{platform.url('intake')}/v1/reports", headers={"Idempotency-Key": key}, json={
+        "category": "noise", "description": "夜间施工噪音", "location": HUAYANG, "anonymous": True})
+    assert first.status_code == again.status_code == 201
+    assert again.json() == first.json() and again.headers.get("Idempotent-Replayed") == "true"
+    reused = httpx.post(f"{platform.url('intake')}/v1/reports", headers={"Idempotency-Key": key}, json={
+        "category": "noise", "description": "另一件事", "location": HUAYANG, "anonymous": True})
+    _problem(reused, 422, "idempotency_key_reused", "Idempotency-Key")
+    _problem(httpx.post(f"{platform.url('intake')}/v1/reports", headers={"Idempotency-Key": "short"}, json={}),
+             422, "invalid_format", "Idempotency-Key")
+
+
+def test_concurrent_retries_with_one_idempotency_key_create_one_case(platform):
+    import asyncio
+
+    key = f"concurrent-{time.monotonic_ns()}"
+    body = {"category": "sanitation", "description": "垃圾未清运", "location": JIANGSU, "anonymous": True}
+
+    async def burst():
+        async with httpx.AsyncClient() as client:
+            return await asyncio.gather(*[client.post(f"{platform.url('intake')}/v1/reports", json=body,
+                                                      headers={"Idempotency-Key": key}) for _ in range(8)])
+
+    answers = asyncio.run(burst())
+    assert {a.status_code for a in answers} == {201}
+    assert len({a.json()["tracking_code"] for a in answers}) == 1
+
+
+json_values = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False, allow_infinity=False) | st.text(max_size=50),
+    lambda children: st.lists(children, max_size=4) | st.dictionaries(st.text(max_size=12), children, max_size=5),
+    max_leaves=12)
+fields = st.sampled_from(["category", "description", "location", "contact", "anonymous", "urgent", "extra"])
+
+
+@settings(max_examples=120, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(data=st.one_of(json_values, st.dictionaries(fields, json_values, max_size=6)))
+def test_no_report_body_whatever_its_shape_gets_a_500(platform, data):
+    response = httpx.post(f"{platform.url('intake')}/v1/reports", json=data, timeout=10)
+    assert response.status_code in (201, 400, 413, 422), response.text
+    if response.status_code != 201:
+        assert set(response.json()) >= {"code", "message", "field"}
+
+
+# Last: it stops the platform and starts it again.
 def test_ctrl_c_stops_everything_in_order_and_the_data_survives_a_restart(platform):
     code = report(platform).json()["tracking_code"]
     track = lambda: httpx.get(f"{platform.url('intake')}/v1/track/{code}?phone_last4={PHONE[-4:]}")  # noqa: E731
