@@ -66,15 +66,32 @@ class EventConsumer:
 
     async def run(self) -> None:
         while not self._stopping:
-            batches = await self._consumer.getmany(timeout_ms=500, max_records=500)
+            try:
+                batches = await self._consumer.getmany(timeout_ms=500, max_records=500)
+            except KafkaError as exc:
+                log.warning("fetch failed, retrying", error=type(exc).__name__)
+                await asyncio.sleep(1)
+                continue
             for tp, records in batches.items():
+                done = None
                 for record in records:
-                    await self._process(record)
+                    try:
+                        await self._process(record)
+                    except KafkaError as exc:
+                        # Its dead-letter copy could not be written: read this record again rather than lose it.
+                        log.warning("dead-letter write failed; the record will be read again",
+                                    error=type(exc).__name__)
+                        self._consumer.seek(tp, record.offset)
+                        await asyncio.sleep(1)
+                        break
+                    done = record.offset + 1
                     if self._stopping:
                         break
-                # Offsets follow the database: every record up to here has committed its effect (or was dead-lettered).
-                await self._commit(tp, record.offset + 1)
-                self._positions[tp] = record.offset + 1
+                if done is not None:
+                    # Offsets follow the database: every record before `done` has committed its effect
+                    # (or was dead-lettered).
+                    await self._commit(tp, done)
+                    self._positions[tp] = done
                 if self._stopping:
                     break
             self.lag()

@@ -319,3 +319,29 @@ async def test_events_of_types_the_service_does_not_handle_are_skipped(harness):
     async with harness.consuming({CaseReported: counting_handler({reported, dispatched})}, group=f"g-{uuid4().hex}"):
         await eventually(lambda: harness.effects_for(reported))
     assert await harness.effects_for(dispatched) == 0
+
+
+async def test_a_failed_dead_letter_write_reads_the_record_again_and_loses_nothing(harness, infrastructure,
+                                                                                    monkeypatch):
+    from aiokafka.errors import KafkaConnectionError
+
+    topic = CaseReported.topic.name
+    case_id = uuid4()
+    key = str(case_id).encode()  # one key, one partition: the poison record and the good one after it
+    await harness.producer.send_and_wait(topic, value=b"{broken", key=key, headers=[])
+    await harness.publish(case_reported(case_id))
+    original = harness.producer.send_and_wait
+    failures: list = []
+
+    async def broker_away_once(topic_name, **kwargs):
+        if topic_name.endswith(".dlt") and kwargs.get("key") == key and not failures:
+            failures.append(1)
+            raise KafkaConnectionError("the broker went away")
+        return await original(topic_name, **kwargs)
+
+    monkeypatch.setattr(harness.producer, "send_and_wait", broker_away_once)
+    async with harness.consuming({CaseReported: counting_handler({case_id})}, group=f"g-{uuid4().hex}"):
+        await eventually(lambda: harness.effects_for(case_id))
+    assert failures == [1] and await harness.effects_for(case_id) == 1
+    dead = [r for r in await read_topic(infrastructure.bootstrap_servers, f"{topic}.dlt") if r.key == key]
+    assert len(dead) == 1 and dict(dead[0].headers)["dlt_reason"] == b"undecodable"
