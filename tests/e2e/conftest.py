@@ -70,13 +70,14 @@ class RunningPlatform:
 
 
 @pytest.fixture(scope="module")
-def platform(tmp_path_factory, infrastructure) -> RunningPlatform:
+def platform(tmp_path_factory, request) -> RunningPlatform:
     base = tmp_path_factory.mktemp("platform")
     ports = {s: free_port() for s in SERVICES}
     env = {k: v for k, v in os.environ.items() if not k.startswith(tuple(f"{s.upper()}_" for s in SERVICES))}
     env.update({"GRIDLINK_DATA_DIR": str(base / "data"), "GRIDLINK_POSTGRES_PORT": str(free_port()),
                 "GRIDLINK_BROKER_PORT": str(free_port()), **{f"{s.upper()}_PORT": str(p) for s, p in ports.items()}})
     if os.environ.get("GRIDLINK_TEST_BACKEND") == "testcontainers":
+        infrastructure = request.getfixturevalue("infrastructure")
         env.update({"DATABASE_URL": infrastructure.database_url,
                     "KAFKA_BOOTSTRAP_SERVERS": infrastructure.bootstrap_servers})
     else:

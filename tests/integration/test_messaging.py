@@ -345,3 +345,44 @@ async def test_a_failed_dead_letter_write_reads_the_record_again_and_loses_nothi
     assert failures == [1] and await harness.effects_for(case_id) == 1
     dead = [r for r in await read_topic(infrastructure.bootstrap_servers, f"{topic}.dlt") if r.key == key]
     assert len(dead) == 1 and dict(dead[0].headers)["dlt_reason"] == b"undecodable"
+
+
+async def test_two_relays_on_one_database_publish_each_row_once(harness, infrastructure):
+    case_ids = [uuid4() for _ in range(30)]
+    async with harness.uow() as uow:
+        for case_id in case_ids:
+            uow.record(case_reported(case_id))
+    other = OutboxRelay(harness.uow.sessionmaker, tables, harness.producer, batch_size=7)
+    mine = OutboxRelay(harness.uow.sessionmaker, tables, harness.producer, batch_size=7)
+
+    async def drain(relay):
+        total = 0
+        for _ in range(50):
+            total += await relay.publish_pending()
+            await asyncio.sleep(0)
+        return total
+
+    published = await asyncio.gather(drain(mine), drain(other))
+    assert sum(published) == 30
+    keys = [r.key for r in await read_topic(infrastructure.bootstrap_servers, CaseReported.topic.name)
+            if r.key in {str(c).encode() for c in case_ids}]
+    assert sorted(keys) == sorted(str(c).encode() for c in case_ids)  # each exactly once
+
+
+async def test_two_instances_in_one_group_share_the_partitions_and_apply_each_event_once(harness):
+    case_ids = {uuid4() for _ in range(40)}
+    handler = counting_handler(case_ids)
+    group = f"g-{uuid4().hex}"
+    async with harness.consuming({CaseReported: handler}, group=group) as (first, _):
+        async with harness.consuming({CaseReported: handler}, group=group) as (second, _):
+            await eventually(lambda: asyncio.sleep(0, first._consumer.assignment() and second._consumer.assignment()),
+                             timeout=30)
+            await harness.publish(*[case_reported(c) for c in case_ids])
+
+            async def all_applied() -> bool:
+                counts = [await harness.effects_for(c) for c in case_ids]
+                return all(n == 1 for n in counts)
+
+            await eventually(all_applied, timeout=30)
+            assert first._consumer.assignment().isdisjoint(second._consumer.assignment())
+    assert [await harness.effects_for(c) for c in case_ids] == [1] * len(case_ids)

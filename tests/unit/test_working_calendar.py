@@ -96,3 +96,10 @@ def test_n_working_days_end_on_a_working_day_with_n_working_days_after_the_start
     first = start.astimezone(SHANGHAI).date() + timedelta(days=1)
     counted = sum(statutory_workday(first + timedelta(days=i)) for i in range((due.date() - first).days + 1))
     assert counted == days
+
+
+def test_the_holiday_oracle_is_injected_so_a_jurisdiction_can_keep_its_own_days():
+    # A fake oracle: only Tuesdays and Thursdays are working days.
+    calendar = WorkingCalendar(windows=[(time(9), time(17))], is_workday=lambda d: d.weekday() in (1, 3))
+    assert calendar.add_working_hours(at(2026, 11, 23, 10), 10) == at(2026, 11, 26, 11)  # Mon -> Tue 8h -> Thu 2h
+    assert calendar.add_working_days(at(2026, 11, 24, 10), 2) == at(2026, 12, 1, 17)       # Thu, then Tue
