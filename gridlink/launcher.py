@@ -117,6 +117,8 @@ class Platform:
                 "HOST": c.host,
                 "JWT_PUBLIC_KEY": public_key,
                 "DEMO_DATA": str(c.demo_data).lower(),
+                # A new embedded broker has empty topics: whatever it lost is sent again from the outboxes.
+                "OUTBOX_REPLAY_HOURS": "72" if self.broker else "0",
             }.items():
                 env.setdefault(f"{prefix}_{key}", value)
             self.services[name] = spawn([sys.executable, "-m", f"services.{name}"], log=self.logs / f"{name}.log",
@@ -144,7 +146,9 @@ class Platform:
         return {name: f"http://{self.config.host}:{self.config.ports[name]}" for name in SERVICES}
 
     def running(self) -> bool:
-        return all(p.poll() is None for p in self.services.values())
+        """Every service, and the embedded servers, still alive."""
+        embedded = [s.process for s in (self.postgres, self.broker) if s is not None]
+        return all(p is not None and p.poll() is None for p in [*self.services.values(), *embedded])
 
     def drain(self, *, timeout: float = 30.0) -> bool:
         """Close the doors (intake first), then wait until every outbox is published and every consumer caught up."""

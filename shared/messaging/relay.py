@@ -80,6 +80,18 @@ class OutboxRelay:
                 self._outbox.c.published_at < func.now() - text(f"interval '{float(self._retention_hours)} hours'")))
         return result.rowcount or 0
 
+    async def replay(self, hours: float) -> int:
+        """Mark the events published in the last ``hours`` for publishing again, in their original order.
+
+        For a broker that lost its topics (the embedded one keeps nothing across a restart): consumers skip what
+        their inbox has seen and apply what never reached them.
+        """
+        async with self._sessionmaker() as session, session.begin():
+            result = await session.execute(update(self._outbox).where(
+                self._outbox.c.published_at > func.now() - text(f"interval '{float(hours)} hours'"))
+                .values(published_at=None))
+        return result.rowcount or 0
+
     async def drain(self, timeout: float = 10.0) -> None:
         """Publish until nothing settled is left (used on shutdown)."""
         async with asyncio.timeout(timeout):

@@ -71,6 +71,9 @@ class ServiceRuntime:
                                                      replication_factor=settings.kafka_replication_factor),
                                what="broker")
         await self.producer.start()
+        if settings.outbox_replay_hours:
+            replayed = await self.relay.replay(settings.outbox_replay_hours)
+            log.info("outbox replay", events=replayed, hours=settings.outbox_replay_hours)
         if self.spec.seed_demo and settings.demo_data:
             await self.spec.seed_demo(self.uow)
         self._tasks.append(asyncio.create_task(self.relay.run(), name="outbox-relay"))

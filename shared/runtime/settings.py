@@ -27,6 +27,8 @@ class ServiceSettings(BaseSettings):
     demo_data: bool = Field(False, description="Load the demo ground at start (idempotent)")
     relay_poll_seconds: float = Field(0.5, gt=0, description="Outbox relay poll interval")
     consumer_max_attempts: int = Field(5, ge=1, description="Attempts before a failing record is dead-lettered")
+    outbox_replay_hours: float = Field(0, ge=0, le=72, description="On start, publish again the events of the last N "
+                                       "hours (a broker that lost its topics); consumers skip what they applied")
 
     @field_validator("database_url")
     @classmethod

@@ -386,3 +386,22 @@ async def test_two_instances_in_one_group_share_the_partitions_and_apply_each_ev
             await eventually(all_applied, timeout=30)
             assert first._consumer.assignment().isdisjoint(second._consumer.assignment())
     assert [await harness.effects_for(c) for c in case_ids] == [1] * len(case_ids)
+
+
+async def test_after_a_broker_lost_its_topics_a_replay_delivers_what_never_arrived_and_nothing_twice(harness):
+    applied, lost = uuid4(), uuid4()
+    handler = counting_handler({applied, lost})
+    await harness.publish(case_reported(applied))
+    async with harness.consuming({CaseReported: handler}, group=f"g-{uuid4().hex}"):
+        await eventually(lambda: harness.effects_for(applied))
+    # `lost` was published to a broker that then died: the outbox says published, no consumer ever saw it.
+    async with harness.uow() as uow:
+        uow.record(case_reported(lost))
+    async with harness.uow() as uow:
+        await uow.session.execute(update(tables.outbox).where(tables.outbox.c.key == str(lost))
+                                  .values(published_at=func.now()))
+    assert await harness.relay.replay(hours=1) >= 2
+    await harness.relay.drain()
+    async with harness.consuming({CaseReported: handler}, group=f"g-{uuid4().hex}"):
+        await eventually(lambda: harness.effects_for(lost))
+    assert await harness.effects_for(applied) == 1 and await harness.effects_for(lost) == 1
