@@ -142,7 +142,10 @@ class EventConsumer:
             attempt += 1
             try:
                 applied = await self._apply(record, envelope, event, handler)
-                EVENTS_CONSUMED.labels(record.topic, envelope.type, "applied" if applied else "duplicate").inc()
+                outcome = "applied" if applied else "duplicate"
+                EVENTS_CONSUMED.labels(record.topic, envelope.type, outcome).inc()
+                log.info("event consumed", type=envelope.type, outcome=outcome, attempt=attempt,
+                         partition=record.partition, offset=record.offset)
                 self.processed += 1
                 return
             except asyncio.CancelledError:

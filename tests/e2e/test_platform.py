@@ -81,6 +81,18 @@ def test_a_report_flows_through_all_four_services_and_the_resident_can_track_it(
     inbox = httpx.get(f"{platform.url('notification')}/v1/units/cn-construction/inbox", headers=unit).json()
     assert any(d["template"] == "new_assignment" for d in inbox)
 
+    # The logs follow the case across services by its id and correlation id, and never name the resident.
+    logs = {s: (platform.data_dir / "logs" / f"{s}.log").read_text(encoding="utf-8")
+            for s in ("intake", "dispatch", "supervision", "notification")}
+    correlation_ids = set()
+    for service in ("dispatch", "supervision", "notification"):
+        consumed = [json.loads(line) for line in logs[service].splitlines()
+                    if '"event consumed"' in line and case_id in line]
+        assert consumed and all(e["event_id"] and e["case_id"] == case_id for e in consumed), service
+        correlation_ids |= {e["correlation_id"] for e in consumed}
+    assert len(correlation_ids) == 1  # the report's request started the flow; every event after it carries its id
+    assert all(PHONE not in text and NAME not in text for text in logs.values())
+
 
 def test_a_case_is_routed_by_grid_and_category_to_the_local_unit(platform):
     code = report(platform, category="elderly-care", description="独居老人需要助餐服务", location=JIANGSU).json()[
