@@ -50,3 +50,27 @@ def test_every_settings_field_has_a_description_for_the_readmes_configuration_ta
     for cls in SETTINGS.values():
         for field, info in cls.model_fields.items():
             assert info.description, f"{cls.__name__}.{field}"
+
+
+KUBERNETES = ROOT / "deploy" / "kubernetes"
+
+
+@pytest.mark.parametrize("name", SETTINGS)
+def test_each_kubernetes_deployment_runs_several_instances_with_the_variables_its_settings_class_reads(name):
+    cls = SETTINGS[name]
+    documents = {d["kind"]: d for d in yaml.safe_load_all((KUBERNETES / f"{name}.yaml").read_text())}
+    deployment = documents["Deployment"]
+    assert deployment["spec"]["replicas"] >= 2  # instances share the partitions of the service's consumer group
+    container = deployment["spec"]["template"]["spec"]["containers"][0]
+    names = {e["name"] for e in container["env"]}
+    known = {cls.env_name(field) for field in cls.model_fields}
+    required = {cls.env_name(field) for field, info in cls.model_fields.items() if info.is_required()}
+    assert names <= known, names - known
+    assert required <= names, required - names
+    port = int(next(e["value"] for e in container["env"] if e["name"] == cls.env_name("port")))
+    assert container["ports"][0]["containerPort"] == port == documents["Service"]["spec"]["ports"][0]["port"]
+    assert container["command"] == ["python", "-m", f"services.{name}"]
+    assert container["readinessProbe"]["httpGet"]["path"] == "/readyz"
+    assert container["livenessProbe"]["httpGet"]["path"] == "/healthz"
+    kustomization = yaml.safe_load((KUBERNETES / "kustomization.yaml").read_text())
+    assert f"{name}.yaml" in kustomization["resources"]
