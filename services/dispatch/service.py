@@ -5,17 +5,13 @@ from pathlib import Path
 from services.dispatch import api, handlers, tables
 from services.dispatch.demo import seed_demo
 from services.dispatch.settings import DispatchSettings
-from shared.runtime.service import ServiceSpec, create_service_app, serve
+from shared.runtime.service import ServiceSpec, serve
 
 SPEC = ServiceSpec(
     name="dispatch", title="gridlink dispatch", metadata=tables.metadata, tables=tables.messaging,
     migrations=Path(__file__).parent / "migrations", routers=[api.router], handlers=handlers.HANDLERS,
     seed_demo=seed_demo,
 )
-
-
-def create_app(settings: DispatchSettings | None = None):
-    return create_service_app(SPEC, settings or DispatchSettings.load())
 
 
 def main() -> None:

@@ -45,6 +45,3 @@ class JurisdictionMap:
             area = self._areas.get(area.parent_id) if area.parent_id else None
         return AreaPath(district_id=chain["district"], street_id=chain["street"],
                         community_id=chain["community"], grid_id=chain["grid"])
-
-    def name(self, area_id: str) -> str:
-        return self._areas[area_id].name_zh

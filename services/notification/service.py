@@ -4,16 +4,12 @@ from pathlib import Path
 
 from services.notification import api, handlers, tables
 from services.notification.settings import NotificationSettings
-from shared.runtime.service import ServiceSpec, create_service_app, serve
+from shared.runtime.service import ServiceSpec, serve
 
 SPEC = ServiceSpec(
     name="notification", title="gridlink notification", metadata=tables.metadata, tables=tables.messaging,
     migrations=Path(__file__).parent / "migrations", routers=[api.router], handlers=handlers.HANDLERS,
 )
-
-
-def create_app(settings: NotificationSettings | None = None):
-    return create_service_app(SPEC, settings or NotificationSettings.load())
 
 
 def main() -> None:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 from uuid import uuid4
@@ -39,7 +39,6 @@ class Envelope:
     data: dict[str, Any]
     correlation_id: str
     causation_id: str | None = None
-    extra_headers: tuple[tuple[str, bytes], ...] = field(default=())
 
     @classmethod
     def wrap(cls, event: Event, *, source: str, correlation_id: str | None = None,
@@ -59,7 +58,7 @@ class Envelope:
         ]
         if self.causation_id:
             pairs.append(("ce_causationid", self.causation_id))
-        return [(k, v.encode()) for k, v in pairs] + list(self.extra_headers)
+        return [(k, v.encode()) for k, v in pairs]
 
     def value(self) -> bytes:
         return json.dumps(self.data, ensure_ascii=False, separators=(",", ":")).encode()
