@@ -1,6 +1,6 @@
 """Dispatch's tables: the unit directory, routing rules, cases with their handling state, and their history."""
 
-from sqlalchemy import BigInteger, Boolean, Column, DateTime, ForeignKey, Integer, MetaData, Table, Text
+from sqlalchemy import BigInteger, Boolean, Column, DateTime, ForeignKey, Index, Integer, MetaData, Table, Text
 from sqlalchemy.dialects.postgresql import JSONB, UUID
 
 from shared.messaging.tables import messaging_tables
@@ -54,6 +54,7 @@ cases = Table(
     Column("version", Integer, nullable=False),
     Column("reported_at", DateTime(timezone=True), nullable=False),
     Column("updated_at", DateTime(timezone=True), nullable=False),
+    Index("cases_lead_unit", "lead_unit_id", "status"),
 )
 
 history = Table(

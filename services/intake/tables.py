@@ -1,17 +1,20 @@
 """Intake's tables: the areas and category tree it owns, reporters (personal data), cases and their timelines."""
 
 from sqlalchemy import (
-                        Boolean,
-                        Column,
-                        DateTime,
-                        Float,
-                        ForeignKey,
-                        Integer,
-                        MetaData,
-                        Table,
-                        Text,
-                        UniqueConstraint,
-                        func,
+    Boolean,
+    Column,
+    DateTime,
+    Float,
+    ForeignKey,
+    ForeignKeyConstraint,
+    Index,
+    Integer,
+    MetaData,
+    Table,
+    Text,
+    UniqueConstraint,
+    func,
+    text,
 )
 from sqlalchemy.dialects.postgresql import JSONB, UUID
 
@@ -44,6 +47,8 @@ categories = Table(
     Column("handle_locally", Boolean, nullable=False),
     Column("keywords", JSONB, nullable=False),
     Column("current", Boolean, nullable=False),
+    # One current version per sub-item; cases keep the version they were filed under.
+    Index("categories_one_current", "code", unique=True, postgresql_where=text("current")),
 )
 
 reporters = Table(
@@ -74,6 +79,7 @@ cases = Table(
     Column("expected_at", DateTime(timezone=True)),
     Column("reported_at", DateTime(timezone=True), nullable=False),
     Column("updated_at", DateTime(timezone=True), nullable=False),
+    ForeignKeyConstraint(["category_code", "category_version"], ["categories.code", "categories.version"]),
 )
 
 timeline = Table(

@@ -1,6 +1,21 @@
 """Supervision's tables: jurisdictions' calendars, time-limit policies, and the deadlines it keeps."""
 
-from sqlalchemy import BigInteger, Boolean, Column, DateTime, Float, Index, Integer, MetaData, Table, Text, func, text
+from sqlalchemy import (
+    BigInteger,
+    Boolean,
+    Column,
+    DateTime,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    Table,
+    Text,
+    UniqueConstraint,
+    func,
+    text,
+)
 from sqlalchemy.dialects.postgresql import JSONB, UUID
 
 from shared.messaging.tables import messaging_tables
@@ -17,7 +32,7 @@ jurisdictions = Table(
 
 policies = Table(
     "time_limit_policies", metadata,
-    Column("jurisdiction_id", Text, primary_key=True),
+    Column("jurisdiction_id", Text, ForeignKey("jurisdictions.id"), primary_key=True),
     Column("time_limit_class", Text, primary_key=True),
     Column("sign_for_hours", Float, nullable=False),
     Column("completion_days", Integer),
@@ -37,5 +52,9 @@ deadlines = Table(
     Column("policy", Text, nullable=False),
     Column("opened_by_event", Text, nullable=False),
     Column("created_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
+    # The poller's index: only open deadlines, by when they next need attention.
     Index("deadlines_due", "next_fire_at", postgresql_where=text("status = 'open'")),
+    Index("deadlines_case", "case_id"),
+    # One deadline of each kind per dispatch, however often the dispatch event is delivered.
+    UniqueConstraint("opened_by_event", "kind"),
 )

@@ -17,6 +17,7 @@ MIGRATION_LOCK = 0x6D696772  # "migr"
 def alembic_config(script_location: Path) -> Config:
     config = Config()
     config.set_main_option("script_location", str(script_location))
+    config.set_main_option("path_separator", "os")
     config.set_main_option("version_locations", str(script_location / "versions"))
     return config
 
