@@ -1,11 +1,11 @@
 """Loads dispatch's part of the demo ground: units of every kind and the routing rules (idempotent)."""
 
-from sqlalchemy import update
 from sqlalchemy.dialects.postgresql import insert
 
 from services.dispatch import tables
 from shared.demo import demo_data
 from shared.messaging.unit_of_work import UnitOfWorkFactory
+from shared.persistence.versioned_cache import bump_version
 
 
 async def seed_demo(uow_factory: UnitOfWorkFactory) -> None:
@@ -20,4 +20,4 @@ async def seed_demo(uow_factory: UnitOfWorkFactory) -> None:
              "lead_kind": r.get("lead_kind"), "assisting": r.get("assisting", []),
              "assisting_kind": r.get("assisting_kind"), "local_only": r.get("local_only", False)}
             for r in routing]).on_conflict_do_nothing())
-        await uow.session.execute(update(tables.directory_version).values(version=tables.directory_version.c.version + 1))
+        await bump_version(uow.session, tables.directory_version)

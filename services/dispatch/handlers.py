@@ -12,21 +12,7 @@ from services.dispatch import tables
 from services.dispatch.routing import CaseToRoute, Directory, Rule, Unit, Unroutable
 from shared.events import CaseDispatched, CaseReported
 from shared.messaging.unit_of_work import UnitOfWork
-
-
-class DirectoryCache:
-    """The routing directory of this process, reloaded only when ``directory_version`` moves."""
-
-    def __init__(self) -> None:
-        self._version: int | None = None
-        self._directory: Directory | None = None
-
-    async def get(self, session: AsyncSession) -> Directory:
-        version = await session.scalar(select(tables.directory_version.c.version))
-        if self._directory is None or version != self._version:
-            self._directory = await load_directory(session)
-            self._version = version
-        return self._directory
+from shared.persistence.versioned_cache import VersionedCache
 
 
 async def load_directory(session: AsyncSession) -> Directory:
@@ -38,7 +24,7 @@ async def load_directory(session: AsyncSession) -> Directory:
     return Directory(units, rules)
 
 
-directory_cache = DirectoryCache()
+directory_cache = VersionedCache(tables.directory_version, load_directory)
 
 
 async def on_case_reported(event: CaseReported, uow: UnitOfWork) -> None:

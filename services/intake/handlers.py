@@ -25,6 +25,7 @@ from shared.events import (
 from shared.masking import mask_phone
 from shared.messaging.consumer import PermanentFailure
 from shared.messaging.unit_of_work import UnitOfWork
+from shared.persistence.versioned_cache import VersionedCache
 
 
 async def current_category(session: AsyncSession, code: str) -> Category:
@@ -37,10 +38,13 @@ async def current_category(session: AsyncSession, code: str) -> Category:
                     handle_locally=row.handle_locally)
 
 
-async def jurisdiction_map(session: AsyncSession) -> JurisdictionMap:
+async def load_jurisdiction_map(session: AsyncSession) -> JurisdictionMap:
     rows = (await session.execute(select(tables.areas))).all()
     return JurisdictionMap(Area(id=r.id, level=r.level, parent_id=r.parent_id, name_zh=r.name_zh, polygon=r.polygon)
                            for r in rows)
+
+
+jurisdiction_cache = VersionedCache(tables.ground_version, load_jurisdiction_map)
 
 
 async def submit_report(uow: UnitOfWork, *, channel: Channel, category_code: str, description: str, lat: float,
@@ -49,7 +53,7 @@ async def submit_report(uow: UnitOfWork, *, channel: Channel, category_code: str
     """Accept a report: one case, its first timeline entry and ``case.reported``, in one transaction."""
     session = uow.session
     category = await current_category(session, category_code)
-    area = (await jurisdiction_map(session)).place(lat, lon)
+    area = (await jurisdiction_cache.get(session)).place(lat, lon)
     now = datetime.now(UTC)
     case_id, reporter_id = uuid4(), None
     structlog.contextvars.bind_contextvars(case_id=str(case_id))

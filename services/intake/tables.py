@@ -1,6 +1,7 @@
 """Intake's tables: the areas and category tree it owns, reporters (personal data), cases and their timelines."""
 
 from sqlalchemy import (
+    BigInteger,
     Boolean,
     Column,
     DateTime,
@@ -33,6 +34,13 @@ areas = Table(
     Column("name_zh", Text, nullable=False),
     Column("name_en", Text, nullable=False),
     Column("polygon", JSONB, nullable=False),
+)
+
+# Bumped by every change to the areas, so each process knows when to rebuild its map of grids.
+ground_version = Table(
+    "ground_version", metadata,
+    Column("id", Integer, primary_key=True),
+    Column("version", BigInteger, nullable=False),
 )
 
 categories = Table(

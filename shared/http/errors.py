@@ -8,6 +8,8 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from shared.persistence.database import is_database_unavailable
+
 log = structlog.get_logger(__name__)
 
 
@@ -71,6 +73,11 @@ async def _on_http(_: Request, exc: StarletteHTTPException) -> JSONResponse:
 
 
 async def _on_unexpected(request: Request, exc: Exception) -> JSONResponse:
+    if is_database_unavailable(exc):
+        log.warning("database unavailable", path=request.url.path, error=type(exc).__name__)
+        response = error_response(503, "database_unavailable", "the database is unavailable; try again shortly")
+        response.headers["Retry-After"] = "2"
+        return response
     log.exception("unhandled error", path=request.url.path, error=type(exc).__name__)
     return error_response(500, "internal_error", "something went wrong on our side; it has been logged")
 

@@ -9,11 +9,12 @@ import structlog
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, ConsumerRecord, TopicPartition
 from aiokafka.errors import CommitFailedError, KafkaError
 from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
+from sqlalchemy.exc import DBAPIError
 
 from shared.events import Event
 from shared.messaging.envelope import Envelope, SchemaViolation, UndecodableRecord
 from shared.messaging.unit_of_work import UnitOfWork, UnitOfWorkFactory
+from shared.persistence.database import is_database_unavailable
 from shared.runtime.metrics import CONSUMER_LAG, DEAD_LETTERED, EVENTS_CONSUMED
 
 log = structlog.get_logger(__name__)
@@ -23,16 +24,6 @@ Handler = Callable[[Event, UnitOfWork], Awaitable[None]]
 
 class PermanentFailure(Exception):
     """A handler's verdict that this event can never be applied (it breaks a rule); it goes to the dead-letter topic."""
-
-
-# Errors that say the database is away rather than that the record is bad: wait and retry, never dead-letter.
-INFRASTRUCTURE_ERRORS = (OperationalError, InterfaceError, ConnectionError, OSError, TimeoutError)
-
-
-def _is_infrastructure(exc: BaseException) -> bool:
-    if isinstance(exc, DBAPIError) and exc.connection_invalidated:
-        return True
-    return isinstance(exc, INFRASTRUCTURE_ERRORS)
 
 
 def _safe_reason(exc: BaseException) -> str:
@@ -154,7 +145,7 @@ class EventConsumer:
                 await self._dead_letter(record, "rejected", _safe_reason(exc), attempts=attempt)
                 return
             except Exception as exc:
-                if _is_infrastructure(exc):
+                if is_database_unavailable(exc):
                     # Not the record's fault: wait for the database without spending the record's attempts.
                     log.warning("database unavailable, retrying", error=type(exc).__name__)
                     attempt -= 1

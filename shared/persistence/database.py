@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from sqlalchemy.engine import make_url
+from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
 
 
@@ -15,8 +16,19 @@ def async_url(url: str) -> str:
 
 
 def create_engine(url: str, *, pool_size: int = 10) -> AsyncEngine:
-    return create_async_engine(async_url(url), pool_size=pool_size, max_overflow=pool_size, pool_pre_ping=True,
-                               pool_recycle=1800)
+    # No pre-ping: it costs a round trip per transaction (a third of the throughput, measured). A connection that
+    # died with the server fails once, SQLAlchemy then discards the pool, and callers see `is_database_unavailable`.
+    return create_async_engine(async_url(url), pool_size=pool_size, max_overflow=pool_size, pool_recycle=1800)
+
+
+# Errors that say the database is away rather than that a statement is wrong.
+_UNAVAILABLE = (OperationalError, InterfaceError, ConnectionError, OSError, TimeoutError)
+
+
+def is_database_unavailable(exc: BaseException) -> bool:
+    if isinstance(exc, DBAPIError) and exc.connection_invalidated:
+        return True
+    return isinstance(exc, _UNAVAILABLE)
 
 
 def create_sessionmaker(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:

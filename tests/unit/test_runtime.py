@@ -67,3 +67,17 @@ def test_a_token_is_verified_with_the_configured_key_and_its_claims_become_a_pri
 def test_an_expired_foreign_or_unsigned_token_is_refused(token):
     with pytest.raises(InvalidToken):
         TokenVerifier(PUBLIC, issuer="gridlink", audience="gridlink").verify(token)
+
+
+async def test_a_database_outage_answers_503_with_retry_after_not_500():
+    from sqlalchemy.exc import OperationalError
+    from starlette.requests import Request
+
+    from shared.http.errors import _on_unexpected
+
+    request = Request({"type": "http", "method": "GET", "path": "/v1/x", "headers": [], "query_string": b""})
+    response = await _on_unexpected(request, OperationalError("SELECT 1", {}, ConnectionRefusedError()))
+    assert response.status_code == 503 and response.headers["Retry-After"] == "2"
+    assert b'"database_unavailable"' in response.body
+    response = await _on_unexpected(request, ZeroDivisionError())
+    assert response.status_code == 500 and b"ZeroDivisionError" not in response.body
