@@ -114,16 +114,19 @@ def asyncapi(check: bool, path: Path) -> None:
 
 @main.command("bench-flow")
 @click.option("--intake-url", default="http://127.0.0.1:8001", show_default=True)
+@click.option("--service-urls", show_default=True,
+              default="http://127.0.0.1:8001,http://127.0.0.1:8002,http://127.0.0.1:8003,http://127.0.0.1:8004",
+              help="The four services, whose /readyz tells when everything is drained.")
 @click.option("--reports", default=300, show_default=True)
 @click.option("--concurrency", default=20, show_default=True)
 @click.option("--out", default="bench-results/thin-flow.json", show_default=True, type=click.Path(path_type=Path))
-def bench_flow(intake_url: str, reports: int, concurrency: int, out: Path) -> None:
+def bench_flow(intake_url: str, service_urls: str, reports: int, concurrency: int, out: Path) -> None:
     """Measure the thin flow on a running platform (`gridlink up` in another terminal); prints and saves figures."""
     import json
 
     from gridlink.bench import bench_flow as run
 
-    click.echo(json.dumps(run(intake_url, reports=reports, concurrency=concurrency, out=out), ensure_ascii=False,
+    click.echo(json.dumps(run(intake_url, service_urls.split(","), reports=reports, concurrency=concurrency, out=out), ensure_ascii=False,
                           indent=2))
     click.echo(f"saved {out}")
 
