@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Awaitable, Callable, Mapping
+from dataclasses import dataclass
 
 import structlog
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, ConsumerRecord, TopicPartition
@@ -33,18 +34,33 @@ def _safe_reason(exc: BaseException) -> str:
     return f"{type(exc).__name__}: {str(exc).splitlines()[0][:160]}"
 
 
+@dataclass(frozen=True)
+class _Work:
+    record: ConsumerRecord
+    envelope: Envelope
+    event: Event
+    handler: Handler
+
+
+def _bind_log_context(envelope: Envelope) -> None:
+    structlog.contextvars.clear_contextvars()
+    structlog.contextvars.bind_contextvars(event_id=envelope.id, case_id=envelope.subject,
+                                           correlation_id=envelope.correlation_id)
+
+
 class EventConsumer:
     """Consumes the topics its handler table names, in one consumer group per service."""
 
     def __init__(self, *, consumer: AIOKafkaConsumer, dead_letters: AIOKafkaProducer, uow: UnitOfWorkFactory,
                  handlers: Mapping[type[Event], Handler], name: str, max_attempts: int = 5,
-                 backoff: float = 0.2, max_backoff: float = 5.0):
+                 backoff: float = 0.2, max_backoff: float = 5.0, max_batch: int = 200):
         self._consumer = consumer
         self._dead_letters = dead_letters
         self._uow = uow
         self._handlers = {cls.type: handler for cls, handler in handlers.items()}
         self._name = name
         self._max_attempts = max_attempts
+        self._max_batch = max_batch
         self._backoff = backoff
         self._max_backoff = max_backoff
         self._stopping = False
@@ -58,26 +74,13 @@ class EventConsumer:
     async def run(self) -> None:
         while not self._stopping:
             try:
-                batches = await self._consumer.getmany(timeout_ms=500, max_records=500)
+                batches = await self._consumer.getmany(timeout_ms=500, max_records=self._max_batch)
             except KafkaError as exc:
                 log.warning("fetch failed, retrying", error=type(exc).__name__)
                 await asyncio.sleep(1)
                 continue
             for tp, records in batches.items():
-                done = None
-                for record in records:
-                    try:
-                        await self._process(record)
-                    except KafkaError as exc:
-                        # Its dead-letter copy could not be written: read this record again rather than lose it.
-                        log.warning("dead-letter write failed; the record will be read again",
-                                    error=type(exc).__name__)
-                        self._consumer.seek(tp, record.offset)
-                        await asyncio.sleep(1)
-                        break
-                    done = record.offset + 1
-                    if self._stopping:
-                        break
+                done = await self._process_partition(tp, records)
                 if done is not None:
                     # Offsets follow the database: every record before `done` has committed its effect
                     # (or was dead-lettered).
@@ -110,39 +113,89 @@ class EventConsumer:
             total += behind
         return total
 
-    async def _process(self, record: ConsumerRecord) -> None:
+    async def _process_partition(self, tp: TopicPartition, records: list[ConsumerRecord]) -> int | None:
+        """Apply one partition's records in order; returns the offset to commit, or None if none was finished."""
+        work: list[_Work] = []
+        done = None
+        for record in records:
+            try:
+                item = await self._read(record)
+            except KafkaError as exc:
+                # Its dead-letter copy could not be written: read this record again rather than lose it.
+                log.warning("dead-letter write failed; the record will be read again", error=type(exc).__name__)
+                self._consumer.seek(tp, record.offset)
+                await asyncio.sleep(1)
+                break
+            if item is not None:
+                work.append(item)
+            done = record.offset + 1
+        if len(work) > 1 and await self._apply_together(work):
+            return done
+        for item in work:
+            try:
+                await self._apply_alone(item)
+            except KafkaError as exc:
+                log.warning("dead-letter write failed; the record will be read again", error=type(exc).__name__)
+                self._consumer.seek(tp, item.record.offset)
+                await asyncio.sleep(1)
+                return item.record.offset
+            except asyncio.CancelledError:
+                # Stopping while a record is being retried: commit what is finished, the rest comes again.
+                return item.record.offset
+        return done
+
+    async def _read(self, record: ConsumerRecord) -> _Work | None:
+        """The record as work to apply; None for a type without a handler, or one dead-lettered as unreadable."""
         structlog.contextvars.clear_contextvars()
         try:
             envelope = Envelope.from_record(key=record.key, value=record.value, headers=record.headers)
-            structlog.contextvars.bind_contextvars(event_id=envelope.id, case_id=envelope.subject,
-                                                   correlation_id=envelope.correlation_id)
             handler = self._handlers.get(envelope.type)
             if handler is None:
                 EVENTS_CONSUMED.labels(record.topic, envelope.type, "ignored").inc()
-                return
+                return None
             event = envelope.event()
         except UndecodableRecord as exc:
             await self._dead_letter(record, "undecodable", str(exc), attempts=1)
-            return
+            return None
         except SchemaViolation as exc:
             await self._dead_letter(record, "schema_violation", str(exc), attempts=1)
-            return
+            return None
         assert event is not None
+        return _Work(record, envelope, event, handler)
+
+    async def _apply_together(self, work: list[_Work]) -> bool:
+        """All in one transaction (far fewer commits under load); False, with nothing applied, if any of them fails."""
+        applied: list[bool] = []
+        try:
+            async with self._uow() as uow:
+                for item in work:
+                    _bind_log_context(item.envelope)
+                    applied.append(await self._claim_and_handle(uow, item))
+        except asyncio.CancelledError:
+            raise
+        except Exception as exc:
+            log.info("batch not applied together; applying its records one by one", records=len(work),
+                     error=type(exc).__name__)
+            return False
+        for item, first_time in zip(work, applied, strict=True):
+            self._count(item, first_time, attempt=1)
+        return True
+
+    async def _apply_alone(self, item: _Work) -> None:
+        """One record in its own transaction, retried in place; dead-lettered when it cannot be applied."""
+        _bind_log_context(item.envelope)
         attempt = 0
         while True:
             attempt += 1
             try:
-                applied = await self._apply(record, envelope, event, handler)
-                outcome = "applied" if applied else "duplicate"
-                EVENTS_CONSUMED.labels(record.topic, envelope.type, outcome).inc()
-                log.info("event consumed", type=envelope.type, outcome=outcome, attempt=attempt,
-                         partition=record.partition, offset=record.offset)
-                self.processed += 1
+                async with self._uow() as uow:
+                    first_time = await self._claim_and_handle(uow, item)
+                self._count(item, first_time, attempt=attempt)
                 return
             except asyncio.CancelledError:
                 raise
             except PermanentFailure as exc:
-                await self._dead_letter(record, "rejected", _safe_reason(exc), attempts=attempt)
+                await self._dead_letter(item.record, "rejected", _safe_reason(exc), attempts=attempt)
                 return
             except Exception as exc:
                 if is_database_unavailable(exc):
@@ -150,7 +203,7 @@ class EventConsumer:
                     log.warning("database unavailable, retrying", error=type(exc).__name__)
                     attempt -= 1
                 elif attempt >= self._max_attempts:
-                    await self._dead_letter(record, "kept_failing", _safe_reason(exc), attempts=attempt)
+                    await self._dead_letter(item.record, "kept_failing", _safe_reason(exc), attempts=attempt)
                     return
                 else:
                     log.warning("handler failed, retrying in place", attempt=attempt, error=type(exc).__name__)
@@ -158,18 +211,27 @@ class EventConsumer:
                 if self._stopping:
                     raise asyncio.CancelledError("stopping while retrying; the record will be redelivered")
 
-    async def _apply(self, record: ConsumerRecord, envelope: Envelope, event: Event, handler: Handler) -> bool:
-        """Record the event in the inbox and apply it, in one transaction; False if it had been applied before."""
-        async with self._uow(correlation_id=envelope.correlation_id, causation_id=envelope.id) as uow:
-            inbox = self._uow.tables.inbox
-            first_time = await uow.session.scalar(
-                pg_insert(inbox).values(consumer=self._name, event_id=envelope.id, type=envelope.type,
-                                        topic=record.topic, partition=record.partition, offset=record.offset)
-                .on_conflict_do_nothing().returning(inbox.c.event_id))
-            if first_time is None:
-                return False
-            await handler(event, uow)
+    async def _claim_and_handle(self, uow: UnitOfWork, item: _Work) -> bool:
+        """Record the event in the inbox and apply it, in the caller's transaction; False if applied before."""
+        uow.caused_by(correlation_id=item.envelope.correlation_id, causation_id=item.envelope.id)
+        inbox = self._uow.tables.inbox
+        record = item.record
+        first_time = await uow.session.scalar(
+            pg_insert(inbox).values(consumer=self._name, event_id=item.envelope.id, type=item.envelope.type,
+                                    topic=record.topic, partition=record.partition, offset=record.offset)
+            .on_conflict_do_nothing().returning(inbox.c.event_id))
+        if first_time is None:
+            return False
+        await item.handler(item.event, uow)
         return True
+
+    def _count(self, item: _Work, first_time: bool, *, attempt: int) -> None:
+        outcome = "applied" if first_time else "duplicate"
+        EVENTS_CONSUMED.labels(item.record.topic, item.envelope.type, outcome).inc()
+        _bind_log_context(item.envelope)
+        log.info("event consumed", type=item.envelope.type, outcome=outcome, attempt=attempt,
+                 partition=item.record.partition, offset=item.record.offset)
+        self.processed += 1
 
     async def _dead_letter(self, record: ConsumerRecord, reason: str, error: str, *, attempts: int) -> None:
         topic = f"{record.topic}.dlt"

@@ -33,6 +33,10 @@ class UnitOfWork:
         await self.session.begin()
         return self
 
+    def caused_by(self, *, correlation_id: str, causation_id: str) -> None:
+        """Events recorded from now on were caused by this event and belong to its flow (a consumer's batch)."""
+        self.correlation_id, self.causation_id = correlation_id, causation_id
+
     def record(self, event: Event) -> Envelope:
         """Stage an event; it is written to the outbox in this transaction and published after commit."""
         envelope = Envelope.wrap(event, source=self._source, correlation_id=self.correlation_id,

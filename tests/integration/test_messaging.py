@@ -8,7 +8,7 @@ from uuid import UUID, uuid4
 
 import pytest
 from aiokafka import AIOKafkaProducer
-from sqlalchemy import Column, Integer, MetaData, Table, Text, func, insert, select, update
+from sqlalchemy import Column, Integer, MetaData, Table, Text, func, insert, select, text, update
 from sqlalchemy.dialects.postgresql import UUID as PG_UUID
 
 from shared.events import CaseDispatched, CaseReported
@@ -255,10 +255,11 @@ async def test_poison_records_go_to_the_dead_letter_topic_and_the_consumer_carri
         # Records sit on several partitions: wait until all are through, however they interleave.
         async def all_through() -> bool:
             return (await harness.effects_for(after) == 1 and await harness.effects_for(good) == 1
-                    and len(calls) == 3 and consumer.lag() == 0)
+                    and len(calls) >= 3 and consumer.lag() == 0)
 
         await eventually(all_through)
-    assert len(calls) == 3  # retried in place, then dead-lettered
+    # Retried in place 3 times, then dead-lettered; a batch it shared with others may have tried it once before.
+    assert len(calls) in (3, 4)
 
     dead = await read_topic(infrastructure.bootstrap_servers, f"{topic}.dlt")
     ours = {r.key: dict(r.headers) for r in dead if r.key and (marker.encode() in r.key or r.key == str(failing).encode())}
@@ -287,8 +288,9 @@ async def test_a_permanent_failure_is_dead_lettered_without_retries(harness, inf
         await eventually(lambda: asyncio.sleep(0, bool(calls) and consumer.lag() == 0))
     dead = [r for r in await read_topic(infrastructure.bootstrap_servers, f"{CaseReported.topic.name}.dlt")
             if r.key == str(case_id).encode()]
-    assert len(calls) == 1 and len(dead) == 1
-    assert dict(dead[0].headers)["dlt_reason"] == b"rejected"
+    # Not retried in place (attempts 1); a batch it shared with others may have tried it once before.
+    assert len(calls) in (1, 2) and len(dead) == 1
+    assert dict(dead[0].headers)["dlt_reason"] == b"rejected" and dict(dead[0].headers)["dlt_attempts"] == b"1"
 
 
 async def test_a_transient_error_is_retried_in_place_and_applied_once(harness, infrastructure):
@@ -405,3 +407,43 @@ async def test_after_a_broker_lost_its_topics_a_replay_delivers_what_never_arriv
     async with harness.consuming({CaseReported: handler}, group=f"g-{uuid4().hex}"):
         await eventually(lambda: harness.effects_for(lost))
     assert await harness.effects_for(applied) == 1 and await harness.effects_for(lost) == 1
+
+
+async def test_a_backlog_is_applied_in_few_transactions_each_event_once(harness):
+    case_ids = [uuid4() for _ in range(120)]
+    transactions: set[int] = set()
+
+    async def note_transaction(event, uow) -> None:
+        if event.case_id in case_ids:
+            transactions.add(await uow.session.scalar(text("SELECT pg_current_xact_id()::text::bigint")))
+            await uow.session.execute(insert(effects).values(case_id=event.case_id, event_id=uow.causation_id))
+
+    await harness.publish(*[case_reported(c) for c in case_ids])
+    async with harness.consuming({CaseReported: note_transaction}, group=f"g-{uuid4().hex}"):
+        async def all_applied() -> bool:
+            return all([await harness.effects_for(c) == 1 for c in case_ids])
+
+        await eventually(all_applied)
+    # The backlog arrives in fetches of many records per partition: one transaction each, not one per event.
+    assert len(transactions) < len(case_ids) / 4
+
+
+async def test_one_bad_record_in_a_batch_does_not_hold_back_or_duplicate_the_others(harness, infrastructure):
+    case_ids = [uuid4() for _ in range(30)]
+    bad = case_ids[17]
+
+    async def fails_for_one(event, uow) -> None:
+        if event.case_id == bad:
+            raise ValueError("this one cannot be applied")
+        await counting_handler(set(case_ids))(event, uow)
+
+    await harness.publish(*[case_reported(c) for c in case_ids])
+    async with harness.consuming({CaseReported: fails_for_one}, group=f"g-{uuid4().hex}", max_attempts=2):
+        async def others_applied() -> bool:
+            return all([await harness.effects_for(c) == 1 for c in case_ids if c != bad])
+
+        await eventually(others_applied)
+    assert await harness.effects_for(bad) == 0
+    dead = [r for r in await read_topic(infrastructure.bootstrap_servers, f"{CaseReported.topic.name}.dlt")
+            if r.key == str(bad).encode()]
+    assert len(dead) == 1 and dict(dead[0].headers)["dlt_attempts"] == b"2"
