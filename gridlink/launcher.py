@@ -31,6 +31,7 @@ class PlatformConfig:
     database_url: str | None = None        # a server URL; each service gets its own database on it
     kafka_bootstrap_servers: str | None = None
     kafka_idempotence: bool | None = None
+    kafka_replication_factor: int = 1
     postgres_port: int = 55432
     broker_port: int = 9092
     ports: dict[str, int] = field(default_factory=lambda: dict(DEFAULT_PORTS))
@@ -45,6 +46,7 @@ class PlatformConfig:
                    database_url=env.get("DATABASE_URL") or None,
                    kafka_bootstrap_servers=env.get("KAFKA_BOOTSTRAP_SERVERS") or None,
                    kafka_idempotence=None if idempotence is None else idempotence.lower() in ("1", "true", "yes"),
+                   kafka_replication_factor=int(env.get("KAFKA_REPLICATION_FACTOR", 1)),
                    postgres_port=int(env.get("GRIDLINK_POSTGRES_PORT", 55432)),
                    broker_port=int(env.get("GRIDLINK_BROKER_PORT", 9092)), ports=ports)
 
@@ -103,7 +105,7 @@ class Platform:
             self.bootstrap = self.broker.bootstrap_servers
         idempotence = c.kafka_idempotence if c.kafka_idempotence is not None else self.broker is None
         asyncio.run(create_databases(self.database_url))
-        created = asyncio.run(ensure_topics(self.bootstrap))
+        created = asyncio.run(ensure_topics(self.bootstrap, replication_factor=c.kafka_replication_factor))
         self.say(f"topics: {len(created)} created" if created else "topics: present")
         _, public_key = ensure_keypair(c.data_dir)
         for name in SERVICES:
@@ -113,6 +115,7 @@ class Platform:
                 "DATABASE_URL": service_database_url(self.database_url, name),
                 "KAFKA_BOOTSTRAP_SERVERS": self.bootstrap,
                 "KAFKA_IDEMPOTENCE": str(idempotence).lower(),
+                "KAFKA_REPLICATION_FACTOR": str(c.kafka_replication_factor),
                 "PORT": str(c.ports[name]),
                 "HOST": c.host,
                 "JWT_PUBLIC_KEY": public_key,

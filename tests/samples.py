@@ -43,6 +43,8 @@ async def read_topic(bootstrap_servers: str, topic: str, *, timeout: float = 10.
         if not partitions:
             await consumer._client.force_metadata_update()  # noqa: SLF001 - fresh topics
             partitions = [TopicPartition(topic, p) for p in (consumer.partitions_for_topic(topic) or set())]
+        if not partitions:
+            return []  # the topic does not exist (yet)
         consumer.assign(partitions)
         await consumer.seek_to_beginning(*partitions)
         ends = await consumer.end_offsets(partitions)

@@ -88,7 +88,7 @@ class EventConsumer:
                     self._positions[tp] = done
                 if self._stopping:
                     break
-            self.lag()
+            await self.lag()
 
     def stop(self) -> None:
         self._stopping = True
@@ -100,14 +100,22 @@ class EventConsumer:
             # The partition moved to another member mid-batch; it will redeliver, and the inbox absorbs it.
             log.warning("offset commit failed", topic=tp.topic, partition=tp.partition, error=type(exc).__name__)
 
-    def lag(self) -> int:
-        """Records fetched-but-unprocessed plus not-yet-fetched, as far as the last fetch tells."""
+    async def lag(self) -> int:
+        """Records not yet applied, as far as the last fetch tells (0 for a partition not fetched yet)."""
         total = 0
         for tp in self._consumer.assignment():
             high = self._consumer.highwater(tp)
-            position = self._positions.get(tp)
-            if high is None or position is None:
+            if high is None:
                 continue
+            position = self._positions.get(tp)
+            if position is None:
+                # Nothing applied here since this member got the partition: it starts at the committed offset.
+                try:
+                    position = await self._consumer.committed(tp) or 0
+                except KafkaError:
+                    continue
+                if position >= high:
+                    self._positions[tp] = position  # caught up: no need to ask again
             behind = max(high - position, 0)
             CONSUMER_LAG.labels(tp.topic, str(tp.partition)).set(behind)
             total += behind

@@ -120,7 +120,7 @@ class ServiceRuntime:
             report["broker"] = "ok"
         except Exception as exc:
             ok, report["broker"] = False, f"unreachable ({type(exc).__name__})"
-        report["consumer_lag"] = self.consumer.lag() if self.consumer else 0
+        report["consumer_lag"] = await self.consumer.lag() if self.consumer else 0
         if any(t.done() for t in self._tasks):
             ok, report["workers"] = False, "a background worker stopped"
         report["status"] = "ready" if ok else "not_ready"
@@ -191,7 +191,8 @@ def _operations_router() -> APIRouter:
         with suppress(Exception):
             OUTBOX_BACKLOG.set(await runtime.relay.backlog())
         if runtime.consumer:
-            runtime.consumer.lag()
+            with suppress(Exception):
+                await runtime.consumer.lag()
         return Response(generate_latest(), media_type=CONTENT_TYPE_LATEST)
 
     return router
