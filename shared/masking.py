@@ -24,3 +24,15 @@ def mask_identity_number(number: str | None) -> str | None:
     if len(number) <= 10:
         return "*" * len(number)
     return f"{number[:6]}{'*' * (len(number) - 10)}{number[-4:]}"
+
+
+# A mainland mobile number, perhaps with +86 and spaces or dashes, not inside a longer run of digits.
+_MOBILE_IN_TEXT = re.compile(r"(?<!\d)(?:\+?86[\s-]?)?(1[3-9]\d)[\s-]?(\d{4})[\s-]?(\d{4})(?!\d)")
+# A resident identity number: 17 digits and a digit or X.
+_IDENTITY_IN_TEXT = re.compile(r"(?<![\dXx])(\d{6})\d{8}(\d{3}[\dXx])(?![\dXx])")
+
+
+def mask_numbers_in_text(text: str) -> str:
+    """Free text as it may leave intake: mobile and identity numbers written into it are masked."""
+    text = _IDENTITY_IN_TEXT.sub(lambda m: f"{m.group(1)}********{m.group(2)}", text)
+    return _MOBILE_IN_TEXT.sub(lambda m: f"{m.group(1)}****{m.group(3)}", text)

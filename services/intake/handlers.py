@@ -22,7 +22,7 @@ from shared.events import (
     ReportedLocation,
     Reporter,
 )
-from shared.masking import mask_phone
+from shared.masking import mask_numbers_in_text, mask_phone
 from shared.messaging.consumer import PermanentFailure
 from shared.messaging.unit_of_work import UnitOfWork
 from shared.persistence.versioned_cache import VersionedCache
@@ -71,7 +71,9 @@ async def submit_report(uow: UnitOfWork, *, channel: Channel, category_code: str
     uow.record(CaseReported(
         case_id=case_id, tracking_code=code, category_code=category.code, category_class=category.class_code,
         category_version=category.version, time_limit_class="urgent" if urgent else category.time_limit_class,
-        handle_locally=category.handle_locally, urgent=urgent, description=description, channel=channel,
+        handle_locally=category.handle_locally, urgent=urgent,
+        # Residents write their numbers into the text too: what leaves intake carries them masked.
+        description=mask_numbers_in_text(description), channel=channel,
         location=ReportedLocation(lat=lat, lon=lon, address=address, area=area),
         reporter=Reporter(ref=f"rp-{reporter_id}" if reporter_id else f"anon-{case_id}",
                           phone_masked=None if anonymous else mask_phone(phone), anonymous=anonymous or not reporter_id),

@@ -251,6 +251,23 @@ def test_no_report_body_whatever_its_shape_gets_a_500(platform, data):
         assert set(response.json()) >= {"code", "message", "field"}
 
 
+def test_numbers_written_into_a_report_leave_intake_masked(platform):
+    import asyncio
+
+    from tests.samples import read_topic
+
+    code = report(platform, description=f"楼道灯坏了，请回电{PHONE}").json()["tracking_code"]
+    broker = f"127.0.0.1:{platform.env['GRIDLINK_BROKER_PORT']}"
+    published = wait_for(
+        lambda: [json.loads(r.value) for r in asyncio.run(read_topic(broker, "gridlink.intake.cases"))
+                 if json.loads(r.value).get("tracking_code") == code],
+        lambda found: len(found) == 1)
+    assert PHONE not in published[0]["description"]
+    assert f"{PHONE[:3]}****{PHONE[-4:]}" in published[0]["description"]
+    assert published[0]["reporter"]["phone_masked"] == f"{PHONE[:3]}****{PHONE[-4:]}"
+    assert NAME not in json.dumps(published[0], ensure_ascii=False)
+
+
 # Last: it stops the platform and starts it again.
 def test_ctrl_c_stops_everything_in_order_and_the_data_survives_a_restart(platform):
     code = report(platform).json()["tracking_code"]

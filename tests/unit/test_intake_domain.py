@@ -5,7 +5,7 @@ import pytest
 from services.intake.domain import CaseStatus, new_tracking_code, normalise_tracking_code, phone_matches
 from services.intake.location import Area, JurisdictionMap, OutsideJurisdiction
 from shared.demo import demo_data
-from shared.masking import mask_identity_number, mask_phone
+from shared.masking import mask_identity_number, mask_numbers_in_text, mask_phone
 
 
 def test_tracking_codes_are_short_unambiguous_and_self_checking():
@@ -60,3 +60,12 @@ def test_phone_and_identity_numbers_are_masked_as_the_standard_says():
     assert mask_phone("+86 138-1234-1234") == "138****1234"
     assert mask_phone(None) is None and mask_phone("12345") == "*****"
     assert mask_identity_number("310105199001011234") == "310105********1234"
+
+
+def test_numbers_written_into_free_text_are_masked_before_the_text_leaves_intake():
+    text = "我是张阿姨，电话13812341234，或者 +86 139-1234-5678，身份证31010519900101123X。门牌号1302室，订单20231115123456"
+    masked = mask_numbers_in_text(text)
+    assert "13812341234" not in masked and "138****1234" in masked
+    assert "139-1234-5678" not in masked and "139****5678" in masked
+    assert "31010519900101123X" not in masked and "310105********123X" in masked
+    assert "1302室" in masked and "20231115123456" in masked  # other numbers are left alone
