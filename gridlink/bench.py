@@ -104,3 +104,108 @@ def bench_flow(intake_url: str, service_urls: list[str], *, reports: int, concur
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(json.dumps(result, ensure_ascii=False, indent=2), encoding="utf-8")
     return result
+
+
+async def run_messaging(*, database_url: str, bootstrap_servers: str, events: int) -> dict:
+    """The messaging path alone: units of work into the outbox, the relay to the broker, the consumer with inbox."""
+    from sqlalchemy import MetaData
+
+    from shared.events import AreaPath, CaseReported, Channel, ReportedLocation, Reporter
+    from shared.messaging.consumer import EventConsumer
+    from shared.messaging.kafka import ensure_topics, make_consumer, make_producer
+    from shared.messaging.relay import OutboxRelay
+    from shared.messaging.tables import messaging_tables
+    from shared.messaging.unit_of_work import UnitOfWorkFactory
+    from shared.persistence.database import create_engine, create_sessionmaker
+
+    area = AreaPath(district_id="cn-changning", street_id="st-huayang", community_id="cm-xiushui",
+                    grid_id="cm-xiushui-g1")
+
+    def reported(i: int) -> CaseReported:
+        from uuid import uuid4
+
+        return CaseReported(
+            case_id=uuid4(), tracking_code="BENCH000", category_code="drainage", category_class="livelihood",
+            category_version=1, time_limit_class="help", description=f"基准 {i}", channel=Channel.SELF_SERVICE,
+            location=ReportedLocation(lat=31.22, lon=121.43, area=area), reporter=Reporter(ref=f"bench-{i}"),
+            reported_at=datetime.now(UTC))
+
+    await ensure_topics(bootstrap_servers)
+    tables = messaging_tables(MetaData())
+    engine = create_engine(database_url)
+    uow = UnitOfWorkFactory(create_sessionmaker(engine), tables, source="/gridlink/bench")
+    producer = make_producer(bootstrap_servers, idempotence=False, client_id="bench")
+    await producer.start()
+    try:
+        started = time.perf_counter()
+        for i in range(events):
+            async with uow() as work:
+                work.record(reported(i))
+        commit_rate = events / (time.perf_counter() - started)
+        relay = OutboxRelay(uow.sessionmaker, tables, producer)
+        started = time.perf_counter()
+        while await relay.publish_pending():
+            pass
+        relay_rate = events / (time.perf_counter() - started)
+
+        async def nothing(event, work) -> None:
+            return None
+
+        kafka = make_consumer(bootstrap_servers, group_id=f"bench-{time.time_ns()}", client_id="bench",
+                              topics=[CaseReported.topic.name])
+        await kafka.start()
+        consumer = EventConsumer(consumer=kafka, dead_letters=producer, uow=uow, handlers={CaseReported: nothing},
+                                 name=f"bench-{time.time_ns()}")
+        task = asyncio.create_task(consumer.run())
+        started = time.perf_counter()
+        while consumer.processed < events:
+            await asyncio.sleep(0.01)
+        consume_rate = events / (time.perf_counter() - started)
+        consumer.stop()
+        await task
+        await kafka.stop()
+    finally:
+        await producer.stop()
+        await engine.dispose()
+    return {"events": events, "unit_of_work_commits_per_second": round(commit_rate),
+            "relay_events_per_second": round(relay_rate), "consumer_events_per_second": round(consume_rate)}
+
+
+def bench_messaging(*, events: int, out: Path) -> dict:
+    """On a fresh embedded PostgreSQL and Tansu in a temporary directory."""
+    import logging
+    import tempfile
+
+    import asyncpg
+
+    from gridlink.embedded import EmbeddedBroker, EmbeddedPostgres, free_port
+    from shared.messaging.tables import MESSAGING_DDL_V1
+
+    logging.getLogger().setLevel(logging.WARNING)
+    with tempfile.TemporaryDirectory(prefix="gridlink-bench-") as scratch:
+        postgres = EmbeddedPostgres(Path(scratch) / "postgres", port=free_port())
+        broker = EmbeddedBroker(port=free_port())
+        postgres.start(log=Path(scratch) / "postgres.log")
+        try:
+            broker.start(log=Path(scratch) / "broker.log")
+
+            async def prepare() -> None:
+                connection = await asyncpg.connect(host="127.0.0.1", port=postgres.port, user="postgres")
+                try:
+                    for statement in MESSAGING_DDL_V1:
+                        await connection.execute(statement)
+                finally:
+                    await connection.close()
+
+            asyncio.run(prepare())
+            figures = asyncio.run(run_messaging(database_url=postgres.url(),
+                                                bootstrap_servers=broker.bootstrap_servers, events=events))
+        finally:
+            broker.stop()
+            postgres.stop()
+    result = {"benchmark": "messaging", "at": datetime.now(UTC).isoformat(timespec="seconds"), "machine": machine(),
+              "note": "one process; the consumer's handler does nothing, so this is the cost of the loop itself",
+              "figures": figures}
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(json.dumps(result, ensure_ascii=False, indent=2), encoding="utf-8")
+    return result

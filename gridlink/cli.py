@@ -131,5 +131,18 @@ def bench_flow(intake_url: str, service_urls: str, reports: int, concurrency: in
     click.echo(f"saved {out}")
 
 
+@main.command("bench-messaging")
+@click.option("--events", default=2000, show_default=True)
+@click.option("--out", default="bench-results/messaging.json", show_default=True, type=click.Path(path_type=Path))
+def bench_messaging(events: int, out: Path) -> None:
+    """Measure the messaging path alone (outbox, relay, consumer) on its own embedded PostgreSQL and Tansu."""
+    import json
+
+    from gridlink.bench import bench_messaging as run
+
+    click.echo(json.dumps(run(events=events, out=out), ensure_ascii=False, indent=2))
+    click.echo(f"saved {out}")
+
+
 if __name__ == "__main__":
     main()
