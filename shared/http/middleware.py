@@ -9,6 +9,7 @@ from uuid import uuid4
 import structlog
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from shared.http.errors import error_body
 from shared.runtime.metrics import HTTP_DURATION, HTTP_REQUESTS
 
 log = structlog.get_logger("gridlink.http")
@@ -16,7 +17,7 @@ SAFE_METHODS = {"GET", "HEAD", "OPTIONS"}
 
 
 async def _send_error(send: Send, status: int, code: str, message: str) -> None:
-    body = json.dumps({"code": code, "message": message, "field": None}).encode()
+    body = json.dumps(error_body(code, message)).encode()
     await send({"type": "http.response.start", "status": status,
                 "headers": [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode())]})
     await send({"type": "http.response.body", "body": body})

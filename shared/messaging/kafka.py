@@ -54,11 +54,6 @@ def make_consumer(bootstrap_servers: str, *, group_id: str, client_id: str, topi
     return AIOKafkaConsumer(*topics, **consumer_settings(bootstrap_servers, group_id=group_id, client_id=client_id))
 
 
-def all_topic_names() -> list[str]:
-    """Every topic of the registry and its dead-letter topic."""
-    return [name for topic in TOPICS for name in (topic.name, topic.dead_letter)]
-
-
 async def ensure_topics(bootstrap_servers: str, *, replication_factor: int = 1) -> list[str]:
     """Create the registry's topics and their dead-letter topics if missing; returns those it created."""
     admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap_servers, client_id="gridlink-topics")

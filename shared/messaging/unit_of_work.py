@@ -24,8 +24,8 @@ class UnitOfWork:
         self.correlation_id = correlation_id
         self.causation_id = causation_id
         self._after_commit = after_commit
-        self.recorded: list[Envelope] = []
         self._staged: list[Envelope] = []
+        self._recorded_any = False
         self.session: AsyncSession
 
     async def __aenter__(self) -> Self:
@@ -43,8 +43,8 @@ class UnitOfWork:
                                  causation_id=self.causation_id)
         # The first event of a flow starts its correlation; the rest of this unit of work shares it.
         self.correlation_id = envelope.correlation_id
-        self.recorded.append(envelope)
         self._staged.append(envelope)
+        self._recorded_any = True
         return envelope
 
     async def flush(self) -> None:
@@ -67,7 +67,7 @@ class UnitOfWork:
             await self.session.commit()
         finally:
             await self.session.close()
-        if self.recorded and exc_type is None:
+        if self._recorded_any:
             for callback in self._after_commit:
                 callback()
 

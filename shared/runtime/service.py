@@ -28,7 +28,6 @@ from shared.messaging.unit_of_work import UnitOfWorkFactory
 from shared.persistence.database import create_engine, create_sessionmaker
 from shared.persistence.migrations import upgrade_to_head
 from shared.runtime.logs import configure_logging
-from shared.runtime.metrics import OUTBOX_BACKLOG
 from shared.runtime.settings import ServiceSettings
 
 log = structlog.get_logger(__name__)
@@ -189,7 +188,7 @@ def _operations_router() -> APIRouter:
     async def metrics(request: Request) -> Response:
         runtime: ServiceRuntime = request.app.state.runtime
         with suppress(Exception):
-            OUTBOX_BACKLOG.set(await runtime.relay.backlog())
+            await runtime.relay.backlog()  # sets the gauge
         if runtime.consumer:
             with suppress(Exception):
                 await runtime.consumer.lag()
