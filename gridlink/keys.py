@@ -6,6 +6,7 @@ import os
 from pathlib import Path
 
 from shared.auth import generate_keypair
+from shared.webhooks import new_secret
 
 
 def ensure_keypair(data_dir: Path) -> tuple[str, str]:
@@ -20,3 +21,14 @@ def ensure_keypair(data_dir: Path) -> tuple[str, str]:
             f.write(private_pem)
         public.write_text(public_pem)
     return private.read_text(), public.read_text()
+
+
+def ensure_secret(data_dir: Path, name: str) -> str:
+    """A Standard Webhooks secret (``whsec_…``) kept in the data directory, made on first use."""
+    path = data_dir / "keys" / f"{name}.secret"
+    if not path.exists():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(fd, "w") as f:
+            f.write(new_secret())
+    return path.read_text().strip()

@@ -17,7 +17,7 @@ import asyncpg
 from sqlalchemy.engine import make_url
 
 from gridlink.embedded import EmbeddedBroker, EmbeddedPostgres, spawn, stop_process
-from gridlink.keys import ensure_keypair
+from gridlink.keys import ensure_keypair, ensure_secret
 from shared.messaging.kafka import ensure_topics
 
 SERVICES = ("intake", "dispatch", "supervision", "notification")
@@ -108,6 +108,8 @@ class Platform:
         created = asyncio.run(ensure_topics(self.bootstrap, replication_factor=c.kafka_replication_factor))
         self.say(f"topics: {len(created)} created" if created else "topics: present")
         _, public_key = ensure_keypair(c.data_dir)
+        # Only intake receives the messaging-group bridge's webhooks; the bridge signs them with this secret.
+        os.environ.setdefault("INTAKE_MESSAGING_BRIDGE_SECRET", ensure_secret(c.data_dir, "messaging-bridge"))
         for name in SERVICES:
             prefix = name.upper()
             env = dict(os.environ)

@@ -1,4 +1,4 @@
-"""Loads intake's part of the demo ground: the areas with their polygons and the category tree (idempotent)."""
+"""Loads intake's part of the demo ground: areas with polygons, the gazetteer, the category tree (idempotent)."""
 
 from sqlalchemy.dialects.postgresql import insert
 
@@ -14,9 +14,25 @@ async def seed_demo(uow_factory: UnitOfWorkFactory) -> None:
         await uow.session.execute(insert(tables.areas).values([
             {"id": a["id"], "level": a["level"], "parent_id": a["parent"], "name_zh": a["name_zh"],
              "name_en": a["name_en"], "polygon": a["polygon"]} for a in ground["areas"]]).on_conflict_do_nothing())
+        gazetteer = ground["gazetteer"]
+        await uow.session.execute(insert(tables.gazetteer).values(
+            [{"id": g["id"], "kind": "compound", "name_zh": g["name_zh"], "aliases": g["aliases"], "lat": g["lat"],
+              "lon": g["lon"], "segments": []} for g in gazetteer["compounds"]]
+            + [{"id": r["id"], "kind": "road", "name_zh": r["name_zh"], "aliases": [], "lat": None, "lon": None,
+                "segments": r["segments"]} for r in gazetteer["roads"]]).on_conflict_do_nothing())
         await bump_version(uow.session, tables.ground_version)
+        await uow.session.execute(insert(tables.category_classes).values(tree["classes"]).on_conflict_do_nothing())
+        # Only a sub-item the tree does not have yet is added: edits made through the admin API are kept.
         await uow.session.execute(insert(tables.categories).values([
             {"code": i["code"], "version": tree["version"], "class_code": i["class"], "name_zh": i["name_zh"],
              "name_en": i["name_en"], "time_limit_class": i["time_limit_class"], "priority": i["priority"],
-             "handle_locally": i["local"], "keywords": i["keywords"], "current": True}
-            for i in tree["items"]]).on_conflict_do_nothing())
+             "handle_locally": i["local"], "keywords": i["keywords"], "examples": i.get("examples", []),
+             "attributes": i.get("attributes", []), "service_code": i["service_code"], "current": True}
+            for i in tree["items"]]).on_conflict_do_update(
+            index_elements=["code", "version"],
+            # A tree loaded before sub-items had service codes gets them; nothing else is overwritten.
+            set_={"service_code": insert(tables.categories).excluded.service_code,
+                  "examples": insert(tables.categories).excluded.examples,
+                  "attributes": insert(tables.categories).excluded.attributes},
+            where=tables.categories.c.service_code == ""))
+        await bump_version(uow.session, tables.category_tree_version)

@@ -1,8 +1,12 @@
 """Settings of the intake service, read from `INTAKE_*` environment variables."""
 
+from datetime import timedelta
+
 from pydantic import Field
 from pydantic_settings import SettingsConfigDict
 
+from services.intake.commands import IntakePolicy
+from services.intake.domain.duplicates import DuplicatePolicy
 from shared.runtime.settings import ServiceSettings
 
 
@@ -10,3 +14,24 @@ class IntakeSettings(ServiceSettings):
     model_config = SettingsConfigDict(env_prefix="INTAKE_", extra="ignore", frozen=True)
 
     port: int = Field(8001, ge=1, le=65535, description="HTTP port")
+    jurisdiction_id: str = Field("cn-changning", description="Open311 `jurisdiction_id` this endpoint serves")
+    triage_confidence: float = Field(0.5, ge=0, le=1, description="Below this classifier confidence a case goes to "
+                                     "the triage queue for a person")
+    duplicate_radius_m: float = Field(150, gt=0, description="Reports of one sub-item closer than this may be duplicates")
+    duplicate_window_hours: float = Field(72, gt=0, description="Only open cases reported this recently are matched")
+    duplicate_min_similarity: float = Field(0.35, ge=0, le=1, description="Text similarity (Dice, 0-1) above which "
+                                            "a nearby report is linked")
+    max_photo_bytes: int = Field(8_388_608, ge=1024, description="Largest photo accepted, in bytes")
+    max_import_bytes: int = Field(10_485_760, ge=1024, description="Largest import file accepted, in bytes")
+    max_import_rows: int = Field(20_000, ge=1, description="Most rows one import file may hold")
+    messaging_bridge_secret: str | None = Field(None, description="Standard Webhooks secret (`whsec_…`) that signs "
+                                                "the messaging-group bridge's requests; unset: the bridge is refused")
+
+    def body_limits(self) -> dict[str, int]:
+        # Photos and import files are bigger than any JSON body; the envelope of a multipart upload needs a little room.
+        return {"/v1/photos": self.max_photo_bytes + 65_536, "/v1/imports": self.max_import_bytes + 65_536}
+
+    def policy(self) -> IntakePolicy:
+        return IntakePolicy(triage_confidence=self.triage_confidence, duplicates=DuplicatePolicy(
+            radius_m=self.duplicate_radius_m, window=timedelta(hours=self.duplicate_window_hours),
+            min_similarity=self.duplicate_min_similarity))

@@ -1,4 +1,5 @@
-"""Intake's tables: the areas and category tree it owns, reporters (personal data), cases and their timelines."""
+"""Intake's tables: areas, gazetteer and category tree; reporters (the only personal data), reports, cases, and what
+hangs off them: photos, timelines, classifications, verdicts, reveals; batch imports and Open311 keys."""
 
 from sqlalchemy import (
     BigInteger,
@@ -17,7 +18,7 @@ from sqlalchemy import (
     func,
     text,
 )
-from sqlalchemy.dialects.postgresql import JSONB, UUID
+from sqlalchemy.dialects.postgresql import BYTEA, JSONB, REAL, UUID
 
 from shared.http.idempotency import idempotency_table
 from shared.messaging.tables import messaging_tables
@@ -55,8 +56,41 @@ categories = Table(
     Column("handle_locally", Boolean, nullable=False),
     Column("keywords", JSONB, nullable=False),
     Column("current", Boolean, nullable=False),
+    Column("service_code", Text, nullable=False, server_default=""),
+    Column("examples", JSONB, nullable=False, server_default="[]"),
+    Column("attributes", JSONB, nullable=False, server_default="[]"),
+    # A retired sub-item keeps a current version with active false: old cases still name it, new ones cannot.
+    Column("active", Boolean, nullable=False, server_default=text("true")),
+    Column("changed_by", Text),
+    Column("changed_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
     # One current version per sub-item; cases keep the version they were filed under.
     Index("categories_one_current", "code", unique=True, postgresql_where=text("current")),
+    Index("ix_categories_service_code", "service_code", postgresql_where=text("current")),
+)
+
+category_classes = Table(
+    "category_classes", metadata,
+    Column("code", Text, primary_key=True),
+    Column("name_zh", Text, nullable=False),
+    Column("name_en", Text, nullable=False),
+)
+
+# Bumped by every edit of the tree, so each process knows when to retrain its classifier.
+category_tree_version = Table(
+    "category_tree_version", metadata,
+    Column("id", Integer, primary_key=True),
+    Column("version", BigInteger, nullable=False),
+)
+
+gazetteer = Table(
+    "gazetteer", metadata,
+    Column("id", Text, primary_key=True),
+    Column("kind", Text, nullable=False),  # compound | road
+    Column("name_zh", Text, nullable=False),
+    Column("aliases", JSONB, nullable=False),
+    Column("lat", Float),
+    Column("lon", Float),
+    Column("segments", JSONB, nullable=False),
 )
 
 reporters = Table(
@@ -65,6 +99,7 @@ reporters = Table(
     Column("name", Text),
     Column("phone", Text),
     Column("created_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
+    Index("ix_reporters_phone", "phone"),
 )
 
 cases = Table(
@@ -87,7 +122,133 @@ cases = Table(
     Column("expected_at", DateTime(timezone=True)),
     Column("reported_at", DateTime(timezone=True), nullable=False),
     Column("updated_at", DateTime(timezone=True), nullable=False),
+    Column("category_confidence", REAL, nullable=False, server_default="1"),
+    Column("classified_by", Text, nullable=False, server_default="resident"),
+    Column("needs_triage", Boolean, nullable=False, server_default=text("false")),
+    Column("attributes", JSONB, nullable=False, server_default="{}"),
+    Column("residents_affected", Integer, nullable=False, server_default="1"),
+    # Similar to a case of another sub-item: never linked silently, shown to operators instead.
+    Column("suspected_duplicate_of", UUID(as_uuid=True)),
+    Column("address_id", Text),
+    Column("completion_round", Integer, nullable=False, server_default="0"),
     ForeignKeyConstraint(["category_code", "category_version"], ["categories.code", "categories.version"]),
+    Index("ix_cases_open_by_category", "category_code", "reported_at", postgresql_where=text("status <> 'completed'")),
+    Index("ix_cases_reported_at", "reported_at"),
+    Index("ix_cases_triage", "reported_at", postgresql_where=text("needs_triage")),
+)
+
+# Every report received, on any channel; a case has one primary report and any number of co-reports (duplicates).
+reports = Table(
+    "reports", metadata,
+    Column("id", UUID(as_uuid=True), primary_key=True),
+    Column("case_id", UUID(as_uuid=True), ForeignKey("cases.id"), nullable=False, index=True),
+    Column("role", Text, nullable=False),  # primary | co_report
+    Column("channel", Text, nullable=False),
+    Column("channel_detail", Text),  # which suggestion box, questionnaire or visit log; which group chat
+    # The channel's own id (message id, import row key, call id): the same one twice is the same report.
+    Column("external_ref", Text),
+    Column("description", Text, nullable=False),
+    Column("reporter_id", UUID(as_uuid=True), ForeignKey("reporters.id")),
+    Column("anonymous", Boolean, nullable=False),
+    Column("submitted_by", Text),
+    Column("lat", Float, nullable=False),
+    Column("lon", Float, nullable=False),
+    Column("address", Text),
+    Column("similarity", REAL),
+    Column("received_at", DateTime(timezone=True), nullable=False),
+    UniqueConstraint("channel", "external_ref"),
+)
+
+photos = Table(
+    "photos", metadata,
+    Column("id", UUID(as_uuid=True), primary_key=True),
+    Column("report_id", UUID(as_uuid=True), ForeignKey("reports.id"), index=True),
+    Column("content_type", Text, nullable=False),
+    Column("width", Integer, nullable=False),
+    Column("height", Integer, nullable=False),
+    Column("sha256", Text, nullable=False),
+    Column("content", BYTEA, nullable=False),
+    Column("uploaded_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
+)
+
+# Every classification a case has had: the classifier's, the resident's pick, an operator's override and why.
+classifications = Table(
+    "classifications", metadata,
+    Column("id", BigInteger, primary_key=True, autoincrement=True),
+    Column("case_id", UUID(as_uuid=True), ForeignKey("cases.id"), nullable=False, index=True),
+    Column("category_code", Text, nullable=False),
+    Column("category_version", Integer, nullable=False),
+    Column("confidence", REAL, nullable=False),
+    Column("classified_by", Text, nullable=False),
+    Column("suggested_code", Text),
+    Column("actor", Text),
+    Column("reason", Text),
+    Column("at", DateTime(timezone=True), nullable=False),
+)
+
+verdicts = Table(
+    "verdicts", metadata,
+    Column("id", BigInteger, primary_key=True, autoincrement=True),
+    Column("case_id", UUID(as_uuid=True), ForeignKey("cases.id"), nullable=False),
+    Column("round", Integer, nullable=False),
+    Column("submitter", Text, nullable=False),  # the reporter's reference, or the operator who called back
+    Column("verdict", Text, nullable=False),
+    Column("comment", Text),
+    Column("via", Text, nullable=False),  # resident | callback
+    Column("submitted_at", DateTime(timezone=True), nullable=False),
+    UniqueConstraint("case_id", "round", "submitter"),
+)
+
+# The audit of every full number shown to a person: who, in what role, why, when.
+reveals = Table(
+    "reveals", metadata,
+    Column("id", BigInteger, primary_key=True, autoincrement=True),
+    Column("case_id", UUID(as_uuid=True), ForeignKey("cases.id"), nullable=False),
+    Column("reporter_id", UUID(as_uuid=True), nullable=False),
+    Column("actor", Text, nullable=False),
+    Column("actor_role", Text, nullable=False),
+    Column("reason", Text, nullable=False),
+    Column("at", DateTime(timezone=True), nullable=False),
+)
+
+imports = Table(
+    "imports", metadata,
+    Column("id", UUID(as_uuid=True), primary_key=True),
+    Column("filename", Text, nullable=False),
+    Column("sha256", Text, nullable=False),
+    Column("content", BYTEA, nullable=False),
+    Column("status", Text, nullable=False),  # pending | running | done | failed
+    Column("total_rows", Integer, nullable=False, server_default="0"),
+    Column("processed_rows", Integer, nullable=False, server_default="0"),
+    Column("created_by", Text, nullable=False),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    # A worker that dies mid-import stops beating; another takes the import over and skips the rows already done.
+    Column("heartbeat_at", DateTime(timezone=True)),
+    Column("finished_at", DateTime(timezone=True)),
+    Column("error", Text),
+    Index("ix_imports_pending", "created_at", postgresql_where=text("status IN ('pending', 'running')")),
+)
+
+import_rows = Table(
+    "import_rows", metadata,
+    Column("import_id", UUID(as_uuid=True), ForeignKey("imports.id"), primary_key=True),
+    Column("row_number", Integer, primary_key=True),
+    Column("outcome", Text, nullable=False),  # accepted | linked | already_imported | refused
+    Column("code", Text),
+    Column("field", Text),
+    Column("message", Text),
+    Column("tracking_code", Text),
+)
+
+# Open311 API keys: only a hash is kept; the key itself is shown once, when created.
+api_keys = Table(
+    "api_keys", metadata,
+    Column("id", UUID(as_uuid=True), primary_key=True),
+    Column("name", Text, nullable=False),
+    Column("key_hash", Text, nullable=False, unique=True),
+    Column("prefix", Text, nullable=False),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("revoked_at", DateTime(timezone=True)),
 )
 
 timeline = Table(

@@ -2,17 +2,25 @@
 
 from shared.events.case import (
     AreaPath,
+    CaseCompleted,
     CaseDeadlineSet,
     CaseDispatched,
+    CaseDuplicateLinked,
+    CaseDuplicateUnlinked,
+    CaseReclassified,
     CaseReported,
     Channel,
+    ClassifiedBy,
     DeadlineKind,
+    EvaluationSubmitted,
     ReportedLocation,
     Reporter,
+    Verdict,
 )
 from shared.events.contract import REGISTRY, TOPICS, Event, Topic, event_type
 
 __all__ = [
-    "REGISTRY", "TOPICS", "AreaPath", "CaseDeadlineSet", "CaseDispatched", "CaseReported", "Channel",
-    "DeadlineKind", "Event", "ReportedLocation", "Reporter", "Topic", "event_type",
+    "REGISTRY", "TOPICS", "AreaPath", "CaseCompleted", "CaseDeadlineSet", "CaseDispatched", "CaseDuplicateLinked",
+    "CaseDuplicateUnlinked", "CaseReclassified", "CaseReported", "Channel", "ClassifiedBy", "DeadlineKind",
+    "EvaluationSubmitted", "Event", "ReportedLocation", "Reporter", "Topic", "Verdict", "event_type",
 ]

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from enum import StrEnum
-from typing import Annotated
+from typing import Annotated, Literal
 from uuid import UUID
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
@@ -20,6 +20,22 @@ class Channel(StrEnum):
     GRID_PATROL = "grid_patrol"
     BATCH_IMPORT = "batch_import"
     OPEN311 = "open311"
+
+
+class ClassifiedBy(StrEnum):
+    """Who placed the case in the category tree."""
+
+    RESIDENT = "resident"
+    OPERATOR = "operator"
+    CLASSIFIER = "classifier"
+
+
+class Verdict(StrEnum):
+    """The resident's judgement of a completed case (满意 / 基本满意 / 不满意)."""
+
+    SATISFIED = "satisfied"
+    BASICALLY_SATISFIED = "basically_satisfied"
+    DISSATISFIED = "dissatisfied"
 
 
 class DeadlineKind(StrEnum):
@@ -75,6 +91,64 @@ class CaseReported(Event, type=event_type("case.reported"), topic=INTAKE_CASES):
     location: ReportedLocation
     reporter: Reporter
     reported_at: AwareDatetime
+    category_confidence: Annotated[float, Field(ge=0, le=1)] = 1.0
+    classified_by: ClassifiedBy = ClassifiedBy.RESIDENT
+    #: The classifier was unsure: a person confirms or changes the sub-item (``case.reclassified``) before dispatch.
+    needs_triage: bool = False
+    #: A similar open case of another sub-item nearby: never linked silently, shown to the people handling it.
+    suspected_duplicate_of: UUID | None = None
+    photo_count: int = 0
+
+
+class CaseDuplicateLinked(Event, type=event_type("case.duplicate_linked"), topic=INTAKE_CASES):
+    """Another resident reported an open case's problem: the report joins the case, its reporter becomes a co-reporter
+    and hears every later update under the case's tracking code."""
+
+    case_id: UUID
+    report_id: UUID
+    tracking_code: str
+    channel: Channel
+    reporter: Reporter
+    similarity: Annotated[float, Field(ge=0, le=1)]
+    residents_affected: int
+    linked_at: AwareDatetime
+
+
+class CaseDuplicateUnlinked(Event, type=event_type("case.duplicate_unlinked"), topic=INTAKE_CASES):
+    """An operator judged a linked report to be a problem of its own; it became ``new_case_id`` (reported anew)."""
+
+    case_id: UUID
+    report_id: UUID
+    new_case_id: UUID
+    residents_affected: int
+    unlinked_at: AwareDatetime
+
+
+class CaseReclassified(Event, type=event_type("case.reclassified"), topic=INTAKE_CASES):
+    """A person placed the case in the tree: confirmed a triaged case or moved it to another sub-item."""
+
+    case_id: UUID
+    category_code: str
+    category_class: str
+    category_version: int
+    time_limit_class: str
+    handle_locally: bool = False
+    previous_category_code: str
+    was_triage: bool
+    reason: str | None = None
+    reclassified_at: AwareDatetime
+
+
+class EvaluationSubmitted(Event, type=event_type("evaluation.submitted"), topic=INTAKE_CASES):
+    """A resident's verdict on a completed case, given by the resident or taken by an operator on a call-back."""
+
+    case_id: UUID
+    round: int
+    verdict: Verdict
+    comment: str | None = None
+    via: Literal["resident", "callback"]
+    reporter_ref: str | None = None
+    submitted_at: AwareDatetime
 
 
 class CaseDispatched(Event, type=event_type("case.dispatched"), topic=DISPATCH_CASES):
@@ -90,6 +164,16 @@ class CaseDispatched(Event, type=event_type("case.dispatched"), topic=DISPATCH_C
     urgent: bool = False
     area: AreaPath
     dispatched_at: AwareDatetime
+
+
+class CaseCompleted(Event, type=event_type("case.completed"), topic=DISPATCH_CASES):
+    """The lead unit reported the case done: the resident can now give a verdict."""
+
+    case_id: UUID
+    unit_id: str
+    unit_name: str
+    result: str
+    completed_at: AwareDatetime
 
 
 class CaseDeadlineSet(Event, type=event_type("case.deadline_set"), topic=SUPERVISION_CASES):

@@ -9,16 +9,17 @@ from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from shared.persistence.database import is_database_unavailable
+from shared.refusals import Refused
 
 log = structlog.get_logger(__name__)
 
 
-class ApiError(Exception):
-    """Raise from a route or domain adapter to answer with a stable error code."""
+class ApiError(Refused):
+    """A refusal raised by a route, status first; ``extra`` adds fields to the error body."""
 
     def __init__(self, status: int, code: str, message: str, field: str | None = None, **extra):
-        super().__init__(message)
-        self.status, self.code, self.message, self.field, self.extra = status, code, message, field, extra
+        super().__init__(code, message, field, status)
+        self.extra = extra
 
 
 def error_body(code: str, message: str, field: str | None = None, **extra) -> dict:
@@ -59,8 +60,8 @@ async def _on_validation(_: Request, exc: RequestValidationError) -> JSONRespons
     return error_response(status, code, message, _field_of(tuple(first["loc"])))
 
 
-async def _on_api_error(_: Request, exc: ApiError) -> JSONResponse:
-    return error_response(exc.status, exc.code, exc.message, exc.field, **exc.extra)
+async def _on_refused(_: Request, exc: Refused) -> JSONResponse:
+    return error_response(exc.status, exc.code, exc.message, exc.field, **getattr(exc, "extra", {}))
 
 
 _HTTP_CODES = {401: "unauthenticated", 403: "forbidden", 404: "not_found", 405: "method_not_allowed",
@@ -84,6 +85,6 @@ async def _on_unexpected(request: Request, exc: Exception) -> JSONResponse:
 
 def install_error_handlers(app: FastAPI) -> None:
     app.add_exception_handler(RequestValidationError, _on_validation)
-    app.add_exception_handler(ApiError, _on_api_error)
+    app.add_exception_handler(Refused, _on_refused)
     app.add_exception_handler(StarletteHTTPException, _on_http)
     app.add_exception_handler(Exception, _on_unexpected)

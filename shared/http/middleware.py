@@ -24,17 +24,28 @@ async def _send_error(send: Send, status: int, code: str, message: str) -> None:
 
 
 class BodyLimit:
-    """Refuse bodies over the limit with 413, by Content-Length or while streaming, before any parsing."""
+    """Refuse bodies over the limit with 413, by Content-Length or while streaming, before any parsing.
 
-    def __init__(self, app: ASGIApp, max_bytes: int):
+    ``overrides`` maps path prefixes (uploads) to their own, larger limits.
+    """
+
+    def __init__(self, app: ASGIApp, max_bytes: int, overrides: dict[str, int] | None = None):
         self.app, self.max_bytes = app, max_bytes
+        self.overrides = sorted((overrides or {}).items(), key=lambda item: -len(item[0]))
+
+    def _limit_for(self, path: str) -> int:
+        for prefix, limit in self.overrides:
+            if path.startswith(prefix):
+                return limit
+        return self.max_bytes
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             return await self.app(scope, receive, send)
+        max_bytes = self._limit_for(scope["path"])
         declared = dict(scope["headers"]).get(b"content-length")
-        if declared is not None and (not declared.isdigit() or int(declared) > self.max_bytes):
-            return await _send_error(send, 413, "body_too_large", f"the body exceeds {self.max_bytes} bytes")
+        if declared is not None and (not declared.isdigit() or int(declared) > max_bytes):
+            return await _send_error(send, 413, "body_too_large", f"the body exceeds {max_bytes} bytes")
         seen = 0
         started = False
 
@@ -43,7 +54,7 @@ class BodyLimit:
             message = await receive()
             if message["type"] == "http.request":
                 seen += len(message.get("body", b""))
-                if seen > self.max_bytes:
+                if seen > max_bytes:
                     raise _TooLarge()
             return message
 
@@ -56,7 +67,7 @@ class BodyLimit:
             await self.app(scope, limited_receive, tracking_send)
         except _TooLarge:
             if not started:
-                await _send_error(send, 413, "body_too_large", f"the body exceeds {self.max_bytes} bytes")
+                await _send_error(send, 413, "body_too_large", f"the body exceeds {max_bytes} bytes")
 
 
 class _TooLarge(Exception):

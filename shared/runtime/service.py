@@ -45,6 +45,8 @@ class ServiceSpec:
     routers: Sequence[APIRouter]
     handlers: Mapping[type[Event], Handler]
     seed_demo: Callable[[UnitOfWorkFactory], Awaitable[None]] | None = None
+    #: Long-running background work of the service (an import worker, a purge), cancelled at stop.
+    workers: Sequence[Callable[[ServiceRuntime], Awaitable[None]]] = ()
 
 
 class ServiceRuntime:
@@ -62,6 +64,7 @@ class ServiceRuntime:
         self.consumer: EventConsumer | None = None
         self._kafka_consumer = None
         self._tasks: list[asyncio.Task] = []
+        self._workers: list[asyncio.Task] = []
 
     async def start(self) -> None:
         settings = self.settings
@@ -76,6 +79,8 @@ class ServiceRuntime:
         if self.spec.seed_demo and settings.demo_data:
             await self.spec.seed_demo(self.uow)
         self._tasks.append(asyncio.create_task(self.relay.run(), name="outbox-relay"))
+        for worker in self.spec.workers:
+            self._workers.append(asyncio.create_task(worker(self), name=worker.__name__))
         if self.spec.handlers:
             self._kafka_consumer = make_consumer(
                 settings.kafka_bootstrap_servers, group_id=f"gridlink-{self.spec.name}",
@@ -87,6 +92,11 @@ class ServiceRuntime:
             self._tasks.append(asyncio.create_task(self.consumer.run(), name="event-consumer"))
 
     async def stop(self) -> None:
+        for task in self._workers:
+            task.cancel()
+        for task in self._workers:
+            with suppress(asyncio.CancelledError, Exception):
+                await task
         if self.consumer:
             self.consumer.stop()
         self.relay.stop()
@@ -120,7 +130,7 @@ class ServiceRuntime:
         except Exception as exc:
             ok, report["broker"] = False, f"unreachable ({type(exc).__name__})"
         report["consumer_lag"] = await self.consumer.lag() if self.consumer else 0
-        if any(t.done() for t in self._tasks):
+        if any(t.done() for t in (*self._tasks, *self._workers)):
             ok, report["workers"] = False, "a background worker stopped"
         report["status"] = "ready" if ok else "not_ready"
         return ok, report
@@ -164,7 +174,7 @@ def create_service_app(spec: ServiceSpec, settings: ServiceSettings) -> FastAPI:
                                              audience=settings.jwt_audience)
     install_error_handlers(app)
     app.add_middleware(WriteGate, state=app.state)
-    app.add_middleware(BodyLimit, max_bytes=settings.max_body_bytes)
+    app.add_middleware(BodyLimit, max_bytes=settings.max_body_bytes, overrides=settings.body_limits())
     app.add_middleware(RequestContext)
     app.include_router(_operations_router())
     for router in spec.routers:

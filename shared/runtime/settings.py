@@ -44,6 +44,10 @@ class ServiceSettings(BaseSettings):
             raise ValueError("must be a PEM public key")
         return value
 
+    def body_limits(self) -> dict[str, int]:
+        """Larger body limits for paths under these prefixes (uploads); everything else gets ``max_body_bytes``."""
+        return {}
+
     @classmethod
     def env_name(cls, field: str) -> str:
         return f"{cls.model_config.get('env_prefix', '')}{field}".upper()

@@ -2,8 +2,8 @@
 
 import pytest
 
-from services.intake.domain import CaseStatus, new_tracking_code, normalise_tracking_code, phone_matches
-from services.intake.location import Area, JurisdictionMap, OutsideJurisdiction
+from services.intake.domain.cases import CaseStatus, new_tracking_code, normalise_tracking_code, phone_matches
+from services.intake.domain.location import Area, JurisdictionMap, OutsideJurisdiction
 from shared.demo import demo_data
 from shared.masking import mask_identity_number, mask_numbers_in_text, mask_phone
 
@@ -29,9 +29,10 @@ def test_a_resident_status_never_moves_back():
 
 
 def test_only_the_last_four_digits_of_the_reporters_phone_open_a_named_report():
-    assert phone_matches("13812341234", "1234")
-    assert not phone_matches("13812341234", "4321") and not phone_matches(None, "1234")
-    assert not phone_matches("13812341234", None)
+    assert phone_matches(["13812341234"], "1234")
+    assert phone_matches(["13900000000", "13812341234"], "1234")  # any co-reporter's own number
+    assert not phone_matches(["13812341234"], "4321") and not phone_matches([None], "1234")
+    assert not phone_matches(["13812341234"], None)
 
 
 @pytest.fixture(scope="module")

@@ -1,9 +1,8 @@
-"""Intake's rules in plain Python: tracking codes, case status as residents see it, the category tree."""
+"""Cases as residents see them: tracking codes, status, verdicts, and who may read a named report."""
 
 from __future__ import annotations
 
 import secrets
-from dataclasses import dataclass
 from enum import StrEnum
 
 # Crockford's base32 without I, L, O, U: nothing a resident could misread over the phone.
@@ -34,28 +33,17 @@ class CaseStatus(StrEnum):
 
     RECEIVED = "received"
     DISPATCHED = "dispatched"
+    COMPLETED = "completed"
 
     @property
     def rank(self) -> int:
         return list(CaseStatus).index(self)
 
-
-@dataclass(frozen=True)
-class Category:
-    code: str
-    class_code: str
-    version: int
-    name_zh: str
-    name_en: str
-    time_limit_class: str
-    priority: str
-    handle_locally: bool
+    @property
+    def is_open(self) -> bool:
+        return self is not CaseStatus.COMPLETED
 
 
-class UnknownCategory(Exception):
-    pass
-
-
-def phone_matches(phone: str | None, last4: str | None) -> bool:
-    """A named report is read back only by whoever knows the last four digits of the reporter's phone."""
-    return bool(phone and last4 and phone[-4:] == last4)
+def phone_matches(phones, last4: str | None) -> bool:
+    """A named report is read back only by whoever knows the last four digits of one of its reporters' phones."""
+    return bool(last4) and any(phone and phone[-4:] == last4 for phone in phones)

@@ -1,0 +1,61 @@
+"""What intake's routes share: the policy from settings, the request models' common parts, the outcome view."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import Depends, Request
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+
+from services.intake.commands import MAX_DESCRIPTION, IntakePolicy, ReportOutcome
+from services.intake.settings import IntakeSettings
+
+MOBILE = r"^(\+86)?1[3-9]\d{9}$"
+Description = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=MAX_DESCRIPTION)]
+CategoryCode = Annotated[str, StringConstraints(pattern=r"^[a-z0-9-]{2,64}$")]
+Address = Annotated[str, StringConstraints(strip_whitespace=True, min_length=2, max_length=200)]
+Phone = Annotated[str, StringConstraints(pattern=MOBILE)]
+Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=50)]
+ExternalRef = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=128)]
+
+
+def settings_of(request: Request) -> IntakeSettings:
+    return request.app.state.runtime.settings
+
+
+def _policy(request: Request) -> IntakePolicy:
+    return settings_of(request).policy()
+
+
+PolicyDep = Annotated[IntakePolicy, Depends(_policy)]
+
+
+class Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+
+class Point(Strict):
+    lat: float = Field(ge=-90, le=90)
+    lon: float = Field(ge=-180, le=180)
+
+
+def national(phone: str | None) -> str | None:
+    return phone.removeprefix("+86") if phone else None
+
+
+class ReportAccepted(BaseModel):
+    """The answer every channel gives at once: the tracking code, and whether the report joined an open case."""
+
+    tracking_code: str
+    status: str
+    track_url: str
+    linked_to_existing_case: bool
+    category: str
+    category_confidence: float
+    needs_triage: bool
+
+    @classmethod
+    def of(cls, outcome: ReportOutcome) -> ReportAccepted:
+        return cls(tracking_code=outcome.tracking_code, status="received", track_url=f"/v1/track/{outcome.tracking_code}",
+                   linked_to_existing_case=outcome.linked, category=outcome.category_code,
+                   category_confidence=outcome.confidence, needs_triage=outcome.needs_triage)

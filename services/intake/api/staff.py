@@ -1,0 +1,221 @@
+"""What operators and the linkage centre do in intake: read cases, triage, reclassify, unlink, call back, reveal."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated
+from uuid import UUID
+
+from fastapi import APIRouter, Query, Response
+from pydantic import BaseModel, StringConstraints
+from sqlalchemy import select
+
+from services.intake import tables
+from services.intake.api.context import CategoryCode, PolicyDep, Strict
+from services.intake.commands import reclassify, reveal_reporters, submit_verdict, unlink
+from services.intake.reference import category_tree
+from shared.auth import Role
+from shared.events import Verdict
+from shared.http.dependencies import ReadSession, UnitOfWorkDep
+from shared.http.errors import ApiError
+from shared.http.security import CurrentPrincipal, require_roles
+from shared.masking import mask_numbers_in_text, mask_phone
+
+router = APIRouter(prefix="/v1", tags=["staff"])
+STAFF = (Role.OPERATOR, Role.DISPATCHER, Role.SUPERVISOR, Role.LEADER)
+Reason = Annotated[str, StringConstraints(strip_whitespace=True, min_length=4, max_length=500)]
+
+
+class CaseStaffView(BaseModel):
+    case_id: UUID
+    tracking_code: str
+    status: str
+    category: str
+    category_version: int
+    category_confidence: float
+    classified_by: str
+    needs_triage: bool
+    channel: str
+    description: str
+    grid_id: str
+    address_id: str | None
+    reporter_phone_masked: str | None
+    residents_affected: int
+    suspected_duplicate_of: UUID | None
+    unit: str | None
+    reported_at: datetime
+    expected_completion_at: datetime | None
+
+
+@router.get("/cases/{case_id}", response_model=CaseStaffView, dependencies=[require_roles(*STAFF)],
+            summary="A case as operators see it (numbers masked; revealing one is an audited call)")
+async def case_detail(case_id: UUID, session: ReadSession) -> CaseStaffView:
+    c, r = tables.cases.c, tables.reporters.c
+    row = (await session.execute(select(tables.cases, r.phone).outerjoin(tables.reporters, r.id == c.reporter_id)
+                                 .where(c.id == case_id))).first()
+    if row is None:
+        raise ApiError(404, "not_found", "no such case", "case_id")
+    return CaseStaffView(
+        case_id=row.id, tracking_code=row.tracking_code, status=row.status, category=row.category_code,
+        category_version=row.category_version, category_confidence=row.category_confidence,
+        classified_by=row.classified_by, needs_triage=row.needs_triage, channel=row.channel,
+        description=mask_numbers_in_text(row.description), grid_id=row.grid_id, address_id=row.address_id,
+        reporter_phone_masked=mask_phone(row.phone), residents_affected=row.residents_affected,
+        suspected_duplicate_of=row.suspected_duplicate_of, unit=row.unit_name, reported_at=row.reported_at,
+        expected_completion_at=row.expected_at)
+
+
+class ReportView(BaseModel):
+    report_id: UUID
+    role: str
+    channel: str
+    description: str
+    phone_masked: str | None
+    similarity: float | None
+    photo_ids: list[UUID]
+    received_at: datetime
+
+
+@router.get("/cases/{case_id}/reports", response_model=list[ReportView], dependencies=[require_roles(*STAFF)],
+            summary="The reports behind a case: the first one and every co-report linked to it")
+async def case_reports(case_id: UUID, session: ReadSession) -> list[ReportView]:
+    rp, r, p = tables.reports.c, tables.reporters.c, tables.photos.c
+    rows = (await session.execute(select(tables.reports, r.phone).outerjoin(tables.reporters, r.id == rp.reporter_id)
+                                  .where(rp.case_id == case_id).order_by(rp.received_at))).all()
+    if not rows:
+        raise ApiError(404, "not_found", "no such case", "case_id")
+    photos = (await session.execute(select(p.id, p.report_id).where(p.report_id.in_([x.id for x in rows]))
+                                    .order_by(p.uploaded_at))).all()
+    return [ReportView(report_id=x.id, role=x.role, channel=x.channel, description=mask_numbers_in_text(x.description),
+                       phone_masked=None if x.anonymous else mask_phone(x.phone), similarity=x.similarity,
+                       photo_ids=[ph.id for ph in photos if ph.report_id == x.id], received_at=x.received_at)
+            for x in rows]
+
+
+class TriageItem(BaseModel):
+    case_id: UUID
+    tracking_code: str
+    description: str
+    suggested_category: str
+    confidence: float
+    alternatives: list[tuple[str, float]]
+    reported_at: datetime
+
+
+@router.get("/triage", response_model=list[TriageItem], dependencies=[require_roles(Role.OPERATOR, Role.DISPATCHER)],
+            summary="Cases the classifier was unsure of, oldest first, with its suggestions")
+async def triage_queue(session: ReadSession, limit: Annotated[int, Query(ge=1, le=200)] = 50) -> list[TriageItem]:
+    c = tables.cases.c
+    rows = (await session.execute(select(tables.cases).where(c.needs_triage).order_by(c.reported_at)
+                                  .limit(limit))).all()
+    tree = await category_tree.get(session)
+    items = []
+    for row in rows:
+        suggestion = tree.classifier.classify(row.description)
+        items.append(TriageItem(case_id=row.id, tracking_code=row.tracking_code,
+                                description=mask_numbers_in_text(row.description),
+                                suggested_category=row.category_code, confidence=row.category_confidence,
+                                alternatives=list(suggestion.alternatives), reported_at=row.reported_at))
+    return items
+
+
+class ClassificationIn(Strict):
+    category: CategoryCode
+    reason: Reason | None = None
+
+
+@router.post("/cases/{case_id}/classification", status_code=204, response_class=Response,
+             dependencies=[require_roles(Role.OPERATOR, Role.DISPATCHER)],
+             summary="Confirm a triaged case's sub-item, or move a case to another (the override is recorded)")
+async def set_classification(case_id: UUID, body: ClassificationIn, uow: UnitOfWorkDep,
+                             principal: CurrentPrincipal) -> Response:
+    async with uow:
+        await reclassify(uow, case_id, body.category, actor=principal.subject, reason=body.reason)
+    return Response(status_code=204)
+
+
+class Unlinked(BaseModel):
+    report_id: UUID
+    case_id: UUID
+    tracking_code: str
+
+
+@router.post("/reports/{report_id}/unlink", status_code=201, response_model=Unlinked,
+             dependencies=[require_roles(Role.OPERATOR, Role.DISPATCHER)],
+             summary="A co-report is a problem of its own: it becomes a new case with its own tracking code")
+async def unlink_report(report_id: UUID, uow: UnitOfWorkDep, policy: PolicyDep,
+                        principal: CurrentPrincipal) -> Unlinked:
+    async with uow:
+        outcome = await unlink(uow, report_id, actor=principal.subject, policy=policy)
+    return Unlinked(report_id=report_id, case_id=outcome.case_id, tracking_code=outcome.tracking_code)
+
+
+class CallbackVerdict(Strict):
+    verdict: Verdict
+    comment: Annotated[str, StringConstraints(strip_whitespace=True, max_length=1000)] | None = None
+
+
+@router.post("/cases/{case_id}/callback-verdict", status_code=201,
+             dependencies=[require_roles(Role.OPERATOR)],
+             summary="The verdict a resident gave the operator on a call-back (回访)")
+async def callback_verdict(case_id: UUID, body: CallbackVerdict, uow: UnitOfWorkDep,
+                           principal: CurrentPrincipal) -> dict:
+    async with uow:
+        round_ = await submit_verdict(uow, case_id, body.verdict, body.comment, via="callback",
+                                      submitter=f"callback:{principal.subject}")
+    return {"case_id": str(case_id), "round": round_, "verdict": body.verdict}
+
+
+class RevealIn(Strict):
+    reason: Reason
+
+
+class RevealedReporter(BaseModel):
+    reporter_ref: str
+    role: str
+    name: str | None
+    phone: str | None
+
+
+@router.post("/cases/{case_id}/reporters/reveal", response_model=list[RevealedReporter],
+             dependencies=[require_roles(Role.OPERATOR, Role.DISPATCHER, Role.UNIT_STAFF)],
+             summary="The full names and numbers of a case's reporters, for a stated reason; every call is audited")
+async def reveal(case_id: UUID, body: RevealIn, uow: UnitOfWorkDep, principal: CurrentPrincipal,
+                 response: Response) -> list[RevealedReporter]:
+    async with uow:
+        revealed = await reveal_reporters(uow, case_id, actor=principal.subject, actor_role=principal.role,
+                                          reason=body.reason)
+    response.headers["Cache-Control"] = "no-store"
+    return [RevealedReporter(**r) for r in revealed]
+
+
+class RevealAudit(BaseModel):
+    case_id: UUID
+    reporter_ref: str
+    actor: str
+    actor_role: str
+    reason: str
+    at: datetime
+
+
+@router.get("/reveals", response_model=list[RevealAudit], dependencies=[require_roles(Role.SUPERVISOR, Role.LEADER)],
+            summary="The audit of revealed numbers: who saw whose number, in what role, why, when")
+async def reveal_audit(session: ReadSession, case_id: UUID | None = None,
+                       limit: Annotated[int, Query(ge=1, le=500)] = 100) -> list[RevealAudit]:
+    v = tables.reveals.c
+    query = select(tables.reveals).order_by(v.at.desc()).limit(limit)
+    if case_id is not None:
+        query = query.where(v.case_id == case_id)
+    return [RevealAudit(case_id=x.case_id, reporter_ref=f"rp-{x.reporter_id}", actor=x.actor, actor_role=x.actor_role,
+                        reason=x.reason, at=x.at) for x in (await session.execute(query)).all()]
+
+
+@router.get("/photos/{photo_id}", response_class=Response, dependencies=[require_roles(*STAFF, Role.UNIT_STAFF)],
+            summary="A report's photo (metadata already stripped)")
+async def photo(photo_id: UUID, session: ReadSession) -> Response:
+    p = tables.photos.c
+    row = (await session.execute(select(p.content, p.content_type).where(p.id == photo_id,
+                                                                         p.report_id.is_not(None)))).first()
+    if row is None:
+        raise ApiError(404, "not_found", "no such photo", "photo_id")
+    return Response(row.content, media_type=row.content_type, headers={"Cache-Control": "private, max-age=3600"})

@@ -1,0 +1,1 @@
+"""Intake's rules in plain Python: no web framework, no database, no broker."""

@@ -1,0 +1,75 @@
+"""When a new report is the same problem as an open case: same sub-item, close by, recent, and saying much the same."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Collection, Iterable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from uuid import UUID
+
+from services.intake.domain.location import distance_m
+
+
+@dataclass(frozen=True)
+class DuplicatePolicy:
+    radius_m: float = 150.0
+    window: timedelta = timedelta(hours=72)
+    min_similarity: float = 0.35
+
+    def bounding_box(self, lat: float, lon: float) -> tuple[float, float, float, float]:
+        """A box around the point that holds the whole radius (a cheap first filter for the database)."""
+        dlat = self.radius_m / 111_000
+        dlon = dlat / max(0.01, abs(math.cos(math.radians(lat))))
+        return lat - dlat, lat + dlat, lon - dlon, lon + dlon
+
+
+@dataclass(frozen=True)
+class OpenCase:
+    case_id: UUID
+    tracking_code: str
+    category_code: str
+    lat: float
+    lon: float
+    reported_at: datetime
+    words: frozenset[str]
+
+
+@dataclass(frozen=True)
+class DuplicateFinding:
+    """``link`` is the open case to join; ``suspected`` a similar case of another sub-item, only shown to people."""
+
+    link: OpenCase | None = None
+    suspected: OpenCase | None = None
+    similarity: float = 0.0
+
+
+def similarity(a: Collection[str], b: Collection[str]) -> float:
+    """Dice coefficient of the two reports' word sets (words and their characters, as the classifier reads them)."""
+    a, b = set(a), set(b)
+    if not a or not b:
+        return 0.0
+    return 2 * len(a & b) / (len(a) + len(b))
+
+
+def find_duplicate(*, category_code: str, lat: float, lon: float, at: datetime, words: Collection[str],
+                   open_cases: Iterable[OpenCase], policy: DuplicatePolicy) -> DuplicateFinding:
+    best_same: tuple[float, OpenCase] | None = None
+    best_other: tuple[float, OpenCase] | None = None
+    for case in open_cases:
+        if at - case.reported_at > policy.window or distance_m(lat, lon, case.lat, case.lon) > policy.radius_m:
+            continue
+        score = similarity(words, case.words)
+        if score < policy.min_similarity:
+            continue
+        if case.category_code == category_code:
+            if best_same is None or score > best_same[0]:
+                best_same = (score, case)
+        elif best_other is None or score > best_other[0]:
+            best_other = (score, case)
+    if best_same is not None:
+        return DuplicateFinding(link=best_same[1], similarity=round(best_same[0], 3))
+    if best_other is not None:
+        # Never across sub-items silently: the case is opened on its own and carries the suspicion for a person.
+        return DuplicateFinding(suspected=best_other[1], similarity=round(best_other[0], 3))
+    return DuplicateFinding()

@@ -1,0 +1,146 @@
+"""Where a report is: a point placed in its grid and that grid's ancestors, or an address matched in the gazetteer."""
+
+from __future__ import annotations
+
+import math
+import re
+import unicodedata
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+
+from shapely import STRtree
+from shapely.geometry import Point, shape
+
+from shared.events import AreaPath
+
+EARTH_RADIUS_M = 6_371_000
+
+
+class OutsideJurisdiction(Exception):
+    pass
+
+
+class AddressNotFound(Exception):
+    """No road or compound of the gazetteer is named in the address."""
+
+
+class AddressNotPrecise(Exception):
+    """A road is named but not a house number that places it."""
+
+
+@dataclass(frozen=True)
+class Area:
+    id: str
+    level: str
+    parent_id: str | None
+    name_zh: str
+    polygon: Mapping
+
+
+class JurisdictionMap:
+    def __init__(self, areas: Iterable[Area]):
+        self._areas = {a.id: a for a in areas}
+        grids = [a for a in self._areas.values() if a.level == "grid"]
+        self._grid_ids = [g.id for g in grids]
+        self._tree = STRtree([shape(g.polygon) for g in grids])
+
+    def place(self, lat: float, lon: float) -> AreaPath:
+        point = Point(lon, lat)  # GeoJSON order: longitude first
+        hits = self._tree.query(point, predicate="intersects")
+        if len(hits) == 0:
+            raise OutsideJurisdiction(f"({lat}, {lon}) is in no grid")
+        # On a shared border the lowest id wins, so the answer does not depend on index order.
+        grid_id = min(self._grid_ids[i] for i in hits)
+        chain = {}
+        area = self._areas[grid_id]
+        while area is not None:
+            chain[area.level] = area.id
+            area = self._areas.get(area.parent_id) if area.parent_id else None
+        return AreaPath(district_id=chain["district"], street_id=chain["street"],
+                        community_id=chain["community"], grid_id=chain["grid"])
+
+    def name_of(self, area_id: str) -> str:
+        return self._areas[area_id].name_zh
+
+    @property
+    def area_names(self) -> list[str]:
+        return [a.name_zh for a in self._areas.values()]
+
+
+@dataclass(frozen=True)
+class Compound:
+    id: str
+    name_zh: str
+    aliases: Sequence[str]
+    lat: float
+    lon: float
+
+
+@dataclass(frozen=True)
+class RoadSegment:
+    first: int
+    last: int
+    lat: float
+    lon: float
+
+
+@dataclass(frozen=True)
+class Road:
+    id: str
+    name_zh: str
+    segments: Sequence[RoadSegment]
+
+
+@dataclass(frozen=True)
+class MatchedAddress:
+    gazetteer_id: str
+    lat: float
+    lon: float
+
+
+class Gazetteer:
+    """Residential compounds by name (or alias) and roads by house number, as a hotline operator would place them."""
+
+    def __init__(self, compounds: Iterable[Compound], roads: Iterable[Road], noise: Iterable[str] = ()):
+        self._compounds = list(compounds)
+        self._roads = {r.name_zh: r for r in roads}
+        self._by_id = {c.id: (c.lat, c.lon) for c in self._compounds}
+        # Longest first, so "华阳路街道" is removed before it could be read as the road "华阳路".
+        self._noise = sorted({"上海市", "上海", "中国", *noise}, key=len, reverse=True)
+        road_names = "|".join(re.escape(name) for name in sorted(self._roads, key=len, reverse=True)) or "(?!)"
+        self._road_number = re.compile(rf"({road_names})(\d+)(?:号|弄|支弄)?")
+        self._road_only = re.compile(rf"({road_names})")
+
+    def point_of(self, gazetteer_id: str) -> tuple[float, float] | None:
+        """The point of a compound, as Open311's ``address_id`` names it."""
+        return self._by_id.get(gazetteer_id)
+
+    def match(self, address: str) -> MatchedAddress:
+        text = unicodedata.normalize("NFKC", address)
+        text = re.sub(r"\s+", "", text)
+        for noise in self._noise:
+            text = text.replace(noise, "")
+        best: tuple[int, Compound] | None = None
+        for compound in self._compounds:
+            for name in (compound.name_zh, *compound.aliases):
+                if name and name in text and (best is None or len(name) > best[0]):
+                    best = (len(name), compound)
+        if best is not None:
+            compound = best[1]
+            return MatchedAddress(compound.id, compound.lat, compound.lon)
+        for match in self._road_number.finditer(text):
+            road, number = self._roads[match.group(1)], int(match.group(2))
+            for segment in road.segments:
+                if segment.first <= number <= segment.last:
+                    return MatchedAddress(f"{road.id}#{number}", segment.lat, segment.lon)
+        if self._road_only.search(text):
+            raise AddressNotPrecise("the road is known but not the house number")
+        raise AddressNotFound("no road or compound of the gazetteer is named")
+
+
+def distance_m(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
+    """Great-circle distance in metres (haversine)."""
+    p1, p2 = math.radians(lat1), math.radians(lat2)
+    dp, dl = p2 - p1, math.radians(lon2 - lon1)
+    a = math.sin(dp / 2) ** 2 + math.cos(p1) * math.cos(p2) * math.sin(dl / 2) ** 2
+    return 2 * EARTH_RADIUS_M * math.asin(math.sqrt(a))

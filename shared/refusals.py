@@ -1,0 +1,11 @@
+"""A refusal a caller can act on: a stable code, the field at fault, and the HTTP status it becomes at the edge."""
+
+from __future__ import annotations
+
+
+class Refused(Exception):
+    """Raised by application code; the HTTP edge answers ``{code, message, field}`` with ``status``."""
+
+    def __init__(self, code: str, message: str, field: str | None = None, status: int = 422):
+        super().__init__(message)
+        self.code, self.message, self.field, self.status = code, message, field, status
