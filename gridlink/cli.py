@@ -6,7 +6,7 @@ import asyncio
 import os
 import signal
 import sys
-import threading
+import time
 from pathlib import Path
 
 import click
@@ -26,10 +26,12 @@ def up(demo: bool) -> None:
     from gridlink.launcher import Platform, PlatformConfig
 
     platform = Platform(PlatformConfig.from_env(demo_data=demo), say=lambda m: click.echo(f"gridlink: {m}"))
-    stop = threading.Event()
+    # A plain flag: a signal handler that took a lock (an Event.set) could deadlock with the main thread
+    # holding that same lock inside Event.wait when the signal lands.
+    stop_requested = [False]
 
     def on_signal(*_) -> None:
-        stop.set()
+        stop_requested[0] = True
         if not platform.started:
             raise KeyboardInterrupt  # abandon a start in progress; what did start is stopped below
 
@@ -44,8 +46,9 @@ def up(demo: bool) -> None:
         click.echo(f"  data          {platform.config.data_dir}   (logs in {platform.logs})")
         click.echo(f"  broker        {platform.bootstrap}")
         click.echo("Press Ctrl-C to stop.\n")
-        while not stop.wait(0.5):
-            if not platform.running():
+        while not stop_requested[0]:
+            time.sleep(0.5)
+            if not stop_requested[0] and not platform.running():
                 click.echo("gridlink: a service stopped unexpectedly; see its log", err=True)
                 code = 1
                 break
@@ -81,6 +84,87 @@ def token(role: str, unit_id: str | None, jurisdiction: str, subject: str | None
     private_pem, _ = ensure_keypair(Path(os.environ.get("GRIDLINK_DATA_DIR", ".gridlink")).resolve())
     click.echo(issue_token(private_pem, role=Role(role), jurisdiction=jurisdiction, unit_id=unit_id, subject=subject,
                            ttl=timedelta(hours=hours)))
+
+
+def _local_token(role: Role, subject: str) -> str:
+    from datetime import timedelta
+
+    from gridlink.keys import ensure_keypair
+
+    private_pem, _ = ensure_keypair(Path(os.environ.get("GRIDLINK_DATA_DIR", ".gridlink")).resolve())
+    return issue_token(private_pem, role=role, jurisdiction="cn-changning", unit_id=None, subject=subject,
+                       ttl=timedelta(hours=1))
+
+
+def _refusal(response) -> str:
+    try:
+        body = response.json()
+        return f"{body.get('code')}: {body.get('message')}"
+    except ValueError:
+        return f"HTTP {response.status_code}"
+
+
+@main.command("import")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--intake-url", envvar="GRIDLINK_INTAKE_URL", default="http://127.0.0.1:8001", show_default=True)
+@click.option("--report", "report_path", type=click.Path(dir_okay=False, path_type=Path), default=None,
+              help="Where to write the per-row report (default: FILE.import-report.csv).")
+def import_file(file: Path, intake_url: str, report_path: Path | None) -> None:
+    """Import suggestion-box slips, questionnaires or visit logs (CSV or XLSX) into the running intake."""
+    import csv
+    import time
+
+    import httpx
+
+    headers = {"authorization": f"Bearer {_local_token(Role.OPERATOR, 'gridlink-import')}"}
+    with httpx.Client(base_url=intake_url, headers=headers, timeout=60) as client:
+        response = client.post("/v1/imports", files={"file": (file.name, file.read_bytes())})
+        if response.status_code != 202:
+            raise click.ClickException(f"the file was refused: {_refusal(response)}")
+        status_url = response.json()["status_url"]
+        status = client.get(status_url).json()
+        with click.progressbar(length=max(1, status["total_rows"]), label=f"importing {file.name}") as bar:
+            shown = 0
+            while status["status"] in ("pending", "running"):
+                time.sleep(0.3)
+                status = client.get(status_url).json()
+                bar.length = max(1, status["total_rows"])
+                bar.update(status["processed_rows"] - shown)
+                shown = status["processed_rows"]
+    if status["status"] == "failed":
+        raise click.ClickException(f"the file could not be read: {status['error']}")
+    report_path = report_path or file.with_name(file.name + ".import-report.csv")
+    with report_path.open("w", newline="", encoding="utf-8") as out:
+        writer = csv.writer(out)
+        writer.writerow(["row", "outcome", "tracking_code", "code", "field", "message"])
+        for line in status["rows"]:
+            writer.writerow([line["row"], line["outcome"], line["tracking_code"] or "", line["code"] or "",
+                             line["field"] or "", line["message"] or ""])
+    counts = ", ".join(f"{n} {outcome}" for outcome, n in sorted(status["counts"].items()))
+    click.echo(f"{status['total_rows']} rows: {counts}")
+    for line in status["rows"]:
+        if line["outcome"] == "refused":
+            click.echo(f"  row {line['row']}: refused, {line['code']} ({line['field']}): {line['message']}")
+    click.echo(f"per-row report: {report_path}")
+
+
+@main.group()
+def apikey() -> None:
+    """Open311 API keys."""
+
+
+@apikey.command("create")
+@click.argument("name")
+@click.option("--intake-url", envvar="GRIDLINK_INTAKE_URL", default="http://127.0.0.1:8001", show_default=True)
+def apikey_create(name: str, intake_url: str) -> None:
+    """Create an Open311 API key named NAME and print it (it is shown only once)."""
+    import httpx
+
+    headers = {"authorization": f"Bearer {_local_token(Role.ADMIN, 'gridlink-apikey')}"}
+    response = httpx.post(f"{intake_url}/v1/admin/api-keys", json={"name": name}, headers=headers, timeout=30)
+    if response.status_code != 201:
+        raise click.ClickException(f"no key was created: {_refusal(response)}")
+    click.echo(response.json()["api_key"])
 
 
 @main.command()

@@ -4,13 +4,13 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from sqlalchemy import insert, select
+from sqlalchemy import insert, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.dispatch import tables
 from services.dispatch.routing import CaseToRoute, Directory, Rule, Unit, Unroutable
-from shared.events import CaseDispatched, CaseReported
+from shared.events import AreaPath, CaseDispatched, CaseReclassified, CaseReported
 from shared.messaging.unit_of_work import UnitOfWork
 from shared.persistence.versioned_cache import VersionedCache
 
@@ -28,9 +28,18 @@ directory_cache = VersionedCache(tables.directory_version, load_directory)
 
 
 async def on_case_reported(event: CaseReported, uow: UnitOfWork) -> None:
-    """Route a new case by category and area; a case no rule can place waits in triage."""
+    """Route a new case by category and area; a case no rule can place waits in triage.
+
+    A case whose sub-item intake's classifier was unsure of waits for a person's word (``case.reclassified``).
+    """
     session = uow.session
     now = datetime.now(UTC)
+    if event.needs_triage:
+        created = await _open_case(session, event, now, status="awaiting_classification", lead=None, assisting=(),
+                                   rule_id=None)
+        if created:
+            await _history(session, event, now, "held", None, None, "waiting for intake to confirm the sub-item")
+        return
     directory = await directory_cache.get(session)
     route = CaseToRoute(category_code=event.category_code, category_class=event.category_class,
                         handle_locally=event.handle_locally, area=event.location.area)
@@ -70,7 +79,46 @@ async def _history(session: AsyncSession, event: CaseReported, now: datetime, ac
                                                         unit_id=unit_id, rule_id=rule_id, note=note))
 
 
+async def on_case_reclassified(event: CaseReclassified, uow: UnitOfWork) -> None:
+    """A held case is routed now that a person placed it; a routed case keeps its unit (re-routing is issue 4)."""
+    session = uow.session
+    now = datetime.now(UTC)
+    case = (await session.execute(select(tables.cases).where(tables.cases.c.id == event.case_id)
+                                  .with_for_update())).first()
+    if case is None:
+        return  # reported before dispatch knew the case: case.reported, replayed, will carry the new category
+    await session.execute(update(tables.cases).where(tables.cases.c.id == event.case_id).values(
+        category_code=event.category_code, time_limit_class=event.time_limit_class, updated_at=now))
+    await session.execute(insert(tables.history).values(
+        case_id=event.case_id, at=now, action="reclassified", unit_id=case.lead_unit_id, rule_id=case.rule_id,
+        note=f"{event.previous_category_code} -> {event.category_code}"))
+    if case.status not in ("awaiting_classification", "triage"):
+        return
+    area = AreaPath.model_validate(case.area)
+    try:
+        decision = (await directory_cache.get(session)).route(CaseToRoute(
+            category_code=event.category_code, category_class=event.category_class,
+            handle_locally=event.handle_locally, area=area))
+    except Unroutable as exc:
+        await session.execute(update(tables.cases).where(tables.cases.c.id == event.case_id).values(status="triage"))
+        await session.execute(insert(tables.history).values(case_id=event.case_id, at=now, action="triaged",
+                                                            note=str(exc)))
+        return
+    await session.execute(update(tables.cases).where(tables.cases.c.id == event.case_id).values(
+        status="dispatched", lead_unit_id=decision.lead.id, assisting_unit_ids=[u.id for u in decision.assisting],
+        rule_id=decision.rule_id, version=tables.cases.c.version + 1))
+    await session.execute(insert(tables.history).values(
+        case_id=event.case_id, at=now, action="dispatched", unit_id=decision.lead.id, rule_id=decision.rule_id,
+        note=f"rule {decision.rule_id} named {decision.lead.name_zh}"))
+    uow.record(CaseDispatched(
+        case_id=event.case_id, unit_id=decision.lead.id, unit_name=decision.lead.name_zh,
+        assisting_unit_ids=tuple(u.id for u in decision.assisting), rule_id=decision.rule_id,
+        category_code=event.category_code, time_limit_class=event.time_limit_class, urgent=case.urgent, area=area,
+        dispatched_at=now))
+
+
 #: Every event dispatch reacts to, and its handler.
 HANDLERS = {
     CaseReported: on_case_reported,
+    CaseReclassified: on_case_reclassified,
 }

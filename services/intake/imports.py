@@ -79,7 +79,10 @@ async def _claim(uow_factory: UnitOfWorkFactory) -> UUID | None:
 
 
 async def _row_outcome(uow_factory: UnitOfWorkFactory, import_id: UUID, row: SlipRow, policy: IntakePolicy) -> dict:
-    line = {"import_id": import_id, "row_number": row.number}
+    structlog.contextvars.clear_contextvars()
+    structlog.contextvars.bind_contextvars(import_id=str(import_id), row=row.number)
+    line = {"import_id": import_id, "row_number": row.number, "tracking_code": None, "code": None, "field": None,
+            "message": None}
     try:
         draft = draft_of(row)
         async with uow_factory() as uow:
@@ -131,11 +134,13 @@ async def run_import_worker(uow_factory: UnitOfWorkFactory, policy: IntakePolicy
                 continue
             log.info("import started", import_id=str(import_id))
             await process(uow_factory, import_id, policy, max_rows=max_rows)
+            structlog.contextvars.clear_contextvars()
             log.info("import finished", import_id=str(import_id))
         except asyncio.CancelledError:
             raise
         except Exception as exc:  # the database may be away for a while: try again later, lose nothing
-            log.warning("import worker failed; retrying", error=type(exc).__name__)
+            structlog.contextvars.clear_contextvars()
+            log.warning("import worker failed; retrying", error=type(exc).__name__, exc_info=True)
             await asyncio.sleep(2)
 
 
