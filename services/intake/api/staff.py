@@ -13,6 +13,7 @@ from sqlalchemy import select
 from services.intake import tables
 from services.intake.api.context import CategoryCode, PolicyDep, Strict
 from services.intake.commands import reclassify, reveal_reporters, submit_verdict, unlink
+from services.intake.domain.cases import normalise_tracking_code
 from services.intake.reference import category_tree
 from shared.auth import Role
 from shared.events import Verdict
@@ -47,14 +48,12 @@ class CaseStaffView(BaseModel):
     expected_completion_at: datetime | None
 
 
-@router.get("/cases/{case_id}", response_model=CaseStaffView, dependencies=[require_roles(*STAFF)],
-            summary="A case as operators see it (numbers masked; revealing one is an audited call)")
-async def case_detail(case_id: UUID, session: ReadSession) -> CaseStaffView:
+async def _staff_view(session, where, field: str) -> CaseStaffView:
     c, r = tables.cases.c, tables.reporters.c
     row = (await session.execute(select(tables.cases, r.phone).outerjoin(tables.reporters, r.id == c.reporter_id)
-                                 .where(c.id == case_id))).first()
+                                 .where(where))).first()
     if row is None:
-        raise ApiError(404, "not_found", "no such case", "case_id")
+        raise ApiError(404, "not_found", "no such case", field)
     return CaseStaffView(
         case_id=row.id, tracking_code=row.tracking_code, status=row.status, category=row.category_code,
         category_version=row.category_version, category_confidence=row.category_confidence,
@@ -63,6 +62,21 @@ async def case_detail(case_id: UUID, session: ReadSession) -> CaseStaffView:
         reporter_phone_masked=mask_phone(row.phone), residents_affected=row.residents_affected,
         suspected_duplicate_of=row.suspected_duplicate_of, unit=row.unit_name, reported_at=row.reported_at,
         expected_completion_at=row.expected_at)
+
+
+@router.get("/cases/by-code/{tracking_code}", response_model=CaseStaffView, dependencies=[require_roles(*STAFF)],
+            summary="A case found by the tracking code a caller reads out")
+async def case_by_code(tracking_code: str, session: ReadSession) -> CaseStaffView:
+    code = normalise_tracking_code(tracking_code)
+    if code is None:
+        raise ApiError(404, "not_found", "no such case", "tracking_code")
+    return await _staff_view(session, tables.cases.c.tracking_code == code, "tracking_code")
+
+
+@router.get("/cases/{case_id}", response_model=CaseStaffView, dependencies=[require_roles(*STAFF)],
+            summary="A case as operators see it (numbers masked; revealing one is an audited call)")
+async def case_detail(case_id: UUID, session: ReadSession) -> CaseStaffView:
+    return await _staff_view(session, tables.cases.c.id == case_id, "case_id")
 
 
 class ReportView(BaseModel):

@@ -118,7 +118,8 @@ class Classifier:
         return list(self._log_likelihood)
 
     def classify(self, text: str) -> Classification:
-        known = [w for w in words(text, self._tokenizer) if w in self._vocabulary]
+        seen = words(text, self._tokenizer)
+        known = [w for w in seen if w in self._vocabulary]
         if not known or not self._log_likelihood:
             return Classification(None, 0.0)
         scores = {code: sum(table.get(w, self._unseen[code]) for w in known) / len(known)
@@ -128,4 +129,7 @@ class Classifier:
         total = sum(weights.values())
         ranked = sorted(((code, w / total) for code, w in weights.items()), key=lambda item: -item[1])
         top_code, top_p = ranked[0]
-        return Classification(top_code, round(top_p, 4), tuple((c, round(p, 4)) for c, p in ranked[1:4]))
+        # A text the model knows little of is not a confident one, however one-sided those few words are.
+        coverage = math.sqrt(len(known) / len(seen))
+        return Classification(top_code, round(top_p * coverage, 4),
+                              tuple((c, round(p * coverage, 4)) for c, p in ranked[1:4]))

@@ -1,0 +1,216 @@
+"""Every intake channel against the running platform: what each answers, what it refuses, and what it links."""
+
+from __future__ import annotations
+
+import io
+import json
+import subprocess
+import sys
+import time
+
+import httpx
+import pytest
+from PIL import Image
+
+from shared.webhooks import signed_headers
+
+pytestmark = pytest.mark.e2e
+
+HUAYANG = {"lat": 31.2200, "lon": 121.4300}
+
+
+def bearer(platform, role: str, unit: str | None = None) -> dict:
+    return {"Authorization": f"Bearer {platform.token(role, unit)}"}
+
+
+def post(platform, path: str, body: dict, headers: dict | None = None) -> httpx.Response:
+    return httpx.post(f"{platform.url('intake')}{path}", json=body, headers=headers or {}, timeout=15)
+
+
+def get(platform, path: str, **kwargs) -> httpx.Response:
+    return httpx.get(f"{platform.url('intake')}{path}", timeout=15, **kwargs)
+
+
+def test_the_hotline_takes_a_call_with_a_picked_or_suggested_category(platform):
+    operator = bearer(platform, "operator")
+    picked = post(platform, "/v1/hotline/reports", {
+        "call_id": "call-0001", "caller": {"name": "陈先生", "phone": "13700001111"},
+        "description": "岐山村门口路灯坏了三盏", "address": "岐山村", "category": "street-lighting"}, operator)
+    assert picked.status_code == 201, picked.text
+    assert picked.json()["category"] == "street-lighting" and picked.json()["category_confidence"] == 1.0
+    again = post(platform, "/v1/hotline/reports", {
+        "call_id": "call-0001", "caller": {"name": "陈先生", "phone": "13700001111"},
+        "description": "岐山村门口路灯坏了三盏", "address": "岐山村", "category": "street-lighting"}, operator)
+    assert again.json()["tracking_code"] == picked.json()["tracking_code"]  # the same call entered twice
+    suggested = post(platform, "/v1/hotline/reports", {
+        "caller": {"phone": "13700002222"}, "description": "愚园路600号门口井盖缺失，很危险", "address": "愚园路600号"},
+        operator)
+    assert suggested.status_code == 201 and suggested.json()["category"] == "roads"
+    assert post(platform, "/v1/hotline/reports", {"description": "x", "location": HUAYANG}).status_code == 401
+
+
+def test_a_grid_workers_patrol_report_carries_its_photos_stripped_of_metadata(platform):
+    image, exif = Image.new("RGB", (64, 48), "blue"), Image.Exif()
+    exif[0x0110] = "SecretPhone X"
+    raw = io.BytesIO()
+    image.save(raw, "JPEG", exif=exif)
+    uploaded = httpx.post(f"{platform.url('intake')}/v1/photos", files={"file": ("p.jpg", raw.getvalue(), "image/jpeg")},
+                          timeout=15)
+    assert uploaded.status_code == 201, uploaded.text
+    photo_id = uploaded.json()["photo_id"]
+    fake = httpx.post(f"{platform.url('intake')}/v1/photos", files={"file": ("p.jpg", b"<?php evil", "image/jpeg")},
+                      timeout=15)
+    assert fake.status_code == 422 and fake.json()["code"] == "not_an_image"
+    worker = bearer(platform, "unit_staff", "gw-xiushui-g1")
+    made = post(platform, "/v1/patrol/reports", {"observation_id": "obs-1", "description": "巡查发现人行道地砖松动",
+                                                 "location": HUAYANG, "photos": [photo_id]}, worker)
+    assert made.status_code == 201, made.text
+    reused = post(platform, "/v1/patrol/reports", {"description": "另一处", "location": HUAYANG,
+                                                   "photos": [photo_id]}, worker)
+    assert reused.status_code == 422 and reused.json()["code"] == "unknown_photo"
+    staff = bearer(platform, "operator")
+    stored = get(platform, f"/v1/photos/{photo_id}", headers=staff)
+    assert stored.status_code == 200 and b"SecretPhone" not in stored.content
+
+
+def test_a_signed_group_message_makes_one_report_and_the_same_message_twice_makes_nothing_new(platform):
+    secret = (platform.data_dir / "keys" / "messaging-bridge.secret").read_text().strip()
+    url = f"{platform.url('intake')}/v1/bridges/messaging-group/messages"
+    message = {"message_id": "wx-778", "group_id": "huashan-residents", "sender": {"nickname": "老王"},
+               "text": "江苏新村门口垃圾桶满了好几天没人清运", "address": "江苏新村"}
+    body = json.dumps(message, ensure_ascii=False).encode()
+    first = httpx.post(url, content=body, headers={**signed_headers(secret, "d-1", body),
+                                                   "content-type": "application/json"}, timeout=15)
+    assert first.status_code == 201, first.text
+    assert first.json()["tracking_code"] in first.json()["reply"]
+    second = httpx.post(url, content=body, headers={**signed_headers(secret, "d-2", body),
+                                                    "content-type": "application/json"}, timeout=15)
+    assert second.status_code == 200 and second.json()["tracking_code"] == first.json()["tracking_code"]
+    forged = httpx.post(url, content=body, headers={**signed_headers(secret, "d-3", body + b" "),
+                                                    "content-type": "application/json"}, timeout=15)
+    assert forged.status_code == 401 and forged.json()["code"] == "invalid_signature"
+
+
+def test_a_second_residents_report_of_the_same_problem_joins_the_open_case_and_can_be_unlinked(platform):
+    first = post(platform, "/v1/reports", {"description": "秀水小区门口下水道堵塞，污水冒到路上", "address": "秀水小区",
+                                           "contact": {"phone": "13600001111"}})
+    second = post(platform, "/v1/reports", {"description": "秀水小区门口的下水道堵了，污水一直往外冒",
+                                            "address": "秀水小区", "contact": {"phone": "13600002222"}})
+    assert first.status_code == second.status_code == 201
+    code = first.json()["tracking_code"]
+    assert second.json()["tracking_code"] == code and second.json()["linked_to_existing_case"]
+    other = post(platform, "/v1/reports", {"description": "秀水小区门口垃圾没人清运", "address": "秀水小区",
+                                           "contact": {"phone": "13600003333"}})
+    assert other.json()["tracking_code"] != code  # never across sub-items
+    # The co-reporter reads the case with the last four digits of their own phone.
+    assert get(platform, f"/v1/track/{code}", params={"phone_last4": "2222"}).status_code == 200
+    staff = bearer(platform, "operator")
+    found = httpx.get(f"{platform.url('intake')}/open311/v2/requests/{code}.json", params={"extensions": "true"},
+                      timeout=15).json()[0]
+    assert found["extended_attributes"]["residents_affected"] == 2
+    case_id = _case_id(platform, code)
+    reports = get(platform, f"/v1/cases/{case_id}/reports", headers=staff).json()
+    assert [r["role"] for r in reports] == ["primary", "co_report"] and "13600002222" not in json.dumps(reports)
+    unlinked = post(platform, f"/v1/reports/{reports[1]['report_id']}/unlink", {}, staff)
+    assert unlinked.status_code == 201 and unlinked.json()["tracking_code"] != code
+    assert get(platform, f"/v1/cases/{case_id}", headers=staff).json()["residents_affected"] == 1
+
+
+def _case_id(platform, code: str) -> str:
+    found = get(platform, f"/v1/cases/by-code/{code}", headers=bearer(platform, "operator"))
+    assert found.status_code == 200, found.text
+    return found.json()["case_id"]
+
+
+def test_an_unsure_classification_waits_in_triage_until_an_operator_places_it(platform):
+    made = post(platform, "/v1/reports", {"description": "喂喂，听得到吗？", "location": HUAYANG,
+                                          "anonymous": True})
+    assert made.status_code == 201 and made.json()["needs_triage"], made.text
+    staff = bearer(platform, "operator")
+    case_id = _case_id(platform, made.json()["tracking_code"])
+    assert case_id in [item["case_id"] for item in get(platform, "/v1/triage", headers=staff).json()]
+    placed = post(platform, f"/v1/cases/{case_id}/classification", {"category": "noise", "reason": "来电确认是噪音"},
+                  staff)
+    assert placed.status_code == 204, placed.text
+    assert case_id not in [item["case_id"] for item in get(platform, "/v1/triage", headers=staff).json()]
+    view = get(platform, f"/v1/cases/{case_id}", headers=staff).json()
+    assert view["category"] == "noise" and view["classified_by"] == "operator"
+    deadline = time.monotonic() + 30
+    while get(platform, f"/v1/track/{made.json()['tracking_code']}").json()["status"] != "dispatched":
+        assert time.monotonic() < deadline, "the placed case was never dispatched"
+        time.sleep(0.3)
+
+
+def test_revealing_a_number_needs_a_reason_and_leaves_an_audit_line(platform):
+    made = post(platform, "/v1/reports", {"description": "华阳花园电梯坏了", "address": "华阳花园",
+                                          "contact": {"name": "周女士", "phone": "13511112222"}})
+    case_id = _case_id(platform, made.json()["tracking_code"])
+    operator = bearer(platform, "operator")
+    assert "13511112222" not in get(platform, f"/v1/cases/{case_id}", headers=operator).text
+    refused = post(platform, f"/v1/cases/{case_id}/reporters/reveal", {}, operator)
+    assert refused.status_code == 422 and refused.json()["field"] == "reason"
+    shown = post(platform, f"/v1/cases/{case_id}/reporters/reveal", {"reason": "回访需要联系居民"}, operator)
+    assert shown.status_code == 200 and shown.json()[0]["phone"] == "13511112222"
+    assert shown.headers["cache-control"] == "no-store"
+    assert post(platform, f"/v1/cases/{case_id}/reporters/reveal", {"reason": "看看"},
+                bearer(platform, "partner")).status_code == 403
+    audit = get(platform, "/v1/reveals", params={"case_id": case_id}, headers=bearer(platform, "supervisor")).json()
+    assert len(audit) == 1 and audit[0]["reason"] == "回访需要联系居民" and audit[0]["actor_role"] == "operator"
+    verdict = post(platform, f"/v1/track/{made.json()['tracking_code']}/verdict?phone_last4=2222",
+                   {"verdict": "satisfied"})
+    assert verdict.status_code == 409 and verdict.json()["code"] == "not_completed"
+
+
+def test_open311_clients_create_list_and_read_requests_in_json_and_xml(platform):
+    base = f"{platform.url('intake')}/open311/v2"
+    key = subprocess.run([sys.executable, "-m", "gridlink.cli", "apikey", "create", "test-client", "--intake-url",
+                          platform.url("intake")], env=platform.env, check=True, capture_output=True,
+                         text=True).stdout.strip()
+    services = httpx.get(f"{base}/services.json", timeout=15).json()
+    assert {"service_code", "service_name", "metadata", "type", "keywords", "group"} <= set(services[0])
+    definition = httpx.get(f"{base}/services/205.xml", timeout=15)
+    assert definition.status_code == 200 and "<code>time_of_day</code>" in definition.text
+    created = httpx.post(f"{base}/requests.json", data={
+        "api_key": key, "service_code": "205", "lat": "31.2241", "long": "121.4371",
+        "description": "Loud music from the bar every night", "attribute[time_of_day][]": ["night", "evening"]},
+        timeout=15)
+    assert created.status_code == 201, created.text
+    request_id, token = created.json()[0]["service_request_id"], created.json()[0]["token"]
+    assert httpx.get(f"{base}/tokens/{token}.json", timeout=15).json()[0]["service_request_id"] == request_id
+    one = httpx.get(f"{base}/requests/{request_id}.xml", timeout=15)
+    assert one.status_code == 200 and f"<service_request_id>{request_id}</service_request_id>" in one.text
+    listed = httpx.get(f"{base}/requests.json", params={"service_code": "205", "status": "open", "page_size": "5",
+                                                         "jurisdiction_id": ""}, timeout=15).json()
+    assert request_id in [r["service_request_id"] for r in listed]
+    assert httpx.get(f"{base}/servicerequestupdates.json", timeout=15).status_code == 200
+    for response, status in (
+            (httpx.post(f"{base}/requests.json", data={"service_code": "205", "lat": "31.22", "long": "121.43"},
+                        timeout=15), 403),
+            (httpx.post(f"{base}/requests.json", data={"api_key": key, "service_code": "205"}, timeout=15), 400),
+            (httpx.post(f"{base}/requests.json", data={"api_key": key, "service_code": "205", "lat": "31.3",
+                                                       "long": "121.5"}, timeout=15), 400),
+            (httpx.get(f"{base}/requests.json", params={"start_date": "2026-01-01T00:00:00Z",
+                                                        "end_date": "2026-06-01T00:00:00Z"}, timeout=15), 400),
+            (httpx.get(f"{base}/services.json", params={"jurisdiction_id": "elsewhere"}, timeout=15), 404),
+            (httpx.get(f"{base}/requests/NOPE.json", timeout=15), 404)):
+        assert response.status_code == status, response.text
+        assert isinstance(response.json(), list) and {"code", "description"} <= set(response.json()[0])
+    xml_error = httpx.get(f"{base}/requests/NOPE.xml", timeout=15)
+    assert xml_error.status_code == 404 and "<errors><error><code>404</code>" in xml_error.text
+
+
+def test_a_csv_import_reports_every_row_and_importing_it_again_creates_nothing_new(platform, tmp_path):
+    slips = tmp_path / "slips.csv"
+    slips.write_text("来源,内容,地址,纬度,经度,电话\n意见箱,定西公寓垃圾房没人清运,定西公寓,,,13800001111\n"
+                     "问卷,,,31.22,121.43,\n走访,路灯不亮,火星路1号,,,\n意见箱,路灯不亮,,31.3,121.5,\n", encoding="utf-8")
+    run = [sys.executable, "-m", "gridlink.cli", "import", str(slips), "--intake-url", platform.url("intake")]
+    first = subprocess.run(run, env=platform.env, capture_output=True, text=True, timeout=120)
+    assert first.returncode == 0, first.stderr
+    assert "4 rows: 1 accepted, 3 refused" in first.stdout
+    assert "row 3: refused, missing_field (description)" in first.stdout
+    assert "row 4: refused, address_not_found (address)" in first.stdout
+    assert "row 5: refused, outside_jurisdiction (location)" in first.stdout
+    again = subprocess.run(run, env=platform.env, capture_output=True, text=True, timeout=120)
+    assert "4 rows: 1 already_imported, 3 refused" in again.stdout, again.stdout
+    report = (tmp_path / "slips.csv.import-report.csv").read_text(encoding="utf-8")
+    assert report.count("\n") == 5 and "13800001111" not in report
