@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 
+from services.intake.settings import IntakeSettings
 from shared.runtime.settings import ServiceSettings
 
 pytestmark = pytest.mark.e2e
@@ -38,3 +39,5 @@ def test_the_readmes_curl_flow_works_as_printed(platform, tmp_path):
 def test_the_configuration_table_names_every_service_setting():
     for field in ServiceSettings.model_fields:
         assert f"`<SERVICE>_{field.upper()}`" in README, field
+    for field in set(IntakeSettings.model_fields) - set(ServiceSettings.model_fields):
+        assert f"`{IntakeSettings.env_name(field)}`" in README, field

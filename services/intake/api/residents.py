@@ -59,15 +59,18 @@ async def _case_for_resident(session: AsyncSession, tracking_code: str, phone_la
     if row is None:
         raise not_found
     rp, r = tables.reports.c, tables.reporters.c
-    named = (await session.execute(select(r.id, r.phone).join(tables.reports, rp.reporter_id == r.id)
-                                   .where(rp.case_id == row.id, rp.anonymous.is_(False)))).all()
-    if not named:
-        return row, reporter_ref(None, row.id)
-    if phone_last4 is None:
-        raise ApiError(401, "phone_last4_required", "give the last four digits of the reporter's phone", "phone_last4")
+    reports = (await session.execute(select(rp.anonymous, r.id, r.phone).outerjoin(tables.reporters,
+                                                                                   rp.reporter_id == r.id)
+                                     .where(rp.case_id == row.id))).all()
+    named = [x for x in reports if not x.anonymous and x.id is not None]
     for reporter in named:
         if phone_matches([reporter.phone], phone_last4):
             return row, reporter_ref(reporter.id, row.id)
+    # An anonymous reporter (first or co-reporter) holds only the code; the view says nothing personal.
+    if not named or any(x.anonymous or x.id is None for x in reports):
+        return row, reporter_ref(None, row.id)
+    if phone_last4 is None:
+        raise ApiError(401, "phone_last4_required", "give the last four digits of the reporter's phone", "phone_last4")
     raise not_found  # the same answer as an unknown code: a wrong guess learns nothing
 
 
