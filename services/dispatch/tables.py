@@ -4,6 +4,7 @@ from sqlalchemy import BigInteger, Boolean, Column, DateTime, ForeignKey, Index,
 from sqlalchemy.dialects.postgresql import JSONB, UUID
 
 from shared.messaging.tables import messaging_tables
+from shared.persistence.versioned_cache import version_table
 
 metadata = MetaData()
 messaging = messaging_tables(metadata)
@@ -34,11 +35,7 @@ rules = Table(
 )
 
 # Bumped by every change to units or rules, so each process knows when to reload its routing directory.
-directory_version = Table(
-    "directory_version", metadata,
-    Column("id", Integer, primary_key=True),
-    Column("version", BigInteger, nullable=False),
-)
+directory_version = version_table("directory_version", metadata)
 
 cases = Table(
     "cases", metadata,

@@ -103,7 +103,8 @@ async def submit_report(uow: UnitOfWork, draft: ReportDraft, policy: IntakePolic
     if len(description) > MAX_DESCRIPTION:
         raise Refused("too_long", f"the description may be at most {MAX_DESCRIPTION} characters", "description")
     tree = await category_tree.get(session)
-    category, confidence, classified_by, needs_triage, suggested = _classify(tree, draft, description, policy)
+    report_words = words(description)
+    category, confidence, classified_by, needs_triage, suggested = _classify(tree, draft, report_words, policy)
     try:
         attributes = check_attributes(category.attributes, draft.attributes)
     except InvalidAttribute as exc:
@@ -120,7 +121,6 @@ async def submit_report(uow: UnitOfWork, draft: ReportDraft, policy: IntakePolic
     # Reports of one sub-item in one grid are taken one at a time, so two residents reporting the same blocked drain
     # in the same second still end up on one case.
     await session.execute(select(func.pg_advisory_xact_lock(func.hashtext(f"{category.code}|{area.grid_id}"))))
-    report_words = words(description)
     finding = find_duplicate(category_code=category.code, lat=lat, lon=lon, at=now, words=report_words,
                              open_cases=await _open_cases_near(session, lat, lon, now, policy.duplicates),
                              policy=policy.duplicates)
@@ -160,8 +160,8 @@ async def submit_report(uow: UnitOfWork, draft: ReportDraft, policy: IntakePolic
                          confidence=confidence, needs_triage=needs_triage)
 
 
-def _classify(tree: CategoryTree, draft: ReportDraft, description: str, policy: IntakePolicy):
-    suggestion = tree.classifier.classify(description)
+def _classify(tree: CategoryTree, draft: ReportDraft, report_words: list[str], policy: IntakePolicy):
+    suggestion = tree.classifier.classify_words(report_words)
     if draft.category_code:
         try:
             category = tree.current(draft.category_code)

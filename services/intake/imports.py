@@ -8,7 +8,6 @@ and beats a heartbeat; if it dies, another takes the import over and skips the r
 from __future__ import annotations
 
 import asyncio
-import re
 from datetime import UTC, datetime, timedelta
 from uuid import UUID
 
@@ -18,6 +17,7 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 
 from services.intake import tables
 from services.intake.commands import IntakePolicy, ReportDraft, submit_report
+from services.intake.domain.cases import national_mobile
 from services.intake.domain.slips import SlipRow, UnreadableFile, read_slips, slip_kind
 from shared.events import Channel
 from shared.messaging.unit_of_work import UnitOfWorkFactory
@@ -25,7 +25,6 @@ from shared.refusals import Refused
 
 log = structlog.get_logger(__name__)
 HEARTBEAT_TIMEOUT = timedelta(seconds=60)
-_MOBILE = re.compile(r"^(\+86)?(1[3-9]\d{9})$")
 _YES = {"1", "true", "yes", "y", "是", "匿名"}
 _NO = {"", "0", "false", "no", "n", "否"}
 
@@ -50,10 +49,9 @@ def draft_of(row: SlipRow) -> ReportDraft:
         raise Refused("invalid_field", "anonymous must be yes or no", "anonymous")
     phone = None
     if v.get("phone"):
-        match = _MOBILE.match(v["phone"].replace(" ", "").replace("-", ""))
-        if match is None:
+        phone = national_mobile(v["phone"])
+        if phone is None:
             raise Refused("invalid_phone", "the phone is not a mainland mobile number", "phone")
-        phone = match.group(2)
     anonymous = anonymous_raw in _YES or phone is None
     if len(v.get("name", "")) > 50:
         raise Refused("too_long", "the name may be at most 50 characters", "name")

@@ -22,6 +22,7 @@ from sqlalchemy.dialects.postgresql import BYTEA, JSONB, REAL, UUID
 
 from shared.http.idempotency import idempotency_table
 from shared.messaging.tables import messaging_tables
+from shared.persistence.versioned_cache import version_table
 
 metadata = MetaData()
 messaging = messaging_tables(metadata)
@@ -38,11 +39,7 @@ areas = Table(
 )
 
 # Bumped by every change to the areas, so each process knows when to rebuild its map of grids.
-ground_version = Table(
-    "ground_version", metadata,
-    Column("id", Integer, primary_key=True),
-    Column("version", BigInteger, nullable=False),
-)
+ground_version = version_table("ground_version", metadata)
 
 categories = Table(
     "categories", metadata,
@@ -76,11 +73,7 @@ category_classes = Table(
 )
 
 # Bumped by every edit of the tree, so each process knows when to retrain its classifier.
-category_tree_version = Table(
-    "category_tree_version", metadata,
-    Column("id", Integer, primary_key=True),
-    Column("version", BigInteger, nullable=False),
-)
+category_tree_version = version_table("category_tree_version", metadata)
 
 gazetteer = Table(
     "gazetteer", metadata,

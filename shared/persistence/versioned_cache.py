@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable
 from typing import Generic, TypeVar
 
-from sqlalchemy import Table, select, update
+from sqlalchemy import BigInteger, Column, Integer, MetaData, Table, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 T = TypeVar("T")
@@ -25,6 +25,11 @@ class VersionedCache(Generic[T]):
             self._value = await self._load(session)
             self._version = version
         return self._value
+
+
+def version_table(name: str, metadata: MetaData) -> Table:
+    """The one-row table whose ``version`` every edit of some reference data bumps."""
+    return Table(name, metadata, Column("id", Integer, primary_key=True), Column("version", BigInteger, nullable=False))
 
 
 async def bump_version(session: AsyncSession, version_table: Table) -> None:

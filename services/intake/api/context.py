@@ -8,13 +8,13 @@ from fastapi import Depends, Request
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
 from services.intake.commands import MAX_DESCRIPTION, IntakePolicy, ReportOutcome
+from services.intake.domain.cases import MOBILE_PATTERN
 from services.intake.settings import IntakeSettings
 
-MOBILE = r"^(\+86)?1[3-9]\d{9}$"
 Description = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=MAX_DESCRIPTION)]
 CategoryCode = Annotated[str, StringConstraints(pattern=r"^[a-z0-9-]{2,64}$")]
 Address = Annotated[str, StringConstraints(strip_whitespace=True, min_length=2, max_length=200)]
-Phone = Annotated[str, StringConstraints(pattern=MOBILE)]
+Phone = Annotated[str, StringConstraints(pattern=MOBILE_PATTERN)]
 Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=50)]
 ExternalRef = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=128)]
 
@@ -37,10 +37,6 @@ class Strict(BaseModel):
 class Point(Strict):
     lat: float = Field(ge=-90, le=90)
     lon: float = Field(ge=-180, le=180)
-
-
-def national(phone: str | None) -> str | None:
-    return phone.removeprefix("+86") if phone else None
 
 
 class ReportAccepted(BaseModel):

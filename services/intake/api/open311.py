@@ -9,6 +9,7 @@ community rather than the home address.
 
 from __future__ import annotations
 
+import inspect
 import re
 import xml.etree.ElementTree as ET
 from datetime import UTC, datetime, timedelta
@@ -22,7 +23,8 @@ from services.intake import tables
 from services.intake.api.admin import key_hash
 from services.intake.api.context import settings_of
 from services.intake.commands import MAX_DESCRIPTION, ReportDraft, submit_report
-from services.intake.domain.cases import normalise_tracking_code
+from services.intake.domain.cases import national_mobile, normalise_tracking_code
+from services.intake.domain.categories import UnknownCategory
 from services.intake.reference import CategoryTree, category_tree, ground
 from shared.events import Channel
 from shared.masking import mask_numbers_in_text
@@ -32,7 +34,6 @@ router = APIRouter(prefix="/open311/v2", tags=["open311"])
 FORMATS = {"json", "xml"}
 MAX_WINDOW = timedelta(days=90)
 DEFAULT_LIMIT = 1000
-_MOBILE = re.compile(r"^(\+86)?(1[3-9]\d{9})$")
 _ATTRIBUTE = re.compile(r"^attribute\[([^\]]+)\](\[\])?$")
 # Case status and timeline kinds on the widely used extended statuses (mySociety's servicerequestupdates).
 _EXTENDED = {"received": "OPEN", "triage": "FOR_TRIAGE", "dispatched": "IN_PROGRESS", "completed": "FIXED",
@@ -152,8 +153,6 @@ def open311_route(path: str, *, methods=("GET",), root: str, item: str | None):
 
 
 def _signature(path: str):
-    import inspect
-
     names = re.findall(r"{(\w+)}", path)
     parameters = [inspect.Parameter("request", inspect.Parameter.POSITIONAL_OR_KEYWORD, annotation=Request)]
     parameters += [inspect.Parameter(n, inspect.Parameter.KEYWORD_ONLY, annotation=str) for n in names]
@@ -189,7 +188,7 @@ async def service_definition(request: Request, service_code: str):
         tree = await category_tree.get(session)
     try:
         category = tree.by_service_code(service_code)
-    except Exception:
+    except UnknownCategory:
         raise Open311Error(404, "unknown_service_code", "no service has this code", "service_code") from None
     attributes = [{"variable": True, "code": a.code, "datatype": a.datatype, "required": a.required,
                    "datatype_description": "", "order": a.order, "description": a.description,
@@ -218,7 +217,7 @@ async def create_request(request: Request):
         raise Open311Error(400, "missing_field", "service_code is required", "service_code")
     try:
         category = tree.by_service_code(service_code)
-    except Exception:
+    except UnknownCategory:
         raise Open311Error(400, "unknown_service_code", "no service has this code", "service_code") from None
     description = _param(form, "description") or ""
     if len(description) > MAX_DESCRIPTION:
@@ -237,10 +236,9 @@ async def create_request(request: Request):
         raise Open311Error(400, "missing_location", "give lat and long, address_string or address_id", "lat")
     phone = _param(form, "phone")
     if phone is not None:
-        match = _MOBILE.match(phone.replace(" ", "").replace("-", ""))
-        if match is None:
+        phone = national_mobile(phone)
+        if phone is None:
             raise Open311Error(400, "invalid_phone", "phone must be a mainland mobile number", "phone")
-        phone = match.group(2)
     attributes: dict[str, str | list[str]] = {}
     for key in form.keys():
         match = _ATTRIBUTE.match(key)
@@ -293,7 +291,7 @@ async def _request_views(request: Request, where, *, limit: int, offset: int = 0
         notes = {"received": "待派发", "dispatched": "办理中", "completed": "已办结"}.get(row.status, row.status)
         if row.needs_triage:
             notes = "分类确认中"
-        area = places.map.place(row.lat, row.lon)
+        area = places.map.path_of(row.grid_id)
         view = {
             "service_request_id": row.tracking_code, "status": status, "status_notes": notes,
             "service_name": row.name_zh, "service_code": row.service_code,

@@ -12,11 +12,11 @@ from sqlalchemy import select
 
 from services.intake import tables
 from services.intake.api.context import CategoryCode, PolicyDep, Strict
-from services.intake.commands import reclassify, reveal_reporters, submit_verdict, unlink
+from services.intake.api.residents import VerdictIn
+from services.intake.commands import reclassify, reporter_ref, reveal_reporters, submit_verdict, unlink
 from services.intake.domain.cases import normalise_tracking_code
 from services.intake.reference import category_tree
 from shared.auth import Role
-from shared.events import Verdict
 from shared.http.dependencies import ReadSession, UnitOfWorkDep
 from shared.http.errors import ApiError
 from shared.http.security import CurrentPrincipal, require_roles
@@ -164,15 +164,10 @@ async def unlink_report(report_id: UUID, uow: UnitOfWorkDep, policy: PolicyDep,
     return Unlinked(report_id=report_id, case_id=outcome.case_id, tracking_code=outcome.tracking_code)
 
 
-class CallbackVerdict(Strict):
-    verdict: Verdict
-    comment: Annotated[str, StringConstraints(strip_whitespace=True, max_length=1000)] | None = None
-
-
 @router.post("/cases/{case_id}/callback-verdict", status_code=201,
              dependencies=[require_roles(Role.OPERATOR)],
              summary="The verdict a resident gave the operator on a call-back (回访)")
-async def callback_verdict(case_id: UUID, body: CallbackVerdict, uow: UnitOfWorkDep,
+async def callback_verdict(case_id: UUID, body: VerdictIn, uow: UnitOfWorkDep,
                            principal: CurrentPrincipal) -> dict:
     async with uow:
         round_ = await submit_verdict(uow, case_id, body.verdict, body.comment, via="callback",
@@ -220,7 +215,7 @@ async def reveal_audit(session: ReadSession, case_id: UUID | None = None,
     query = select(tables.reveals).order_by(v.at.desc()).limit(limit)
     if case_id is not None:
         query = query.where(v.case_id == case_id)
-    return [RevealAudit(case_id=x.case_id, reporter_ref=f"rp-{x.reporter_id}", actor=x.actor, actor_role=x.actor_role,
+    return [RevealAudit(case_id=x.case_id, reporter_ref=reporter_ref(x.reporter_id, x.case_id), actor=x.actor, actor_role=x.actor_role,
                         reason=x.reason, at=x.at) for x in (await session.execute(query)).all()]
 
 

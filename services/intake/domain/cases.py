@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import secrets
 from enum import StrEnum
 
@@ -26,6 +27,18 @@ def normalise_tracking_code(raw: str) -> str | None:
     if len(code) != TRACKING_CODE_LENGTH or any(ch not in _ALPHABET for ch in code):
         return None
     return code if _check_symbol(code[:-1]) == code[-1] else None
+
+
+MOBILE_PATTERN = r"^(\+86)?(1[3-9]\d{9})$"
+_MOBILE = re.compile(MOBILE_PATTERN)
+
+
+def national_mobile(raw: str | None) -> str | None:
+    """A mainland mobile number as 11 digits (spaces, dashes and +86 dropped), or ``None`` if it is not one."""
+    if not raw:
+        return None
+    match = _MOBILE.match(raw.replace(" ", "").replace("-", ""))
+    return match.group(2) if match else None
 
 
 class CaseStatus(StrEnum):

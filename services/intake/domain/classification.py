@@ -118,7 +118,10 @@ class Classifier:
         return list(self._log_likelihood)
 
     def classify(self, text: str) -> Classification:
-        seen = words(text, self._tokenizer)
+        return self.classify_words(words(text, self._tokenizer))
+
+    def classify_words(self, seen: list[str]) -> Classification:
+        """As ``classify``, for a text already segmented with ``words`` (a report's words serve duplicates too)."""
         known = [w for w in seen if w in self._vocabulary]
         if not known or not self._log_likelihood:
             return Classification(None, 0.0)

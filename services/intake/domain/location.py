@@ -50,7 +50,10 @@ class JurisdictionMap:
         if len(hits) == 0:
             raise OutsideJurisdiction(f"({lat}, {lon}) is in no grid")
         # On a shared border the lowest id wins, so the answer does not depend on index order.
-        grid_id = min(self._grid_ids[i] for i in hits)
+        return self.path_of(min(self._grid_ids[i] for i in hits))
+
+    def path_of(self, grid_id: str) -> AreaPath:
+        """The grid and its ancestors."""
         chain = {}
         area = self._areas[grid_id]
         while area is not None:
