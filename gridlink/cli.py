@@ -215,6 +215,30 @@ def bench_flow(intake_url: str, service_urls: str, reports: int, concurrency: in
     click.echo(f"saved {out}")
 
 
+@main.command("bench-intake")
+@click.option("--intake-url", default="http://127.0.0.1:8001", show_default=True)
+@click.option("--service-urls", show_default=True,
+              default="http://127.0.0.1:8001,http://127.0.0.1:8002,http://127.0.0.1:8003,http://127.0.0.1:8004",
+              help="The four services, whose /readyz tells when the platform has caught up after the run.")
+@click.option("--database-url", envvar="DATABASE_URL", default="postgresql://postgres@127.0.0.1:55432/postgres",
+              show_default=True, help="The platform's PostgreSQL server; the ceiling writes to its own database there.")
+@click.option("--seconds", default=60.0, show_default=True, help="Measured seconds for each side (after 3 s warm-up).")
+@click.option("--concurrency", default=32, show_default=True, help="Connections, each one request at a time.")
+@click.option("--rate", type=float, default=None,
+              help="Offered reports/s of the fixed-rate run (default: half what intake reached at saturation).")
+@click.option("--out", default="bench-results/intake.json", show_default=True, type=click.Path(path_type=Path))
+def bench_intake(intake_url: str, service_urls: str, database_url: str, seconds: float, concurrency: int,
+                 rate: float | None, out: Path) -> None:
+    """Accepted reports/s and latency of intake on a running platform, beside a bare FastAPI + asyncpg ceiling."""
+    import json
+
+    from gridlink.bench import bench_intake as run
+
+    click.echo(json.dumps(run(intake_url, service_urls.split(","), database_url=database_url, seconds=seconds,
+                              concurrency=concurrency, rate=rate, out=out), ensure_ascii=False, indent=2))
+    click.echo(f"saved {out}")
+
+
 @main.command("bench-messaging")
 @click.option("--events", default=2000, show_default=True)
 @click.option("--out", default="bench-results/messaging.json", show_default=True, type=click.Path(path_type=Path))

@@ -55,17 +55,22 @@ def service_database_url(server_url: str, service: str) -> str:
     return make_url(server_url).set(database=f"gridlink_{service}").render_as_string(hide_password=False)
 
 
-async def create_databases(server_url: str) -> None:
+async def create_database(server_url: str, name: str) -> str:
+    """Create database ``name`` on the server unless it exists; its URL."""
     url = make_url(server_url)
     connection = await asyncpg.connect(host=url.host, port=url.port or 5432, user=url.username,
                                        password=url.password, database=url.database or "postgres")
     try:
-        for service in SERVICES:
-            name = f"gridlink_{service}"
-            if not await connection.fetchval("SELECT 1 FROM pg_database WHERE datname = $1", name):
-                await connection.execute(f'CREATE DATABASE "{name}"')
+        if not await connection.fetchval("SELECT 1 FROM pg_database WHERE datname = $1", name):
+            await connection.execute(f'CREATE DATABASE "{name}"')
     finally:
         await connection.close()
+    return url.set(database=name).render_as_string(hide_password=False)
+
+
+async def create_databases(server_url: str) -> None:
+    for service in SERVICES:
+        await create_database(server_url, f"gridlink_{service}")
 
 
 def _readiness(host: str, port: int) -> dict | None:
@@ -160,7 +165,7 @@ class Platform:
         for name in SERVICES:
             process = self.services.get(name)
             if process is not None and process.poll() is None:
-                process.send_signal(signal.SIGUSR1)
+                os.killpg(process.pid, signal.SIGUSR1)  # every worker process of the service
         deadline = time.monotonic() + timeout
         quiet_rounds = 0
         while time.monotonic() < deadline:

@@ -5,7 +5,7 @@ from pathlib import Path
 from services.dispatch import api, handlers, tables
 from services.dispatch.demo import seed_demo
 from services.dispatch.settings import DispatchSettings
-from shared.runtime.service import ServiceSpec, serve
+from shared.runtime.service import ServiceSpec, create_service_app, serve
 
 SPEC = ServiceSpec(
     name="dispatch", title="gridlink dispatch", metadata=tables.metadata, tables=tables.messaging,
@@ -14,5 +14,10 @@ SPEC = ServiceSpec(
 )
 
 
+def app():
+    """One worker's app (with ``DISPATCH_WORKERS`` above 1, each worker process calls this)."""
+    return create_service_app(SPEC, DispatchSettings.load())
+
+
 def main() -> None:
-    serve(SPEC, DispatchSettings.load())
+    serve(SPEC, DispatchSettings.load(), app_factory=f"{__name__}:app")

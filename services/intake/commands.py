@@ -9,7 +9,8 @@ from datetime import UTC, datetime, timedelta
 from uuid import UUID, uuid4
 
 import structlog
-from sqlalchemy import func, insert, select, text, update
+from sqlalchemy import bindparam, exists, func, insert, select, text, update
+from sqlalchemy import case as sql_case
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -39,6 +40,21 @@ from shared.messaging.unit_of_work import UnitOfWork
 from shared.refusals import Refused
 
 MAX_DESCRIPTION = 4000
+
+# The hot path's statements are built once; each call only binds its values.
+INSERT_CASE = insert(tables.cases)
+INSERT_REPORT = insert(tables.reports)
+INSERT_CLASSIFICATION = insert(tables.classifications)
+INSERT_TIMELINE = pg_insert(tables.timeline).on_conflict_do_nothing()
+_c = tables.cases.c
+# The open cases in a box around a point, newest first: the candidates a new report may duplicate.
+OPEN_CASES_NEAR = (
+    select(_c.id, _c.tracking_code, _c.category_code, _c.lat, _c.lon, _c.reported_at, _c.words,
+           # the text only where its words were never kept
+           sql_case((_c.words.is_(None), _c.description)).label("description"))
+    .where(_c.status != CaseStatus.COMPLETED, _c.reported_at >= bindparam("since"),
+           _c.lat.between(bindparam("south"), bindparam("north")), _c.lon.between(bindparam("west"), bindparam("east")))
+    .order_by(_c.reported_at.desc()).limit(50))
 
 
 @dataclass(frozen=True)
@@ -130,7 +146,7 @@ async def submit_report(uow: UnitOfWork, draft: ReportDraft, policy: IntakePolic
         case_id, code = finding.link.case_id, finding.link.tracking_code
         await _insert_report(session, report_id, case_id, "co_report", draft, description, reporter_id, lat, lon, now,
                              finding.similarity)
-        affected = await _add_co_reporter(uow, case_id, reporter_id, now)
+        affected = await _add_co_reporter(uow, case_id, report_id, reporter_id, now)
         uow.record(CaseDuplicateLinked(
             case_id=case_id, report_id=report_id, tracking_code=code, channel=draft.channel,
             reporter=_reporter_view(reporter_id, case_id, draft), similarity=finding.similarity,
@@ -140,15 +156,15 @@ async def submit_report(uow: UnitOfWork, draft: ReportDraft, policy: IntakePolic
                              confidence=confidence, needs_triage=False)
     case_id, code = uuid4(), new_tracking_code()
     structlog.contextvars.bind_contextvars(case_id=str(case_id))
-    await session.execute(insert(tables.cases).values(
+    await session.execute(INSERT_CASE, dict(
         id=case_id, tracking_code=code, category_code=category.code, category_version=category.version,
         description=description, channel=draft.channel, urgent=draft.urgent, lat=lat, lon=lon, address=draft.address,
         address_id=address_id, grid_id=area.grid_id, reporter_id=reporter_id, anonymous=draft.anonymous,
         status=CaseStatus.RECEIVED, reported_at=now, updated_at=now, category_confidence=confidence,
-        classified_by=classified_by, needs_triage=needs_triage, attributes=attributes,
+        classified_by=classified_by, needs_triage=needs_triage, attributes=attributes, words=" ".join(report_words),
         suspected_duplicate_of=finding.suspected.case_id if finding.suspected else None))
     await _insert_report(session, report_id, case_id, "primary", draft, description, reporter_id, lat, lon, now, None)
-    await session.execute(insert(tables.classifications).values(
+    await session.execute(INSERT_CLASSIFICATION, dict(
         case_id=case_id, category_code=category.code, category_version=category.version, confidence=confidence,
         classified_by=classified_by, suggested_code=suggested, actor=draft.submitted_by, at=now))
     await add_timeline(session, case_id, now, "received", f"已受理，查询码 {code}", f"Received, tracking code {code}")
@@ -235,39 +251,36 @@ def _reporter_view(reporter_id: UUID | None, case_id: UUID, draft: ReportDraft) 
 
 async def _open_cases_near(session: AsyncSession, lat: float, lon: float, now: datetime,
                            policy: DuplicatePolicy) -> list[OpenCase]:
-    c = tables.cases.c
     south, north, west, east = policy.bounding_box(lat, lon)
-    rows = (await session.execute(
-        select(c.id, c.tracking_code, c.category_code, c.lat, c.lon, c.reported_at, c.description)
-        .where(c.status != CaseStatus.COMPLETED, c.reported_at >= now - policy.window,
-               c.lat.between(south, north), c.lon.between(west, east))
-        .order_by(c.reported_at.desc()).limit(50))).all()
+    rows = (await session.execute(OPEN_CASES_NEAR, dict(since=now - policy.window, south=south, north=north,
+                                                        west=west, east=east))).all()
     return [OpenCase(r.id, r.tracking_code, r.category_code, r.lat, r.lon, r.reported_at,
-                     frozenset(words(r.description))) for r in rows]
+                     frozenset(r.words.split() if r.words is not None else words(r.description))) for r in rows]
 
 
 async def _insert_report(session, report_id, case_id, role, draft: ReportDraft, description, reporter_id, lat, lon,
                          now, similarity) -> None:
-    await session.execute(insert(tables.reports).values(
+    await session.execute(INSERT_REPORT, dict(
         id=report_id, case_id=case_id, role=role, channel=draft.channel, channel_detail=draft.channel_detail,
         external_ref=draft.external_ref,
         description=description, reporter_id=reporter_id, anonymous=draft.anonymous, submitted_by=draft.submitted_by,
         lat=lat, lon=lon, address=draft.address, similarity=similarity, received_at=now))
 
 
-async def _add_co_reporter(uow: UnitOfWork, case_id: UUID, reporter_id: UUID | None, now: datetime) -> int:
-    """One more resident affected, unless this resident had already reported the case."""
-    session = uow.session
-    case = (await session.execute(select(tables.cases.c.residents_affected).where(tables.cases.c.id == case_id)
-                                  .with_for_update())).one()
-    known = False
-    if reporter_id is not None:
-        known = (await session.scalar(select(func.count()).select_from(tables.reports).where(
-            tables.reports.c.case_id == case_id, tables.reports.c.reporter_id == reporter_id))) > 1
-    affected = case.residents_affected if known else case.residents_affected + 1
-    await session.execute(update(tables.cases).where(tables.cases.c.id == case_id)
-                          .values(residents_affected=affected, updated_at=now))
-    await add_timeline(session, case_id, now, "co_reported", f"又有居民反映了同一问题（共 {affected} 位）",
+async def _add_co_reporter(uow: UnitOfWork, case_id: UUID, report_id: UUID, reporter_id: UUID | None,
+                           now: datetime) -> int:
+    """One more resident affected, unless this resident had already reported the case (one statement: the row lock
+    of the update serialises co-reports of one case)."""
+    c, rp = tables.cases.c, tables.reports.c
+    increment = 1
+    if reporter_id is not None:  # an anonymous resident is always one more
+        already = exists().where(rp.case_id == case_id, rp.reporter_id == reporter_id, rp.id != report_id)
+        increment = sql_case((already, 0), else_=1)
+    affected = await uow.session.scalar(
+        update(tables.cases).where(c.id == case_id)
+        .values(residents_affected=c.residents_affected + increment, updated_at=now)
+        .returning(c.residents_affected))
+    await add_timeline(uow.session, case_id, now, "co_reported", f"又有居民反映了同一问题（共 {affected} 位）",
                        f"Another resident reported the same problem ({affected} in all)")
     return affected
 
@@ -302,8 +315,8 @@ async def _report_by_ref(session: AsyncSession, channel: Channel, external_ref: 
 
 async def add_timeline(session: AsyncSession, case_id: UUID, at: datetime, kind: str, text_zh: str, text_en: str,
                        event_id: str | None = None) -> None:
-    await session.execute(pg_insert(tables.timeline).values(
-        case_id=case_id, at=at, kind=kind, text_zh=text_zh, text_en=text_en, event_id=event_id).on_conflict_do_nothing())
+    await session.execute(INSERT_TIMELINE, dict(
+        case_id=case_id, at=at, kind=kind, text_zh=text_zh, text_en=text_en, event_id=event_id))
 
 
 async def locked_case(session: AsyncSession, case_id: UUID):
@@ -360,7 +373,7 @@ async def unlink(uow: UnitOfWork, report_id: UUID, *, actor: str, policy: Intake
         description=report.description, channel=report.channel, urgent=original.urgent, lat=report.lat,
         lon=report.lon, address=report.address, grid_id=area.grid_id, reporter_id=report.reporter_id,
         anonymous=report.anonymous, status=CaseStatus.RECEIVED, reported_at=now, updated_at=now,
-        category_confidence=1.0, classified_by=ClassifiedBy.OPERATOR))
+        category_confidence=1.0, classified_by=ClassifiedBy.OPERATOR, words=" ".join(words(report.description))))
     await session.execute(update(tables.reports).where(rp.id == report_id).values(
         case_id=case_id, role="primary", similarity=None))
     await session.execute(insert(tables.classifications).values(
@@ -388,14 +401,16 @@ async def unlink(uow: UnitOfWork, report_id: UUID, *, actor: str, policy: Intake
 
 
 async def submit_verdict(uow: UnitOfWork, case_id: UUID, verdict: Verdict, comment: str | None, *, via: str,
-                         submitter: str) -> int:
-    """A verdict on the case's latest completion; one per submitter and round. Returns the round."""
+                         submitter: str | None) -> int:
+    """A verdict on the case's latest completion; one per resident and round, whether the resident gave it online or
+    an operator took it on a call-back (``submitter`` None: for the case's first reporter). Returns the round."""
     session = uow.session
     case = await locked_case(session, case_id)
     if case is None:
         raise Refused("not_found", "no such case", "case_id", status=404)
     if case.status != CaseStatus.COMPLETED or case.completion_round == 0:
         raise Refused("not_completed", "a verdict can be given once the case is completed", "verdict", status=409)
+    submitter = submitter or reporter_ref(case.reporter_id, case.id)
     now = datetime.now(UTC)
     inserted = await session.execute(pg_insert(tables.verdicts).values(
         case_id=case_id, round=case.completion_round, submitter=submitter, verdict=verdict, comment=comment, via=via,
@@ -440,3 +455,15 @@ async def purge_orphan_photos(session: AsyncSession, older_than: timedelta) -> i
     result = await session.execute(text("DELETE FROM photos WHERE report_id IS NULL AND uploaded_at < now() - :age")
                                    .bindparams(age=older_than))
     return result.rowcount or 0
+
+
+async def fill_case_words(session: AsyncSession, *, batch: int = 500) -> int:
+    """Cases filed before their words were kept get them, open ones first (duplicate finding reads those)."""
+    c = tables.cases.c
+    rows = (await session.execute(select(c.id, c.description).where(c.words.is_(None))
+                                  .order_by((c.status == CaseStatus.COMPLETED).asc(), c.reported_at.desc())
+                                  .limit(batch).with_for_update(skip_locked=True))).all()
+    for row in rows:
+        await session.execute(update(tables.cases).where(c.id == row.id)
+                              .values(words=" ".join(words(row.description))))
+    return len(rows)

@@ -3,18 +3,19 @@
 from sqlalchemy.dialects.postgresql import insert
 
 from services.intake import tables
+from services.intake.reference import category_tree, ground
 from shared.demo import demo_data
 from shared.messaging.unit_of_work import UnitOfWorkFactory
 from shared.persistence.versioned_cache import bump_version
 
 
 async def seed_demo(uow_factory: UnitOfWorkFactory) -> None:
-    ground, tree = demo_data("ground"), demo_data("categories")
+    places, tree = demo_data("ground"), demo_data("categories")
     async with uow_factory() as uow:
         await uow.session.execute(insert(tables.areas).values([
             {"id": a["id"], "level": a["level"], "parent_id": a["parent"], "name_zh": a["name_zh"],
-             "name_en": a["name_en"], "polygon": a["polygon"]} for a in ground["areas"]]).on_conflict_do_nothing())
-        gazetteer = ground["gazetteer"]
+             "name_en": a["name_en"], "polygon": a["polygon"]} for a in places["areas"]]).on_conflict_do_nothing())
+        gazetteer = places["gazetteer"]
         await uow.session.execute(insert(tables.gazetteer).values(
             [{"id": g["id"], "kind": "compound", "name_zh": g["name_zh"], "aliases": g["aliases"], "lat": g["lat"],
               "lon": g["lon"], "segments": []} for g in gazetteer["compounds"]]
@@ -36,3 +37,5 @@ async def seed_demo(uow_factory: UnitOfWorkFactory) -> None:
                   "attributes": insert(tables.categories).excluded.attributes},
             where=tables.categories.c.service_code == ""))
         await bump_version(uow.session, tables.category_tree_version)
+    category_tree.invalidate()
+    ground.invalidate()

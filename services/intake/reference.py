@@ -76,5 +76,6 @@ async def _load_ground(session: AsyncSession) -> Ground:
     return Ground(map=JurisdictionMap(areas), gazetteer=Gazetteer(compounds, roads, noise=[a.name_zh for a in areas]))
 
 
-category_tree = VersionedCache(tables.category_tree_version, _load_tree)
-ground = VersionedCache(tables.ground_version, _load_ground)
+# Each report reads both; a second's delay for another instance's edit is the price of not asking every time.
+category_tree = VersionedCache(tables.category_tree_version, _load_tree, recheck_seconds=1.0)
+ground = VersionedCache(tables.ground_version, _load_ground, recheck_seconds=1.0)

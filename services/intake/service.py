@@ -8,12 +8,12 @@ import structlog
 
 from services.intake import handlers, tables
 from services.intake.api import ROUTERS
-from services.intake.commands import purge_orphan_photos
+from services.intake.commands import fill_case_words, purge_orphan_photos
 from services.intake.demo import seed_demo
 from services.intake.imports import run_import_worker
 from services.intake.reference import category_tree, ground
 from services.intake.settings import IntakeSettings
-from shared.runtime.service import ServiceRuntime, ServiceSpec, serve
+from shared.runtime.service import ServiceRuntime, ServiceSpec, create_service_app, serve
 
 log = structlog.get_logger(__name__)
 
@@ -24,12 +24,17 @@ async def import_worker(runtime: ServiceRuntime) -> None:
 
 
 async def upkeep(runtime: ServiceRuntime) -> None:
-    """Warms the classifier and the map before the first report needs them; then drops orphaned photos hourly."""
+    """Warms the classifier and the map before the first report needs them, gives older cases their words; then
+    drops orphaned photos hourly."""
     while True:
         try:
             async with runtime.uow.sessionmaker() as session:
                 await category_tree.get(session)
                 await ground.get(session)
+            filled = 1
+            while filled:
+                async with runtime.uow() as uow:
+                    filled = await fill_case_words(uow.session)
             async with runtime.uow() as uow:
                 dropped = await purge_orphan_photos(uow.session, timedelta(hours=24))
             if dropped:
@@ -46,5 +51,10 @@ SPEC = ServiceSpec(
 )
 
 
+def app():
+    """One worker's app (with ``INTAKE_WORKERS`` above 1, each worker process calls this)."""
+    return create_service_app(SPEC, IntakeSettings.load())
+
+
 def main() -> None:
-    serve(SPEC, IntakeSettings.load())
+    serve(SPEC, IntakeSettings.load(), app_factory=f"{__name__}:app")

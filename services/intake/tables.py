@@ -124,10 +124,14 @@ cases = Table(
     Column("suspected_duplicate_of", UUID(as_uuid=True)),
     Column("address_id", Text),
     Column("completion_round", Integer, nullable=False, server_default="0"),
+    # The description's words as the classifier reads them, space-separated (a word never holds a space), kept so
+    # that finding duplicates need not segment every open case's text again.
+    Column("words", Text),
     ForeignKeyConstraint(["category_code", "category_version"], ["categories.code", "categories.version"]),
     Index("ix_cases_open_by_category", "category_code", "reported_at", postgresql_where=text("status <> 'completed'")),
     Index("ix_cases_reported_at", "reported_at"),
     Index("ix_cases_triage", "reported_at", postgresql_where=text("needs_triage")),
+    Index("ix_cases_open_near", "lat", "lon", postgresql_where=text("status <> 'completed'")),
 )
 
 # Every report received, on any channel; a case has one primary report and any number of co-reports (duplicates).

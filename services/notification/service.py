@@ -4,7 +4,7 @@ from pathlib import Path
 
 from services.notification import api, handlers, tables
 from services.notification.settings import NotificationSettings
-from shared.runtime.service import ServiceSpec, serve
+from shared.runtime.service import ServiceSpec, create_service_app, serve
 
 SPEC = ServiceSpec(
     name="notification", title="gridlink notification", metadata=tables.metadata, tables=tables.messaging,
@@ -12,5 +12,10 @@ SPEC = ServiceSpec(
 )
 
 
+def app():
+    """One worker's app (with ``NOTIFICATION_WORKERS`` above 1, each worker process calls this)."""
+    return create_service_app(SPEC, NotificationSettings.load())
+
+
 def main() -> None:
-    serve(SPEC, NotificationSettings.load())
+    serve(SPEC, NotificationSettings.load(), app_factory=f"{__name__}:app")

@@ -5,7 +5,7 @@ from pathlib import Path
 from services.supervision import api, handlers, tables
 from services.supervision.demo import seed_demo
 from services.supervision.settings import SupervisionSettings
-from shared.runtime.service import ServiceSpec, serve
+from shared.runtime.service import ServiceSpec, create_service_app, serve
 
 SPEC = ServiceSpec(
     name="supervision", title="gridlink supervision", metadata=tables.metadata, tables=tables.messaging,
@@ -14,5 +14,10 @@ SPEC = ServiceSpec(
 )
 
 
+def app():
+    """One worker's app (with ``SUPERVISION_WORKERS`` above 1, each worker process calls this)."""
+    return create_service_app(SPEC, SupervisionSettings.load())
+
+
 def main() -> None:
-    serve(SPEC, SupervisionSettings.load())
+    serve(SPEC, SupervisionSettings.load(), app_factory=f"{__name__}:app")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from collections.abc import Awaitable, Callable
 from typing import Generic, TypeVar
 
@@ -12,19 +13,34 @@ T = TypeVar("T")
 
 
 class VersionedCache(Generic[T]):
-    """Per process. ``version_table`` has one row whose ``version`` every edit of the reference data bumps."""
+    """Per process. ``version_table`` has one row whose ``version`` every edit of the reference data bumps.
 
-    def __init__(self, version_table: Table, load: Callable[[AsyncSession], Awaitable[T]]):
-        self._table, self._load = version_table, load
+    With ``recheck_seconds`` the version is read at most that often, so a hot path does not pay a query per call
+    for data that changes a few times a day; an edit made by this process calls ``invalidate`` after its commit and
+    is seen at once, an edit by another process within ``recheck_seconds``.
+    """
+
+    def __init__(self, version_table: Table, load: Callable[[AsyncSession], Awaitable[T]], *,
+                 recheck_seconds: float = 0.0):
+        self._table, self._load, self._recheck = version_table, load, recheck_seconds
         self._version: int | None = None
         self._value: T | None = None
+        self._checked_at = float("-inf")
 
     async def get(self, session: AsyncSession) -> T:
+        now = time.monotonic()
+        if self._value is not None and now - self._checked_at < self._recheck:
+            return self._value
         version = await session.scalar(select(self._table.c.version))
         if self._value is None or version != self._version:
             self._value = await self._load(session)
             self._version = version
+        self._checked_at = now
         return self._value
+
+    def invalidate(self) -> None:
+        """Read the version again on the next ``get`` (after this process committed an edit)."""
+        self._checked_at = float("-inf")
 
 
 def version_table(name: str, metadata: MetaData) -> Table:

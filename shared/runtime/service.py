@@ -113,7 +113,7 @@ class ServiceRuntime:
         await self.engine.dispose()
 
     async def readiness(self) -> tuple[bool, dict]:
-        report: dict = {"service": self.spec.name}
+        report: dict = {"service": self.spec.name, "processes": self.settings.workers}
         ok = True
         try:
             async with asyncio.timeout(2):
@@ -207,9 +207,14 @@ def _operations_router() -> APIRouter:
     return router
 
 
-def serve(spec: ServiceSpec, settings: ServiceSettings) -> None:
-    """Run one service in this process until SIGINT or SIGTERM."""
-    # Until the lifespan installs the door-closing handler, SIGUSR1 must not kill the process (its default).
+def serve(spec: ServiceSpec, settings: ServiceSettings, *, app_factory: str) -> None:
+    """Run one service until SIGINT or SIGTERM: in this process, or in ``settings.workers`` processes that each build
+    their app from ``app_factory`` ("module:function") and share the port."""
+    # Until the lifespan installs the door-closing handler, SIGUSR1 must not kill the process (its default); the
+    # launcher sends it to the whole process group, so every worker closes its doors.
     signal.signal(signal.SIGUSR1, signal.SIG_IGN)
-    uvicorn.run(create_service_app(spec, settings), host=settings.host, port=settings.port, log_config=None,
-                timeout_graceful_shutdown=15)
+    common = dict(host=settings.host, port=settings.port, log_config=None, timeout_graceful_shutdown=15)
+    if settings.workers > 1:
+        uvicorn.run(app_factory, factory=True, workers=settings.workers, **common)
+    else:
+        uvicorn.run(create_service_app(spec, settings), **common)

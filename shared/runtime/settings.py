@@ -27,6 +27,8 @@ class ServiceSettings(BaseSettings):
     demo_data: bool = Field(False, description="Load the demo ground at start (idempotent)")
     relay_poll_seconds: float = Field(0.5, gt=0, description="Outbox relay poll interval")
     consumer_max_attempts: int = Field(5, ge=1, description="Attempts before a failing record is dead-lettered")
+    workers: int = Field(1, ge=1, le=16, description="Processes serving this service's port, each a whole instance "
+                         "(HTTP, relay, consumer in the group, background workers)")
     outbox_replay_hours: float = Field(0, ge=0, le=72, description="On start, publish again the events of the last N "
                                        "hours (a broker that lost its topics); consumers skip what they applied")
 

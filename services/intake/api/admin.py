@@ -15,6 +15,7 @@ from sqlalchemy import func, insert, select, update
 from services.intake import tables
 from services.intake.api.context import CategoryCode, Strict
 from services.intake.domain.categories import DATATYPES, PRIORITIES, TIME_LIMIT_CLASSES
+from services.intake.reference import category_tree
 from shared.auth import Role
 from shared.http.dependencies import ReadSession, UnitOfWorkDep
 from shared.http.errors import ApiError
@@ -136,6 +137,7 @@ async def create_category(body: NewCategory, uow: UnitOfWorkDep, principal: Curr
         await _check_references(uow.session, body, body.code)
         await _write_version(uow.session, body.code, 1, body, principal.subject)
         row = (await uow.session.execute(select(tables.categories).where(c.code == body.code, c.current))).one()
+    category_tree.invalidate()
     return _version_view(row)
 
 
@@ -150,6 +152,7 @@ async def edit_category(code: str, body: CategoryIn, uow: UnitOfWorkDep, princip
         await _check_references(uow.session, body, code)
         await _write_version(uow.session, code, latest + 1, body, principal.subject)
         row = (await uow.session.execute(select(tables.categories).where(c.code == code, c.current))).one()
+    category_tree.invalidate()
     return _version_view(row)
 
 
@@ -166,6 +169,7 @@ async def retire_category(code: str, uow: UnitOfWorkDep, principal: CurrentPrinc
                           handle_locally=row.handle_locally, keywords=row.keywords, examples=row.examples,
                           attributes=row.attributes)
         await _write_version(uow.session, code, row.version + 1, body, principal.subject, active=False)
+    category_tree.invalidate()
     return Response(status_code=204)
 
 

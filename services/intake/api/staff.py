@@ -170,8 +170,8 @@ async def unlink_report(report_id: UUID, uow: UnitOfWorkDep, policy: PolicyDep,
 async def callback_verdict(case_id: UUID, body: VerdictIn, uow: UnitOfWorkDep,
                            principal: CurrentPrincipal) -> dict:
     async with uow:
-        round_ = await submit_verdict(uow, case_id, body.verdict, body.comment, via="callback",
-                                      submitter=f"callback:{principal.subject}")
+        # The resident's verdict, taken by phone: the same one the resident could have given online.
+        round_ = await submit_verdict(uow, case_id, body.verdict, body.comment, via="callback", submitter=None)
     return {"case_id": str(case_id), "round": round_, "verdict": body.verdict}
 
 
