@@ -87,6 +87,7 @@ class ReportDraft:
     external_ref: str | None = None
     channel_detail: str | None = None
     submitted_by: str | None = None
+    media_url: str | None = None
 
 
 @dataclass(frozen=True)
@@ -264,7 +265,7 @@ async def _insert_report(session, report_id, case_id, role, draft: ReportDraft, 
         id=report_id, case_id=case_id, role=role, channel=draft.channel, channel_detail=draft.channel_detail,
         external_ref=draft.external_ref,
         description=description, reporter_id=reporter_id, anonymous=draft.anonymous, submitted_by=draft.submitted_by,
-        lat=lat, lon=lon, address=draft.address, similarity=similarity, received_at=now))
+        lat=lat, lon=lon, address=draft.address, similarity=similarity, received_at=now, media_url=draft.media_url))
 
 
 async def _add_co_reporter(uow: UnitOfWork, case_id: UUID, report_id: UUID, reporter_id: UUID | None,

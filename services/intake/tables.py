@@ -153,6 +153,8 @@ reports = Table(
     Column("address", Text),
     Column("similarity", REAL),
     Column("received_at", DateTime(timezone=True), nullable=False),
+    # Given by an Open311 client; shown back as given, never fetched by gridlink.
+    Column("media_url", Text),
     UniqueConstraint("channel", "external_ref"),
 )
 

@@ -176,9 +176,10 @@ class EventConsumer:
         applied: list[bool] = []
         try:
             async with self._uow() as uow:
+                fresh = await self._claim(uow, work)
                 for item in work:
                     _bind_log_context(item.envelope)
-                    applied.append(await self._claim_and_handle(uow, item))
+                    applied.append(await self._handle_if_fresh(uow, item, fresh))
         except asyncio.CancelledError:
             raise
         except Exception as exc:
@@ -221,15 +222,25 @@ class EventConsumer:
 
     async def _claim_and_handle(self, uow: UnitOfWork, item: _Work) -> bool:
         """Record the event in the inbox and apply it, in the caller's transaction; False if applied before."""
-        uow.caused_by(correlation_id=item.envelope.correlation_id, causation_id=item.envelope.id)
+        return await self._handle_if_fresh(uow, item, await self._claim(uow, [item]))
+
+    async def _claim(self, uow: UnitOfWork, work: list[_Work]) -> set[str]:
+        """Record the events in the inbox in one statement; the ids not seen before."""
         inbox = self._uow.tables.inbox
-        record = item.record
-        first_time = await uow.session.scalar(
-            pg_insert(inbox).values(consumer=self._name, event_id=item.envelope.id, type=item.envelope.type,
-                                    topic=record.topic, partition=record.partition, offset=record.offset)
-            .on_conflict_do_nothing().returning(inbox.c.event_id))
-        if first_time is None:
+        rows = [{"consumer": self._name, "event_id": item.envelope.id, "type": item.envelope.type,
+                 "topic": item.record.topic, "partition": item.record.partition, "offset": item.record.offset}
+                for item in work]
+        claimed = await uow.session.scalars(pg_insert(inbox).values(rows).on_conflict_do_nothing()
+                                            .returning(inbox.c.event_id))
+        return set(claimed)
+
+    @staticmethod
+    async def _handle_if_fresh(uow: UnitOfWork, item: _Work, fresh: set[str]) -> bool:
+        """Apply the event if the inbox took it just now; the same event twice in one batch is applied once."""
+        if item.envelope.id not in fresh:
             return False
+        fresh.discard(item.envelope.id)
+        uow.caused_by(correlation_id=item.envelope.correlation_id, causation_id=item.envelope.id)
         await item.handler(item.event, uow)
         return True
 

@@ -172,13 +172,15 @@ def test_open311_clients_create_list_and_read_requests_in_json_and_xml(platform)
     assert definition.status_code == 200 and "<code>time_of_day</code>" in definition.text
     created = httpx.post(f"{base}/requests.json", data={
         "api_key": key, "service_code": "205", "lat": "31.2241", "long": "121.4371",
-        "description": "Loud music from the bar every night", "attribute[time_of_day][]": ["night", "evening"]},
+        "description": "Loud music from the bar every night", "attribute[time_of_day][]": ["night", "evening"],
+        "media_url": "https://photos.example.org/bar.jpg"},
         timeout=15)
     assert created.status_code == 201, created.text
     request_id, token = created.json()[0]["service_request_id"], created.json()[0]["token"]
     assert httpx.get(f"{base}/tokens/{token}.json", timeout=15).json()[0]["service_request_id"] == request_id
     one = httpx.get(f"{base}/requests/{request_id}.xml", timeout=15)
     assert one.status_code == 200 and f"<service_request_id>{request_id}</service_request_id>" in one.text
+    assert "<media_url>https://photos.example.org/bar.jpg</media_url>" in one.text
     listed = httpx.get(f"{base}/requests.json", params={"service_code": "205", "status": "open", "page_size": "5",
                                                          "jurisdiction_id": ""}, timeout=15).json()
     assert request_id in [r["service_request_id"] for r in listed]
@@ -187,6 +189,9 @@ def test_open311_clients_create_list_and_read_requests_in_json_and_xml(platform)
             (httpx.post(f"{base}/requests.json", data={"service_code": "205", "lat": "31.22", "long": "121.43"},
                         timeout=15), 403),
             (httpx.post(f"{base}/requests.json", data={"api_key": key, "service_code": "205"}, timeout=15), 400),
+            (httpx.post(f"{base}/requests.json", data={"api_key": key, "service_code": "205", "lat": "31.2241",
+                                                       "long": "121.4371", "media_url": "file:///etc/passwd"},
+                        timeout=15), 400),
             (httpx.post(f"{base}/requests.json", data={"api_key": key, "service_code": "205", "lat": "31.3",
                                                        "long": "121.5"}, timeout=15), 400),
             (httpx.get(f"{base}/requests.json", params={"start_date": "2026-01-01T00:00:00Z",

@@ -12,6 +12,7 @@ from __future__ import annotations
 import inspect
 import re
 import xml.etree.ElementTree as ET
+from urllib.parse import urlsplit
 from datetime import UTC, datetime, timedelta
 from uuid import UUID
 
@@ -245,6 +246,12 @@ async def create_request(request: Request):
         if match:
             values = [v for v in form.getlist(key) if isinstance(v, str)]
             attributes[match.group(1)] = values if match.group(2) else (values[-1] if values else "")
+    media_url = _param(form, "media_url")
+    if media_url is not None:
+        target = urlsplit(media_url)
+        if len(media_url) > 2000 or target.scheme not in ("http", "https") or not target.hostname:
+            raise Open311Error(400, "invalid_field", "media_url must be an http(s) URL of at most 2000 characters",
+                               "media_url")
     name = " ".join(p for p in (_param(form, "last_name"), _param(form, "first_name")) if p) or None
     if name and len(name) > 50:
         raise Open311Error(400, "too_long", "the name may be at most 50 characters", "first_name")
@@ -252,7 +259,7 @@ async def create_request(request: Request):
                         category_code=category.code, lat=point[0] if point else None,
                         lon=point[1] if point else None, address=address, address_id=address_id,
                         name=name if phone else None, phone=phone, anonymous=phone is None, attributes=attributes,
-                        channel_detail=str(known))
+                        channel_detail=str(known), media_url=media_url)
     async with runtime.uow(correlation_id=request.scope["state"].get("correlation_id")) as uow:
         outcome = await submit_report(uow, draft, settings_of(request).policy())
     notice = "已合并至已有工单" if outcome.linked else "已受理"
@@ -277,11 +284,13 @@ async def token(request: Request, token: str):
 
 
 async def _request_views(request: Request, where, *, limit: int, offset: int = 0) -> list[dict]:
-    c, cat = tables.cases.c, tables.categories.c
+    c, cat, rp = tables.cases.c, tables.categories.c, tables.reports.c
     extensions = (request.query_params.get("extensions") or "").lower() == "true"
+    media_url = (select(rp.media_url).where(rp.case_id == c.id, rp.role == "primary").limit(1)
+                 .scalar_subquery().label("media_url"))
     async with request.app.state.runtime.uow.sessionmaker() as session:
         rows = (await session.execute(
-            select(tables.cases, cat.name_zh, cat.service_code)
+            select(tables.cases, cat.name_zh, cat.service_code, media_url)
             .join(tables.categories, (cat.code == c.category_code) & (cat.version == c.category_version))
             .where(*where).order_by(c.reported_at.desc(), c.id).limit(limit).offset(offset))).all()
         places = await ground.get(session)
@@ -299,7 +308,8 @@ async def _request_views(request: Request, where, *, limit: int, offset: int = 0
             "service_notice": None, "requested_datetime": _iso(row.reported_at), "updated_datetime": _iso(row.updated_at),
             "expected_datetime": _iso(row.expected_at),
             "address": places.map.name_of(area.street_id) + places.map.name_of(area.community_id),
-            "address_id": None, "zipcode": None, "lat": round(row.lat, 3), "long": round(row.lon, 3), "media_url": None}
+            "address_id": None, "zipcode": None, "lat": round(row.lat, 3), "long": round(row.lon, 3),
+            "media_url": row.media_url}
         if extensions:
             view["extended_attributes"] = {"channel": row.channel, "duplicate": row.residents_affected > 1,
                                            "residents_affected": row.residents_affected,
