@@ -12,8 +12,8 @@ from __future__ import annotations
 import inspect
 import re
 import xml.etree.ElementTree as ET
-from urllib.parse import urlsplit
 from datetime import UTC, datetime, timedelta
+from urllib.parse import urlsplit
 from uuid import UUID
 
 from fastapi import APIRouter, Request
