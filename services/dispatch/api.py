@@ -1,4 +1,5 @@
-"""Dispatch's HTTP routes: a unit's queue, the triage queue, and one case with its routing history."""
+"""Dispatch's HTTP routes: a unit's queue, the triage queue, one case with its history, and the unit's actions on
+its cases (sign for, note progress, complete, return), each under optimistic concurrency and an idempotency key."""
 
 from __future__ import annotations
 
@@ -7,13 +8,16 @@ from typing import Annotated
 from uuid import UUID
 
 from fastapi import APIRouter, Query
-from pydantic import BaseModel
+from fastapi.responses import JSONResponse
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 from sqlalchemy import select
 
-from services.dispatch import tables
+from services.dispatch import lifecycle, tables
+from services.dispatch.commands import act
 from shared.auth import Principal, Role
-from shared.http.dependencies import ReadSession
+from shared.http.dependencies import ReadSession, UnitOfWorkDep
 from shared.http.errors import ApiError
+from shared.http.idempotency import IdempotencyGuard, IdempotencyKey
 from shared.http.security import CurrentPrincipal, require_roles
 
 router = APIRouter(prefix="/v1", tags=["dispatch"])
@@ -83,3 +87,72 @@ async def case_detail(case_id: UUID, principal: CurrentPrincipal, session: ReadS
     h = tables.history.c
     history = (await session.execute(select(tables.history).where(h.case_id == case_id).order_by(h.id))).all()
     return _view(row, history)
+
+
+Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=2000)]
+PhotoRef = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9_.:-]{1,100}$")]
+
+
+class UnitAction(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    version: int = Field(ge=1, description="The case's version as the unit last saw it; a stale one gets 409")
+
+
+class ProgressIn(UnitAction):
+    text: Text
+    photos: list[PhotoRef] = Field(default_factory=list, max_length=9)
+
+
+class CompleteIn(UnitAction):
+    result: Text
+    photos: list[PhotoRef] = Field(default_factory=list, max_length=9)
+
+
+class ReturnIn(UnitAction):
+    reason: lifecycle.ReturnReason
+    text: Text
+
+
+def _unit_route(scope: str, body_model: type[UnitAction], take):
+    """The route of one unit action: the unit's staff only, idempotency key, expected version, one life-cycle step."""
+
+    async def route(case_id: UUID, body: UnitAction, principal: CurrentPrincipal, uow: UnitOfWorkDep,
+                    idempotency_key: IdempotencyKey = None):
+        if principal.role is not Role.UNIT_STAFF or principal.unit_id is None:
+            raise ApiError(403, "forbidden", "only a unit's staff act on its cases")
+        guard = IdempotencyGuard(tables.idempotency_keys, scope=f"{scope} {principal.unit_id}")
+        async with uow:
+            if idempotency_key:
+                first = await guard.claim(uow.session, idempotency_key,
+                                          {"case_id": str(case_id), **body.model_dump(mode="json")})
+                if first is not None:
+                    return JSONResponse(first.body, status_code=first.status_code,
+                                        headers={"Idempotent-Replayed": "true"})
+            await act(uow, case_id, unit_id=principal.unit_id, expected_version=body.version,
+                      take=lambda case: take(case, principal.unit_id, body))
+            row = (await uow.session.execute(select(tables.cases).where(tables.cases.c.id == case_id))).one()
+            view = _view(row)
+            if idempotency_key:
+                await guard.remember(uow.session, idempotency_key, 200, view.model_dump(mode="json"))
+        return view
+
+    # The body's model differs per action; FastAPI reads it from the annotation.
+    route.__annotations__ = {**route.__annotations__, "body": body_model}
+    return route
+
+
+#: What a unit does to its cases: path, body, the life-cycle step, summary. One line per action.
+UNIT_ACTIONS = (
+    ("sign", UnitAction, lambda case, unit, body: lifecycle.sign(case, unit),
+     "The lead unit signs for a dispatched case"),
+    ("progress", ProgressIn, lambda case, unit, body: lifecycle.note_progress(case, unit, body.text, body.photos),
+     "The lead unit notes progress"),
+    ("complete", CompleteIn, lambda case, unit, body: lifecycle.complete(case, unit, body.result, body.photos),
+     "The lead unit completes the case (after every assisting unit reported its part)"),
+    ("return", ReturnIn, lambda case, unit, body: lifecycle.return_case(case, unit, body.reason, body.text),
+     "The lead unit gives the case back with a reason code; it goes to triage"),
+)
+
+for _path, _model, _take, _summary in UNIT_ACTIONS:
+    router.add_api_route(f"/cases/{{case_id}}/{_path}", _unit_route(_path, _model, _take), methods=["POST"],
+                         response_model=CaseView, summary=_summary, name=f"unit_{_path}")

@@ -1,8 +1,9 @@
 """Dispatch's tables: the unit directory, routing rules, cases with their handling state, and their history."""
 
-from sqlalchemy import BigInteger, Boolean, Column, DateTime, ForeignKey, Index, Integer, MetaData, Table, Text
+from sqlalchemy import BigInteger, Boolean, Column, Date, DateTime, ForeignKey, Index, Integer, MetaData, Table, Text
 from sqlalchemy.dialects.postgresql import JSONB, UUID
 
+from shared.http.idempotency import idempotency_table
 from shared.messaging.tables import messaging_tables
 from shared.persistence.versioned_cache import version_table
 
@@ -51,8 +52,19 @@ cases = Table(
     Column("version", Integer, nullable=False),
     Column("reported_at", DateTime(timezone=True), nullable=False),
     Column("updated_at", DateTime(timezone=True), nullable=False),
+    # The rest of the life cycle's state (services/dispatch/lifecycle.py, CaseFile).
+    Column("redo_count", Integer, nullable=False, server_default="0"),
+    Column("excluded_unit_ids", JSONB, nullable=False, server_default="[]"),
+    Column("parts_reported", JSONB, nullable=False, server_default="[]"),
+    Column("transfer_to", Text),
+    Column("state_before_transfer", Text),
+    Column("summons", JSONB),
+    Column("planned_date", Date),
+    Column("extensions_requested", Integer, nullable=False, server_default="0"),
     Index("cases_lead_unit", "lead_unit_id", "status"),
 )
+
+idempotency_keys = idempotency_table(metadata)
 
 history = Table(
     "case_history", metadata,

@@ -7,8 +7,11 @@ from shared.events.case import (
     CaseDispatched,
     CaseDuplicateLinked,
     CaseDuplicateUnlinked,
+    CaseProgressNoted,
     CaseReclassified,
     CaseReported,
+    CaseReturned,
+    CaseSigned,
     Channel,
     ClassifiedBy,
     DeadlineKind,
@@ -20,7 +23,7 @@ from shared.events.case import (
 from shared.events.contract import REGISTRY, TOPICS, Event, Topic, event_type
 
 __all__ = [
-    "REGISTRY", "TOPICS", "AreaPath", "CaseCompleted", "CaseDeadlineSet", "CaseDispatched", "CaseDuplicateLinked",
+    "REGISTRY", "TOPICS", "AreaPath", "CaseCompleted", "CaseProgressNoted", "CaseReturned", "CaseSigned", "CaseDeadlineSet", "CaseDispatched", "CaseDuplicateLinked",
     "CaseDuplicateUnlinked", "CaseReclassified", "CaseReported", "Channel", "ClassifiedBy", "DeadlineKind",
     "EvaluationSubmitted", "Event", "ReportedLocation", "Reporter", "Topic", "Verdict", "event_type",
 ]

@@ -166,6 +166,35 @@ class CaseDispatched(Event, type=event_type("case.dispatched"), topic=DISPATCH_C
     dispatched_at: AwareDatetime
 
 
+class CaseSigned(Event, type=event_type("case.signed"), topic=DISPATCH_CASES):
+    """The lead unit signed for the case: it is now theirs to handle."""
+
+    case_id: UUID
+    unit_id: str
+    unit_name: str
+    signed_at: AwareDatetime
+
+
+class CaseProgressNoted(Event, type=event_type("case.progress_noted"), topic=DISPATCH_CASES):
+    """The lead unit noted progress (numbers in the text masked)."""
+
+    case_id: UUID
+    unit_id: str
+    text: str
+    photo_count: int = 0
+    noted_at: AwareDatetime
+
+
+class CaseReturned(Event, type=event_type("case.returned"), topic=DISPATCH_CASES):
+    """The lead unit gave the case back; it waits in triage and the unit is not chosen again automatically."""
+
+    case_id: UUID
+    unit_id: str
+    reason: Literal["not_our_duty", "wrong_area", "duplicate", "missing_information"]
+    text: str
+    returned_at: AwareDatetime
+
+
 class CaseCompleted(Event, type=event_type("case.completed"), topic=DISPATCH_CASES):
     """The lead unit reported the case done: the resident can now give a verdict."""
 

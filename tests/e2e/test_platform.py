@@ -193,6 +193,68 @@ def test_unit_staff_see_only_their_own_units_cases(platform):
     _problem(httpx.get(f"{platform.url('dispatch')}/v1/triage", headers=other), 403, "forbidden_role")
 
 
+def test_the_lead_unit_signs_notes_progress_and_completes_and_then_the_resident_judges_the_result(platform):
+    made = report(platform, category="noise", description="楼下酒吧每晚音乐声很大，吵得睡不着",
+                  contact={"name": NAME, "phone": "13812349876"})
+    code = made.json()["tracking_code"]
+    operator = bearer(platform.token("operator"))
+    case_id = httpx.get(f"{platform.url('intake')}/v1/cases/by-code/{code}", headers=operator).json()["case_id"]
+    unit, other = (bearer(platform.token("unit_staff", unit=u)) for u in ("cn-enforcement", "cn-construction"))
+    dispatch = platform.url("dispatch")
+    case = wait_for(lambda: httpx.get(f"{dispatch}/v1/cases/{case_id}", headers=unit),
+                    lambda r: r.status_code == 200).json()
+    assert (case["status"], case["lead_unit_id"]) == ("dispatched", "cn-enforcement")
+
+    def act(path: str, body: dict, headers=unit, key: str | None = None) -> httpx.Response:
+        extra = {"Idempotency-Key": key} if key else {}
+        return httpx.post(f"{dispatch}/v1/cases/{case_id}/{path}", json=body, headers={**headers, **extra}, timeout=10)
+
+    _problem(act("sign", {"version": case["version"]}, other), 404, "not_found")  # not theirs to know of
+    premature = _problem(act("complete", {"version": case["version"], "result": "已处理"}), 409, "illegal_transition")
+    assert "dispatched" in premature["message"] and "sign" in premature["message"]
+    signed = act("sign", {"version": case["version"]}, key="sign-once-0001")
+    assert signed.status_code == 200 and signed.json()["status"] == "signed", signed.text
+    replayed = act("sign", {"version": case["version"]}, key="sign-once-0001")
+    assert replayed.status_code == 200 and replayed.headers.get("idempotent-replayed") == "true"
+    _problem(act("progress", {"version": case["version"], "text": "已联系店主"}), 409, "stale_version", "version")
+    noted = act("progress", {"version": signed.json()["version"], "text": "已到现场，联系店主 13812349876"})
+    assert noted.status_code == 200 and noted.json()["status"] == "in_progress"
+    _problem(act("complete", {"version": noted.json()["version"], "result": ""}), 422, "too_short", "result")
+    done = act("complete", {"version": noted.json()["version"], "result": "已责令整改，晚十点后停止营业"})
+    assert done.status_code == 200 and done.json()["status"] == "completed", done.text
+    history = httpx.get(f"{dispatch}/v1/cases/{case_id}", headers=unit).json()["history"]
+    assert [h["action"] for h in history][-3:] == ["sign", "note_progress", "complete"]
+    assert "13812349876" not in json.dumps(history, ensure_ascii=False)
+    track = wait_for(lambda: httpx.get(f"{platform.url('intake')}/v1/track/{code}",
+                                       params={"phone_last4": "9876"}).json(),
+                     lambda t: t["status"] == "completed")
+    assert track["unit"] and track["can_evaluate"] and "13812349876" not in json.dumps(track, ensure_ascii=False)
+    verdict = httpx.post(f"{platform.url('intake')}/v1/track/{code}/verdict", params={"phone_last4": "9876"},
+                         json={"verdict": "satisfied"}, timeout=10)
+    assert verdict.status_code == 201, verdict.text
+
+
+def test_a_unit_returns_a_case_with_a_reason_code_and_it_waits_in_triage(platform):
+    made = report(platform, category="noise", description="夜里广场舞音响太响", location={"lat": 31.2241, "lon": 121.4371},
+                  contact={"name": NAME, "phone": "13812340001"})
+    operator = bearer(platform.token("operator"))
+    case_id = httpx.get(f"{platform.url('intake')}/v1/cases/by-code/{made.json()['tracking_code']}",
+                        headers=operator).json()["case_id"]
+    unit = bearer(platform.token("unit_staff", unit="cn-enforcement"))
+    dispatch = platform.url("dispatch")
+    case = wait_for(lambda: httpx.get(f"{dispatch}/v1/cases/{case_id}", headers=unit),
+                    lambda r: r.status_code == 200).json()
+    url = f"{dispatch}/v1/cases/{case_id}/return"
+    _problem(httpx.post(url, json={"version": case["version"], "reason": "too_busy", "text": "x"}, headers=unit),
+             422, "invalid_field", "reason")
+    returned = httpx.post(url, json={"version": case["version"], "reason": "wrong_area", "text": "属于街道管辖"},
+                          headers=unit, timeout=10)
+    assert returned.status_code == 200 and returned.json()["status"] == "triage", returned.text
+    triage = httpx.get(f"{dispatch}/v1/triage", headers=bearer(platform.token("dispatcher"))).json()
+    assert case_id in [c["case_id"] for c in triage]
+    _problem(httpx.get(f"{dispatch}/v1/cases/{case_id}", headers=unit), 404, "not_found")  # no longer theirs
+
+
 def test_every_service_reports_health_readiness_and_metrics(platform):
     for service in ("intake", "dispatch", "supervision", "notification"):
         assert httpx.get(f"{platform.url(service)}/healthz").json() == {"status": "alive"}

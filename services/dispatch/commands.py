@@ -1,0 +1,115 @@
+"""What dispatch does when a unit or a dispatcher acts on a case: load its file, take one step of the life cycle,
+store it under optimistic concurrency, write the history line and record the event the step names."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import UTC, datetime
+from uuid import UUID
+
+from sqlalchemy import insert, select, update
+
+from services.dispatch import tables
+from services.dispatch.lifecycle import Action, CaseFile, IllegalTransition, NotYourCase, Refusal, State, Step, Summons
+from shared.events import CaseCompleted, CaseProgressNoted, CaseReturned, CaseSigned, Event
+from shared.masking import mask_numbers_in_text
+from shared.messaging.unit_of_work import UnitOfWork
+from shared.refusals import Refused
+
+#: Refusals of the life cycle that are conflicts with the case's state rather than bad input.
+_CONFLICTS = {"already_claimed", "parts_missing", "already_checked_in", "lead_only", "assisting_only"}
+
+
+def casefile_of(row) -> CaseFile:
+    summons = None
+    if row.summons:
+        summons = Summons(check_in_by=datetime.fromisoformat(row.summons["check_in_by"]),
+                          checked_in={u: datetime.fromisoformat(at) if at else None
+                                      for u, at in row.summons["checked_in"].items()})
+    return CaseFile(
+        case_id=str(row.id), state=State(row.status), version=row.version, lead=row.lead_unit_id,
+        assisting=tuple(row.assisting_unit_ids), parts_reported=frozenset(row.parts_reported),
+        excluded=frozenset(row.excluded_unit_ids), redo_count=row.redo_count,
+        state_before_transfer=State(row.state_before_transfer) if row.state_before_transfer else None,
+        transfer_to=row.transfer_to, summons=summons, planned_date=row.planned_date,
+        extensions_requested=row.extensions_requested)
+
+
+def _columns(case: CaseFile) -> dict:
+    summons = None
+    if case.summons is not None:
+        summons = {"check_in_by": case.summons.check_in_by.isoformat(),
+                   "checked_in": {u: at.isoformat() if at else None for u, at in case.summons.checked_in.items()}}
+    return {"status": case.state, "version": case.version, "lead_unit_id": case.lead,
+            "assisting_unit_ids": list(case.assisting), "parts_reported": sorted(case.parts_reported),
+            "excluded_unit_ids": sorted(case.excluded), "redo_count": case.redo_count,
+            "state_before_transfer": case.state_before_transfer, "transfer_to": case.transfer_to,
+            "summons": summons, "planned_date": case.planned_date,
+            "extensions_requested": case.extensions_requested}
+
+
+async def act(uow: UnitOfWork, case_id: UUID, *, unit_id: str | None, expected_version: int | None,
+              take: Callable[[CaseFile], Step]) -> CaseFile:
+    """One step on one case. A unit with no part in the case learns nothing of it (404); a stale ``expected_version``
+    is a 409 naming the current one; an action the state does not allow is a 409 naming the state and what it
+    allows. Nothing is half-applied: the step, its history line and its event commit together or not at all."""
+    session = uow.session
+    row = (await session.execute(select(tables.cases).where(tables.cases.c.id == case_id).with_for_update())).first()
+    if row is None:
+        raise Refused("not_found", "no such case", "case_id", status=404)
+    case = casefile_of(row)
+    if unit_id is not None and not case.involves(unit_id):
+        raise Refused("not_found", "no such case", "case_id", status=404)
+    if expected_version is not None and expected_version != case.version:
+        raise Refused("stale_version", f"the case has changed: it is at version {case.version}", "version",
+                      status=409)
+    try:
+        step = take(case)
+    except NotYourCase:
+        raise Refused("not_found", "no such case", "case_id", status=404) from None
+    except IllegalTransition as exc:
+        raise Refused(exc.code, exc.message, exc.field, status=409) from None
+    except Refusal as exc:
+        raise Refused(exc.code, exc.message, exc.field, status=409 if exc.code in _CONFLICTS else 422) from None
+    now = datetime.now(UTC)
+    await session.execute(update(tables.cases).where(tables.cases.c.id == case_id)
+                          .values(**_columns(step.case), updated_at=now))
+    await session.execute(insert(tables.history).values(
+        case_id=case_id, at=now, action=step.action, unit_id=unit_id or step.case.lead, rule_id=None,
+        note=_note(step)))
+    event = await _event(uow, case_id, step, now)
+    if event is not None:
+        uow.record(event)
+    return step.case
+
+
+def _note(step: Step) -> str:
+    detail = step.detail
+    text = detail.get("text") or detail.get("result") or detail.get("reason") or ""
+    if step.action == Action.RETURN:
+        text = f"{detail['reason']}: {detail['text']}"
+    return mask_numbers_in_text(str(text))[:500]
+
+
+async def _unit_name(uow: UnitOfWork, unit_id: str) -> str:
+    name = await uow.session.scalar(select(tables.units.c.name_zh).where(tables.units.c.id == unit_id))
+    return name or unit_id
+
+
+async def _event(uow: UnitOfWork, case_id: UUID, step: Step, now: datetime) -> Event | None:
+    """The fact each step publishes (the other steps of the life cycle get theirs as their routes arrive)."""
+    d = step.detail
+    match step.action:
+        case Action.SIGN:
+            return CaseSigned(case_id=case_id, unit_id=d["unit"], unit_name=await _unit_name(uow, d["unit"]),
+                              signed_at=now)
+        case Action.NOTE_PROGRESS:
+            return CaseProgressNoted(case_id=case_id, unit_id=d["unit"], text=mask_numbers_in_text(d["text"]),
+                                     photo_count=len(d["photos"]), noted_at=now)
+        case Action.COMPLETE:
+            return CaseCompleted(case_id=case_id, unit_id=d["unit"], unit_name=await _unit_name(uow, d["unit"]),
+                                 result=mask_numbers_in_text(d["result"]), completed_at=now)
+        case Action.RETURN:
+            return CaseReturned(case_id=case_id, unit_id=d["unit"], reason=d["reason"].value,
+                                text=mask_numbers_in_text(d["text"]), returned_at=now)
+    return None
