@@ -1,11 +1,13 @@
-"""Dispatch's HTTP routes: a unit's queue, the triage queue, one case with its history, and the unit's actions on
-its cases (sign for, note progress, complete, return), each under optimistic concurrency and an idempotency key."""
+"""Dispatch's HTTP routes: a unit's queue, the triage queue, one case with its history, and ``ACTIONS``, every action
+units and dispatchers take on a case, each under optimistic concurrency and an idempotency key."""
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import UTC, date, datetime, timedelta
+from enum import StrEnum
 from typing import Annotated
 from uuid import UUID
+from zoneinfo import ZoneInfo
 
 from fastapi import APIRouter, Query
 from fastapi.responses import JSONResponse
@@ -13,7 +15,7 @@ from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 from sqlalchemy import select
 
 from services.dispatch import lifecycle, tables
-from services.dispatch.commands import act
+from services.dispatch.commands import act, require_units
 from shared.auth import Principal, Role
 from shared.http.dependencies import ReadSession, UnitOfWorkDep
 from shared.http.errors import ApiError
@@ -91,11 +93,13 @@ async def case_detail(case_id: UUID, principal: CurrentPrincipal, session: ReadS
 
 Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=2000)]
 PhotoRef = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9_.:-]{1,100}$")]
+UnitId = Annotated[str, StringConstraints(pattern=r"^[a-z0-9][a-z0-9-]{1,63}$")]
+LOCAL = ZoneInfo("Asia/Shanghai")
 
 
 class UnitAction(BaseModel):
     model_config = ConfigDict(extra="forbid")
-    version: int = Field(ge=1, description="The case's version as the unit last saw it; a stale one gets 409")
+    version: int = Field(ge=1, description="The case's version as the caller last saw it; a stale one gets 409")
 
 
 class ProgressIn(UnitAction):
@@ -113,14 +117,58 @@ class ReturnIn(UnitAction):
     text: Text
 
 
-def _unit_route(scope: str, body_model: type[UnitAction], take):
-    """The route of one unit action: the unit's staff only, idempotency key, expected version, one life-cycle step."""
+class PartIn(UnitAction):
+    text: Text
+
+
+class TransferIn(UnitAction):
+    to_unit: UnitId
+    reason: Text
+
+
+class ExtensionIn(UnitAction):
+    reason: Text
+    proposed_date: date
+
+
+class ExplainIn(UnitAction):
+    explanation: Text
+    planned_date: date
+
+
+class DispatchIn(UnitAction):
+    lead: UnitId
+    assisting: list[UnitId] = Field(default_factory=list, max_length=10)
+    reason: Text
+
+
+class ReasonIn(UnitAction):
+    reason: Text
+
+
+class SummonIn(UnitAction):
+    units: list[UnitId] = Field(min_length=2, max_length=20)
+    check_in_within_minutes: int = Field(ge=5, le=1440)
+
+
+class Actor(StrEnum):
+    LEAD_OR_PARTNER = "unit"   # a unit with a part in the case (anyone else: 404)
+    ANY_UNIT = "any_unit"      # a unit that may have no part yet (claiming from the board)
+    DISPATCHER = "dispatcher"
+
+
+def _action_route(scope: str, body_model: type[UnitAction], take, actor: Actor, names_units):
+    """The route of one action: who may call it, an idempotency key, the expected version, unknown units refused,
+    then one life-cycle step (``take(case, principal, body)``)."""
 
     async def route(case_id: UUID, body: UnitAction, principal: CurrentPrincipal, uow: UnitOfWorkDep,
                     idempotency_key: IdempotencyKey = None):
-        if principal.role is not Role.UNIT_STAFF or principal.unit_id is None:
-            raise ApiError(403, "forbidden", "only a unit's staff act on its cases")
-        guard = IdempotencyGuard(tables.idempotency_keys, scope=f"{scope} {principal.unit_id}")
+        if actor is Actor.DISPATCHER:
+            if principal.role is not Role.DISPATCHER:
+                raise ApiError(403, "forbidden_role", "only a dispatcher may do this")
+        elif principal.role is not Role.UNIT_STAFF or principal.unit_id is None:
+            raise ApiError(403, "forbidden_role", "only a unit's staff act on its cases")
+        guard = IdempotencyGuard(tables.idempotency_keys, scope=f"{scope} {principal.unit_id or principal.subject}")
         async with uow:
             if idempotency_key:
                 first = await guard.claim(uow.session, idempotency_key,
@@ -128,8 +176,10 @@ def _unit_route(scope: str, body_model: type[UnitAction], take):
                 if first is not None:
                     return JSONResponse(first.body, status_code=first.status_code,
                                         headers={"Idempotent-Replayed": "true"})
-            await act(uow, case_id, unit_id=principal.unit_id, expected_version=body.version,
-                      take=lambda case: take(case, principal.unit_id, body))
+            await require_units(uow.session, names_units(body))
+            await act(uow, case_id, unit_id=principal.unit_id if actor is Actor.LEAD_OR_PARTNER else None,
+                      expected_version=body.version, take=lambda case: take(case, principal, body),
+                      actor=principal.subject if actor is Actor.DISPATCHER else None)
             row = (await uow.session.execute(select(tables.cases).where(tables.cases.c.id == case_id))).one()
             view = _view(row)
             if idempotency_key:
@@ -141,18 +191,67 @@ def _unit_route(scope: str, body_model: type[UnitAction], take):
     return route
 
 
-#: What a unit does to its cases: path, body, the life-cycle step, summary. One line per action.
-UNIT_ACTIONS = (
-    ("sign", UnitAction, lambda case, unit, body: lifecycle.sign(case, unit),
+def _today() -> date:
+    return datetime.now(LOCAL).date()
+
+
+#: Every action on a case, by whom, with its body and its life-cycle step: the handler table of dispatch's API.
+ACTIONS = (
+    # the lead unit
+    ("sign", UnitAction, Actor.LEAD_OR_PARTNER, lambda c, p, b: lifecycle.sign(c, p.unit_id),
      "The lead unit signs for a dispatched case"),
-    ("progress", ProgressIn, lambda case, unit, body: lifecycle.note_progress(case, unit, body.text, body.photos),
-     "The lead unit notes progress"),
-    ("complete", CompleteIn, lambda case, unit, body: lifecycle.complete(case, unit, body.result, body.photos),
+    ("progress", ProgressIn, Actor.LEAD_OR_PARTNER,
+     lambda c, p, b: lifecycle.note_progress(c, p.unit_id, b.text, b.photos), "The lead unit notes progress"),
+    ("complete", CompleteIn, Actor.LEAD_OR_PARTNER,
+     lambda c, p, b: lifecycle.complete(c, p.unit_id, b.result, b.photos),
      "The lead unit completes the case (after every assisting unit reported its part)"),
-    ("return", ReturnIn, lambda case, unit, body: lifecycle.return_case(case, unit, body.reason, body.text),
+    ("return", ReturnIn, Actor.LEAD_OR_PARTNER, lambda c, p, b: lifecycle.return_case(c, p.unit_id, b.reason, b.text),
      "The lead unit gives the case back with a reason code; it goes to triage"),
+    ("transfer-request", TransferIn, Actor.LEAD_OR_PARTNER,
+     lambda c, p, b: lifecycle.request_transfer(c, p.unit_id, b.to_unit, b.reason),
+     "The lead unit asks to hand the case to another unit; a dispatcher decides"),
+    ("extension-request", ExtensionIn, Actor.LEAD_OR_PARTNER,
+     lambda c, p, b: lifecycle.request_extension(c, p.unit_id, b.reason, b.proposed_date, today=_today()),
+     "The lead unit asks for more time (reason, proposed date); supervision decides"),
+    ("explanation", ExplainIn, Actor.LEAD_OR_PARTNER,
+     lambda c, p, b: lifecycle.explain(c, p.unit_id, b.explanation, b.planned_date, today=_today()),
+     "What cannot be solved soon: explained with a planned date (counts as answered, stays tracked)"),
+    # assisting and summoned units, and partners on the claiming board
+    ("part", PartIn, Actor.LEAD_OR_PARTNER, lambda c, p, b: lifecycle.report_part(c, p.unit_id, b.text),
+     "An assisting unit reports its part of a co-handled case"),
+    ("check-in", UnitAction, Actor.LEAD_OR_PARTNER,
+     lambda c, p, b: lifecycle.check_in(c, p.unit_id, now=datetime.now(UTC)),
+     "A unit summoned to joint handling checks in"),
+    ("claim", UnitAction, Actor.ANY_UNIT, lambda c, p, b: lifecycle.claim(c, p.unit_id),
+     "A partner unit claims a case from the claiming board (one claim wins)"),
+    # dispatchers
+    ("dispatch", DispatchIn, Actor.DISPATCHER,
+     lambda c, p, b: lifecycle.dispatch(c, b.lead, b.assisting, reason=b.reason),
+     "Dispatch a triaged or held case by hand, with a reason"),
+    ("redispatch", DispatchIn, Actor.DISPATCHER,
+     lambda c, p, b: lifecycle.redispatch(c, b.lead, b.assisting, reason=b.reason),
+     "Give a case being handled to another unit, with a reason"),
+    ("board", UnitAction, Actor.DISPATCHER, lambda c, p, b: lifecycle.put_on_board(c),
+     "Put a triaged case on the claiming board"),
+    ("transfer-approval", UnitAction, Actor.DISPATCHER, lambda c, p, b: lifecycle.approve_transfer(c),
+     "Approve a unit's transfer request"),
+    ("transfer-refusal", ReasonIn, Actor.DISPATCHER, lambda c, p, b: lifecycle.refuse_transfer(c, reason=b.reason),
+     "Refuse a unit's transfer request, with a reason"),
+    ("joint-handling", SummonIn, Actor.DISPATCHER,
+     lambda c, p, b: lifecycle.summon(c, b.units, now=datetime.now(UTC),
+                                      check_in_within=timedelta(minutes=b.check_in_within_minutes)),
+     "Summon several units to one case (the whistle); each must check in within the limit"),
 )
 
-for _path, _model, _take, _summary in UNIT_ACTIONS:
-    router.add_api_route(f"/cases/{{case_id}}/{_path}", _unit_route(_path, _model, _take), methods=["POST"],
-                         response_model=CaseView, summary=_summary, name=f"unit_{_path}")
+def _no_units(body) -> tuple[str, ...]:
+    return ()
+
+
+#: The units an action's body names, which must exist.
+_NAMED_UNITS = {"transfer-request": lambda b: (b.to_unit,), "dispatch": lambda b: (b.lead, *b.assisting),
+                "redispatch": lambda b: (b.lead, *b.assisting), "joint-handling": lambda b: tuple(b.units)}
+
+for _path, _model, _actor, _take, _summary in ACTIONS:
+    router.add_api_route(
+        f"/cases/{{case_id}}/{_path}", _action_route(_path, _model, _take, _actor, _NAMED_UNITS.get(_path, _no_units)),
+        methods=["POST"], response_model=CaseView, summary=_summary, name=_path.replace("-", "_"))

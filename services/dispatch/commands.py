@@ -11,7 +11,20 @@ from sqlalchemy import insert, select, update
 
 from services.dispatch import tables
 from services.dispatch.lifecycle import Action, CaseFile, IllegalTransition, NotYourCase, Refusal, State, Step, Summons
-from shared.events import CaseCompleted, CaseProgressNoted, CaseReturned, CaseSigned, Event
+from shared.events import (
+    AreaPath,
+    CaseClaimed,
+    CaseCompleted,
+    CaseDispatched,
+    CaseExtensionRequested,
+    CaseJointHandlingStarted,
+    CaseProgressNoted,
+    CaseRedispatched,
+    CaseReturned,
+    CaseSigned,
+    CaseTransferred,
+    Event,
+)
 from shared.masking import mask_numbers_in_text
 from shared.messaging.unit_of_work import UnitOfWork
 from shared.refusals import Refused
@@ -49,7 +62,7 @@ def _columns(case: CaseFile) -> dict:
 
 
 async def act(uow: UnitOfWork, case_id: UUID, *, unit_id: str | None, expected_version: int | None,
-              take: Callable[[CaseFile], Step]) -> CaseFile:
+              take: Callable[[CaseFile], Step], actor: str | None = None) -> CaseFile:
     """One step on one case. A unit with no part in the case learns nothing of it (404); a stale ``expected_version``
     is a 409 naming the current one; an action the state does not allow is a 409 naming the state and what it
     allows. Nothing is half-applied: the step, its history line and its event commit together or not at all."""
@@ -76,18 +89,32 @@ async def act(uow: UnitOfWork, case_id: UUID, *, unit_id: str | None, expected_v
                           .values(**_columns(step.case), updated_at=now))
     await session.execute(insert(tables.history).values(
         case_id=case_id, at=now, action=step.action, unit_id=unit_id or step.case.lead, rule_id=None,
-        note=_note(step)))
-    event = await _event(uow, case_id, step, now)
+        note=_note(step, actor)))
+    event = await _event(uow, row, step, now)
     if event is not None:
         uow.record(event)
     return step.case
 
 
-def _note(step: Step) -> str:
+async def require_units(session, unit_ids) -> None:
+    """Every unit named must be in the directory (an unknown one is a 422 naming it)."""
+    unit_ids = set(unit_ids)
+    if not unit_ids:
+        return
+    known = set((await session.execute(select(tables.units.c.id).where(tables.units.c.id.in_(unit_ids))))
+                .scalars())
+    unknown = sorted(unit_ids - known)
+    if unknown:
+        raise Refused("unknown_unit", f"no such unit: {', '.join(unknown)}", "unit_id")
+
+
+def _note(step: Step, actor: str | None) -> str:
     detail = step.detail
-    text = detail.get("text") or detail.get("result") or detail.get("reason") or ""
+    text = detail.get("text") or detail.get("result") or detail.get("explanation") or detail.get("reason") or ""
     if step.action == Action.RETURN:
         text = f"{detail['reason']}: {detail['text']}"
+    if actor:
+        text = f"{text} ({actor})" if text else f"({actor})"
     return mask_numbers_in_text(str(text))[:500]
 
 
@@ -96,10 +123,32 @@ async def _unit_name(uow: UnitOfWork, unit_id: str) -> str:
     return name or unit_id
 
 
-async def _event(uow: UnitOfWork, case_id: UUID, step: Step, now: datetime) -> Event | None:
-    """The fact each step publishes (the other steps of the life cycle get theirs as their routes arrive)."""
-    d = step.detail
+async def _event(uow: UnitOfWork, row, step: Step, now: datetime) -> Event | None:
+    """The fact each step publishes; a note on a case or a part reported stays in its history."""
+    d, case_id = step.detail, row.id
     match step.action:
+        case Action.DISPATCH:
+            return CaseDispatched(
+                case_id=case_id, unit_id=d["lead"], unit_name=await _unit_name(uow, d["lead"]),
+                assisting_unit_ids=d["assisting"], rule_id=d["rule_id"], category_code=row.category_code,
+                time_limit_class="urgent" if row.urgent else row.time_limit_class, urgent=row.urgent,
+                area=AreaPath.model_validate(row.area), dispatched_at=now)
+        case Action.REDISPATCH | Action.REOPEN if d.get("lead"):
+            return CaseRedispatched(case_id=case_id, unit_id=d["lead"], unit_name=await _unit_name(uow, d["lead"]),
+                                    previous_unit_id=row.lead_unit_id, redo_count=step.case.redo_count,
+                                    reason=mask_numbers_in_text(d["reason"]), redispatched_at=now)
+        case Action.CLAIM:
+            return CaseClaimed(case_id=case_id, unit_id=d["unit"], unit_name=await _unit_name(uow, d["unit"]),
+                               claimed_at=now)
+        case Action.APPROVE_TRANSFER:
+            return CaseTransferred(case_id=case_id, from_unit_id=d["from"], unit_id=d["to"],
+                                   unit_name=await _unit_name(uow, d["to"]), transferred_at=now)
+        case Action.SUMMON:
+            return CaseJointHandlingStarted(case_id=case_id, unit_ids=d["units"], check_in_by=d["check_in_by"],
+                                            started_at=now)
+        case Action.REQUEST_EXTENSION:
+            return CaseExtensionRequested(case_id=case_id, unit_id=d["unit"], reason=mask_numbers_in_text(d["reason"]),
+                                          proposed_date=d["proposed_date"], requested_at=now)
         case Action.SIGN:
             return CaseSigned(case_id=case_id, unit_id=d["unit"], unit_name=await _unit_name(uow, d["unit"]),
                               signed_at=now)

@@ -1,4 +1,4 @@
-"""Dispatch's handler table: the events it reacts to (the commands of units and dispatchers come with issue 4)."""
+"""Dispatch's handler table: the events it reacts to (what units and dispatchers do is in api.py's ACTIONS)."""
 
 from __future__ import annotations
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import date
 from enum import StrEnum
 from typing import Annotated, Literal
 from uuid import UUID
@@ -193,6 +194,56 @@ class CaseReturned(Event, type=event_type("case.returned"), topic=DISPATCH_CASES
     reason: Literal["not_our_duty", "wrong_area", "duplicate", "missing_information"]
     text: str
     returned_at: AwareDatetime
+
+
+class CaseTransferred(Event, type=event_type("case.transferred"), topic=DISPATCH_CASES):
+    """A dispatcher approved a unit's request to hand the case to another unit."""
+
+    case_id: UUID
+    from_unit_id: str
+    unit_id: str
+    unit_name: str
+    transferred_at: AwareDatetime
+
+
+class CaseClaimed(Event, type=event_type("case.claimed"), topic=DISPATCH_CASES):
+    """A partner unit took the case from the claiming board (one claim wins)."""
+
+    case_id: UUID
+    unit_id: str
+    unit_name: str
+    claimed_at: AwareDatetime
+
+
+class CaseJointHandlingStarted(Event, type=event_type("case.joint_handling_started"), topic=DISPATCH_CASES):
+    """A dispatcher summoned several units to one case (the "whistle"); each must check in by ``check_in_by``."""
+
+    case_id: UUID
+    unit_ids: tuple[str, ...]
+    check_in_by: AwareDatetime
+    started_at: AwareDatetime
+
+
+class CaseExtensionRequested(Event, type=event_type("case.extension_requested"), topic=DISPATCH_CASES):
+    """The lead unit asks for more time; supervision decides."""
+
+    case_id: UUID
+    unit_id: str
+    reason: str
+    proposed_date: date
+    requested_at: AwareDatetime
+
+
+class CaseRedispatched(Event, type=event_type("case.redispatched"), topic=DISPATCH_CASES):
+    """The case goes to a unit again: a dispatcher's override or a reopened case (``redo_count`` kept)."""
+
+    case_id: UUID
+    unit_id: str
+    unit_name: str
+    previous_unit_id: str | None = None
+    redo_count: int = 0
+    reason: str
+    redispatched_at: AwareDatetime
 
 
 class CaseCompleted(Event, type=event_type("case.completed"), topic=DISPATCH_CASES):

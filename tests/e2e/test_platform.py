@@ -255,6 +255,66 @@ def test_a_unit_returns_a_case_with_a_reason_code_and_it_waits_in_triage(platfor
     _problem(httpx.get(f"{dispatch}/v1/cases/{case_id}", headers=unit), 404, "not_found")  # no longer theirs
 
 
+def test_dispatchers_dispatch_by_hand_open_claiming_approve_transfers_and_summon_joint_handling(platform):
+    from concurrent.futures import ThreadPoolExecutor
+
+    made = report(platform, category="noise", description="工地夜间施工噪声扰民", location={"lat": 31.2150, "lon": 121.4300},
+                  contact={"name": NAME, "phone": "13812340002"})
+    operator, dispatcher = bearer(platform.token("operator")), bearer(platform.token("dispatcher"))
+    case_id = httpx.get(f"{platform.url('intake')}/v1/cases/by-code/{made.json()['tracking_code']}",
+                        headers=operator).json()["case_id"]
+    dispatch = platform.url("dispatch")
+    enforcement = bearer(platform.token("unit_staff", unit="cn-enforcement"))
+    case = wait_for(lambda: httpx.get(f"{dispatch}/v1/cases/{case_id}", headers=dispatcher),
+                    lambda r: r.status_code == 200).json()
+
+    def act(path: str, body: dict, headers) -> httpx.Response:
+        return httpx.post(f"{dispatch}/v1/cases/{case_id}/{path}", json=body, headers=headers, timeout=10)
+
+    # The unit gives it back; a dispatcher puts it on the claiming board; of two partners claiming at once, one wins.
+    case = act("return", {"version": case["version"], "reason": "not_our_duty", "text": "属社会组织调解"},
+               enforcement).json()
+    _problem(act("dispatch", {"version": case["version"], "lead": "no-such-unit", "reason": "x"}, dispatcher),
+             422, "unknown_unit")
+    _problem(act("board", {"version": case["version"]}, enforcement), 403, "forbidden_role")
+    case = act("board", {"version": case["version"]}, dispatcher).json()
+    assert case["status"] == "on_claiming_board"
+    partners = [bearer(platform.token("unit_staff", unit=u)) for u in ("po-social-work-station",
+                                                                         "po-party-service-centre")]
+    with ThreadPoolExecutor(2) as pool:
+        claims = list(pool.map(lambda h: act("claim", {"version": case["version"]}, h), partners))
+    assert sorted(c.status_code for c in claims) == [200, 409], [c.text for c in claims]
+    winner = next(c for c in claims if c.status_code == 200).json()
+    loser = next(c for c in claims if c.status_code == 409).json()
+    assert loser["code"] in ("already_claimed", "stale_version")
+    lead = winner["lead_unit_id"]
+    lead_staff = partners[0] if lead == "po-social-work-station" else partners[1]
+    # The winner asks to hand it on; a dispatcher approves; the new unit has it.
+    asked = act("transfer-request", {"version": winner["version"], "to_unit": "cc-xiushui",
+                                     "reason": "居委会更熟悉情况"}, lead_staff)
+    assert asked.status_code == 200 and asked.json()["status"] == "transfer_requested", asked.text
+    moved = act("transfer-approval", {"version": asked.json()["version"]}, dispatcher)
+    assert moved.json()["lead_unit_id"] == "cc-xiushui" and moved.json()["status"] == "dispatched"
+    # The whistle: two units summoned, one checks in.
+    summoned = act("joint-handling", {"version": moved.json()["version"], "units": ["cc-xiushui", "gw-xiushui-g1"],
+                                      "check_in_within_minutes": 60}, dispatcher)
+    assert summoned.status_code == 200, summoned.text
+    grid_worker = bearer(platform.token("unit_staff", unit="gw-xiushui-g1"))
+    assert act("check-in", {"version": summoned.json()["version"]}, grid_worker).status_code == 200
+    # The unit asks for more time; the request is in the history for supervision.
+    committee = bearer(platform.token("unit_staff", unit="cc-xiushui"))
+    signed = act("sign", {"version": summoned.json()["version"] + 1}, committee)
+    assert signed.status_code == 200, signed.text
+    later = (datetime.now(UTC) + timedelta(days=10)).date().isoformat()
+    extended = act("extension-request", {"version": signed.json()["version"], "reason": "需协调多方",
+                                         "proposed_date": later}, committee)
+    assert extended.status_code == 200 and extended.json()["status"] == "signed", extended.text
+    history = httpx.get(f"{dispatch}/v1/cases/{case_id}", headers=dispatcher).json()["history"]
+    assert [h["action"] for h in history][-9:] == [
+        "return", "put_on_board", "claim", "request_transfer", "approve_transfer", "summon", "check_in", "sign",
+        "request_extension"]
+
+
 def test_every_service_reports_health_readiness_and_metrics(platform):
     for service in ("intake", "dispatch", "supervision", "notification"):
         assert httpx.get(f"{platform.url(service)}/healthz").json() == {"status": "alive"}
