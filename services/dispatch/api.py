@@ -5,17 +5,17 @@ from __future__ import annotations
 
 from datetime import UTC, date, datetime, timedelta
 from enum import StrEnum
-from typing import Annotated
+from typing import Annotated, Literal
 from uuid import UUID
 from zoneinfo import ZoneInfo
 
 from fastapi import APIRouter, Query
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
-from sqlalchemy import select
+from sqlalchemy import or_, select
 
 from services.dispatch import lifecycle, tables
-from services.dispatch.commands import act, require_units
+from services.dispatch.commands import act, casefile_of, require_units
 from shared.auth import Principal, Role
 from shared.http.dependencies import ReadSession, UnitOfWorkDep
 from shared.http.errors import ApiError
@@ -43,40 +43,68 @@ class CaseView(BaseModel):
     rule_id: str | None
     version: int
     reported_at: datetime
+    sign_due_at: datetime | None = None
+    due_at: datetime | None = None
+    redo_count: int = 0
+    transfer_to: str | None = None
+    planned_date: date | None = None
     history: list[HistoryEntry] = []
 
 
 def _view(row, history=()) -> CaseView:
     return CaseView(case_id=row.id, status=row.status, category=row.category_code, grid_id=row.area["grid_id"],
                     lead_unit_id=row.lead_unit_id, assisting_unit_ids=row.assisting_unit_ids, rule_id=row.rule_id,
-                    version=row.version, reported_at=row.reported_at,
+                    version=row.version, reported_at=row.reported_at, sign_due_at=row.sign_due_at,
+                    due_at=row.due_at, redo_count=row.redo_count, transfer_to=row.transfer_to,
+                    planned_date=row.planned_date,
                     history=[HistoryEntry(at=h.at, action=h.action, unit_id=h.unit_id, rule_id=h.rule_id,
                                           note=h.note) for h in history])
 
 
-def _sees_unit(principal: Principal, unit_id: str | None) -> bool:
-    if principal.role in (Role.DISPATCHER, Role.ADMIN, Role.SUPERVISOR):
-        return True
-    return principal.role is Role.UNIT_STAFF and principal.unit_id is not None and principal.unit_id == unit_id
+_OVERSEERS = (Role.DISPATCHER, Role.ADMIN, Role.SUPERVISOR)
 
 
-@router.get("/units/{unit_id}/queue", response_model=list[CaseView], summary="A unit's cases")
+def _sees_case(principal: Principal, row) -> bool:
+    """Dispatchers and supervisors within their jurisdiction; a unit's staff where the unit has a part (or the case
+    waits on the claiming board)."""
+    if principal.role in _OVERSEERS:
+        return row.area.get("district_id") == principal.jurisdiction
+    if principal.role is not Role.UNIT_STAFF or principal.unit_id is None:
+        return False
+    return row.status == lifecycle.State.ON_CLAIMING_BOARD or casefile_of(row).involves(principal.unit_id)
+
+
+@router.get("/units/{unit_id}/queue", response_model=list[CaseView],
+            summary="A unit's cases (lead or assisting): by status, due soon or overdue, by report or due time")
 async def unit_queue(unit_id: str, principal: CurrentPrincipal, session: ReadSession,
-                     status: Annotated[str | None, Query(pattern=r"^[a-z_]{3,20}$")] = None) -> list[CaseView]:
-    if not _sees_unit(principal, unit_id):
+                     status: Annotated[str | None, Query(pattern=r"^[a-z_]{3,30}$")] = None,
+                     due: Annotated[Literal["soon", "overdue"] | None, Query()] = None,
+                     within_hours: Annotated[int, Query(ge=1, le=720)] = 24,
+                     sort: Annotated[Literal["reported", "due"], Query()] = "reported") -> list[CaseView]:
+    if principal.role not in _OVERSEERS and not (principal.role is Role.UNIT_STAFF and principal.unit_id == unit_id):
         raise ApiError(404, "not_found", "no such unit queue", "unit_id")
     c = tables.cases.c
-    query = select(tables.cases).where(c.lead_unit_id == unit_id).order_by(c.reported_at)
+    query = select(tables.cases).where(or_(c.lead_unit_id == unit_id, c.assisting_unit_ids.contains([unit_id])))
+    if principal.role in _OVERSEERS:
+        query = query.where(c.area["district_id"].astext == principal.jurisdiction)
     if status:
         query = query.where(c.status == status)
-    return [_view(r) for r in (await session.execute(query.limit(500))).all()]
+    now = datetime.now(UTC)
+    if due == "overdue":
+        query = query.where(c.due_at < now, c.status != lifecycle.State.COMPLETED)
+    elif due == "soon":
+        query = query.where(c.due_at >= now, c.due_at < now + timedelta(hours=within_hours),
+                            c.status != lifecycle.State.COMPLETED)
+    order = (c.due_at.asc().nulls_last(), c.reported_at) if sort == "due" else (c.reported_at,)
+    return [_view(r) for r in (await session.execute(query.order_by(*order).limit(500))).all()]
 
 
 @router.get("/triage", response_model=list[CaseView], dependencies=[require_roles(Role.DISPATCHER)],
-            summary="Cases no rule could place, for the linkage centre")
-async def triage_queue(session: ReadSession) -> list[CaseView]:
+            summary="Cases no rule could place (or given back), for the linkage centre of the dispatcher's jurisdiction")
+async def triage_queue(principal: CurrentPrincipal, session: ReadSession) -> list[CaseView]:
     c = tables.cases.c
-    rows = (await session.execute(select(tables.cases).where(c.status == "triage").order_by(c.reported_at))).all()
+    rows = (await session.execute(select(tables.cases).where(
+        c.status == "triage", c.area["district_id"].astext == principal.jurisdiction).order_by(c.reported_at))).all()
     return [_view(r) for r in rows]
 
 
@@ -84,7 +112,7 @@ async def triage_queue(session: ReadSession) -> list[CaseView]:
 async def case_detail(case_id: UUID, principal: CurrentPrincipal, session: ReadSession) -> CaseView:
     row = (await session.execute(select(tables.cases).where(tables.cases.c.id == case_id))).first()
     # Another unit's case is a 404, not a 403: its existence is not theirs to know.
-    if row is None or not _sees_unit(principal, row.lead_unit_id):
+    if row is None or not _sees_case(principal, row):
         raise ApiError(404, "not_found", "no such case", "case_id")
     h = tables.history.c
     history = (await session.execute(select(tables.history).where(h.case_id == case_id).order_by(h.id))).all()
@@ -179,7 +207,8 @@ def _action_route(scope: str, body_model: type[UnitAction], take, actor: Actor, 
             await require_units(uow.session, names_units(body))
             await act(uow, case_id, unit_id=principal.unit_id if actor is Actor.LEAD_OR_PARTNER else None,
                       expected_version=body.version, take=lambda case: take(case, principal, body),
-                      actor=principal.subject if actor is Actor.DISPATCHER else None)
+                      actor=principal.subject if actor is Actor.DISPATCHER else None,
+                      jurisdiction=principal.jurisdiction if actor is Actor.DISPATCHER else None)
             row = (await uow.session.execute(select(tables.cases).where(tables.cases.c.id == case_id))).one()
             view = _view(row)
             if idempotency_key:

@@ -62,7 +62,8 @@ def _columns(case: CaseFile) -> dict:
 
 
 async def act(uow: UnitOfWork, case_id: UUID, *, unit_id: str | None, expected_version: int | None,
-              take: Callable[[CaseFile], Step], actor: str | None = None) -> CaseFile:
+              take: Callable[[CaseFile], Step], actor: str | None = None,
+              jurisdiction: str | None = None) -> CaseFile:
     """One step on one case. A unit with no part in the case learns nothing of it (404); a stale ``expected_version``
     is a 409 naming the current one; an action the state does not allow is a 409 naming the state and what it
     allows. Nothing is half-applied: the step, its history line and its event commit together or not at all."""
@@ -71,6 +72,9 @@ async def act(uow: UnitOfWork, case_id: UUID, *, unit_id: str | None, expected_v
     if row is None:
         raise Refused("not_found", "no such case", "case_id", status=404)
     case = casefile_of(row)
+    # A dispatcher acts within their jurisdiction; elsewhere, as for another unit's case, the case does not exist.
+    if jurisdiction is not None and row.area.get("district_id") != jurisdiction:
+        raise Refused("not_found", "no such case", "case_id", status=404)
     if unit_id is not None and not case.involves(unit_id):
         raise Refused("not_found", "no such case", "case_id", status=404)
     if expected_version is not None and expected_version != case.version:

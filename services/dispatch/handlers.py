@@ -10,7 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.dispatch import tables
 from services.dispatch.routing import CaseToRoute, Directory, Rule, Unit, Unroutable
-from shared.events import AreaPath, CaseDispatched, CaseReclassified, CaseReported
+from shared.events import AreaPath, CaseDeadlineSet, CaseDispatched, CaseReclassified, CaseReported, DeadlineKind
 from shared.messaging.unit_of_work import UnitOfWork
 from shared.persistence.versioned_cache import VersionedCache
 
@@ -117,8 +117,17 @@ async def on_case_reclassified(event: CaseReclassified, uow: UnitOfWork) -> None
         dispatched_at=now))
 
 
+async def on_case_deadline_set(event: CaseDeadlineSet, uow: UnitOfWork) -> None:
+    """Supervision's clock for the unit now handling the case; a clock for a unit that no longer has it is stale."""
+    c = tables.cases.c
+    column = "sign_due_at" if event.kind is DeadlineKind.SIGN_FOR else "due_at"
+    await uow.session.execute(update(tables.cases).where(c.id == event.case_id, c.lead_unit_id == event.unit_id)
+                              .values({column: event.due_at}))
+
+
 #: Every event dispatch reacts to, and its handler.
 HANDLERS = {
     CaseReported: on_case_reported,
     CaseReclassified: on_case_reclassified,
+    CaseDeadlineSet: on_case_deadline_set,
 }

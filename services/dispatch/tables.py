@@ -61,7 +61,11 @@ cases = Table(
     Column("summons", JSONB),
     Column("planned_date", Date),
     Column("extensions_requested", Integer, nullable=False, server_default="0"),
+    # Supervision's clocks (case.deadline_set), so a unit sorts its queue by what is due first.
+    Column("sign_due_at", DateTime(timezone=True)),
+    Column("due_at", DateTime(timezone=True)),
     Index("cases_lead_unit", "lead_unit_id", "status"),
+    Index("cases_lead_unit_due", "lead_unit_id", "due_at"),
 )
 
 idempotency_keys = idempotency_table(metadata)

@@ -9,7 +9,18 @@ from sqlalchemy import update
 from services.intake import tables
 from services.intake.commands import add_timeline, locked_case
 from services.intake.domain.cases import CaseStatus
-from shared.events import CaseCompleted, CaseDeadlineSet, CaseDispatched, DeadlineKind
+from shared.events import (
+    CaseClaimed,
+    CaseCompleted,
+    CaseDeadlineSet,
+    CaseDispatched,
+    CaseProgressNoted,
+    CaseRedispatched,
+    CaseReturned,
+    CaseSigned,
+    CaseTransferred,
+    DeadlineKind,
+)
 from shared.masking import mask_numbers_in_text
 from shared.messaging.consumer import PermanentFailure
 from shared.messaging.unit_of_work import UnitOfWork
@@ -52,9 +63,58 @@ async def on_case_completed(event: CaseCompleted, uow: UnitOfWork) -> None:
                        uow.causation_id)
 
 
+async def on_case_signed(event: CaseSigned, uow: UnitOfWork) -> None:
+    await _case(uow, event.case_id)
+    await add_timeline(uow.session, event.case_id, event.signed_at, "signed", f"{event.unit_name}已签收",
+                       f"Signed for by {event.unit_name}", uow.causation_id)
+
+
+async def on_case_progress_noted(event: CaseProgressNoted, uow: UnitOfWork) -> None:
+    await _case(uow, event.case_id)
+    text = mask_numbers_in_text(event.text)
+    await add_timeline(uow.session, event.case_id, event.noted_at, "progress", f"办理进展：{text}",
+                       f"Progress: {text}", uow.causation_id)
+
+
+async def on_case_returned(event: CaseReturned, uow: UnitOfWork) -> None:
+    """The resident hears that the case is being placed again, not why a unit gave it back."""
+    await _case(uow, event.case_id)
+    await uow.session.execute(update(tables.cases).where(tables.cases.c.id == event.case_id)
+                              .values(unit_name=None, updated_at=datetime.now(UTC)))
+    await add_timeline(uow.session, event.case_id, event.returned_at, "rerouting", "正在重新确定承办单位",
+                       "A unit is being chosen again", uow.causation_id)
+
+
+async def _now_handled_by(uow: UnitOfWork, case_id, unit_name: str, at: datetime) -> None:
+    """Another unit now handles the case: the resident sees its name."""
+    await _case(uow, case_id)
+    await uow.session.execute(update(tables.cases).where(tables.cases.c.id == case_id)
+                              .values(unit_name=unit_name, updated_at=datetime.now(UTC)))
+    await add_timeline(uow.session, case_id, at, "dispatched", f"改由{unit_name}办理", f"Now handled by {unit_name}",
+                       uow.causation_id)
+
+
+async def on_case_claimed(event: CaseClaimed, uow: UnitOfWork) -> None:
+    await _now_handled_by(uow, event.case_id, event.unit_name, event.claimed_at)
+
+
+async def on_case_transferred(event: CaseTransferred, uow: UnitOfWork) -> None:
+    await _now_handled_by(uow, event.case_id, event.unit_name, event.transferred_at)
+
+
+async def on_case_redispatched(event: CaseRedispatched, uow: UnitOfWork) -> None:
+    await _now_handled_by(uow, event.case_id, event.unit_name, event.redispatched_at)
+
+
 #: Every event intake reacts to, and its handler.
 HANDLERS = {
     CaseDispatched: on_case_dispatched,
     CaseDeadlineSet: on_case_deadline_set,
     CaseCompleted: on_case_completed,
+    CaseSigned: on_case_signed,
+    CaseProgressNoted: on_case_progress_noted,
+    CaseReturned: on_case_returned,
+    CaseClaimed: on_case_claimed,
+    CaseTransferred: on_case_transferred,
+    CaseRedispatched: on_case_redispatched,
 }

@@ -202,8 +202,16 @@ def test_the_lead_unit_signs_notes_progress_and_completes_and_then_the_resident_
     unit, other = (bearer(platform.token("unit_staff", unit=u)) for u in ("cn-enforcement", "cn-construction"))
     dispatch = platform.url("dispatch")
     case = wait_for(lambda: httpx.get(f"{dispatch}/v1/cases/{case_id}", headers=unit),
-                    lambda r: r.status_code == 200).json()
+                    lambda r: r.status_code == 200 and r.json()["due_at"] is not None).json()
     assert (case["status"], case["lead_unit_id"]) == ("dispatched", "cn-enforcement")
+    # Supervision's clock reached dispatch: the unit's queue sorts and filters by it.
+    queue = httpx.get(f"{dispatch}/v1/units/cn-enforcement/queue", headers=unit,
+                      params={"due": "soon", "within_hours": 720, "sort": "due"}).json()
+    assert case_id in [c["case_id"] for c in queue]
+    dues = [c["due_at"] for c in queue]
+    assert dues == sorted(dues)
+    overdue = httpx.get(f"{dispatch}/v1/units/cn-enforcement/queue", headers=unit, params={"due": "overdue"}).json()
+    assert case_id not in [c["case_id"] for c in overdue]
 
     def act(path: str, body: dict, headers=unit, key: str | None = None) -> httpx.Response:
         extra = {"Idempotency-Key": key} if key else {}
@@ -224,11 +232,15 @@ def test_the_lead_unit_signs_notes_progress_and_completes_and_then_the_resident_
     assert done.status_code == 200 and done.json()["status"] == "completed", done.text
     history = httpx.get(f"{dispatch}/v1/cases/{case_id}", headers=unit).json()["history"]
     assert [h["action"] for h in history][-3:] == ["sign", "note_progress", "complete"]
+    elsewhere = bearer(platform.token("dispatcher", jurisdiction="cn-xuhui"))
+    _problem(httpx.get(f"{dispatch}/v1/cases/{case_id}", headers=elsewhere), 404, "not_found")
     assert "13812349876" not in json.dumps(history, ensure_ascii=False)
     track = wait_for(lambda: httpx.get(f"{platform.url('intake')}/v1/track/{code}",
                                        params={"phone_last4": "9876"}).json(),
                      lambda t: t["status"] == "completed")
     assert track["unit"] and track["can_evaluate"] and "13812349876" not in json.dumps(track, ensure_ascii=False)
+    kinds = [e["kind"] for e in track["timeline"]]
+    assert {"received", "dispatched", "signed", "progress", "completed"} <= set(kinds), kinds
     verdict = httpx.post(f"{platform.url('intake')}/v1/track/{code}/verdict", params={"phone_last4": "9876"},
                          json={"verdict": "satisfied"}, timeout=10)
     assert verdict.status_code == 201, verdict.text

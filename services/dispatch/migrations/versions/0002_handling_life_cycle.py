@@ -1,5 +1,5 @@
 """What the handling life cycle keeps on a case (returns, co-handling parts, transfers, joint handling, explanations,
-redo count), and idempotency keys for the units' and dispatchers' commands.
+redo count), the deadlines supervision set (for a unit's queue by due time), and idempotency keys for the units' and dispatchers' commands.
 
 Revision ID: 0002
 """
@@ -22,6 +22,9 @@ def upgrade() -> None:
             ADD COLUMN state_before_transfer text,
             ADD COLUMN summons jsonb,
             ADD COLUMN planned_date date,
-            ADD COLUMN extensions_requested integer NOT NULL DEFAULT 0""")
+            ADD COLUMN extensions_requested integer NOT NULL DEFAULT 0,
+            ADD COLUMN sign_due_at timestamptz,
+            ADD COLUMN due_at timestamptz""")
+    op.execute("CREATE INDEX cases_lead_unit_due ON cases (lead_unit_id, due_at)")
     for statement in IDEMPOTENCY_DDL_V1:
         op.execute(statement)
