@@ -334,3 +334,168 @@ def bench_intake(intake_url: str, service_urls: list[str], *, database_url: str,
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(json.dumps(result, ensure_ascii=False, indent=2), encoding="utf-8")
     return result
+
+
+def synthetic_directory(*, units: int, rules: int, seed: int = 11):
+    """A directory the size of a large city's: a district tree (streets, communities, grids), units of every kind
+    spread over it, and rules of sub-item x area naming units or kinds; plus cases to route through it."""
+    import random
+
+    from services.dispatch.routing import CaseToRoute, Directory, Rule, Unit
+    from shared.events import AreaPath
+
+    rng = random.Random(seed)
+    streets = [f"st-{i}" for i in range(20)]
+    communities = {s: [f"{s}-cm-{j}" for j in range(10)] for s in streets}
+    grids = {c: [f"{c}-g-{k}" for k in range(10)] for cs in communities.values() for c in cs}
+    categories = [f"cat-{i}" for i in range(200)]
+    classes = [f"class-{i}" for i in range(5)]
+    kinds = ("district_department", "street_department", "community_committee", "grid_worker", "resident_unit",
+             "partner_organisation", "enterprise", "volunteer_team")
+    all_areas = ["district", *streets, *(c for cs in communities.values() for c in cs), *(g for gs in grids.values()
+                                                                                          for g in gs)]
+    made_units = [Unit(id=f"u-{i}", kind=rng.choice(kinds), name_zh=f"单位{i}",
+                       areas=frozenset(rng.sample(all_areas, k=rng.randint(1, 4))),
+                       categories=frozenset(rng.sample(categories, k=3)))
+                  for i in range(units)]
+    made_rules = []
+    for i in range(rules):
+        area = rng.choice([None, rng.choice(streets), rng.choice(list(grids)), rng.choice(all_areas)])
+        category = rng.choice([rng.choice(categories), rng.choice(categories), rng.choice(classes), None])
+        if rng.random() < 0.2:
+            made_rules.append(Rule(id=f"r-{i}", category=category, area=area, lead_kind=rng.choice(kinds),
+                                   local_only=rng.random() < 0.1))
+        else:
+            made_rules.append(Rule(id=f"r-{i}", category=category, area=area, lead=rng.choice(made_units).id,
+                                   assisting=tuple(u.id for u in rng.sample(made_units, k=rng.randint(0, 2)))))
+    directory = Directory(made_units, made_rules)
+
+    def case() -> CaseToRoute:
+        street = rng.choice(streets)
+        community = rng.choice(communities[street])
+        return CaseToRoute(category_code=rng.choice(categories), category_class=rng.choice(classes),
+                           handle_locally=rng.random() < 0.3,
+                           area=AreaPath(district_id="district", street_id=street, community_id=community,
+                                         grid_id=rng.choice(grids[community])))
+
+    return directory, case
+
+
+def bench_routing(*, units: int, rules: int, decisions: int, out: Path) -> dict:
+    """Routing decisions alone, in one process: the cost of ``Directory.route`` on a large directory."""
+    from services.dispatch.routing import Unroutable
+
+    started = time.perf_counter()
+    directory, make_case = synthetic_directory(units=units, rules=rules)
+    build_seconds = time.perf_counter() - started
+    cases = [make_case() for _ in range(decisions)]
+    timings, unroutable = [], 0
+    begun = time.perf_counter()
+    for case in cases:
+        t0 = time.perf_counter()
+        try:
+            directory.route(case)
+        except Unroutable:
+            unroutable += 1
+        timings.append(time.perf_counter() - t0)
+    seconds = time.perf_counter() - begun
+    latency = {k.replace("_ms", "_us"): v for k, v in _percentiles([t * 1000 for t in timings]).items()}
+    figures = {"units": units, "rules": rules, "decisions": decisions, "unroutable": unroutable,
+               "directory_build_seconds": round(build_seconds, 2),
+               "decisions_per_second": round(decisions / seconds), "decision_latency": latency,
+               "targets": {"p99_under_1_ms": latency["p99_us"] < 1000}}
+    result = {"benchmark": "routing", "at": datetime.now(UTC).isoformat(timespec="seconds"), "machine": machine(),
+              "note": "one process, the directory in memory as each dispatch process holds it", "figures": figures}
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(json.dumps(result, ensure_ascii=False, indent=2), encoding="utf-8")
+    return result
+
+
+async def _publish_reported(bootstrap_servers: str, cases: int) -> list[str]:
+    """``case.reported`` straight onto the broker, as intake would publish it: routable demo cases."""
+    from uuid import uuid4
+
+    from shared.events import AreaPath, CaseReported, Channel, ReportedLocation, Reporter
+    from shared.messaging.envelope import Envelope
+    from shared.messaging.kafka import make_producer
+
+    area = AreaPath(district_id="cn-changning", street_id="st-huayang", community_id="cm-xiushui",
+                    grid_id="cm-xiushui-g1")
+    producer = make_producer(bootstrap_servers, idempotence=False, client_id="bench-dispatch")
+    await producer.start()
+    ids = []
+    try:
+        pending = []
+        for i in range(cases):
+            case_id = uuid4()
+            ids.append(str(case_id))
+            event = CaseReported(
+                case_id=case_id, tracking_code=f"B{i:07d}", category_code="noise", category_class="livelihood",
+                category_version=1, time_limit_class="complaint", description=f"基准 {i}：夜间噪声",
+                channel=Channel.SELF_SERVICE, location=ReportedLocation(lat=31.22, lon=121.43, area=area),
+                reporter=Reporter(ref=f"bench-{i}"), reported_at=datetime.now(UTC))
+            envelope = Envelope.wrap(event, source="/gridlink/bench")
+            pending.append(await producer.send(CaseReported.topic.name, value=envelope.value(),
+                                               key=envelope.key.encode(), headers=envelope.headers()))
+        await asyncio.gather(*pending)
+    finally:
+        await producer.stop()
+    return ids
+
+
+def bench_dispatch(dispatch_url: str, service_urls: list[str], *, bootstrap_servers: str, cases: int,
+                   out: Path) -> dict:
+    """Cases dispatched per second end to end on a running platform: ``case.reported`` put on the broker at once,
+    then, read back from the broker, the time until every one has its ``case.dispatched`` (the other services react
+    meanwhile, on the same cores)."""
+    from aiokafka import AIOKafkaConsumer, TopicPartition
+
+    from shared.events import CaseDispatched
+
+    async def run() -> dict:
+        async with httpx.AsyncClient(timeout=10) as client:
+            if (await client.get(f"{dispatch_url}/readyz")).json().get("status") != "ready":
+                raise RuntimeError(f"dispatch at {dispatch_url} is not ready: start the platform with `gridlink up`")
+        topic = CaseDispatched.topic.name
+        reader = AIOKafkaConsumer(bootstrap_servers=bootstrap_servers, enable_auto_commit=False, client_id="bench")
+        await reader.start()
+        try:
+            await reader.topics()  # a new client knows no topic's partitions until it asks the broker
+            partitions = [TopicPartition(topic, p) for p in sorted(reader.partitions_for_topic(topic) or ())]
+            reader.assign(partitions)
+            await reader.seek_to_end(*partitions)
+            for partition in partitions:  # resolve the end offsets now, before anything is published
+                await reader.position(partition)
+            begun = time.perf_counter()
+            wanted = set(await _publish_reported(bootstrap_servers, cases))
+            published = time.perf_counter() - begun
+            latencies, deadline = [], time.monotonic() + 600
+            while wanted and time.monotonic() < deadline:
+                batches = await reader.getmany(timeout_ms=500, max_records=2000)
+                for records in batches.values():
+                    for record in records:
+                        headers = dict(record.headers or ())
+                        case_id = record.key.decode() if record.key else ""
+                        if headers.get("ce_type") == CaseDispatched.type.encode() and case_id in wanted:
+                            wanted.discard(case_id)
+                            latencies.append(time.perf_counter() - begun)
+            seconds = time.perf_counter() - begun
+        finally:
+            await reader.stop()
+        drained = await _drained(service_urls, timeout=600)
+        done = cases - len(wanted)
+        return {"cases": cases, "dispatched": done, "seconds_to_publish": round(published, 2),
+                "seconds_until_all_dispatched": round(seconds, 2), "dispatched_per_second": round(done / seconds, 1),
+                "time_to_case_dispatched_from_first_publish": _percentiles(latencies),
+                "seconds_until_the_platform_caught_up_after": drained,
+                "targets": {"dispatched_per_second_500": done / seconds >= 500}}
+
+    figures = asyncio.run(run())
+    result = {"benchmark": "dispatch", "at": datetime.now(UTC).isoformat(timespec="seconds"), "machine": machine(),
+              "note": "case.reported put on the broker directly (intake bypassed), case.dispatched read back from "
+                      "it; dispatch, supervision, notification, intake's consumer, PostgreSQL and the broker share "
+                      "the machine's cores", "figures": figures}
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(json.dumps(result, ensure_ascii=False, indent=2), encoding="utf-8")
+    return result
+

@@ -239,6 +239,39 @@ def bench_intake(intake_url: str, service_urls: str, database_url: str, seconds:
     click.echo(f"saved {out}")
 
 
+@main.command("bench-routing")
+@click.option("--units", default=5000, show_default=True)
+@click.option("--rules", default=2000, show_default=True)
+@click.option("--decisions", default=100_000, show_default=True)
+@click.option("--out", default="bench-results/routing.json", show_default=True, type=click.Path(path_type=Path))
+def bench_routing(units: int, rules: int, decisions: int, out: Path) -> None:
+    """Routing decisions per second and their latency on a synthetic directory (in one process)."""
+    import json
+
+    from gridlink.bench import bench_routing as run
+
+    click.echo(json.dumps(run(units=units, rules=rules, decisions=decisions, out=out), ensure_ascii=False, indent=2))
+    click.echo(f"saved {out}")
+
+
+@main.command("bench-dispatch")
+@click.option("--dispatch-url", default="http://127.0.0.1:8002", show_default=True)
+@click.option("--service-urls", show_default=True,
+              default="http://127.0.0.1:8001,http://127.0.0.1:8002,http://127.0.0.1:8003,http://127.0.0.1:8004")
+@click.option("--bootstrap-servers", envvar="KAFKA_BOOTSTRAP_SERVERS", default="127.0.0.1:9092", show_default=True)
+@click.option("--cases", default=2000, show_default=True)
+@click.option("--out", default="bench-results/dispatch.json", show_default=True, type=click.Path(path_type=Path))
+def bench_dispatch(dispatch_url: str, service_urls: str, bootstrap_servers: str, cases: int, out: Path) -> None:
+    """Cases dispatched per second end to end from case.reported on the broker, on a running platform."""
+    import json
+
+    from gridlink.bench import bench_dispatch as run
+
+    click.echo(json.dumps(run(dispatch_url, service_urls.split(","), bootstrap_servers=bootstrap_servers,
+                              cases=cases, out=out), ensure_ascii=False, indent=2))
+    click.echo(f"saved {out}")
+
+
 @main.command("bench-messaging")
 @click.option("--events", default=2000, show_default=True)
 @click.option("--out", default="bench-results/messaging.json", show_default=True, type=click.Path(path_type=Path))

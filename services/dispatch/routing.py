@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from operator import itemgetter
 
 from shared.events import AreaPath
 
@@ -60,9 +61,10 @@ class Directory:
         for unit in sorted(self.units.values(), key=lambda u: u.id):
             for area in unit.areas:
                 self._by_kind_area[(unit.kind, area)].append(unit)
-        self._rules_by_category: dict[str | None, list[Rule]] = defaultdict(list)
+        # By (category, area): a decision looks up only the few keys its case can match, however many rules there are.
+        self._rules: dict[tuple[str | None, str | None], list[Rule]] = defaultdict(list)
         for rule in rules:
-            self._rules_by_category[rule.category].append(rule)
+            self._rules[(rule.category, rule.area)].append(rule)
 
     def route(self, case: CaseToRoute, *, exclude: frozenset[str] = frozenset()) -> Decision:
         """The most specific matching rule that names an available unit wins.
@@ -74,13 +76,13 @@ class Directory:
         depth = {area_id: i + 1 for i, area_id in enumerate(path)}
         candidates = []
         for category_rank, key in ((2, case.category_code), (1, case.category_class), (0, None)):
-            for rule in self._rules_by_category.get(key, ()):
-                if rule.local_only and not case.handle_locally:
-                    continue
-                if rule.area is not None and rule.area not in depth:
-                    continue
-                candidates.append(((rule.local_only, depth.get(rule.area, 0), category_rank), rule))
-        candidates.sort(key=lambda c: (tuple(-int(x) for x in c[0]), c[1].id))
+            for area in (None, *path):
+                for rule in self._rules.get((key, area), ()):
+                    if rule.local_only and not case.handle_locally:
+                        continue
+                    # Smallest first: local before not, deeper area, narrower category, then rule id.
+                    candidates.append(((not rule.local_only, -depth.get(rule.area, 0), -category_rank, rule.id), rule))
+        candidates.sort(key=itemgetter(0))
         for _, rule in candidates:
             lead = self._resolve(rule.lead, rule.lead_kind, path, exclude)
             if lead is not None:
