@@ -2,14 +2,14 @@
 
 from pathlib import Path
 
-from services.dispatch import api, handlers, tables
+from services.dispatch import api, directory, handlers, tables
 from services.dispatch.demo import seed_demo
 from services.dispatch.settings import DispatchSettings
 from shared.runtime.service import ServiceSpec, create_service_app, serve
 
 SPEC = ServiceSpec(
     name="dispatch", title="gridlink dispatch", metadata=tables.metadata, tables=tables.messaging,
-    migrations=Path(__file__).parent / "migrations", routers=[api.router], handlers=handlers.HANDLERS,
+    migrations=Path(__file__).parent / "migrations", routers=[api.router, directory.router], handlers=handlers.HANDLERS,
     seed_demo=seed_demo,
 )
 

@@ -327,6 +327,42 @@ def test_dispatchers_dispatch_by_hand_open_claiming_approve_transfers_and_summon
         "request_extension"]
 
 
+def test_the_unit_directory_is_read_by_staff_and_edited_by_an_admin_and_routing_follows(platform):
+    units = f"{platform.url('dispatch')}/v1/units"
+    admin, staff = bearer(platform.token("admin")), bearer(platform.token("unit_staff", unit="cc-xiushui"))
+    kinds = {u["kind"] for u in httpx.get(units, headers=staff).json()}
+    assert kinds == {"district_department", "street_department", "community_committee", "grid_worker",
+                     "resident_unit", "partner_organisation", "enterprise", "volunteer_team"}
+    serving = httpx.get(units, headers=staff, params={"kind": "grid_worker", "area": "cm-xiushui-g1"}).json()
+    assert [u["id"] for u in serving] == ["gw-xiushui-g1"]
+    unit = {"id": "vt-xiushui-elders", "kind": "volunteer_team", "parent_id": "cc-xiushui", "name_zh": "秀水助老志愿队",
+            "name_en": "Xiushui Elder Care Volunteers", "areas": ["cm-xiushui"], "categories": ["elderly-care"],
+            "contact": "021-62110099", "hours": "08:00-20:00"}
+    _problem(httpx.post(units, json=unit, headers=staff), 403, "forbidden_role")
+    _problem(httpx.post(units, json={**unit, "parent_id": "no-such-unit"}, headers=admin), 422, "unknown_unit",
+             "parent_id")
+    _problem(httpx.post(units, json={**unit, "kind": "guild"}, headers=admin), 422, "invalid_field", "kind")
+    created = httpx.post(units, json=unit, headers=admin)
+    assert created.status_code == 201, created.text
+    _problem(httpx.post(units, json=unit, headers=admin), 409, "unit_exists", "id")
+    edited = httpx.put(f"{units}/vt-xiushui-elders", headers=admin,
+                       json={**{k: v for k, v in unit.items() if k != "id"}, "hours": "08:00-21:00"})
+    assert edited.status_code == 200 and edited.json()["hours"] == "08:00-21:00"
+    assert httpx.get(f"{units}/vt-xiushui-elders", headers=staff).json()["parent_id"] == "cc-xiushui"
+    _problem(httpx.get(f"{units}/nobody", headers=staff), 404, "not_found")
+    # A dispatcher can now hand a case to the new unit (it is in the routing directory at once).
+    made = report(platform, category="noise", description="小区里有人夜里敲打铁器", contact={"name": NAME,
+                                                                                    "phone": "13812340003"})
+    operator, dispatcher = bearer(platform.token("operator")), bearer(platform.token("dispatcher"))
+    case_id = httpx.get(f"{platform.url('intake')}/v1/cases/by-code/{made.json()['tracking_code']}",
+                        headers=operator).json()["case_id"]
+    case = wait_for(lambda: httpx.get(f"{platform.url('dispatch')}/v1/cases/{case_id}", headers=dispatcher),
+                    lambda r: r.status_code == 200).json()
+    moved = httpx.post(f"{platform.url('dispatch')}/v1/cases/{case_id}/redispatch", headers=dispatcher, timeout=10,
+                       json={"version": case["version"], "lead": "vt-xiushui-elders", "reason": "志愿队就近上门劝导"})
+    assert moved.status_code == 200 and moved.json()["lead_unit_id"] == "vt-xiushui-elders", moved.text
+
+
 def test_every_service_reports_health_readiness_and_metrics(platform):
     for service in ("intake", "dispatch", "supervision", "notification"):
         assert httpx.get(f"{platform.url(service)}/healthz").json() == {"status": "alive"}
