@@ -455,3 +455,22 @@ async def test_one_bad_record_in_a_batch_does_not_hold_back_or_duplicate_the_oth
     dead = [r for r in await read_topic(infrastructure.bootstrap_servers, f"{CaseReported.topic.name}.dlt")
             if r.key == str(bad).encode()]
     assert len(dead) == 1 and dict(dead[0].headers)["dlt_attempts"] == b"2"
+
+
+async def test_two_copies_of_one_event_side_by_side_are_applied_once(harness):
+    case_id = uuid4()
+    calls: list = []
+    await harness.publish(case_reported(case_id))
+    # The relay sends the same row again at once (it crashed before marking it): the copies sit side by side on the
+    # partition and a new group usually fetches them together, so the batch's single inbox claim sees both.
+    async with harness.uow() as uow:
+        await uow.session.execute(update(tables.outbox).where(tables.outbox.c.key == str(case_id))
+                                  .values(published_at=None))
+    await harness.relay.drain()
+    async with harness.consuming({CaseReported: counting_handler({case_id}, calls)},
+                                 group=f"g-{uuid4().hex}") as (consumer, _):
+        async def both_read() -> bool:
+            return consumer.processed >= 2 and await consumer.lag() == 0
+
+        await eventually(both_read)
+    assert calls == [case_id] and await harness.effects_for(case_id) == 1
