@@ -29,6 +29,22 @@ def _percentiles(values: list[float]) -> dict[str, float]:
             "mean_ms": round(statistics.fmean(ordered) * 1000, 1)}
 
 
+async def _drained(service_urls: list[str], *, timeout: float, interval: float = 0.5) -> float | None:
+    """Seconds until every outbox is published and every consumer caught up (twice in a row), or None. Polling four
+    small endpoints keeps the client from being the load it measures."""
+    begun = time.perf_counter()
+    async with httpx.AsyncClient(timeout=10) as client:
+        quiet = 0
+        while time.perf_counter() - begun < timeout:
+            readiness = [(await client.get(f"{url}/readyz")).json() for url in service_urls]
+            quiet = quiet + 1 if all(r.get("outbox_backlog") == 0 and r.get("consumer_lag") == 0
+                                     for r in readiness) else 0
+            if quiet >= 2:
+                return round(time.perf_counter() - begun, 1)
+            await asyncio.sleep(interval)
+    return None
+
+
 async def run_flow(intake_url: str, service_urls: list[str], *, reports: int, concurrency: int,
                    timeout: float = 300.0) -> dict:
     limits = httpx.Limits(max_connections=concurrency, max_keepalive_connections=concurrency)
@@ -51,15 +67,8 @@ async def run_flow(intake_url: str, service_urls: list[str], *, reports: int, co
         await asyncio.gather(*(submit(i) for i in range(reports)))
         accept_seconds = time.perf_counter() - begun
 
-        # Through: every outbox published and every consumer caught up, as each service's /readyz says. Polling four
-        # small endpoints keeps the client from being the load it measures.
-        deadline = time.monotonic() + timeout
-        quiet = 0
-        while quiet < 2 and time.monotonic() < deadline:
-            await asyncio.sleep(0.2)
-            readiness = [(await client.get(f"{url}/readyz")).json() for url in service_urls]
-            idle = all(r.get("outbox_backlog") == 0 and r.get("consumer_lag") == 0 for r in readiness)
-            quiet = quiet + 1 if idle else 0
+        # Through: every outbox published and every consumer caught up, as each service's /readyz says.
+        await _drained(service_urls, timeout=timeout, interval=0.2)
         flow_seconds = time.perf_counter() - begun
 
         # Then each case once: latencies come from the platform's own timestamps ("received" stamped by intake,
@@ -262,21 +271,6 @@ def _new_or_linked(body: bytes) -> str:
     return "co_report_of_open_case" if b'"linked_to_existing_case":true' in body else "new_case"
 
 
-async def _drained(service_urls: list[str], *, timeout: float) -> float | None:
-    """Seconds until every outbox is published and every consumer caught up (twice in a row), or None."""
-    begun = time.perf_counter()
-    async with httpx.AsyncClient(timeout=10) as client:
-        quiet = 0
-        while time.perf_counter() - begun < timeout:
-            readiness = [(await client.get(f"{url}/readyz")).json() for url in service_urls]
-            quiet = quiet + 1 if all(r.get("outbox_backlog") == 0 and r.get("consumer_lag") == 0
-                                     for r in readiness) else 0
-            if quiet >= 2:
-                return round(time.perf_counter() - begun, 1)
-            await asyncio.sleep(0.5)
-    return None
-
-
 def bench_intake(intake_url: str, service_urls: list[str], *, database_url: str, seconds: float, concurrency: int,
                  rate: float | None, out: Path) -> dict:
     """Intake on the running platform against the ceiling (a bare FastAPI + asyncpg endpoint writing one row), in the
@@ -288,7 +282,8 @@ def bench_intake(intake_url: str, service_urls: list[str], *, database_url: str,
     from gridlink.launcher import create_database
     from gridlink.load import closed_loop, open_loop
 
-    if httpx.get(f"{intake_url}/readyz", timeout=10).status_code != 200:
+    readiness = httpx.get(f"{intake_url}/readyz", timeout=10)
+    if readiness.status_code != 200:
         raise RuntimeError(f"intake at {intake_url} is not ready: start the platform with `gridlink up`")
     ceiling_db = asyncio.run(create_database(database_url, "gridlink_bench_ceiling"))
     import tempfile
@@ -315,9 +310,9 @@ def bench_intake(intake_url: str, service_urls: list[str], *, database_url: str,
     asyncio.run(_drained(service_urls, timeout=600))
     rate, ceiling_rate = intake_figures["accepted_per_second"], ceiling_figures["accepted_per_second"]
     p99 = steady["latency"].get("p99_ms")
-    workers = httpx.get(f"{intake_url}/readyz", timeout=10).json().get("processes")
     figures = {
-        "concurrency": concurrency, "intake_workers": workers, "intake": intake_figures, "ceiling": ceiling_figures,
+        "concurrency": concurrency, "intake_workers": readiness.json().get("processes"), "intake": intake_figures,
+        "ceiling": ceiling_figures,
         "intake_at_fixed_rate": steady,
         "share_of_ceiling": round(rate / ceiling_rate, 3) if ceiling_rate else None,
         "seconds_until_platform_drained_after_intake_run": drained_after,

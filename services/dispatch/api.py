@@ -205,11 +205,10 @@ def _action_route(scope: str, body_model: type[UnitAction], take, actor: Actor, 
                     return JSONResponse(first.body, status_code=first.status_code,
                                         headers={"Idempotent-Replayed": "true"})
             await require_units(uow.session, names_units(body))
-            await act(uow, case_id, unit_id=principal.unit_id if actor is Actor.LEAD_OR_PARTNER else None,
-                      expected_version=body.version, take=lambda case: take(case, principal, body),
-                      actor=principal.subject if actor is Actor.DISPATCHER else None,
-                      jurisdiction=principal.jurisdiction if actor is Actor.DISPATCHER else None)
-            row = (await uow.session.execute(select(tables.cases).where(tables.cases.c.id == case_id))).one()
+            row = await act(uow, case_id, unit_id=principal.unit_id if actor is Actor.LEAD_OR_PARTNER else None,
+                            expected_version=body.version, take=lambda case: take(case, principal, body),
+                            actor=principal.subject if actor is Actor.DISPATCHER else None,
+                            jurisdiction=principal.jurisdiction if actor is Actor.DISPATCHER else None)
             view = _view(row)
             if idempotency_key:
                 await guard.remember(uow.session, idempotency_key, 200, view.model_dump(mode="json"))

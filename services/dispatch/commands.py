@@ -63,10 +63,11 @@ def _columns(case: CaseFile) -> dict:
 
 async def act(uow: UnitOfWork, case_id: UUID, *, unit_id: str | None, expected_version: int | None,
               take: Callable[[CaseFile], Step], actor: str | None = None,
-              jurisdiction: str | None = None) -> CaseFile:
+              jurisdiction: str | None = None):
     """One step on one case. A unit with no part in the case learns nothing of it (404); a stale ``expected_version``
     is a 409 naming the current one; an action the state does not allow is a 409 naming the state and what it
-    allows. Nothing is half-applied: the step, its history line and its event commit together or not at all."""
+    allows. Nothing is half-applied: the step, its history line and its event commit together or not at all.
+    Returns the case's row as stored."""
     session = uow.session
     row = (await session.execute(select(tables.cases).where(tables.cases.c.id == case_id).with_for_update())).first()
     if row is None:
@@ -89,15 +90,15 @@ async def act(uow: UnitOfWork, case_id: UUID, *, unit_id: str | None, expected_v
     except Refusal as exc:
         raise Refused(exc.code, exc.message, exc.field, status=409 if exc.code in _CONFLICTS else 422) from None
     now = datetime.now(UTC)
-    await session.execute(update(tables.cases).where(tables.cases.c.id == case_id)
-                          .values(**_columns(step.case), updated_at=now))
+    stored = (await session.execute(update(tables.cases).where(tables.cases.c.id == case_id)
+                                    .values(**_columns(step.case), updated_at=now).returning(tables.cases))).one()
     await session.execute(insert(tables.history).values(
         case_id=case_id, at=now, action=step.action, unit_id=unit_id or step.case.lead, rule_id=None,
         note=_note(step, actor)))
     event = await _event(uow, row, step, now)
     if event is not None:
         uow.record(event)
-    return step.case
+    return stored
 
 
 async def require_units(session, unit_ids) -> None:

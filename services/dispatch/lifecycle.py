@@ -56,7 +56,6 @@ class ReturnReason(StrEnum):
 
 
 _HANDLING = frozenset({State.DISPATCHED, State.SIGNED, State.IN_PROGRESS})
-_WORKING = frozenset({State.SIGNED, State.IN_PROGRESS})
 
 #: The whole machine: what each state allows. Anything else is refused, naming the state and these actions.
 ALLOWED: Mapping[State, frozenset[Action]] = {
@@ -233,7 +232,7 @@ def summon(case: CaseFile, units: Iterable[str], *, now: datetime, check_in_with
 def claim(case: CaseFile, unit_id: str) -> Step:
     """A partner unit takes a case from the claiming board; a second claim finds it no longer there."""
     if case.state != State.ON_CLAIMING_BOARD:
-        if case.state in _HANDLING | _WORKING and case.lead is not None:
+        if case.state in _HANDLING and case.lead is not None:
             raise Refusal("already_claimed", "another unit has this case", "case_id")
         raise IllegalTransition(case.state, Action.CLAIM)
     if unit_id in case.excluded:

@@ -167,8 +167,7 @@ async def unlink_report(report_id: UUID, uow: UnitOfWorkDep, policy: PolicyDep,
 @router.post("/cases/{case_id}/callback-verdict", status_code=201,
              dependencies=[require_roles(Role.OPERATOR)],
              summary="The verdict a resident gave the operator on a call-back (回访)")
-async def callback_verdict(case_id: UUID, body: VerdictIn, uow: UnitOfWorkDep,
-                           principal: CurrentPrincipal) -> dict:
+async def callback_verdict(case_id: UUID, body: VerdictIn, uow: UnitOfWorkDep) -> dict:
     async with uow:
         # The resident's verdict, taken by phone: the same one the resident could have given online.
         round_ = await submit_verdict(uow, case_id, body.verdict, body.comment, via="callback", submitter=None)
