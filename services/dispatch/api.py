@@ -3,6 +3,8 @@ units and dispatchers take on a case, each under optimistic concurrency and an i
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from enum import StrEnum
 from typing import Annotated, Literal
@@ -10,17 +12,21 @@ from uuid import UUID
 from zoneinfo import ZoneInfo
 
 from fastapi import APIRouter, Query
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, Response
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 from sqlalchemy import or_, select
 
 from services.dispatch import lifecycle, tables
 from services.dispatch.commands import act, casefile_of, require_units
+from services.dispatch.handlers import directory_cache
+from services.dispatch.photos import attach_photos
+from services.dispatch.routing import Directory
 from shared.auth import Principal, Role
 from shared.http.dependencies import ReadSession, UnitOfWorkDep
 from shared.http.errors import ApiError
 from shared.http.idempotency import IdempotencyGuard, IdempotencyKey
 from shared.http.security import CurrentPrincipal, require_roles
+from shared.photos import MAX_PHOTOS_PER_REPORT
 
 router = APIRouter(prefix="/v1", tags=["dispatch"])
 
@@ -48,15 +54,20 @@ class CaseView(BaseModel):
     redo_count: int = 0
     transfer_to: str | None = None
     planned_date: date | None = None
+    extension_pending: bool = False
+    escalation_level: str | None = None
+    reply_by: datetime | None = None
+    photos: list[UUID] = Field(default_factory=list, description="Photos the units attached (detail only)")
     history: list[HistoryEntry] = []
 
 
-def _view(row, history=()) -> CaseView:
+def _view(row, history=(), photos=()) -> CaseView:
     return CaseView(case_id=row.id, status=row.status, category=row.category_code, grid_id=row.area["grid_id"],
                     lead_unit_id=row.lead_unit_id, assisting_unit_ids=row.assisting_unit_ids, rule_id=row.rule_id,
                     version=row.version, reported_at=row.reported_at, sign_due_at=row.sign_due_at,
                     due_at=row.due_at, redo_count=row.redo_count, transfer_to=row.transfer_to,
-                    planned_date=row.planned_date,
+                    planned_date=row.planned_date, extension_pending=row.extension_pending,
+                    escalation_level=row.escalation_level, reply_by=row.reply_by, photos=list(photos),
                     history=[HistoryEntry(at=h.at, action=h.action, unit_id=h.unit_id, rule_id=h.rule_id,
                                           note=h.note) for h in history])
 
@@ -116,11 +127,26 @@ async def case_detail(case_id: UUID, principal: CurrentPrincipal, session: ReadS
         raise ApiError(404, "not_found", "no such case", "case_id")
     h = tables.history.c
     history = (await session.execute(select(tables.history).where(h.case_id == case_id).order_by(h.id))).all()
-    return _view(row, history)
+    p = tables.photos.c
+    photos = (await session.execute(select(p.id).where(p.case_id == case_id).order_by(p.uploaded_at))).scalars()
+    return _view(row, history, photos)
+
+
+@router.get("/cases/{case_id}/photos/{photo_id}", response_class=Response,
+            summary="A photo a unit attached to the case (metadata already stripped)")
+async def case_photo(case_id: UUID, photo_id: UUID, principal: CurrentPrincipal, session: ReadSession) -> Response:
+    row = (await session.execute(select(tables.cases).where(tables.cases.c.id == case_id))).first()
+    if row is None or not _sees_case(principal, row):
+        raise ApiError(404, "not_found", "no such case", "case_id")
+    p = tables.photos.c
+    photo = (await session.execute(select(p.content, p.content_type).where(p.id == photo_id, p.case_id == case_id))
+             ).first()
+    if photo is None:
+        raise ApiError(404, "not_found", "no such photo", "photo_id")
+    return Response(photo.content, media_type=photo.content_type, headers={"Cache-Control": "private, max-age=3600"})
 
 
 Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=2000)]
-PhotoRef = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9_.:-]{1,100}$")]
 UnitId = Annotated[str, StringConstraints(pattern=r"^[a-z0-9][a-z0-9-]{1,63}$")]
 LOCAL = ZoneInfo("Asia/Shanghai")
 
@@ -132,12 +158,14 @@ class UnitAction(BaseModel):
 
 class ProgressIn(UnitAction):
     text: Text
-    photos: list[PhotoRef] = Field(default_factory=list, max_length=9)
+    photos: list[UUID] = Field(default_factory=list, max_length=MAX_PHOTOS_PER_REPORT,
+                               description="Ids of photos this unit uploaded to /v1/photos")
 
 
 class CompleteIn(UnitAction):
     result: Text
-    photos: list[PhotoRef] = Field(default_factory=list, max_length=9)
+    photos: list[UUID] = Field(default_factory=list, max_length=MAX_PHOTOS_PER_REPORT,
+                               description="Ids of photos this unit uploaded to /v1/photos")
 
 
 class ReturnIn(UnitAction):
@@ -179,24 +207,49 @@ class SummonIn(UnitAction):
     check_in_within_minutes: int = Field(ge=5, le=1440)
 
 
+class RouteIn(UnitAction):
+    reason: Text | None = None
+
+
 class Actor(StrEnum):
     LEAD_OR_PARTNER = "unit"   # a unit with a part in the case (anyone else: 404)
     ANY_UNIT = "any_unit"      # a unit that may have no part yet (claiming from the board)
     DISPATCHER = "dispatcher"
 
 
-def _action_route(scope: str, body_model: type[UnitAction], take, actor: Actor, names_units):
-    """The route of one action: who may call it, an idempotency key, the expected version, unknown units refused,
-    then one life-cycle step (``take(case, principal, body)``)."""
+@dataclass(frozen=True)
+class Asked:
+    """What a life-cycle step may need besides the case: who asks, what they sent, and the routing directory."""
+
+    principal: Principal
+    body: BaseModel
+    directory: Directory
+
+
+@dataclass(frozen=True)
+class CaseAction:
+    path: str
+    body: type[UnitAction]
+    actor: Actor
+    take: Callable[[lifecycle.CaseFile, Asked], lifecycle.Step]
+    summary: str
+    names_units: Callable[[BaseModel], tuple[str, ...]] = lambda body: ()
+    attaches_photos: bool = False
+
+
+def _action_route(action: CaseAction):
+    """The route of one action: who may call it, an idempotency key, the expected version, unknown units and photos
+    refused, then one life-cycle step, all in one transaction."""
 
     async def route(case_id: UUID, body: UnitAction, principal: CurrentPrincipal, uow: UnitOfWorkDep,
                     idempotency_key: IdempotencyKey = None):
-        if actor is Actor.DISPATCHER:
+        if action.actor is Actor.DISPATCHER:
             if principal.role is not Role.DISPATCHER:
                 raise ApiError(403, "forbidden_role", "only a dispatcher may do this")
         elif principal.role is not Role.UNIT_STAFF or principal.unit_id is None:
             raise ApiError(403, "forbidden_role", "only a unit's staff act on its cases")
-        guard = IdempotencyGuard(tables.idempotency_keys, scope=f"{scope} {principal.unit_id or principal.subject}")
+        guard = IdempotencyGuard(tables.idempotency_keys,
+                                 scope=f"{action.path} {principal.unit_id or principal.subject}")
         async with uow:
             if idempotency_key:
                 first = await guard.claim(uow.session, idempotency_key,
@@ -204,18 +257,22 @@ def _action_route(scope: str, body_model: type[UnitAction], take, actor: Actor, 
                 if first is not None:
                     return JSONResponse(first.body, status_code=first.status_code,
                                         headers={"Idempotent-Replayed": "true"})
-            await require_units(uow.session, names_units(body))
-            row = await act(uow, case_id, unit_id=principal.unit_id if actor is Actor.LEAD_OR_PARTNER else None,
-                            expected_version=body.version, take=lambda case: take(case, principal, body),
-                            actor=principal.subject if actor is Actor.DISPATCHER else None,
-                            jurisdiction=principal.jurisdiction if actor is Actor.DISPATCHER else None)
+            await require_units(uow.session, action.names_units(body))
+            asked = Asked(principal=principal, body=body, directory=await directory_cache.get(uow.session))
+            row = await act(uow, case_id,
+                            unit_id=principal.unit_id if action.actor is Actor.LEAD_OR_PARTNER else None,
+                            expected_version=body.version, take=lambda case: action.take(case, asked),
+                            actor=principal.subject if action.actor is Actor.DISPATCHER else None,
+                            jurisdiction=principal.jurisdiction if action.actor is Actor.DISPATCHER else None)
+            if action.attaches_photos:
+                await attach_photos(uow.session, case_id, principal.unit_id, body.photos)
             view = _view(row)
             if idempotency_key:
                 await guard.remember(uow.session, idempotency_key, 200, view.model_dump(mode="json"))
         return view
 
     # The body's model differs per action; FastAPI reads it from the annotation.
-    route.__annotations__ = {**route.__annotations__, "body": body_model}
+    route.__annotations__ = {**route.__annotations__, "body": action.body}
     return route
 
 
@@ -223,63 +280,70 @@ def _today() -> date:
     return datetime.now(LOCAL).date()
 
 
+def _dispatched_units(body) -> tuple[str, ...]:
+    return (body.lead, *body.assisting)
+
+
 #: Every action on a case, by whom, with its body and its life-cycle step: the handler table of dispatch's API.
 ACTIONS = (
     # the lead unit
-    ("sign", UnitAction, Actor.LEAD_OR_PARTNER, lambda c, p, b: lifecycle.sign(c, p.unit_id),
-     "The lead unit signs for a dispatched case"),
-    ("progress", ProgressIn, Actor.LEAD_OR_PARTNER,
-     lambda c, p, b: lifecycle.note_progress(c, p.unit_id, b.text, b.photos), "The lead unit notes progress"),
-    ("complete", CompleteIn, Actor.LEAD_OR_PARTNER,
-     lambda c, p, b: lifecycle.complete(c, p.unit_id, b.result, b.photos),
-     "The lead unit completes the case (after every assisting unit reported its part)"),
-    ("return", ReturnIn, Actor.LEAD_OR_PARTNER, lambda c, p, b: lifecycle.return_case(c, p.unit_id, b.reason, b.text),
-     "The lead unit gives the case back with a reason code; it goes to triage"),
-    ("transfer-request", TransferIn, Actor.LEAD_OR_PARTNER,
-     lambda c, p, b: lifecycle.request_transfer(c, p.unit_id, b.to_unit, b.reason),
-     "The lead unit asks to hand the case to another unit; a dispatcher decides"),
-    ("extension-request", ExtensionIn, Actor.LEAD_OR_PARTNER,
-     lambda c, p, b: lifecycle.request_extension(c, p.unit_id, b.reason, b.proposed_date, today=_today()),
-     "The lead unit asks for more time (reason, proposed date); supervision decides"),
-    ("explanation", ExplainIn, Actor.LEAD_OR_PARTNER,
-     lambda c, p, b: lifecycle.explain(c, p.unit_id, b.explanation, b.planned_date, today=_today()),
-     "What cannot be solved soon: explained with a planned date (counts as answered, stays tracked)"),
+    CaseAction("sign", UnitAction, Actor.LEAD_OR_PARTNER, lambda c, a: lifecycle.sign(c, a.principal.unit_id),
+               "The lead unit signs for a dispatched case"),
+    CaseAction("progress", ProgressIn, Actor.LEAD_OR_PARTNER,
+               lambda c, a: lifecycle.note_progress(c, a.principal.unit_id, a.body.text, map(str, a.body.photos)),
+               "The lead unit notes progress, with photos uploaded to /v1/photos", attaches_photos=True),
+    CaseAction("complete", CompleteIn, Actor.LEAD_OR_PARTNER,
+               lambda c, a: lifecycle.complete(c, a.principal.unit_id, a.body.result, map(str, a.body.photos)),
+               "The lead unit completes the case with its result and photos (after every assisting unit reported "
+               "its part)", attaches_photos=True),
+    CaseAction("return", ReturnIn, Actor.LEAD_OR_PARTNER,
+               lambda c, a: lifecycle.return_case(c, a.principal.unit_id, a.body.reason, a.body.text),
+               "The lead unit gives the case back with a reason code; it goes to triage"),
+    CaseAction("transfer-request", TransferIn, Actor.LEAD_OR_PARTNER,
+               lambda c, a: lifecycle.request_transfer(c, a.principal.unit_id, a.body.to_unit, a.body.reason),
+               "The lead unit asks to hand the case to another unit; a dispatcher decides",
+               names_units=lambda b: (b.to_unit,)),
+    CaseAction("extension-request", ExtensionIn, Actor.LEAD_OR_PARTNER,
+               lambda c, a: lifecycle.request_extension(c, a.principal.unit_id, a.body.reason, a.body.proposed_date,
+                                                        today=_today()),
+               "The lead unit asks for more time (reason, proposed date); supervision decides"),
+    CaseAction("explanation", ExplainIn, Actor.LEAD_OR_PARTNER,
+               lambda c, a: lifecycle.explain(c, a.principal.unit_id, a.body.explanation, a.body.planned_date,
+                                              today=_today()),
+               "What cannot be solved soon: explained with a planned date (counts as answered, stays tracked)"),
     # assisting and summoned units, and partners on the claiming board
-    ("part", PartIn, Actor.LEAD_OR_PARTNER, lambda c, p, b: lifecycle.report_part(c, p.unit_id, b.text),
-     "An assisting unit reports its part of a co-handled case"),
-    ("check-in", UnitAction, Actor.LEAD_OR_PARTNER,
-     lambda c, p, b: lifecycle.check_in(c, p.unit_id, now=datetime.now(UTC)),
-     "A unit summoned to joint handling checks in"),
-    ("claim", UnitAction, Actor.ANY_UNIT, lambda c, p, b: lifecycle.claim(c, p.unit_id),
-     "A partner unit claims a case from the claiming board (one claim wins)"),
+    CaseAction("part", PartIn, Actor.LEAD_OR_PARTNER,
+               lambda c, a: lifecycle.report_part(c, a.principal.unit_id, a.body.text),
+               "An assisting unit reports its part of a co-handled case"),
+    CaseAction("check-in", UnitAction, Actor.LEAD_OR_PARTNER,
+               lambda c, a: lifecycle.check_in(c, a.principal.unit_id, now=datetime.now(UTC)),
+               "A unit summoned to joint handling checks in"),
+    CaseAction("claim", UnitAction, Actor.ANY_UNIT, lambda c, a: lifecycle.claim(c, a.principal.unit_id),
+               "A partner unit claims a case from the claiming board (one claim wins)"),
     # dispatchers
-    ("dispatch", DispatchIn, Actor.DISPATCHER,
-     lambda c, p, b: lifecycle.dispatch(c, b.lead, b.assisting, reason=b.reason),
-     "Dispatch a triaged or held case by hand, with a reason"),
-    ("redispatch", DispatchIn, Actor.DISPATCHER,
-     lambda c, p, b: lifecycle.redispatch(c, b.lead, b.assisting, reason=b.reason),
-     "Give a case being handled to another unit, with a reason"),
-    ("board", UnitAction, Actor.DISPATCHER, lambda c, p, b: lifecycle.put_on_board(c),
-     "Put a triaged case on the claiming board"),
-    ("transfer-approval", UnitAction, Actor.DISPATCHER, lambda c, p, b: lifecycle.approve_transfer(c),
-     "Approve a unit's transfer request"),
-    ("transfer-refusal", ReasonIn, Actor.DISPATCHER, lambda c, p, b: lifecycle.refuse_transfer(c, reason=b.reason),
-     "Refuse a unit's transfer request, with a reason"),
-    ("joint-handling", SummonIn, Actor.DISPATCHER,
-     lambda c, p, b: lifecycle.summon(c, b.units, now=datetime.now(UTC),
-                                      check_in_within=timedelta(minutes=b.check_in_within_minutes)),
-     "Summon several units to one case (the whistle); each must check in within the limit"),
+    CaseAction("route", RouteIn, Actor.DISPATCHER,
+               lambda c, a: lifecycle.route_again(c, a.directory, reason=a.body.reason),
+               "Route a triaged or held case automatically again (units that returned it are skipped)"),
+    CaseAction("dispatch", DispatchIn, Actor.DISPATCHER,
+               lambda c, a: lifecycle.dispatch(c, a.body.lead, a.body.assisting, reason=a.body.reason),
+               "Dispatch a triaged or held case by hand, with a reason", names_units=_dispatched_units),
+    CaseAction("redispatch", DispatchIn, Actor.DISPATCHER,
+               lambda c, a: lifecycle.redispatch(c, a.body.lead, a.body.assisting, reason=a.body.reason),
+               "Give a case being handled to another unit, with a reason", names_units=_dispatched_units),
+    CaseAction("board", UnitAction, Actor.DISPATCHER, lambda c, a: lifecycle.put_on_board(c),
+               "Put a triaged case on the claiming board"),
+    CaseAction("transfer-approval", UnitAction, Actor.DISPATCHER, lambda c, a: lifecycle.approve_transfer(c),
+               "Approve a unit's transfer request"),
+    CaseAction("transfer-refusal", ReasonIn, Actor.DISPATCHER,
+               lambda c, a: lifecycle.refuse_transfer(c, reason=a.body.reason),
+               "Refuse a unit's transfer request, with a reason"),
+    CaseAction("joint-handling", SummonIn, Actor.DISPATCHER,
+               lambda c, a: lifecycle.summon(c, a.body.units, now=datetime.now(UTC),
+                                             check_in_within=timedelta(minutes=a.body.check_in_within_minutes)),
+               "Summon several units to one case (the whistle); each must check in within the limit",
+               names_units=lambda b: tuple(b.units)),
 )
 
-def _no_units(body) -> tuple[str, ...]:
-    return ()
-
-
-#: The units an action's body names, which must exist.
-_NAMED_UNITS = {"transfer-request": lambda b: (b.to_unit,), "dispatch": lambda b: (b.lead, *b.assisting),
-                "redispatch": lambda b: (b.lead, *b.assisting), "joint-handling": lambda b: tuple(b.units)}
-
-for _path, _model, _actor, _take, _summary in ACTIONS:
-    router.add_api_route(
-        f"/cases/{{case_id}}/{_path}", _action_route(_path, _model, _take, _actor, _NAMED_UNITS.get(_path, _no_units)),
-        methods=["POST"], response_model=CaseView, summary=_summary, name=_path.replace("-", "_"))
+for _action in ACTIONS:
+    router.add_api_route(f"/cases/{{case_id}}/{_action.path}", _action_route(_action), methods=["POST"],
+                         response_model=CaseView, summary=_action.summary, name=_action.path.replace("-", "_"))

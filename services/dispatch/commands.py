@@ -11,8 +11,10 @@ from sqlalchemy import insert, select, update
 
 from services.dispatch import tables
 from services.dispatch.lifecycle import Action, CaseFile, IllegalTransition, NotYourCase, Refusal, State, Step, Summons
+from services.dispatch.routing import CaseToRoute
 from shared.events import (
     AreaPath,
+    CaseCheckInMissed,
     CaseClaimed,
     CaseCompleted,
     CaseDispatched,
@@ -30,7 +32,8 @@ from shared.messaging.unit_of_work import UnitOfWork
 from shared.refusals import Refused
 
 #: Refusals of the life cycle that are conflicts with the case's state rather than bad input.
-_CONFLICTS = {"already_claimed", "parts_missing", "already_checked_in", "lead_only", "assisting_only"}
+_CONFLICTS = {"already_claimed", "parts_missing", "already_checked_in", "lead_only", "assisting_only",
+              "extension_pending", "unroutable", "no_extension_pending", "already_reopened", "nothing_to_flag"}
 
 
 def casefile_of(row) -> CaseFile:
@@ -38,14 +41,17 @@ def casefile_of(row) -> CaseFile:
     if row.summons:
         summons = Summons(check_in_by=datetime.fromisoformat(row.summons["check_in_by"]),
                           checked_in={u: datetime.fromisoformat(at) if at else None
-                                      for u, at in row.summons["checked_in"].items()})
+                                      for u, at in row.summons["checked_in"].items()},
+                          alerted="alerted" in row.summons)
     return CaseFile(
         case_id=str(row.id), state=State(row.status), version=row.version, lead=row.lead_unit_id,
         assisting=tuple(row.assisting_unit_ids), parts_reported=frozenset(row.parts_reported),
         excluded=frozenset(row.excluded_unit_ids), redo_count=row.redo_count,
         state_before_transfer=State(row.state_before_transfer) if row.state_before_transfer else None,
         transfer_to=row.transfer_to, summons=summons, planned_date=row.planned_date,
-        extensions_requested=row.extensions_requested)
+        extensions_requested=row.extensions_requested, extension_pending=row.extension_pending,
+        routing=CaseToRoute(category_code=row.category_code, category_class=row.category_class or "",
+                            handle_locally=row.handle_locally, area=AreaPath.model_validate(row.area)))
 
 
 def _columns(case: CaseFile) -> dict:
@@ -53,12 +59,14 @@ def _columns(case: CaseFile) -> dict:
     if case.summons is not None:
         summons = {"check_in_by": case.summons.check_in_by.isoformat(),
                    "checked_in": {u: at.isoformat() if at else None for u, at in case.summons.checked_in.items()}}
+        if case.summons.alerted:  # a key, not a value: the poller's partial index asks whether it is there
+            summons["alerted"] = True
     return {"status": case.state, "version": case.version, "lead_unit_id": case.lead,
             "assisting_unit_ids": list(case.assisting), "parts_reported": sorted(case.parts_reported),
             "excluded_unit_ids": sorted(case.excluded), "redo_count": case.redo_count,
             "state_before_transfer": case.state_before_transfer, "transfer_to": case.transfer_to,
             "summons": summons, "planned_date": case.planned_date,
-            "extensions_requested": case.extensions_requested}
+            "extensions_requested": case.extensions_requested, "extension_pending": case.extension_pending}
 
 
 async def act(uow: UnitOfWork, case_id: UUID, *, unit_id: str | None, expected_version: int | None,
@@ -93,7 +101,8 @@ async def act(uow: UnitOfWork, case_id: UUID, *, unit_id: str | None, expected_v
     stored = (await session.execute(update(tables.cases).where(tables.cases.c.id == case_id)
                                     .values(**_columns(step.case), updated_at=now).returning(tables.cases))).one()
     await session.execute(insert(tables.history).values(
-        case_id=case_id, at=now, action=step.action, unit_id=unit_id or step.case.lead, rule_id=None,
+        case_id=case_id, at=now, action=step.action, unit_id=unit_id or step.case.lead,
+        rule_id=step.detail.get("rule_id"),
         note=_note(step, actor)))
     event = await _event(uow, row, step, now)
     if event is not None:
@@ -116,8 +125,19 @@ async def require_units(session, unit_ids) -> None:
 def _note(step: Step, actor: str | None) -> str:
     detail = step.detail
     text = detail.get("text") or detail.get("result") or detail.get("explanation") or detail.get("reason") or ""
-    if step.action == Action.RETURN:
-        text = f"{detail['reason']}: {detail['text']}"
+    match step.action:
+        case Action.RETURN:
+            text = f"{detail['reason']}: {detail['text']}"
+        case Action.DISPATCH if detail.get("rule_id"):
+            text = f"rule {detail['rule_id']} named {detail.get('lead_name', detail['lead'])}" + (
+                f"; {detail['reason']}" if detail.get("reason") else "")
+        case Action.DECIDE_EXTENSION:
+            text = (f"extension approved, due {detail['due_at']:%Y-%m-%d %H:%M} UTC" if detail["approved"] and
+                    detail.get("due_at") else "extension approved" if detail["approved"] else
+                    f"extension refused: {detail['reason']}")
+        case Action.FLAG_MISSED_CHECK_INS:
+            text = f"did not check in by {detail['check_in_by']:%Y-%m-%d %H:%M} UTC: " + (
+                ", ".join(detail["units"]) or "nobody (all checked in)")
     if actor:
         text = f"{text} ({actor})" if text else f"({actor})"
     return mask_numbers_in_text(str(text))[:500]
@@ -153,7 +173,8 @@ async def _event(uow: UnitOfWork, row, step: Step, now: datetime) -> Event | Non
                                             started_at=now)
         case Action.REQUEST_EXTENSION:
             return CaseExtensionRequested(case_id=case_id, unit_id=d["unit"], reason=mask_numbers_in_text(d["reason"]),
-                                          proposed_date=d["proposed_date"], requested_at=now)
+                                          proposed_date=d["proposed_date"], requested_at=now,
+                                          area=AreaPath.model_validate(row.area))
         case Action.SIGN:
             return CaseSigned(case_id=case_id, unit_id=d["unit"], unit_name=await _unit_name(uow, d["unit"]),
                               signed_at=now)
@@ -163,6 +184,9 @@ async def _event(uow: UnitOfWork, row, step: Step, now: datetime) -> Event | Non
         case Action.COMPLETE:
             return CaseCompleted(case_id=case_id, unit_id=d["unit"], unit_name=await _unit_name(uow, d["unit"]),
                                  result=mask_numbers_in_text(d["result"]), completed_at=now)
+        case Action.FLAG_MISSED_CHECK_INS:
+            return CaseCheckInMissed(case_id=case_id, unit_ids=d["units"], check_in_by=d["check_in_by"],
+                                     flagged_at=now) if d["units"] else None
         case Action.RETURN:
             return CaseReturned(case_id=case_id, unit_id=d["unit"], reason=d["reason"].value,
                                 text=mask_numbers_in_text(d["text"]), returned_at=now)

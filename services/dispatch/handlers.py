@@ -8,11 +8,25 @@ from sqlalchemy import insert, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from services.dispatch import tables
+from services.dispatch import lifecycle, tables
+from services.dispatch.commands import act
+from services.dispatch.lifecycle import State
 from services.dispatch.routing import CaseToRoute, Directory, Rule, Unit, Unroutable
-from shared.events import AreaPath, CaseDeadlineSet, CaseDispatched, CaseReclassified, CaseReported, DeadlineKind
+from shared.events import (
+    CaseDeadlineSet,
+    CaseDispatched,
+    CaseEscalated,
+    CaseExtensionDecided,
+    CaseReclassified,
+    CaseReopened,
+    CaseReported,
+    DeadlineKind,
+)
+from shared.masking import mask_numbers_in_text
+from shared.messaging.consumer import PermanentFailure
 from shared.messaging.unit_of_work import UnitOfWork
 from shared.persistence.versioned_cache import VersionedCache
+from shared.refusals import Refused
 
 
 async def load_directory(session: AsyncSession) -> Directory:
@@ -67,7 +81,8 @@ async def _open_case(session: AsyncSession, event: CaseReported, now: datetime, 
                      assisting, rule_id: str | None) -> bool:
     created = await session.scalar(pg_insert(tables.cases).values(
         id=event.case_id, category_code=event.category_code, time_limit_class=event.time_limit_class,
-        urgent=event.urgent, area=event.location.area.model_dump(), status=status, lead_unit_id=lead,
+        urgent=event.urgent, area=event.location.area.model_dump(), category_class=event.category_class,
+        handle_locally=event.handle_locally, status=status, lead_unit_id=lead,
         assisting_unit_ids=list(assisting), rule_id=rule_id, version=1, reported_at=event.reported_at, updated_at=now,
     ).on_conflict_do_nothing().returning(tables.cases.c.id))
     return created is not None
@@ -80,41 +95,73 @@ async def _history(session: AsyncSession, event: CaseReported, now: datetime, ac
 
 
 async def on_case_reclassified(event: CaseReclassified, uow: UnitOfWork) -> None:
-    """A held case is routed now that a person placed it; a routed case keeps its unit (re-routing is issue 4)."""
+    """A held or triaged case is routed now that a person placed it (never to a unit that returned it); a case being
+    handled keeps its unit, its new sub-item noted."""
     session = uow.session
     now = datetime.now(UTC)
-    case = (await session.execute(select(tables.cases).where(tables.cases.c.id == event.case_id)
-                                  .with_for_update())).first()
+    c = tables.cases.c
+    case = (await session.execute(update(tables.cases).where(c.id == event.case_id).values(
+        category_code=event.category_code, category_class=event.category_class, handle_locally=event.handle_locally,
+        time_limit_class=event.time_limit_class, updated_at=now).returning(c.status, c.lead_unit_id))).first()
     if case is None:
         return  # reported before dispatch knew the case: case.reported, replayed, will carry the new category
-    await session.execute(update(tables.cases).where(tables.cases.c.id == event.case_id).values(
-        category_code=event.category_code, time_limit_class=event.time_limit_class, updated_at=now))
     await session.execute(insert(tables.history).values(
-        case_id=event.case_id, at=now, action="reclassified", unit_id=case.lead_unit_id, rule_id=case.rule_id,
+        case_id=event.case_id, at=now, action="reclassified", unit_id=case.lead_unit_id,
         note=f"{event.previous_category_code} -> {event.category_code}"))
-    if case.status not in ("awaiting_classification", "triage"):
+    if case.status not in (State.AWAITING_CLASSIFICATION, State.TRIAGE):
         return
-    area = AreaPath.model_validate(case.area)
+    directory = await directory_cache.get(session)
     try:
-        decision = (await directory_cache.get(session)).route(CaseToRoute(
-            category_code=event.category_code, category_class=event.category_class,
-            handle_locally=event.handle_locally, area=area))
-    except Unroutable as exc:
-        await session.execute(update(tables.cases).where(tables.cases.c.id == event.case_id).values(status="triage"))
+        await act(uow, event.case_id, unit_id=None, expected_version=None, actor="reclassified",
+                  take=lambda file: lifecycle.route_again(file, directory))
+    except Refused as refused:
+        if refused.code != "unroutable":
+            raise
+        await session.execute(update(tables.cases).where(c.id == event.case_id).values(status=State.TRIAGE))
         await session.execute(insert(tables.history).values(case_id=event.case_id, at=now, action="triaged",
-                                                            note=str(exc)))
-        return
-    await session.execute(update(tables.cases).where(tables.cases.c.id == event.case_id).values(
-        status="dispatched", lead_unit_id=decision.lead.id, assisting_unit_ids=[u.id for u in decision.assisting],
-        rule_id=decision.rule_id, version=tables.cases.c.version + 1))
-    await session.execute(insert(tables.history).values(
-        case_id=event.case_id, at=now, action="dispatched", unit_id=decision.lead.id, rule_id=decision.rule_id,
-        note=f"rule {decision.rule_id} named {decision.lead.name_zh}"))
-    uow.record(CaseDispatched(
-        case_id=event.case_id, unit_id=decision.lead.id, unit_name=decision.lead.name_zh,
-        assisting_unit_ids=tuple(u.id for u in decision.assisting), rule_id=decision.rule_id,
-        category_code=event.category_code, time_limit_class=event.time_limit_class, urgent=case.urgent, area=area,
-        dispatched_at=now))
+                                                            note=refused.message))
+
+
+async def on_case_reopened(event: CaseReopened, uow: UnitOfWork) -> None:
+    """A dissatisfied verdict: the case goes back to its unit (or the one supervision names), one more redo."""
+    try:
+        await act(uow, event.case_id, unit_id=None, expected_version=None, actor="supervision",
+                  take=lambda file: lifecycle.reopen(file, reason=event.reason, lead=event.unit_id,
+                                                     round=event.round))
+    except Refused as refused:
+        if refused.code == "already_reopened":
+            return  # another resident's verdict on the same round
+        raise PermanentFailure(f"cannot reopen: {refused.message}") from None
+
+
+async def on_case_extension_decided(event: CaseExtensionDecided, uow: UnitOfWork) -> None:
+    """Supervision's decision on a unit's request for more time; an approval moves the case's completion date."""
+    try:
+        await act(uow, event.case_id, unit_id=None, expected_version=None, actor="supervision",
+                  take=lambda file: lifecycle.decide_extension(file, approved=event.approved, reason=event.reason,
+                                                               due_at=event.due_at))
+    except Refused as refused:
+        if refused.code in ("not_found", "no_extension_pending"):
+            raise PermanentFailure(f"extension decision not applicable: {refused.message}") from None
+        raise
+    if event.approved and event.due_at is not None:
+        c = tables.cases.c
+        await uow.session.execute(update(tables.cases).where(c.id == event.case_id, c.lead_unit_id == event.unit_id)
+                                  .values(due_at=event.due_at))
+
+
+async def on_case_escalated(event: CaseEscalated, uow: UnitOfWork) -> None:
+    """A step up the escalation ladder: kept on the case (a unit sees it in its queue) and on its timeline."""
+    c = tables.cases.c
+    now = datetime.now(UTC)
+    found = await uow.session.scalar(update(tables.cases).where(c.id == event.case_id).values(
+        escalation_level=event.level, reply_by=event.reply_by, updated_at=now).returning(c.id))
+    if found is None:
+        raise PermanentFailure("escalation of a case dispatch does not know")
+    reply = f"; written reply due {event.reply_by:%Y-%m-%d %H:%M} UTC" if event.reply_by else ""
+    await uow.session.execute(insert(tables.history).values(
+        case_id=event.case_id, at=now, action=f"escalated:{event.level}", unit_id=event.unit_id,
+        note=mask_numbers_in_text(f"{event.reason}{reply}")[:500]))
 
 
 async def on_case_deadline_set(event: CaseDeadlineSet, uow: UnitOfWork) -> None:
@@ -130,4 +177,7 @@ HANDLERS = {
     CaseReported: on_case_reported,
     CaseReclassified: on_case_reclassified,
     CaseDeadlineSet: on_case_deadline_set,
+    CaseReopened: on_case_reopened,
+    CaseExtensionDecided: on_case_extension_decided,
+    CaseEscalated: on_case_escalated,
 }

@@ -15,6 +15,8 @@ from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timedelta
 from enum import StrEnum
 
+from services.dispatch.routing import CaseToRoute, Directory, Unroutable
+
 
 class State(StrEnum):
     AWAITING_CLASSIFICATION = "awaiting_classification"  # intake's classifier was unsure; a person decides
@@ -46,6 +48,9 @@ class Action(StrEnum):
     EXPLAIN = "explain"
     REDISPATCH = "redispatch"
     REOPEN = "reopen"
+    # supervision's word and dispatch's own watch, recorded whatever the state
+    DECIDE_EXTENSION = "decide_extension"
+    FLAG_MISSED_CHECK_INS = "flag_missed_check_ins"
 
 
 class ReturnReason(StrEnum):
@@ -106,6 +111,7 @@ class Summons:
 
     check_in_by: datetime
     checked_in: Mapping[str, datetime | None]
+    alerted: bool = False  # the units missing at the limit were named once
 
     def missing(self, now: datetime) -> list[str]:
         return sorted(u for u, at in self.checked_in.items() if at is None and now > self.check_in_by)
@@ -128,6 +134,8 @@ class CaseFile:
     summons: Summons | None = None
     planned_date: date | None = None         # of an explanation
     extensions_requested: int = 0
+    extension_pending: bool = False          # a request supervision has not decided yet
+    routing: CaseToRoute | None = None       # what automatic routing reads: sub-item, class, area
 
     def involves(self, unit_id: str) -> bool:
         return unit_id == self.lead or unit_id in self.assisting or (
@@ -181,13 +189,27 @@ def dispatch(case: CaseFile, lead: str, assisting: Iterable[str] = (), *, reason
                 Action.DISPATCH, {"lead": lead, "assisting": assisting, "reason": reason, "rule_id": rule_id})
 
 
+def route_again(case: CaseFile, directory: Directory, *, reason: str | None = None) -> Step:
+    """Automatic routing once more (after a return, or when a dispatcher asks), never to a unit that returned it."""
+    _check(case, Action.DISPATCH)
+    if case.routing is None:
+        raise Refusal("unroutable", "the case has no sub-item to route by", "category")
+    try:
+        decision = directory.route(case.routing, exclude=case.excluded)
+    except Unroutable as exc:
+        raise Refusal("unroutable", str(exc), "case_id") from None
+    step = dispatch(case, decision.lead.id, [u.id for u in decision.assisting], reason=reason,
+                    rule_id=decision.rule_id)
+    return replace(step, detail={**step.detail, "lead_name": decision.lead.name_zh})
+
+
 def redispatch(case: CaseFile, lead: str, assisting: Iterable[str] = (), *, reason: str) -> Step:
     """A dispatcher overrides the unit of a case already being handled (or explained)."""
     _check(case, Action.REDISPATCH)
     reason = _require_text(reason, "reason")
     assisting = tuple(dict.fromkeys(u for u in assisting if u != lead))
     return Step(_moved(case, state=State.DISPATCHED, lead=lead, assisting=assisting, parts_reported=frozenset(),
-                       planned_date=None),
+                       planned_date=None, extension_pending=False),
                 Action.REDISPATCH, {"lead": lead, "assisting": assisting, "previous_lead": case.lead, "reason": reason,
                                     "redo_count": case.redo_count})
 
@@ -202,7 +224,7 @@ def approve_transfer(case: CaseFile) -> Step:
     _check(case, Action.APPROVE_TRANSFER)
     assert case.transfer_to is not None
     return Step(_moved(case, state=State.DISPATCHED, lead=case.transfer_to, transfer_to=None,
-                       state_before_transfer=None, excluded=case.excluded | {case.lead} if case.lead else case.excluded),
+                       state_before_transfer=None, extension_pending=False, excluded=case.excluded | {case.lead} if case.lead else case.excluded),
                 Action.APPROVE_TRANSFER, {"from": case.lead, "to": case.transfer_to})
 
 
@@ -276,7 +298,8 @@ def complete(case: CaseFile, unit_id: str, result: str, photos: Iterable[str] = 
     if missing:
         raise Refusal("parts_missing", f"assisting units have not reported their part: {', '.join(missing)}",
                       "assisting")
-    return Step(_moved(case, state=State.COMPLETED, summons=None), Action.COMPLETE,
+    # A pending extension request is moot once the case is done.
+    return Step(_moved(case, state=State.COMPLETED, summons=None, extension_pending=False), Action.COMPLETE,
                 {"unit": unit_id, "result": result, "photos": tuple(photos)})
 
 
@@ -286,7 +309,7 @@ def return_case(case: CaseFile, unit_id: str, reason: ReturnReason, text: str) -
     _check(case, Action.RETURN)
     text = _require_text(text, "text")
     return Step(_moved(case, state=State.TRIAGE, lead=None, assisting=(), parts_reported=frozenset(),
-                       excluded=case.excluded | {unit_id}),
+                       excluded=case.excluded | {unit_id}, extension_pending=False),
                 Action.RETURN, {"unit": unit_id, "reason": ReturnReason(reason), "text": text})
 
 
@@ -319,7 +342,11 @@ def request_extension(case: CaseFile, unit_id: str, reason: str, proposed: date,
     reason = _require_text(reason, "reason")
     if proposed <= today:
         raise Refusal("out_of_range", "the proposed date must be after today", "proposed_date")
-    return Step(_moved(case, extensions_requested=case.extensions_requested + 1), Action.REQUEST_EXTENSION,
+    if case.extension_pending:
+        raise Refusal("extension_pending", "an extension request is waiting for supervision's decision",
+                      "proposed_date")
+    return Step(_moved(case, extensions_requested=case.extensions_requested + 1, extension_pending=True),
+                Action.REQUEST_EXTENSION,
                 {"unit": unit_id, "reason": reason, "proposed_date": proposed})
 
 
@@ -336,8 +363,13 @@ def explain(case: CaseFile, unit_id: str, explanation: str, planned: date, *, to
 
 # --- supervision ---------------------------------------------------------------------------------------------------
 
-def reopen(case: CaseFile, *, reason: str, lead: str | None = None) -> Step:
-    """A dissatisfied verdict sends the case back: to the same unit unless another is named; one more redo."""
+def reopen(case: CaseFile, *, reason: str, lead: str | None = None, round: int | None = None) -> Step:
+    """A dissatisfied verdict sends the case back: to the same unit unless another is named; one more redo.
+
+    ``round`` is the completion round judged: a second dissatisfied verdict on the same round reopens nothing more.
+    """
+    if round is not None and case.redo_count >= round:
+        raise Refusal("already_reopened", f"completion round {round} was reopened already", "round")
     _check(case, Action.REOPEN)
     lead = lead or case.lead
     if lead is None:
@@ -346,3 +378,22 @@ def reopen(case: CaseFile, *, reason: str, lead: str | None = None) -> Step:
     return Step(_moved(case, state=State.DISPATCHED, lead=lead, parts_reported=frozenset(), planned_date=None,
                        redo_count=case.redo_count + 1),
                 Action.REOPEN, {"reason": reason, "lead": lead, "redo_count": case.redo_count + 1})
+
+
+def decide_extension(case: CaseFile, *, approved: bool, reason: str, due_at: datetime | None = None) -> Step:
+    """Supervision approved (with a new completion deadline) or refused the pending request; the state stays."""
+    if not case.extension_pending:
+        raise Refusal("no_extension_pending", "no extension request is waiting on this case", "case_id")
+    return Step(_moved(case, extension_pending=False), Action.DECIDE_EXTENSION,
+                {"approved": approved, "reason": reason, "due_at": due_at})
+
+
+# --- dispatch's own watch ------------------------------------------------------------------------------------------
+
+def flag_missed_check_ins(case: CaseFile, *, now: datetime) -> Step:
+    """At the check-in limit of joint handling, name once the summoned units that did not come."""
+    if case.summons is None or case.summons.alerted or now <= case.summons.check_in_by:
+        raise Refusal("nothing_to_flag", "no check-in limit has passed unflagged", "summons")
+    missing = case.summons.missing(now)
+    return Step(_moved(case, summons=replace(case.summons, alerted=True)), Action.FLAG_MISSED_CHECK_INS,
+                {"units": tuple(missing), "check_in_by": case.summons.check_in_by})

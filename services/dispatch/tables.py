@@ -1,7 +1,21 @@
 """Dispatch's tables: the unit directory, routing rules, cases with their handling state, and their history."""
 
-from sqlalchemy import BigInteger, Boolean, Column, Date, DateTime, ForeignKey, Index, Integer, MetaData, Table, Text
-from sqlalchemy.dialects.postgresql import JSONB, UUID
+from sqlalchemy import (
+    BigInteger,
+    Boolean,
+    Column,
+    Date,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    Table,
+    Text,
+    func,
+    text,
+)
+from sqlalchemy.dialects.postgresql import BYTEA, JSONB, UUID
 
 from shared.http.idempotency import idempotency_table
 from shared.messaging.tables import messaging_tables
@@ -64,8 +78,31 @@ cases = Table(
     # Supervision's clocks (case.deadline_set), so a unit sorts its queue by what is due first.
     Column("sign_due_at", DateTime(timezone=True)),
     Column("due_at", DateTime(timezone=True)),
+    # What automatic routing reads besides the sub-item and the area.
+    Column("category_class", Text),
+    Column("handle_locally", Boolean, nullable=False, server_default="false"),
+    # Supervision's word: an extension request waiting for its decision, the escalation step reached.
+    Column("extension_pending", Boolean, nullable=False, server_default="false"),
+    Column("escalation_level", Text),
+    Column("reply_by", DateTime(timezone=True)),
     Index("cases_lead_unit", "lead_unit_id", "status"),
     Index("cases_lead_unit_due", "lead_unit_id", "due_at"),
+    Index("cases_summons_due", text("(summons->>'check_in_by')"),
+          postgresql_where=text("summons IS NOT NULL AND NOT (summons ? 'alerted')")),
+)
+
+# Photos units take on site (progress, completion): checked by content, metadata stripped, tied to the case on use.
+photos = Table(
+    "photos", metadata,
+    Column("id", UUID(as_uuid=True), primary_key=True),
+    Column("unit_id", Text, ForeignKey("units.id"), nullable=False),
+    Column("case_id", UUID(as_uuid=True), ForeignKey("cases.id"), index=True),
+    Column("content_type", Text, nullable=False),
+    Column("width", Integer, nullable=False),
+    Column("height", Integer, nullable=False),
+    Column("sha256", Text, nullable=False),
+    Column("content", BYTEA, nullable=False),
+    Column("uploaded_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
 )
 
 idempotency_keys = idempotency_table(metadata)

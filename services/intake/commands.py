@@ -20,7 +20,6 @@ from services.intake.domain.categories import Category, InvalidAttribute, Unknow
 from services.intake.domain.classification import words
 from services.intake.domain.duplicates import DuplicatePolicy, OpenCase, find_duplicate
 from services.intake.domain.location import AddressNotFound, AddressNotPrecise, OutsideJurisdiction
-from services.intake.domain.photos import MAX_PHOTOS_PER_REPORT
 from services.intake.reference import CategoryTree, category_tree, ground
 from shared.events import (
     AreaPath,
@@ -37,6 +36,7 @@ from shared.events import (
 )
 from shared.masking import mask_numbers_in_text, mask_phone
 from shared.messaging.unit_of_work import UnitOfWork
+from shared.photos import MAX_PHOTOS_PER_REPORT
 from shared.refusals import Refused
 
 MAX_DESCRIPTION = 4000

@@ -16,6 +16,7 @@ from shared.events import (
     CaseDispatched,
     CaseProgressNoted,
     CaseRedispatched,
+    CaseReopened,
     CaseReturned,
     CaseSigned,
     CaseTransferred,
@@ -106,6 +107,17 @@ async def on_case_redispatched(event: CaseRedispatched, uow: UnitOfWork) -> None
     await _now_handled_by(uow, event.case_id, event.unit_name, event.redispatched_at)
 
 
+async def on_case_reopened(event: CaseReopened, uow: UnitOfWork) -> None:
+    """The resident was not satisfied: the case is handled again (the only move back in status, once per round)."""
+    case = await _case(uow, event.case_id)
+    if case.status != CaseStatus.COMPLETED or case.completion_round != event.round:
+        return  # a later round is already under way or done: this reopening is old news
+    await uow.session.execute(update(tables.cases).where(tables.cases.c.id == event.case_id).values(
+        status=CaseStatus.DISPATCHED, updated_at=datetime.now(UTC)))
+    await add_timeline(uow.session, event.case_id, event.reopened_at, "reopened", "您的评价为不满意，已重新交办",
+                       "You were not satisfied: the case is being handled again", uow.causation_id)
+
+
 #: Every event intake reacts to, and its handler.
 HANDLERS = {
     CaseDispatched: on_case_dispatched,
@@ -117,4 +129,5 @@ HANDLERS = {
     CaseClaimed: on_case_claimed,
     CaseTransferred: on_case_transferred,
     CaseRedispatched: on_case_redispatched,
+    CaseReopened: on_case_reopened,
 }

@@ -1,9 +1,11 @@
-"""Supervision's tables: jurisdictions' calendars, time-limit policies, and the deadlines it keeps."""
+"""Supervision's tables: jurisdictions' calendars, time-limit policies, the deadlines it keeps, what it knows of each
+case, reopened rounds and extension requests."""
 
 from sqlalchemy import (
     BigInteger,
     Boolean,
     Column,
+    Date,
     DateTime,
     Float,
     ForeignKey,
@@ -18,6 +20,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.dialects.postgresql import JSONB, UUID
 
+from shared.http.idempotency import idempotency_table
 from shared.messaging.tables import messaging_tables
 
 metadata = MetaData()
@@ -58,3 +61,45 @@ deadlines = Table(
     # One deadline of each kind per dispatch, however often the dispatch event is delivered.
     UniqueConstraint("opened_by_event", "kind"),
 )
+
+# Where each case lies and which unit has it, from dispatch's events.
+cases = Table(
+    "cases", metadata,
+    Column("id", UUID(as_uuid=True), primary_key=True),
+    Column("district_id", Text, nullable=False),
+    Column("street_id", Text, nullable=False),
+    Column("grid_id", Text, nullable=False),
+    Column("category_code", Text, nullable=False),
+    Column("unit_id", Text),
+    Column("status", Text, nullable=False),
+    Column("updated_at", DateTime(timezone=True), nullable=False),
+    Index("cases_district", "district_id", "status"),
+)
+
+# One reopening per completion round, however many residents judge that round unsatisfactory.
+reopenings = Table(
+    "reopenings", metadata,
+    Column("case_id", UUID(as_uuid=True), primary_key=True),
+    Column("round", Integer, primary_key=True),
+    Column("reopened_at", DateTime(timezone=True), nullable=False),
+)
+
+extension_requests = Table(
+    "extension_requests", metadata,
+    Column("id", BigInteger, primary_key=True, autoincrement=True),
+    Column("case_id", UUID(as_uuid=True), nullable=False),
+    Column("unit_id", Text, nullable=False),
+    Column("district_id", Text, nullable=False),
+    Column("reason", Text, nullable=False),
+    Column("proposed_date", Date, nullable=False),
+    Column("requested_at", DateTime(timezone=True), nullable=False),
+    Column("requested_by_event", Text, nullable=False, unique=True),
+    Column("status", Text, nullable=False),  # pending, approved, refused
+    Column("due_at", DateTime(timezone=True)),
+    Column("decided_by", Text),
+    Column("decision_reason", Text),
+    Column("decided_at", DateTime(timezone=True)),
+    Index("extension_requests_pending", "district_id", "requested_at", postgresql_where=text("status = 'pending'")),
+)
+
+idempotency_keys = idempotency_table(metadata)

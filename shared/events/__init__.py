@@ -2,17 +2,21 @@
 
 from shared.events.case import (
     AreaPath,
+    CaseCheckInMissed,
     CaseClaimed,
     CaseCompleted,
     CaseDeadlineSet,
     CaseDispatched,
     CaseDuplicateLinked,
     CaseDuplicateUnlinked,
+    CaseEscalated,
+    CaseExtensionDecided,
     CaseExtensionRequested,
     CaseJointHandlingStarted,
     CaseProgressNoted,
     CaseReclassified,
     CaseRedispatched,
+    CaseReopened,
     CaseReported,
     CaseReturned,
     CaseSigned,
@@ -20,6 +24,7 @@ from shared.events.case import (
     Channel,
     ClassifiedBy,
     DeadlineKind,
+    EscalationLevel,
     EvaluationSubmitted,
     ReportedLocation,
     Reporter,
@@ -28,7 +33,7 @@ from shared.events.case import (
 from shared.events.contract import REGISTRY, TOPICS, Event, Topic, event_type
 
 __all__ = [
-    "REGISTRY", "TOPICS", "AreaPath", "CaseClaimed", "CaseCompleted", "CaseExtensionRequested", "CaseJointHandlingStarted", "CaseRedispatched", "CaseTransferred", "CaseProgressNoted", "CaseReturned", "CaseSigned", "CaseDeadlineSet", "CaseDispatched", "CaseDuplicateLinked",
+    "REGISTRY", "TOPICS", "AreaPath", "CaseCheckInMissed", "CaseClaimed", "CaseCompleted", "CaseEscalated", "CaseExtensionDecided", "CaseExtensionRequested", "CaseReopened", "EscalationLevel", "CaseJointHandlingStarted", "CaseRedispatched", "CaseTransferred", "CaseProgressNoted", "CaseReturned", "CaseSigned", "CaseDeadlineSet", "CaseDispatched", "CaseDuplicateLinked",
     "CaseDuplicateUnlinked", "CaseReclassified", "CaseReported", "Channel", "ClassifiedBy", "DeadlineKind",
     "EvaluationSubmitted", "Event", "ReportedLocation", "Reporter", "Topic", "Verdict", "event_type",
 ]

@@ -44,6 +44,15 @@ class DeadlineKind(StrEnum):
     COMPLETION = "completion"
 
 
+class EscalationLevel(StrEnum):
+    """The steps of the escalation ladder, from a supervisor's urging to the district."""
+
+    URGING = "urging"                        # 催办: a supervisor presses the unit by hand
+    SUPERVISION_ORDER = "supervision_order"  # 督办单: a written order with a reply deadline
+    STREET_LEADER = "street_leader"
+    DISTRICT = "district"
+
+
 class _Part(BaseModel):
     model_config = ConfigDict(frozen=True, extra="ignore")
 
@@ -232,6 +241,17 @@ class CaseExtensionRequested(Event, type=event_type("case.extension_requested"),
     reason: str
     proposed_date: date
     requested_at: AwareDatetime
+    # Where the case lies, so the supervisor of that jurisdiction decides (absent in events before it was added).
+    area: AreaPath | None = None
+
+
+class CaseCheckInMissed(Event, type=event_type("case.check_in_missed"), topic=DISPATCH_CASES):
+    """The check-in limit of joint handling passed and these summoned units had not checked in."""
+
+    case_id: UUID
+    unit_ids: tuple[str, ...]
+    check_in_by: AwareDatetime
+    flagged_at: AwareDatetime
 
 
 class CaseRedispatched(Event, type=event_type("case.redispatched"), topic=DISPATCH_CASES):
@@ -265,3 +285,38 @@ class CaseDeadlineSet(Event, type=event_type("case.deadline_set"), topic=SUPERVI
     due_at: AwareDatetime
     policy: str
     set_at: AwareDatetime
+
+
+class CaseReopened(Event, type=event_type("case.reopened"), topic=SUPERVISION_CASES):
+    """A resident judged a completed case unsatisfactory: it goes back to dispatch (the same unit unless one is named).
+
+    ``round`` is the completion round judged; a second verdict on the same round reopens nothing more.
+    """
+
+    case_id: UUID
+    round: Annotated[int, Field(ge=1)]
+    reason: str
+    unit_id: str | None = None
+    reopened_at: AwareDatetime
+
+
+class CaseExtensionDecided(Event, type=event_type("case.extension_decided"), topic=SUPERVISION_CASES):
+    """A supervisor approved a unit's request for more time (with the new completion deadline) or refused it."""
+
+    case_id: UUID
+    unit_id: str
+    approved: bool
+    due_at: AwareDatetime | None = None
+    reason: str
+    decided_at: AwareDatetime
+
+
+class CaseEscalated(Event, type=event_type("case.escalated"), topic=SUPERVISION_CASES):
+    """A step up the escalation ladder for a late or stuck case; ``reply_by`` when the unit owes a written reply."""
+
+    case_id: UUID
+    unit_id: str
+    level: EscalationLevel
+    reason: str
+    reply_by: AwareDatetime | None = None
+    escalated_at: AwareDatetime

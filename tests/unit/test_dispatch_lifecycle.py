@@ -174,3 +174,71 @@ def test_every_action_a_state_does_not_allow_is_refused_naming_the_state_and_wha
                 take(case)
             assert refused.value.state == state and refused.value.allowed == sorted(ALLOWED[state])
             assert state.value in refused.value.message
+
+
+def _directory():
+    from services.dispatch.routing import CaseToRoute, Directory, Rule, Unit
+    from shared.events import AreaPath
+
+    area = AreaPath(district_id="d", street_id="s", community_id="c", grid_id="g")
+    units = [Unit("unit-a", "street_department", "A", frozenset({"s"})),
+             Unit("unit-b", "street_department", "B", frozenset({"s"})),
+             Unit("committee", "community_committee", "居委", frozenset({"c"}))]
+    rules = [Rule("by-kind", category="roads", lead_kind="street_department"),
+             Rule("catch-all", lead="committee")]
+    return Directory(units, rules), CaseToRoute(category_code="roads", category_class="x", handle_locally=False,
+                                                area=area)
+
+
+def test_automatic_re_routing_after_a_return_never_picks_the_unit_that_returned_it():
+    directory, routing = _directory()
+    returned = lc.return_case(at(State.SIGNED, routing=routing), "unit-a", lc.ReturnReason.NOT_OUR_DUTY, "非本单位职责")
+    again = lc.route_again(returned.case, directory)
+    assert (again.case.lead, again.detail["rule_id"], again.case.state) == ("unit-b", "by-kind", State.DISPATCHED)
+    both_out = lc.return_case(lc.sign(again.case, "unit-b").case, "unit-b", lc.ReturnReason.WRONG_AREA, "不在辖区")
+    last = lc.route_again(both_out.case, directory)
+    assert (last.case.lead, last.detail["rule_id"]) == ("committee", "catch-all")
+    with pytest.raises(Refusal) as nobody:
+        lc.route_again(lc.return_case(lc.sign(last.case, "committee").case, "committee",
+                                      lc.ReturnReason.NOT_OUR_DUTY, "x").case, directory)
+    assert nobody.value.code == "unroutable"
+    with pytest.raises(IllegalTransition):
+        lc.route_again(at(State.SIGNED, routing=routing), directory)
+
+
+def test_one_extension_request_waits_at_a_time_until_supervision_decides_it():
+    asked = lc.request_extension(at(State.SIGNED), "unit-a", "等待配件", TODAY + timedelta(days=5), today=TODAY)
+    assert asked.case.extension_pending
+    with pytest.raises(Refusal) as again:
+        lc.request_extension(asked.case, "unit-a", "再等等", TODAY + timedelta(days=9), today=TODAY)
+    assert again.value.code == "extension_pending"
+    decided = lc.decide_extension(asked.case, approved=False, reason="材料不足")
+    assert not decided.case.extension_pending and decided.case.state == State.SIGNED
+    assert decided.detail["approved"] is False
+    with pytest.raises(Refusal) as none:
+        lc.decide_extension(decided.case, approved=True, reason="x")
+    assert none.value.code == "no_extension_pending"
+    assert lc.request_extension(decided.case, "unit-a", "再申请", TODAY + timedelta(days=9), today=TODAY).case \
+        .extensions_requested == 2
+
+
+def test_a_reopening_of_a_round_already_reopened_changes_nothing():
+    once = lc.reopen(at(State.COMPLETED), reason="不满意", round=1)
+    assert once.case.redo_count == 1
+    done_again = lc.complete(lc.sign(once.case, "unit-a").case, "unit-a", "返工完成").case
+    with pytest.raises(Refusal) as twice:
+        lc.reopen(done_again, reason="另一位居民也不满意", round=1)
+    assert twice.value.code == "already_reopened"
+    assert lc.reopen(done_again, reason="仍不满意", round=2).case.redo_count == 2
+
+
+def test_missed_check_ins_are_named_once_after_the_limit():
+    summoned = lc.summon(at(State.TRIAGE), ["unit-a", "unit-b"], now=NOW, check_in_within=timedelta(minutes=30)).case
+    came = lc.check_in(summoned, "unit-a", now=NOW + timedelta(minutes=10)).case
+    with pytest.raises(Refusal):
+        lc.flag_missed_check_ins(came, now=NOW + timedelta(minutes=20))  # the limit has not passed
+    flagged = lc.flag_missed_check_ins(came, now=NOW + timedelta(minutes=31))
+    assert flagged.detail["units"] == ("unit-b",) and flagged.case.summons.alerted
+    with pytest.raises(Refusal) as twice:
+        lc.flag_missed_check_ins(flagged.case, now=NOW + timedelta(hours=2))
+    assert twice.value.code == "nothing_to_flag"

@@ -12,8 +12,8 @@ from services.intake.domain.categories import Attribute, InvalidAttribute, check
 from services.intake.domain.classification import words
 from services.intake.domain.duplicates import DuplicatePolicy, OpenCase, find_duplicate
 from services.intake.domain.location import AddressNotFound, AddressNotPrecise, Compound, Gazetteer, Road, RoadSegment
-from services.intake.domain.photos import PhotoRefused, clean_photo
 from services.intake.domain.slips import UnreadableFile, read_slips
+from shared.photos import PhotoRefused, clean_photo
 from shared.webhooks import WebhookRejected, new_secret, signed_headers, verify
 
 GAZETTEER = Gazetteer([Compound("c1", "华阳花园", ("华阳花园小区",), 31.216, 121.42)],

@@ -27,13 +27,14 @@ from services.intake.api.context import (
 )
 from services.intake.commands import ReportDraft, submit_report
 from services.intake.domain.cases import national_mobile
-from services.intake.domain.photos import MAX_PHOTOS_PER_REPORT, PhotoRefused, clean_photo
 from shared.auth import Role
 from shared.events import Channel, ClassifiedBy
 from shared.http.dependencies import UnitOfWorkDep
 from shared.http.errors import ApiError
 from shared.http.idempotency import IdempotencyGuard, IdempotencyKey
 from shared.http.security import CurrentPrincipal, require_roles
+from shared.http.uploads import uploaded_photo
+from shared.photos import MAX_PHOTOS_PER_REPORT
 from shared.webhooks import WebhookRejected, verify
 
 router = APIRouter(prefix="/v1")
@@ -214,12 +215,7 @@ class PhotoStored(Strict):
              summary="Upload one photo (JPEG, PNG, WebP): checked by content, metadata stripped; list its id in a "
                      "report")
 async def upload_photo(request: Request, uow: UnitOfWorkDep, file: Annotated[UploadFile, File()]):
-    limit = settings_of(request).max_photo_bytes
-    raw = await file.read(limit + 1)
-    try:
-        photo = clean_photo(raw, max_bytes=limit)
-    except PhotoRefused as exc:
-        raise ApiError(413 if exc.code == "photo_too_large" else 422, exc.code, exc.message, "file") from None
+    photo = await uploaded_photo(file, max_bytes=settings_of(request).max_photo_bytes)
     photo_id = uuid4()
     async with uow:
         await uow.session.execute(insert(tables.photos).values(
