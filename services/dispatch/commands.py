@@ -98,8 +98,11 @@ async def act(uow: UnitOfWork, case_id: UUID, *, unit_id: str | None, expected_v
     except Refusal as exc:
         raise Refused(exc.code, exc.message, exc.field, status=409 if exc.code in _CONFLICTS else 422) from None
     now = datetime.now(UTC)
+    # A dispatch names the rule that fired (none when by hand); other steps leave the rule on record.
+    fired = {"rule_id": step.detail.get("rule_id")} if step.action == Action.DISPATCH else {}
     stored = (await session.execute(update(tables.cases).where(tables.cases.c.id == case_id)
-                                    .values(**_columns(step.case), updated_at=now).returning(tables.cases))).one()
+                                    .values(**_columns(step.case), **fired, updated_at=now)
+                                    .returning(tables.cases))).one()
     await session.execute(insert(tables.history).values(
         case_id=case_id, at=now, action=step.action, unit_id=unit_id or step.case.lead,
         rule_id=step.detail.get("rule_id"),

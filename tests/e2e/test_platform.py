@@ -363,6 +363,247 @@ def test_the_unit_directory_is_read_by_staff_and_edited_by_an_admin_and_routing_
     assert moved.status_code == 200 and moved.json()["lead_unit_id"] == "vt-xiushui-elders", moved.text
 
 
+def _case_of(platform, made: httpx.Response) -> str:
+    operator = bearer(platform.token("operator"))
+    return httpx.get(f"{platform.url('intake')}/v1/cases/by-code/{made.json()['tracking_code']}",
+                     headers=operator).json()["case_id"]
+
+
+def _png(color=(200, 30, 30)) -> bytes:
+    import io
+
+    from PIL import Image
+
+    out = io.BytesIO()
+    Image.new("RGB", (32, 24), color).save(out, "PNG")
+    return out.getvalue()
+
+
+def test_a_dissatisfied_verdict_reopens_the_case_to_its_unit_until_the_resident_is_satisfied(platform):
+    made = report(platform, category="noise", description="楼上每天深夜拖动家具噪音很大",
+                  contact={"name": NAME, "phone": "13812340011"})
+    code, case_id = made.json()["tracking_code"], _case_of(platform, made)
+    unit = bearer(platform.token("unit_staff", unit="cn-enforcement"))
+    dispatch, intake = platform.url("dispatch"), platform.url("intake")
+    case = wait_for(lambda: httpx.get(f"{dispatch}/v1/cases/{case_id}", headers=unit),
+                    lambda r: r.status_code == 200).json()
+
+    def act(path: str, body: dict) -> dict:
+        answer = httpx.post(f"{dispatch}/v1/cases/{case_id}/{path}", json=body, headers=unit, timeout=10)
+        assert answer.status_code == 200, answer.text
+        return answer.json()
+
+    def verdict(value: str) -> httpx.Response:
+        wait_for(lambda: httpx.get(f"{intake}/v1/track/{code}", params={"phone_last4": "0011"}).json(),
+                 lambda t: t["can_evaluate"])
+        return httpx.post(f"{intake}/v1/track/{code}/verdict", params={"phone_last4": "0011"}, timeout=10,
+                          json={"verdict": value, "comment": "还是很吵，请回电 13812340011"})
+
+    case = act("complete", {"version": act("sign", {"version": case["version"]})["version"], "result": "已上门劝导"})
+    assert verdict("dissatisfied").status_code == 201
+    # Supervision reopens round 1; dispatch gives it back to the same unit with one more redo.
+    again = wait_for(lambda: httpx.get(f"{dispatch}/v1/cases/{case_id}", headers=unit).json(),
+                     lambda c: c["status"] == "dispatched")
+    assert (again["lead_unit_id"], again["redo_count"]) == ("cn-enforcement", 1)
+    reopened = next(h for h in again["history"] if h["action"] == "reopen")
+    assert "13812340011" not in json.dumps(again, ensure_ascii=False) and "不满意" in reopened["note"]
+    track = wait_for(lambda: httpx.get(f"{intake}/v1/track/{code}", params={"phone_last4": "0011"}).json(),
+                     lambda t: "reopened" in [e["kind"] for e in t["timeline"]])
+    assert track["status"] == "dispatched" and not track["can_evaluate"]
+    act("complete", {"version": act("sign", {"version": again["version"]})["version"], "result": "已约谈并加装减噪垫"})
+    second = verdict("satisfied")
+    assert second.status_code == 201 and second.json()["round"] == 2
+    time.sleep(2)  # a satisfied verdict reopens nothing
+    final = httpx.get(f"{dispatch}/v1/cases/{case_id}", headers=unit).json()
+    assert (final["status"], final["redo_count"]) == ("completed", 1)
+
+
+def test_a_unit_asks_for_more_time_a_supervisor_decides_and_urges_and_the_unit_sees_it(platform):
+    made = report(platform, category="noise", description="附近工厂早上五点开始鸣笛",
+                  contact={"name": NAME, "phone": "13812340012"})
+    case_id = _case_of(platform, made)
+    unit = bearer(platform.token("unit_staff", unit="cn-enforcement"))
+    supervisor = bearer(platform.token("supervisor"))
+    dispatch, supervision = platform.url("dispatch"), platform.url("supervision")
+    case = wait_for(lambda: httpx.get(f"{dispatch}/v1/cases/{case_id}", headers=unit),
+                    lambda r: r.status_code == 200 and r.json()["due_at"] is not None).json()
+
+    def act(path: str, body: dict) -> httpx.Response:
+        return httpx.post(f"{dispatch}/v1/cases/{case_id}/{path}", json=body, headers=unit, timeout=10)
+
+    signed = act("sign", {"version": case["version"]}).json()
+    proposed = (datetime.now(UTC) + timedelta(days=20)).date().isoformat()
+    asked = act("extension-request", {"version": signed["version"], "reason": "需协调环保部门检测",
+                                      "proposed_date": proposed})
+    assert asked.status_code == 200 and asked.json()["extension_pending"], asked.text
+    _problem(act("extension-request", {"version": asked.json()["version"], "reason": "再申请",
+                                       "proposed_date": proposed}), 409, "extension_pending")
+    pending = wait_for(lambda: httpx.get(f"{supervision}/v1/extension-requests", headers=supervisor,
+                                         params={"case_id": case_id}).json(), lambda rows: len(rows) == 1)[0]
+    assert (pending["unit_id"], pending["proposed_date"]) == ("cn-enforcement", proposed)
+    elsewhere = bearer(platform.token("supervisor", jurisdiction="cn-xuhui"))
+    assert httpx.get(f"{supervision}/v1/extension-requests", headers=elsewhere,
+                     params={"case_id": case_id}).json() == []
+    decision = f"{supervision}/v1/extension-requests/{pending['id']}/decision"
+    _problem(httpx.post(decision, json={"approve": True, "reason": "同意"}, headers=elsewhere), 404, "not_found")
+    _problem(httpx.post(decision, json={"approve": True, "reason": "同意"}, headers=unit), 403, "forbidden_role")
+    approved = httpx.post(decision, json={"approve": True, "reason": "确需检测"}, headers=supervisor, timeout=10)
+    assert approved.status_code == 200 and approved.json()["status"] == "approved", approved.text
+    _problem(httpx.post(decision, json={"approve": False, "reason": "改主意"}, headers=supervisor), 409,
+             "already_decided")
+    new_due = approved.json()["due_at"]
+    moved = wait_for(lambda: httpx.get(f"{dispatch}/v1/cases/{case_id}", headers=unit).json(),
+                     lambda c: not c["extension_pending"] and c["due_at"] == new_due)
+    assert moved["history"][-1]["action"] == "decide_extension" and "approved" in moved["history"][-1]["note"]
+    assert new_due.startswith(proposed)  # the close of the working day in Shanghai, in UTC, is still that date
+    deadlines = httpx.get(f"{supervision}/v1/cases/{case_id}/deadlines", headers=supervisor).json()
+    assert new_due.replace("Z", "+00:00")[:16] in [d["due_at"].replace("Z", "+00:00")[:16] for d in deadlines]
+    # A second request is refused with a reason; the unit sees the refusal on its case.
+    asked = act("extension-request", {"version": moved["version"], "reason": "检测排期更晚", "proposed_date":
+                                      (datetime.now(UTC) + timedelta(days=40)).date().isoformat()}).json()
+    second = wait_for(lambda: httpx.get(f"{supervision}/v1/extension-requests", headers=supervisor,
+                                        params={"case_id": case_id}).json(), lambda rows: len(rows) == 1)[0]
+    refused = httpx.post(f"{supervision}/v1/extension-requests/{second['id']}/decision", headers=supervisor,
+                         json={"approve": False, "reason": "已延期一次，请按期办结"}, timeout=10)
+    assert refused.json()["status"] == "refused"
+    after = wait_for(lambda: httpx.get(f"{dispatch}/v1/cases/{case_id}", headers=unit).json(),
+                     lambda c: not c["extension_pending"] and c["version"] > asked["version"])
+    assert after["due_at"] == new_due and "refused" in after["history"][-1]["note"]
+    # A supervisor presses the unit; the urging shows on the unit's case with the written reply it owes.
+    urged = httpx.post(f"{supervision}/v1/cases/{case_id}/urging", headers=supervisor, timeout=10,
+                       json={"reason": "居民多次来电，请加快办理", "reply_within_hours": 24})
+    assert urged.status_code == 201, urged.text
+    _problem(httpx.post(f"{supervision}/v1/cases/{case_id}/urging", headers=elsewhere, json={"reason": "x"}),
+             404, "not_found")
+    shown = wait_for(lambda: httpx.get(f"{dispatch}/v1/cases/{case_id}", headers=unit).json(),
+                     lambda c: c["escalation_level"] == "urging")
+    assert shown["reply_by"] and shown["history"][-1]["action"] == "escalated:urging"
+
+
+def test_a_returned_case_is_routed_again_to_a_unit_that_did_not_return_it_by_a_rule_an_admin_wrote(platform):
+    rules = f"{platform.url('dispatch')}/v1/routing-rules"
+    admin, dispatcher = bearer(platform.token("admin")), bearer(platform.token("dispatcher"))
+    rule = {"id": "r-noise-fallback", "category": "noise", "lead_kind": "community_committee",
+            "assisting_kind": "grid_worker"}
+    _problem(httpx.post(rules, json=rule, headers=dispatcher), 403, "forbidden_role")
+    _problem(httpx.post(rules, json={**rule, "lead_unit_id": "cn-police"}, headers=admin), 422, "invalid_field")
+    _problem(httpx.post(rules, json={**rule, "lead_kind": None, "lead_unit_id": "nobody"}, headers=admin), 422,
+             "unknown_unit", "lead_unit_id")
+    assert httpx.post(rules, json=rule, headers=admin).status_code == 201
+    _problem(httpx.post(rules, json=rule, headers=admin), 409, "rule_exists", "id")
+    assert [r["id"] for r in httpx.get(rules, headers=dispatcher, params={"category": "noise"}).json()] == [
+        "r-noise", "r-noise-fallback"]
+    area = {"district_id": "cn-changning", "street_id": "st-huayang", "community_id": "cm-xiushui",
+            "grid_id": "cm-xiushui-g1"}
+    question = {"category_code": "noise", "category_class": "livelihood", "area": area}
+    preview = httpx.post(f"{rules}/preview", json=question, headers=dispatcher).json()
+    assert (preview["rule_id"], preview["lead_unit_id"]) == ("r-noise", "cn-enforcement")
+    preview = httpx.post(f"{rules}/preview", json={**question, "exclude": ["cn-enforcement"]}, headers=dispatcher)
+    assert preview.json() == {"rule_id": "r-noise-fallback", "lead_unit_id": "cc-xiushui",
+                              "assisting_unit_ids": ["gw-xiushui-g1"]}
+    # The enforcement bureau returns a case; routed again, it goes by the fallback rule, not back to the bureau.
+    made = report(platform, category="noise", description="小区健身器材夜里有人使用吱吱作响",
+                  contact={"name": NAME, "phone": "13812340013"})
+    case_id = _case_of(platform, made)
+    unit = bearer(platform.token("unit_staff", unit="cn-enforcement"))
+    dispatch = platform.url("dispatch")
+    case = wait_for(lambda: httpx.get(f"{dispatch}/v1/cases/{case_id}", headers=unit),
+                    lambda r: r.status_code == 200).json()
+    returned = httpx.post(f"{dispatch}/v1/cases/{case_id}/return", headers=unit, timeout=10,
+                          json={"version": case["version"], "reason": "not_our_duty", "text": "属邻里纠纷"}).json()
+    routed = httpx.post(f"{dispatch}/v1/cases/{case_id}/route", headers=dispatcher, timeout=10,
+                        json={"version": returned["version"]})
+    assert routed.status_code == 200, routed.text
+    assert (routed.json()["lead_unit_id"], routed.json()["rule_id"]) == ("cc-xiushui", "r-noise-fallback")
+    assert routed.json()["assisting_unit_ids"] == ["gw-xiushui-g1"]
+    timeline = httpx.get(f"{dispatch}/v1/cases/{case_id}", headers=dispatcher).json()["history"]
+    assert timeline[-1]["rule_id"] == "r-noise-fallback" and "r-noise-fallback" in timeline[-1]["note"]
+    # Without the fallback rule nothing else may have it: routing again is refused, the case stays in triage.
+    committee = bearer(platform.token("unit_staff", unit="cc-xiushui"))
+    back = httpx.post(f"{dispatch}/v1/cases/{case_id}/return", headers=committee, timeout=10,
+                      json={"version": routed.json()["version"], "reason": "missing_information", "text": "地址不详"})
+    assert back.status_code == 200, back.text
+    assert httpx.delete(f"{rules}/r-noise-fallback", headers=admin).status_code == 204
+    _problem(httpx.delete(f"{rules}/r-noise-fallback", headers=admin), 404, "not_found")
+    _problem(httpx.post(f"{dispatch}/v1/cases/{case_id}/route", headers=dispatcher,
+                        json={"version": back.json()["version"]}), 409, "unroutable")
+    assert httpx.get(f"{dispatch}/v1/cases/{case_id}", headers=dispatcher).json()["status"] == "triage"
+
+
+def test_a_unit_attaches_its_own_photos_to_progress_and_completion(platform):
+    made = report(platform, category="noise", description="菜市场清晨装卸货物噪声大",
+                  contact={"name": NAME, "phone": "13812340014"})
+    case_id = _case_of(platform, made)
+    dispatch = platform.url("dispatch")
+    unit = bearer(platform.token("unit_staff", unit="cn-enforcement"))
+    other = bearer(platform.token("unit_staff", unit="cn-construction"))
+
+    def upload(headers, content=None) -> httpx.Response:
+        return httpx.post(f"{dispatch}/v1/photos", headers=headers, timeout=10,
+                          files={"file": ("site.png", content or _png(), "image/png")})
+
+    mine, theirs = upload(unit), upload(other)
+    assert mine.status_code == 201 and theirs.status_code == 201, mine.text
+    _problem(upload(unit, b"not an image at all"), 422, "not_an_image", "file")
+    _problem(upload(bearer(platform.token("dispatcher"))), 403, "forbidden_role")
+    case = wait_for(lambda: httpx.get(f"{dispatch}/v1/cases/{case_id}", headers=unit),
+                    lambda r: r.status_code == 200).json()
+    signed = httpx.post(f"{dispatch}/v1/cases/{case_id}/sign", json={"version": case["version"]}, headers=unit).json()
+    url = f"{dispatch}/v1/cases/{case_id}/progress"
+    _problem(httpx.post(url, headers=unit, json={"version": signed["version"], "text": "现场照片",
+                                                 "photos": [theirs.json()["photo_id"]]}), 422, "unknown_photo", "photos")
+    noted = httpx.post(url, headers=unit, json={"version": signed["version"], "text": "现场照片",
+                                                "photos": [mine.json()["photo_id"]]})
+    assert noted.status_code == 200, noted.text
+    detail = httpx.get(f"{dispatch}/v1/cases/{case_id}", headers=unit).json()
+    assert detail["photos"] == [mine.json()["photo_id"]]
+    image = httpx.get(f"{dispatch}/v1/cases/{case_id}/photos/{mine.json()['photo_id']}", headers=unit)
+    assert image.status_code == 200 and image.headers["content-type"] == "image/png"
+    _problem(httpx.get(f"{dispatch}/v1/cases/{case_id}/photos/{mine.json()['photo_id']}", headers=other), 404,
+             "not_found")
+
+
+def test_an_admin_imports_units_from_a_spreadsheet_row_by_row(platform):
+    import io
+
+    from openpyxl import Workbook
+
+    url = f"{platform.url('dispatch')}/v1/units"
+    admin, staff = bearer(platform.token("admin")), bearer(platform.token("unit_staff", unit="cc-xiushui"))
+    csv_text = ("单位编码,单位类型,上级单位,单位名称,英文名称,服务区域,受理事项,联系电话,工作时间\n"
+                "vt-jiangsu-repair,志愿者队伍,cc-jiangsu-import,江苏路便民维修队,Jiangsu Repair Volunteers,"
+                "st-jiangsu,housing-repair、street-lighting,021-62120099,08:00-18:00\n"
+                "cc-jiangsu-import,居委会,,江苏路导入居委,Imported Committee,st-jiangsu,,021-62120098,09:00-17:00\n"
+                "bad-kind,行会,,某行会,Guild,st-jiangsu,,,\n"
+                "cc-jiangsu-import,居委会,,重复行,Dup,st-jiangsu,,,\n"
+                "orphan-unit,企业,no-such-parent,孤儿企业,Orphan,st-jiangsu,,,\n")
+    files = {"file": ("units.csv", csv_text.encode("gb18030"), "text/csv")}
+    _problem(httpx.post(f"{url}/import", files=files, headers=staff), 403, "forbidden_role")
+    dry = httpx.post(f"{url}/import", files=files, headers=admin, params={"dry_run": "true"}, timeout=20)
+    assert dry.status_code == 200, dry.text
+    assert dry.json()["created"] == ["cc-jiangsu-import", "vt-jiangsu-repair"]
+    assert [(r["row"], r["code"], r["field"]) for r in dry.json()["refused"]] == [
+        (4, "invalid_field", "kind"), (5, "duplicate_id", "id"), (6, "unknown_unit", "parent_id")]
+    _problem(httpx.get(f"{url}/vt-jiangsu-repair", headers=staff), 404, "not_found")  # a dry run changes nothing
+    done = httpx.post(f"{url}/import", files=files, headers=admin, timeout=20).json()
+    assert done["created"] == ["cc-jiangsu-import", "vt-jiangsu-repair"] and len(done["refused"]) == 3
+    unit = httpx.get(f"{url}/vt-jiangsu-repair", headers=staff).json()
+    assert (unit["kind"], unit["parent_id"], unit["categories"]) == (
+        "volunteer_team", "cc-jiangsu-import", ["housing-repair", "street-lighting"])
+    # The same unit again from an XLSX updates it.
+    book = Workbook()
+    book.active.append(["id", "kind", "name_zh", "name_en", "areas", "hours"])
+    book.active.append(["vt-jiangsu-repair", "volunteer_team", "江苏路便民维修队", "Repair", "st-jiangsu", "07:30-19:00"])
+    out = io.BytesIO()
+    book.save(out)
+    again = httpx.post(f"{url}/import", headers=admin, timeout=20,
+                       files={"file": ("units.xlsx", out.getvalue(), "application/octet-stream")}).json()
+    assert (again["created"], again["updated"], again["refused"]) == ([], ["vt-jiangsu-repair"], [])
+    assert httpx.get(f"{url}/vt-jiangsu-repair", headers=staff).json()["hours"] == "07:30-19:00"
+    _problem(httpx.post(f"{url}/import", headers=admin, files={"file": ("u.csv", b"name,kind\nx,y\n", "text/csv")}),
+             422, "missing_column", "file")
+
+
 def test_every_service_reports_health_readiness_and_metrics(platform):
     for service in ("intake", "dispatch", "supervision", "notification"):
         assert httpx.get(f"{platform.url(service)}/healthz").json() == {"status": "alive"}
