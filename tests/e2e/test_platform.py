@@ -363,7 +363,15 @@ def test_the_unit_directory_is_read_by_staff_and_edited_by_an_admin_and_routing_
     assert moved.status_code == 200 and moved.json()["lead_unit_id"] == "vt-xiushui-elders", moved.text
 
 
+# Points of Xiushui grid 1, each further than the duplicate radius from the others and from the points above, so
+# that no test's report joins another test's case.
+SPOT = {"reopen": {"lat": 31.2110, "lon": 121.4260}, "extension": {"lat": 31.2110, "lon": 121.4340},
+        "route": {"lat": 31.2210, "lon": 121.4260}, "photos": {"lat": 31.2210, "lon": 121.4340}}
+
+
 def _case_of(platform, made: httpx.Response) -> str:
+    """The new case a report opened."""
+    assert made.status_code == 201 and not made.json()["linked_to_existing_case"], made.text
     operator = bearer(platform.token("operator"))
     return httpx.get(f"{platform.url('intake')}/v1/cases/by-code/{made.json()['tracking_code']}",
                      headers=operator).json()["case_id"]
@@ -380,7 +388,7 @@ def _png(color=(200, 30, 30)) -> bytes:
 
 
 def test_a_dissatisfied_verdict_reopens_the_case_to_its_unit_until_the_resident_is_satisfied(platform):
-    made = report(platform, category="noise", description="楼上每天深夜拖动家具噪音很大",
+    made = report(platform, category="noise", description="楼上每天深夜拖动家具噪音很大", location=SPOT["reopen"],
                   contact={"name": NAME, "phone": "13812340011"})
     code, case_id = made.json()["tracking_code"], _case_of(platform, made)
     unit = bearer(platform.token("unit_staff", unit="cn-enforcement"))
@@ -419,7 +427,7 @@ def test_a_dissatisfied_verdict_reopens_the_case_to_its_unit_until_the_resident_
 
 
 def test_a_unit_asks_for_more_time_a_supervisor_decides_and_urges_and_the_unit_sees_it(platform):
-    made = report(platform, category="noise", description="附近工厂早上五点开始鸣笛",
+    made = report(platform, category="noise", description="附近工厂早上五点开始鸣笛", location=SPOT["extension"],
                   contact={"name": NAME, "phone": "13812340012"})
     case_id = _case_of(platform, made)
     unit = bearer(platform.token("unit_staff", unit="cn-enforcement"))
@@ -502,7 +510,7 @@ def test_a_returned_case_is_routed_again_to_a_unit_that_did_not_return_it_by_a_r
     assert preview.json() == {"rule_id": "r-noise-fallback", "lead_unit_id": "cc-xiushui",
                               "assisting_unit_ids": ["gw-xiushui-g1"]}
     # The enforcement bureau returns a case; routed again, it goes by the fallback rule, not back to the bureau.
-    made = report(platform, category="noise", description="小区健身器材夜里有人使用吱吱作响",
+    made = report(platform, category="noise", description="小区健身器材夜里有人使用吱吱作响", location=SPOT["route"],
                   contact={"name": NAME, "phone": "13812340013"})
     case_id = _case_of(platform, made)
     unit = bearer(platform.token("unit_staff", unit="cn-enforcement"))
@@ -531,7 +539,7 @@ def test_a_returned_case_is_routed_again_to_a_unit_that_did_not_return_it_by_a_r
 
 
 def test_a_unit_attaches_its_own_photos_to_progress_and_completion(platform):
-    made = report(platform, category="noise", description="菜市场清晨装卸货物噪声大",
+    made = report(platform, category="noise", description="菜市场清晨装卸货物噪声大", location=SPOT["photos"],
                   contact={"name": NAME, "phone": "13812340014"})
     case_id = _case_of(platform, made)
     dispatch = platform.url("dispatch")
