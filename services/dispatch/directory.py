@@ -108,6 +108,7 @@ async def add_unit(body: NewUnit, uow: UnitOfWorkDep) -> UnitView:
         if created is None:
             raise ApiError(409, "unit_exists", "a unit with this id exists; edit it instead", "id")
         await bump_version(uow.session, tables.directory_version)
+    directory_cache.invalidate()
     return UnitView(**body.model_dump())
 
 
@@ -121,6 +122,7 @@ async def edit_unit(unit_id: Code, body: UnitIn, uow: UnitOfWorkDep) -> UnitView
         if changed is None:
             raise ApiError(404, "not_found", "no such unit", "unit_id")
         await bump_version(uow.session, tables.directory_version)
+    directory_cache.invalidate()
     return UnitView(id=unit_id, **body.model_dump())
 
 
@@ -231,6 +233,7 @@ async def import_units(request: Request, uow: UnitOfWorkDep, file: Annotated[Upl
             await uow.session.execute(statement.on_conflict_do_update(
                 index_elements=["id"], set_={c: statement.excluded[c] for c in UnitIn.model_fields}))
             await bump_version(uow.session, tables.directory_version)
+    directory_cache.invalidate()
     return UnitImportReport(dry_run=dry_run, created=created, updated=updated,
                             refused=sorted(refused, key=lambda r: r.row))
 
@@ -302,6 +305,7 @@ async def add_rule(body: NewRule, uow: UnitOfWorkDep) -> RuleView:
         if created is None:
             raise ApiError(409, "rule_exists", "a rule with this id exists; edit it instead", "id")
         await bump_version(uow.session, tables.directory_version)
+    directory_cache.invalidate()
     return RuleView(**body.model_dump())
 
 
@@ -315,6 +319,7 @@ async def edit_rule(rule_id: Code, body: RuleIn, uow: UnitOfWorkDep) -> RuleView
         if changed is None:
             raise ApiError(404, "not_found", "no such rule", "rule_id")
         await bump_version(uow.session, tables.directory_version)
+    directory_cache.invalidate()
     return RuleView(id=rule_id, **body.model_dump())
 
 
@@ -327,6 +332,7 @@ async def remove_rule(rule_id: Code, uow: UnitOfWorkDep) -> Response:
         if removed is None:
             raise ApiError(404, "not_found", "no such rule", "rule_id")
         await bump_version(uow.session, tables.directory_version)
+    directory_cache.invalidate()
     return Response(status_code=204)
 
 

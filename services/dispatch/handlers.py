@@ -38,7 +38,12 @@ async def load_directory(session: AsyncSession) -> Directory:
     return Directory(units, rules)
 
 
-directory_cache = VersionedCache(tables.directory_version, load_directory)
+# Read the directory's version at most once a second; an edit through this process invalidates at once.
+directory_cache = VersionedCache(tables.directory_version, load_directory, recheck_seconds=1.0)
+
+# The hot path's statements, built once: only their parameters change from case to case.
+_OPEN_CASE = pg_insert(tables.cases).on_conflict_do_nothing().returning(tables.cases.c.id)
+_ADD_HISTORY = insert(tables.history)
 
 
 async def on_case_reported(event: CaseReported, uow: UnitOfWork) -> None:
@@ -79,19 +84,19 @@ async def on_case_reported(event: CaseReported, uow: UnitOfWork) -> None:
 
 async def _open_case(session: AsyncSession, event: CaseReported, now: datetime, *, status: str, lead: str | None,
                      assisting, rule_id: str | None) -> bool:
-    created = await session.scalar(pg_insert(tables.cases).values(
-        id=event.case_id, category_code=event.category_code, time_limit_class=event.time_limit_class,
-        urgent=event.urgent, area=event.location.area.model_dump(), category_class=event.category_class,
-        handle_locally=event.handle_locally, status=status, lead_unit_id=lead,
-        assisting_unit_ids=list(assisting), rule_id=rule_id, version=1, reported_at=event.reported_at, updated_at=now,
-    ).on_conflict_do_nothing().returning(tables.cases.c.id))
+    created = await session.scalar(_OPEN_CASE, {
+        "id": event.case_id, "category_code": event.category_code, "time_limit_class": event.time_limit_class,
+        "urgent": event.urgent, "area": event.location.area.model_dump(), "category_class": event.category_class,
+        "handle_locally": event.handle_locally, "status": status, "lead_unit_id": lead,
+        "assisting_unit_ids": list(assisting), "rule_id": rule_id, "version": 1, "reported_at": event.reported_at,
+        "updated_at": now})
     return created is not None
 
 
 async def _history(session: AsyncSession, event: CaseReported, now: datetime, action: str, unit_id: str | None,
                    rule_id: str | None, note: str) -> None:
-    await session.execute(insert(tables.history).values(case_id=event.case_id, at=now, action=action,
-                                                        unit_id=unit_id, rule_id=rule_id, note=note))
+    await session.execute(_ADD_HISTORY, {"case_id": event.case_id, "at": now, "action": action, "unit_id": unit_id,
+                                         "rule_id": rule_id, "note": note})
 
 
 async def on_case_reclassified(event: CaseReclassified, uow: UnitOfWork) -> None:
