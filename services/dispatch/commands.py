@@ -113,8 +113,8 @@ async def act(uow: UnitOfWork, case_id: UUID, *, unit_id: str | None, expected_v
     return stored
 
 
-async def require_units(session, unit_ids) -> None:
-    """Every unit named must be in the directory (an unknown one is a 422 naming it)."""
+async def require_units(session, unit_ids, *, field: str = "unit_id") -> None:
+    """Every unit named must be in the directory (an unknown one is a 422 naming it and ``field``)."""
     unit_ids = set(unit_ids)
     if not unit_ids:
         return
@@ -122,7 +122,7 @@ async def require_units(session, unit_ids) -> None:
                 .scalars())
     unknown = sorted(unit_ids - known)
     if unknown:
-        raise Refused("unknown_unit", f"no such unit: {', '.join(unknown)}", "unit_id")
+        raise Refused("unknown_unit", f"no such unit: {', '.join(unknown)}", field)
 
 
 def _note(step: Step, actor: str | None) -> str:

@@ -13,6 +13,7 @@ from sqlalchemy import delete, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 
 from services.dispatch import tables
+from services.dispatch.commands import require_units
 from services.dispatch.handlers import directory_cache
 from services.dispatch.routing import CaseToRoute, Unroutable
 from shared.auth import Role
@@ -94,8 +95,7 @@ async def _check_parent(session, unit_id: str, parent_id: str | None) -> None:
         return
     if parent_id == unit_id:
         raise ApiError(422, "invalid_parent", "a unit is not its own parent", "parent_id")
-    if await session.scalar(select(tables.units.c.id).where(tables.units.c.id == parent_id)) is None:
-        raise ApiError(422, "unknown_unit", "no such parent unit", "parent_id")
+    await require_units(session, [parent_id], field="parent_id")
 
 
 @router.post("/units", status_code=201, response_model=UnitView, dependencies=[require_roles(Role.ADMIN)],
@@ -274,12 +274,8 @@ def _rule_view(row) -> RuleView:
 
 
 async def _check_rule_units(session, body: RuleIn) -> None:
-    named = {body.lead_unit_id, *body.assisting} - {None}
-    known = set((await session.execute(select(tables.units.c.id).where(tables.units.c.id.in_(named)))).scalars())
-    unknown = sorted(named - known)
-    if unknown:
-        field = "lead_unit_id" if body.lead_unit_id in unknown else "assisting"
-        raise ApiError(422, "unknown_unit", f"no such unit: {', '.join(unknown)}", field)
+    await require_units(session, [body.lead_unit_id] if body.lead_unit_id else [], field="lead_unit_id")
+    await require_units(session, body.assisting, field="assisting")
 
 
 @router.get("/routing-rules", response_model=list[RuleView], summary="Routing rules, by category or area")

@@ -140,7 +140,8 @@ async def on_case_reopened(event: CaseReopened, uow: UnitOfWork) -> None:
 
 
 async def on_case_extension_decided(event: CaseExtensionDecided, uow: UnitOfWork) -> None:
-    """Supervision's decision on a unit's request for more time; an approval moves the case's completion date."""
+    """Supervision's decision on a unit's request for more time (the new completion date of an approval arrives as
+    ``case.deadline_set``, right behind it on the same partition)."""
     try:
         await act(uow, event.case_id, unit_id=None, expected_version=None, actor="supervision",
                   take=lambda file: lifecycle.decide_extension(file, approved=event.approved, reason=event.reason,
@@ -149,10 +150,6 @@ async def on_case_extension_decided(event: CaseExtensionDecided, uow: UnitOfWork
         if refused.code in ("not_found", "no_extension_pending"):
             raise PermanentFailure(f"extension decision not applicable: {refused.message}") from None
         raise
-    if event.approved and event.due_at is not None:
-        c = tables.cases.c
-        await uow.session.execute(update(tables.cases).where(c.id == event.case_id, c.lead_unit_id == event.unit_id)
-                                  .values(due_at=event.due_at))
 
 
 async def on_case_escalated(event: CaseEscalated, uow: UnitOfWork) -> None:
