@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from sqlalchemy import insert, select, update
+from sqlalchemy import bindparam, insert, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -44,6 +44,10 @@ directory_cache = VersionedCache(tables.directory_version, load_directory, reche
 # The hot path's statements, built once: only their parameters change from case to case.
 _OPEN_CASE = pg_insert(tables.cases).on_conflict_do_nothing().returning(tables.cases.c.id)
 _ADD_HISTORY = insert(tables.history)
+_CLOCK_COLUMN = {DeadlineKind.SIGN_FOR: "sign_due_at", DeadlineKind.COMPLETION: "due_at"}
+_SET_CLOCK = {kind: update(tables.cases).where(tables.cases.c.id == bindparam("case"),
+                                               tables.cases.c.lead_unit_id == bindparam("unit"))
+              .values({column: bindparam("due")}) for kind, column in _CLOCK_COLUMN.items()}
 
 
 async def on_case_reported(event: CaseReported, uow: UnitOfWork) -> None:
@@ -168,10 +172,9 @@ async def on_case_escalated(event: CaseEscalated, uow: UnitOfWork) -> None:
 
 async def on_case_deadline_set(event: CaseDeadlineSet, uow: UnitOfWork) -> None:
     """Supervision's clock for the unit now handling the case; a clock for a unit that no longer has it is stale."""
-    c = tables.cases.c
-    column = "sign_due_at" if event.kind is DeadlineKind.SIGN_FOR else "due_at"
-    await uow.session.execute(update(tables.cases).where(c.id == event.case_id, c.lead_unit_id == event.unit_id)
-                              .values({column: event.due_at}))
+    statement = _SET_CLOCK.get(event.kind)
+    if statement is not None:
+        await uow.session.execute(statement, dict(case=event.case_id, unit=event.unit_id, due=event.due_at))
 
 
 #: Every event dispatch reacts to, and its handler.

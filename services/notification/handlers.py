@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from uuid import UUID
 
-from sqlalchemy import select, update
+from sqlalchemy import bindparam, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 
 from services.notification import tables
@@ -17,40 +17,45 @@ from shared.messaging.unit_of_work import UnitOfWork
 QUEUED, DELIVERED, AWAITING_CONTACT, NO_CONTACT = "queued", "delivered", "awaiting_contact", "no_contact"
 
 
+# The hot path's statements, built once: only their parameters change from event to event.
+_LOG_DELIVERIES = pg_insert(tables.deliveries).on_conflict_do_nothing()
+_KEEP_RECIPIENT = pg_insert(tables.recipients).on_conflict_do_nothing()
+_RELEASE_AWAITING = (update(tables.deliveries)
+                     .where(tables.deliveries.c.case_id == bindparam("case"),
+                            tables.deliveries.c.status == AWAITING_CONTACT)
+                     .values(status=bindparam("new_status"), updated_at=bindparam("now")))
+_RECIPIENT_OF = select(tables.recipients).where(tables.recipients.c.case_id == bindparam("case"))
+
+
 def resident_recipient(case_id: UUID) -> str:
     return f"resident:{case_id}"
 
 
 async def _log(uow: UnitOfWork, *, event_type: str, case_id: UUID, audience: str, recipient: str, values: dict,
                status_for_sms: str) -> None:
-    for rule in RULES[event_type]:
-        if rule.audience != audience:
-            continue
-        status = status_for_sms if rule.channel == "sms" else DELIVERED
-        await uow.session.execute(pg_insert(tables.deliveries).values(
-            event_id=uow.causation_id, event_type=event_type, case_id=case_id, audience=audience, recipient=recipient,
-            channel=rule.channel, template=rule.template, body=render(rule, **values), status=status,
-        ).on_conflict_do_nothing())
+    rows = [dict(event_id=uow.causation_id, event_type=event_type, case_id=case_id, audience=audience,
+                 recipient=recipient, channel=rule.channel, template=rule.template, body=render(rule, **values),
+                 status=status_for_sms if rule.channel == "sms" else DELIVERED)
+            for rule in RULES[event_type] if rule.audience == audience]
+    if rows:
+        await uow.session.execute(_LOG_DELIVERIES, rows)
 
 
 async def on_case_reported(event: CaseReported, uow: UnitOfWork) -> None:
     has_contact = bool(event.reporter.phone_masked) and not event.reporter.anonymous
-    await uow.session.execute(pg_insert(tables.recipients).values(
+    await uow.session.execute(_KEEP_RECIPIENT, dict(
         case_id=event.case_id, reporter_ref=event.reporter.ref, phone_masked=event.reporter.phone_masked,
-        tracking_code=event.tracking_code).on_conflict_do_nothing())
+        tracking_code=event.tracking_code))
     await _log(uow, event_type=event.type, case_id=event.case_id, audience="resident",
                recipient=resident_recipient(event.case_id), values={"tracking_code": event.tracking_code},
                status_for_sms=QUEUED if has_contact else NO_CONTACT)
     # A dispatch notice that arrived before this report (the topics are consumed independently) can go now.
-    d = tables.deliveries.c
-    await uow.session.execute(update(tables.deliveries)
-                              .where(d.case_id == event.case_id, d.status == AWAITING_CONTACT)
-                              .values(status=QUEUED if has_contact else NO_CONTACT, updated_at=datetime.now(UTC)))
+    await uow.session.execute(_RELEASE_AWAITING, dict(case=event.case_id, new_status=QUEUED if has_contact else NO_CONTACT,
+                                                     now=datetime.now(UTC)))
 
 
 async def on_case_dispatched(event: CaseDispatched, uow: UnitOfWork) -> None:
-    r = tables.recipients.c
-    contact = (await uow.session.execute(select(tables.recipients).where(r.case_id == event.case_id))).first()
+    contact = (await uow.session.execute(_RECIPIENT_OF, dict(case=event.case_id))).first()
     if contact is None:
         resident_status = AWAITING_CONTACT
     else:

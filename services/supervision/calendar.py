@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from datetime import date, datetime, time, timedelta
+from functools import lru_cache
 from zoneinfo import ZoneInfo
 
 import chinese_calendar
@@ -12,6 +13,7 @@ import structlog
 log = structlog.get_logger(__name__)
 
 
+@lru_cache(maxsize=4096)  # a handful of days per deadline, the same days for every case of the week
 def statutory_workday(day: date) -> bool:
     """China's official working days (holidays off, adjusted weekend days on), from ``chinese-calendar``.
 

@@ -34,6 +34,14 @@ async def calendar_of(session: AsyncSession, jurisdiction_id: str) -> WorkingCal
     return None if row is None else WorkingCalendar(windows=parse_windows(row.working_hours), tz=row.timezone)
 
 
+# The hot path's statements, built once: only their parameters change from event to event.
+_NEW_CASE = pg_insert(tables.cases)
+_FOLLOW_DISPATCHED = _NEW_CASE.on_conflict_do_update(index_elements=["id"], set_={
+    "unit_id": _NEW_CASE.excluded.unit_id, "status": _NEW_CASE.excluded.status,
+    "updated_at": _NEW_CASE.excluded.updated_at})
+_OPEN_DEADLINE = pg_insert(tables.deadlines).on_conflict_do_nothing().returning(tables.deadlines.c.kind)
+
+
 async def policy_and_calendar(session: AsyncSession, jurisdiction_id: str,
                               time_limit_class: str) -> tuple[TimeLimitPolicy, WorkingCalendar]:
     j, p = tables.jurisdictions.c, tables.policies.c
@@ -54,17 +62,15 @@ async def on_case_dispatched(event: CaseDispatched, uow: UnitOfWork) -> None:
     policy, calendar = await policy_and_calendar(uow.session, event.area.district_id, event.time_limit_class)
     now = datetime.now(UTC)
     area = event.area
-    await uow.session.execute(pg_insert(tables.cases).values(
+    await uow.session.execute(_FOLLOW_DISPATCHED, dict(
         id=event.case_id, district_id=area.district_id, street_id=area.street_id, grid_id=area.grid_id,
-        category_code=event.category_code, unit_id=event.unit_id, status="dispatched", updated_at=now,
-    ).on_conflict_do_update(index_elements=["id"], set_={"unit_id": event.unit_id, "status": "dispatched",
-                                                          "updated_at": now}))
-    for deadline in deadlines_for(policy, calendar, event.dispatched_at):
-        opened = await uow.session.scalar(pg_insert(tables.deadlines).values(
-            case_id=event.case_id, unit_id=event.unit_id, kind=deadline.kind, due_at=deadline.due_at, status="open",
-            next_fire_at=deadline.due_at, policy=policy.name, opened_by_event=uow.causation_id,
-        ).on_conflict_do_nothing().returning(tables.deadlines.c.id))
-        if opened is not None:
+        category_code=event.category_code, unit_id=event.unit_id, status="dispatched", updated_at=now))
+    deadlines = deadlines_for(policy, calendar, event.dispatched_at)
+    opened = set(await uow.session.scalars(_OPEN_DEADLINE, [dict(
+        case_id=event.case_id, unit_id=event.unit_id, kind=deadline.kind, due_at=deadline.due_at, status="open",
+        next_fire_at=deadline.due_at, policy=policy.name, opened_by_event=uow.causation_id) for deadline in deadlines]))
+    for deadline in deadlines:
+        if deadline.kind in opened:
             uow.record(CaseDeadlineSet(case_id=event.case_id, unit_id=event.unit_id, kind=deadline.kind,
                                        due_at=deadline.due_at, policy=policy.name, set_at=now))
 

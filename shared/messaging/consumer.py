@@ -230,8 +230,10 @@ class EventConsumer:
         rows = [{"consumer": self._name, "event_id": item.envelope.id, "type": item.envelope.type,
                  "topic": item.record.topic, "partition": item.record.partition, "offset": item.record.offset}
                 for item in work]
-        claimed = await uow.session.scalars(pg_insert(inbox).values(rows).on_conflict_do_nothing()
-                                            .returning(inbox.c.event_id))
+        # One statement compiled once and sent with many parameter sets (a multi-row VALUES would be compiled
+        # again for every batch size).
+        claimed = await uow.session.scalars(
+            pg_insert(inbox).on_conflict_do_nothing().returning(inbox.c.event_id), rows)
         return set(claimed)
 
     @staticmethod
