@@ -22,6 +22,7 @@ from services.dispatch.handlers import directory_cache
 from services.dispatch.photos import attach_photos
 from services.dispatch.routing import Directory
 from shared.auth import Principal, Role
+from shared.events import SuspensionReason
 from shared.http.dependencies import ReadSession, UnitOfWorkDep
 from shared.http.errors import ApiError
 from shared.http.idempotency import IdempotencyGuard, IdempotencyKey
@@ -55,6 +56,7 @@ class CaseView(BaseModel):
     transfer_to: str | None = None
     planned_date: date | None = None
     extension_pending: bool = False
+    suspended: SuspensionReason | None = None
     escalation_level: str | None = None
     reply_by: datetime | None = None
     photos: list[UUID] = Field(default_factory=list, description="Photos the units attached (detail only)")
@@ -67,6 +69,7 @@ def _view(row, history=(), photos=()) -> CaseView:
                     version=row.version, reported_at=row.reported_at, sign_due_at=row.sign_due_at,
                     due_at=row.due_at, redo_count=row.redo_count, transfer_to=row.transfer_to,
                     planned_date=row.planned_date, extension_pending=row.extension_pending,
+                    suspended=row.suspended,
                     escalation_level=row.escalation_level, reply_by=row.reply_by, photos=list(photos),
                     history=[HistoryEntry(at=h.at, action=h.action, unit_id=h.unit_id, rule_id=h.rule_id,
                                           note=h.note) for h in history])
@@ -192,6 +195,11 @@ class ExplainIn(UnitAction):
     planned_date: date
 
 
+class SuspendIn(UnitAction):
+    reason: SuspensionReason
+    text: Text
+
+
 class DispatchIn(UnitAction):
     lead: UnitId
     assisting: list[UnitId] = Field(default_factory=list, max_length=10)
@@ -311,6 +319,12 @@ ACTIONS = (
                lambda c, a: lifecycle.explain(c, a.principal.unit_id, a.body.explanation, a.body.planned_date,
                                               today=_today()),
                "What cannot be solved soon: explained with a planned date (counts as answered, stays tracked)"),
+    CaseAction("suspension", SuspendIn, Actor.LEAD_OR_PARTNER,
+               lambda c, a: lifecycle.suspend(c, a.principal.unit_id, a.body.reason, a.body.text),
+               "The lead unit waits on something outside its hands (the jurisdiction's policy says whether the "
+               "clock stops)"),
+    CaseAction("resumption", UnitAction, Actor.LEAD_OR_PARTNER, lambda c, a: lifecycle.resume(c, a.principal.unit_id),
+               "The wait is over; stopped clocks run again"),
     # assisting and summoned units, and partners on the claiming board
     CaseAction("part", PartIn, Actor.LEAD_OR_PARTNER,
                lambda c, a: lifecycle.report_part(c, a.principal.unit_id, a.body.text),

@@ -18,14 +18,18 @@ from shared.events import (
     CaseClaimed,
     CaseCompleted,
     CaseDispatched,
+    CaseExplained,
     CaseExtensionRequested,
     CaseJointHandlingStarted,
     CaseProgressNoted,
     CaseRedispatched,
+    CaseResumed,
     CaseReturned,
     CaseSigned,
+    CaseSuspended,
     CaseTransferred,
     Event,
+    SuspensionReason,
 )
 from shared.masking import mask_numbers_in_text
 from shared.messaging.unit_of_work import UnitOfWork
@@ -33,7 +37,8 @@ from shared.refusals import Refused
 
 #: Refusals of the life cycle that are conflicts with the case's state rather than bad input.
 _CONFLICTS = {"already_claimed", "parts_missing", "already_checked_in", "lead_only", "assisting_only",
-              "extension_pending", "unroutable", "no_extension_pending", "already_reopened", "nothing_to_flag"}
+              "extension_pending", "unroutable", "no_extension_pending", "already_reopened", "nothing_to_flag",
+              "already_suspended", "not_suspended"}
 
 
 def casefile_of(row) -> CaseFile:
@@ -50,6 +55,7 @@ def casefile_of(row) -> CaseFile:
         state_before_transfer=State(row.state_before_transfer) if row.state_before_transfer else None,
         transfer_to=row.transfer_to, summons=summons, planned_date=row.planned_date,
         extensions_requested=row.extensions_requested, extension_pending=row.extension_pending,
+        suspended=SuspensionReason(row.suspended) if row.suspended else None,
         routing=CaseToRoute(category_code=row.category_code, category_class=row.category_class or "",
                             handle_locally=row.handle_locally, area=AreaPath.model_validate(row.area)))
 
@@ -66,7 +72,8 @@ def _columns(case: CaseFile) -> dict:
             "excluded_unit_ids": sorted(case.excluded), "redo_count": case.redo_count,
             "state_before_transfer": case.state_before_transfer, "transfer_to": case.transfer_to,
             "summons": summons, "planned_date": case.planned_date,
-            "extensions_requested": case.extensions_requested, "extension_pending": case.extension_pending}
+            "extensions_requested": case.extensions_requested, "extension_pending": case.extension_pending,
+            "suspended": case.suspended}
 
 
 async def act(uow: UnitOfWork, case_id: UUID, *, unit_id: str | None, expected_version: int | None,
@@ -138,6 +145,8 @@ def _note(step: Step, actor: str | None) -> str:
             text = (f"extension approved, due {detail['due_at']:%Y-%m-%d %H:%M} UTC" if detail["approved"] and
                     detail.get("due_at") else "extension approved" if detail["approved"] else
                     f"extension refused: {detail['reason']}")
+        case Action.SUSPEND:
+            text = f"waiting ({detail['reason']}): {detail['text']}"
         case Action.FLAG_MISSED_CHECK_INS:
             text = f"did not check in by {detail['check_in_by']:%Y-%m-%d %H:%M} UTC: " + (
                 ", ".join(detail["units"]) or "nobody (all checked in)")
@@ -187,6 +196,14 @@ async def _event(uow: UnitOfWork, row, step: Step, now: datetime) -> Event | Non
         case Action.COMPLETE:
             return CaseCompleted(case_id=case_id, unit_id=d["unit"], unit_name=await _unit_name(uow, d["unit"]),
                                  result=mask_numbers_in_text(d["result"]), completed_at=now)
+        case Action.EXPLAIN:
+            return CaseExplained(case_id=case_id, unit_id=d["unit"], explanation=mask_numbers_in_text(d["explanation"]),
+                                 planned_date=d["planned_date"], explained_at=now)
+        case Action.SUSPEND:
+            return CaseSuspended(case_id=case_id, unit_id=d["unit"], reason=d["reason"],
+                                 text=mask_numbers_in_text(d["text"]), suspended_at=now)
+        case Action.RESUME:
+            return CaseResumed(case_id=case_id, unit_id=d["unit"], resumed_at=now)
         case Action.FLAG_MISSED_CHECK_INS:
             return CaseCheckInMissed(case_id=case_id, unit_ids=d["units"], check_in_by=d["check_in_by"],
                                      flagged_at=now) if d["units"] else None

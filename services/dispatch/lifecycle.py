@@ -16,6 +16,7 @@ from datetime import date, datetime, timedelta
 from enum import StrEnum
 
 from services.dispatch.routing import CaseToRoute, Directory, Unroutable
+from shared.events import SuspensionReason
 
 
 class State(StrEnum):
@@ -46,6 +47,8 @@ class Action(StrEnum):
     CHECK_IN = "check_in"
     REQUEST_EXTENSION = "request_extension"
     EXPLAIN = "explain"
+    SUSPEND = "suspend"
+    RESUME = "resume"
     REDISPATCH = "redispatch"
     REOPEN = "reopen"
     # supervision's word and dispatch's own watch, recorded whatever the state
@@ -61,6 +64,7 @@ class ReturnReason(StrEnum):
 
 
 _HANDLING = frozenset({State.DISPATCHED, State.SIGNED, State.IN_PROGRESS})
+_SUSPENDABLE = frozenset({State.SIGNED, State.IN_PROGRESS})
 
 #: The whole machine: what each state allows. Anything else is refused, naming the state and these actions.
 ALLOWED: Mapping[State, frozenset[Action]] = {
@@ -71,10 +75,10 @@ ALLOWED: Mapping[State, frozenset[Action]] = {
                                  Action.SUMMON, Action.CHECK_IN, Action.REQUEST_EXTENSION, Action.REDISPATCH}),
     State.SIGNED: frozenset({Action.NOTE_PROGRESS, Action.REPORT_PART, Action.COMPLETE, Action.RETURN,
                              Action.REQUEST_TRANSFER, Action.REQUEST_EXTENSION, Action.EXPLAIN, Action.SUMMON,
-                             Action.CHECK_IN, Action.REDISPATCH}),
+                             Action.CHECK_IN, Action.REDISPATCH, Action.SUSPEND, Action.RESUME}),
     State.IN_PROGRESS: frozenset({Action.NOTE_PROGRESS, Action.REPORT_PART, Action.COMPLETE, Action.RETURN,
                                   Action.REQUEST_TRANSFER, Action.REQUEST_EXTENSION, Action.EXPLAIN, Action.SUMMON,
-                                  Action.CHECK_IN, Action.REDISPATCH}),
+                                  Action.CHECK_IN, Action.REDISPATCH, Action.SUSPEND, Action.RESUME}),
     State.TRANSFER_REQUESTED: frozenset({Action.APPROVE_TRANSFER, Action.REFUSE_TRANSFER, Action.REPORT_PART,
                                          Action.CHECK_IN}),
     State.EXPLAINED: frozenset({Action.NOTE_PROGRESS, Action.COMPLETE, Action.REQUEST_EXTENSION, Action.REDISPATCH}),
@@ -135,6 +139,7 @@ class CaseFile:
     planned_date: date | None = None         # of an explanation
     extensions_requested: int = 0
     extension_pending: bool = False          # a request supervision has not decided yet
+    suspended: SuspensionReason | None = None  # what the unit waits on (supervision's policy: does the clock stop)
     routing: CaseToRoute | None = None       # what automatic routing reads: sub-item, class, area
 
     def involves(self, unit_id: str) -> bool:
@@ -157,7 +162,11 @@ def _check(case: CaseFile, action: Action) -> None:
 
 
 def _moved(case: CaseFile, **changes) -> CaseFile:
-    return replace(case, version=case.version + 1, **changes)
+    moved = replace(case, version=case.version + 1, **changes)
+    # A wait belongs to the unit in the middle of handling: it ends when the case moves on or to another unit.
+    if moved.suspended is not None and (moved.state not in _SUSPENDABLE or moved.lead != case.lead):
+        moved = replace(moved, suspended=None)
+    return moved
 
 
 def _require_lead(case: CaseFile, unit_id: str) -> None:
@@ -359,6 +368,25 @@ def explain(case: CaseFile, unit_id: str, explanation: str, planned: date, *, to
         raise Refusal("out_of_range", "the planned date must be after today", "planned_date")
     return Step(_moved(case, state=State.EXPLAINED, planned_date=planned), Action.EXPLAIN,
                 {"unit": unit_id, "explanation": explanation, "planned_date": planned})
+
+
+def suspend(case: CaseFile, unit_id: str, reason: SuspensionReason, text: str) -> Step:
+    """The unit waits on something outside its hands (the resident, a third party, the weather)."""
+    _require_lead(case, unit_id)
+    _check(case, Action.SUSPEND)
+    text = _require_text(text, "text")
+    if case.suspended is not None:
+        raise Refusal("already_suspended", f"the case already waits ({case.suspended.value})", "reason")
+    reason = SuspensionReason(reason)
+    return Step(_moved(case, suspended=reason), Action.SUSPEND, {"unit": unit_id, "reason": reason, "text": text})
+
+
+def resume(case: CaseFile, unit_id: str) -> Step:
+    _require_lead(case, unit_id)
+    _check(case, Action.RESUME)
+    if case.suspended is None:
+        raise Refusal("not_suspended", "the case is not waiting", "action")
+    return Step(_moved(case, suspended=None), Action.RESUME, {"unit": unit_id})
 
 
 # --- supervision ---------------------------------------------------------------------------------------------------

@@ -83,6 +83,7 @@ cases = Table(
     Column("handle_locally", Boolean, nullable=False, server_default="false"),
     # Supervision's word: an extension request waiting for its decision, the escalation step reached.
     Column("extension_pending", Boolean, nullable=False, server_default="false"),
+    Column("suspended", Text),
     Column("escalation_level", Text),
     Column("reply_by", DateTime(timezone=True)),
     Index("cases_lead_unit", "lead_unit_id", "status"),

@@ -1,8 +1,10 @@
-"""The working calendar in plain Python: working hours, statutory holidays and adjusted working days."""
+"""The working calendar in plain Python: working hours, statutory holidays and adjusted working days, as loaded for
+a jurisdiction, and the alarm when a year it will soon need is missing."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from functools import lru_cache
 from zoneinfo import ZoneInfo
@@ -24,6 +26,57 @@ def statutory_workday(day: date) -> bool:
     except NotImplementedError:
         log.warning("working calendar unknown for this year; using Monday-Friday", year=day.year)
         return day.weekday() < 5
+
+
+@dataclass(frozen=True)
+class CalendarDay:
+    """An exception to Monday-Friday: a holiday on a weekday, or an adjusted working day on a weekend."""
+
+    day: date
+    workday: bool
+    name: str
+
+
+def statutory_days(year: int) -> list[CalendarDay] | None:
+    """The State Council's holidays and adjusted working days of ``year``, from ``chinese-calendar``; None if the
+    package does not know the year yet (it is published each autumn for the next year)."""
+    if year not in statutory_years():
+        return None
+    days = [CalendarDay(d, False, name) for d, name in chinese_calendar.constants.holidays.items() if d.year == year]
+    days += [CalendarDay(d, True, f"{name} (adjusted working day)")
+             for d, name in chinese_calendar.constants.workdays.items() if d.year == year]
+    return sorted(days, key=lambda d: d.day)
+
+
+@lru_cache(maxsize=1)
+def statutory_years() -> frozenset[int]:
+    return frozenset(d.year for d in chinese_calendar.constants.holidays)
+
+
+class LoadedDays:
+    """``is_workday`` for a jurisdiction: its stored exceptions in the years it has loaded, Monday-Friday elsewhere.
+
+    A day in a year that is not loaded is counted Monday-Friday; ``missing_years`` is what raises the alarm.
+    """
+
+    def __init__(self, days: Iterable[CalendarDay], years: Iterable[int]):
+        self.exceptions = {d.day: d.workday for d in days}
+        self.years = frozenset(years)
+
+    def __call__(self, day: date) -> bool:
+        found = self.exceptions.get(day)
+        return found if found is not None else day.weekday() < 5
+
+
+# The State Council publishes next year's holidays in the autumn; from this day on a missing next year is an alarm.
+NEXT_YEAR_EXPECTED_FROM = (10, 15)
+
+
+def missing_years(loaded: Iterable[int], today: date) -> list[int]:
+    """The years the jurisdiction needs and has not loaded: this year always, next year from mid-October."""
+    needed = [today.year] + ([today.year + 1] if (today.month, today.day) >= NEXT_YEAR_EXPECTED_FROM else [])
+    have = set(loaded)
+    return [y for y in needed if y not in have]
 
 
 class WorkingCalendar:

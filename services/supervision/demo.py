@@ -1,20 +1,38 @@
-"""Loads supervision's part of the demo ground: the district's working hours and time-limit policies (idempotent)."""
+"""Loads supervision's part of the demo ground: the district's working hours, its time-limit policies and the
+statutory working calendar of the years the package knows (idempotent)."""
 
+from datetime import UTC, datetime
+
+from sqlalchemy import select
 from sqlalchemy.dialects.postgresql import insert
 
 from services.supervision import tables
+from services.supervision.calendar import statutory_years
+from services.supervision.time_rules import load_statutory_year
+from services.supervision.watch import check_calendars
 from shared.demo import demo_data
 from shared.messaging.unit_of_work import UnitOfWorkFactory
 
 
 async def seed_demo(uow_factory: UnitOfWorkFactory) -> None:
     limits = demo_data("time_limits")
+    jurisdiction = limits["jurisdiction"]
     async with uow_factory() as uow:
         await uow.session.execute(insert(tables.jurisdictions).values(
-            id=limits["jurisdiction"], timezone=limits["timezone"], working_hours=limits["working_hours"],
+            id=jurisdiction, timezone=limits["timezone"], working_hours=limits["working_hours"],
         ).on_conflict_do_nothing())
-        await uow.session.execute(insert(tables.policies).values([
-            {"jurisdiction_id": limits["jurisdiction"], "time_limit_class": p["class"],
+        await uow.session.execute(insert(tables.policies).on_conflict_do_nothing(), [
+            {"jurisdiction_id": jurisdiction, "time_limit_class": p["class"], "category_code": p.get("category", ""),
              "sign_for_hours": p["sign_for_hours"], "completion_days": p.get("completion_days"),
-             "completion_hours": p.get("completion_hours"), "clock": p.get("clock", False)}
-            for p in limits["policies"]]).on_conflict_do_nothing())
+             "completion_hours": p.get("completion_hours"), "clock": p.get("clock", False),
+             "warn_at": p.get("warn_at", [0.5, 0.8]), "pauses_for": p.get("pauses_for", ["waiting_for_resident"]),
+             "max_extensions": p.get("max_extensions", 1), "max_extension_days": p.get("max_extension_days", 10),
+             "reply_hours": p.get("reply_hours", 8)}
+            for p in limits["policies"]])
+        cy = tables.calendar_years.c
+        loaded = set((await uow.session.execute(select(cy.year).where(cy.jurisdiction_id == jurisdiction))).scalars())
+        this_year = datetime.now(UTC).year
+        for year in sorted(statutory_years()):
+            if this_year - 2 <= year and year not in loaded:
+                await load_statutory_year(uow, jurisdiction, year)
+    await check_calendars(uow_factory, today=datetime.now(UTC).date())

@@ -1,25 +1,33 @@
-"""Supervision's handler table: the events it reacts to."""
+"""Supervision's handler table: the events it reacts to. Each unit given a case gets its clocks; each step a unit
+takes stops or answers them; a dissatisfied verdict reopens the case."""
 
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from uuid import UUID
 
-from sqlalchemy import select, update
+from sqlalchemy import bindparam, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.ext.asyncio import AsyncSession
 
-from services.supervision import tables
-from services.supervision.calendar import WorkingCalendar, parse_windows
-from services.supervision.deadlines import TimeLimitPolicy, deadlines_for
+from services.supervision import clocks, deadlines, tables
+from services.supervision.time_rules import JurisdictionRules, rules_of
 from shared.events import (
     CaseClaimed,
     CaseCompleted,
-    CaseDeadlineSet,
     CaseDispatched,
+    CaseExplained,
     CaseExtensionRequested,
+    CaseProgressNoted,
+    CaseReclassified,
     CaseRedispatched,
     CaseReopened,
+    CaseReported,
+    CaseResumed,
+    CaseReturned,
+    CaseSigned,
+    CaseSuspended,
     CaseTransferred,
+    DeadlineKind,
     EvaluationSubmitted,
     Verdict,
 )
@@ -27,67 +35,164 @@ from shared.masking import mask_numbers_in_text
 from shared.messaging.consumer import PermanentFailure
 from shared.messaging.unit_of_work import UnitOfWork
 
-
-async def calendar_of(session: AsyncSession, jurisdiction_id: str) -> WorkingCalendar | None:
-    j = tables.jurisdictions.c
-    row = (await session.execute(select(j.timezone, j.working_hours).where(j.id == jurisdiction_id))).first()
-    return None if row is None else WorkingCalendar(windows=parse_windows(row.working_hours), tz=row.timezone)
-
-
+_c = tables.cases.c
 # The hot path's statements, built once: only their parameters change from event to event.
 _NEW_CASE = pg_insert(tables.cases)
+_KNOW_CASE = _NEW_CASE.on_conflict_do_update(index_elements=["id"], set_={
+    "category_code": _NEW_CASE.excluded.category_code, "time_limit_class": _NEW_CASE.excluded.time_limit_class,
+    "updated_at": _NEW_CASE.excluded.updated_at})
 _FOLLOW_DISPATCHED = _NEW_CASE.on_conflict_do_update(index_elements=["id"], set_={
     "unit_id": _NEW_CASE.excluded.unit_id, "status": _NEW_CASE.excluded.status,
+    "category_code": _NEW_CASE.excluded.category_code, "time_limit_class": _NEW_CASE.excluded.time_limit_class,
     "updated_at": _NEW_CASE.excluded.updated_at})
-_OPEN_DEADLINE = pg_insert(tables.deadlines).on_conflict_do_nothing().returning(tables.deadlines.c.kind)
+_FOLLOW = update(tables.cases).where(_c.id == bindparam("case")).values(
+    unit_id=bindparam("unit"), status=bindparam("new_status"), updated_at=bindparam("now"))
+_CASE = select(tables.cases).where(_c.id == bindparam("case"))
+_HANDLING = (DeadlineKind.SIGN_FOR, DeadlineKind.COMPLETION, DeadlineKind.PLANNED)
 
 
-async def policy_and_calendar(session: AsyncSession, jurisdiction_id: str,
-                              time_limit_class: str) -> tuple[TimeLimitPolicy, WorkingCalendar]:
-    j, p = tables.jurisdictions.c, tables.policies.c
-    row = (await session.execute(
-        select(tables.policies, j.timezone, j.working_hours)
-        .join(tables.jurisdictions, j.id == p.jurisdiction_id)
-        .where(p.jurisdiction_id == jurisdiction_id, p.time_limit_class == time_limit_class))).first()
-    if row is None:
-        raise PermanentFailure(f"no time-limit policy for class {time_limit_class} in {jurisdiction_id}")
-    policy = TimeLimitPolicy(time_limit_class=row.time_limit_class, sign_for_hours=row.sign_for_hours,
-                             completion_days=row.completion_days, completion_hours=row.completion_hours,
-                             clock=row.clock)
-    return policy, WorkingCalendar(windows=parse_windows(row.working_hours), tz=row.timezone)
+async def on_case_reported(event: CaseReported, uow: UnitOfWork) -> None:
+    """Where a case lies and its class, so that any unit later given it (a claim from the board too) gets clocks."""
+    area = event.location.area
+    await uow.session.execute(_KNOW_CASE, dict(
+        id=event.case_id, district_id=area.district_id, street_id=area.street_id, grid_id=area.grid_id,
+        category_code=event.category_code, time_limit_class=event.time_limit_class, status="reported",
+        updated_at=datetime.now(UTC)))
+
+
+async def on_case_reclassified(event: CaseReclassified, uow: UnitOfWork) -> None:
+    await uow.session.execute(update(tables.cases).where(_c.id == event.case_id).values(
+        category_code=event.category_code, time_limit_class=event.time_limit_class, updated_at=datetime.now(UTC)))
 
 
 async def on_case_dispatched(event: CaseDispatched, uow: UnitOfWork) -> None:
-    """Open the unit's sign-for and completion clocks on the jurisdiction's working calendar."""
-    policy, calendar = await policy_and_calendar(uow.session, event.area.district_id, event.time_limit_class)
-    now = datetime.now(UTC)
-    area = event.area
+    """The unit's sign-for and completion clocks, on the working calendar of the case's jurisdiction."""
+    area, now = event.area, datetime.now(UTC)
     await uow.session.execute(_FOLLOW_DISPATCHED, dict(
         id=event.case_id, district_id=area.district_id, street_id=area.street_id, grid_id=area.grid_id,
-        category_code=event.category_code, unit_id=event.unit_id, status="dispatched", updated_at=now))
-    deadlines = deadlines_for(policy, calendar, event.dispatched_at)
-    opened = set(await uow.session.scalars(_OPEN_DEADLINE, [dict(
-        case_id=event.case_id, unit_id=event.unit_id, kind=deadline.kind, due_at=deadline.due_at, status="open",
-        next_fire_at=deadline.due_at, policy=policy.name, opened_by_event=uow.causation_id) for deadline in deadlines]))
-    for deadline in deadlines:
-        if deadline.kind in opened:
-            uow.record(CaseDeadlineSet(case_id=event.case_id, unit_id=event.unit_id, kind=deadline.kind,
-                                       due_at=deadline.due_at, policy=policy.name, set_at=now))
+        category_code=event.category_code, time_limit_class=event.time_limit_class, unit_id=event.unit_id,
+        status="dispatched", updated_at=now))
+    await _give_clocks(uow, event.case_id, event.unit_id, event.dispatched_at, now, why="dispatched")
 
 
 async def on_unit_changed(event: CaseRedispatched | CaseTransferred | CaseClaimed, uow: UnitOfWork) -> None:
-    """Another unit has the case now (its own clocks are issue 5's ladder); supervision follows who it is."""
-    await _follow(uow, event.case_id, unit_id=event.unit_id, status="dispatched")
+    """Another unit has the case: the last one's clocks stop (handed over), the new one's start."""
+    at = getattr(event, "redispatched_at", None) or getattr(event, "transferred_at", None) or event.claimed_at
+    now = datetime.now(UTC)
+    await uow.session.execute(_FOLLOW, dict(case=event.case_id, unit=event.unit_id, new_status="dispatched", now=now))
+    await _give_clocks(uow, event.case_id, event.unit_id, at, now, why=event.type)
+
+
+async def _give_clocks(uow: UnitOfWork, case_id: UUID, unit_id: str, start: datetime, now: datetime, *,
+                       why: str) -> None:
+    case = (await uow.session.execute(_CASE, dict(case=case_id))).first()
+    if case is None or case.time_limit_class is None:
+        raise PermanentFailure("a unit was given a case supervision has not seen reported")
+    rules = await _rules(uow, case.district_id)
+    policy = _policy(rules, case)
+    await deadlines.close(uow, await deadlines.running(uow, case_id), at=now, outcome="handed_over", why=why)
+    await deadlines.store_new(uow, case_id, clocks.open_clocks(policy, rules.calendar, unit_id, start),
+                              policy=policy, opened_by=uow.causation_id, now=now)
+
+
+async def _rules(uow: UnitOfWork, jurisdiction_id: str) -> JurisdictionRules:
+    rules = await rules_of(uow.session, jurisdiction_id)
+    if rules is None:
+        raise PermanentFailure(f"no working calendar for jurisdiction {jurisdiction_id}")
+    return rules
+
+
+def _policy(rules: JurisdictionRules, case) -> clocks.TimeLimitPolicy:
+    policy = rules.policy(category_code=case.category_code, time_limit_class=case.time_limit_class)
+    if policy is None:
+        raise PermanentFailure(f"no time-limit policy for class {case.time_limit_class} in {rules.id}")
+    return policy
+
+
+async def on_case_signed(event: CaseSigned, uow: UnitOfWork) -> None:
+    """The sign-for clock stops, met or late; a pending step of the ladder is answered."""
+    rows = await deadlines.running(uow, event.case_id, (DeadlineKind.SIGN_FOR, DeadlineKind.REPLY))
+    await deadlines.close(uow, [r for r in rows if r.kind == DeadlineKind.SIGN_FOR], at=event.signed_at)
+    await _answer(uow, rows, event.signed_at, "signed for")
+    await uow.session.execute(_FOLLOW, dict(case=event.case_id, unit=event.unit_id, new_status="signed",
+                                            now=datetime.now(UTC)))
+
+
+async def on_case_progress_noted(event: CaseProgressNoted, uow: UnitOfWork) -> None:
+    rows = await deadlines.running(uow, event.case_id, (DeadlineKind.REPLY,))
+    await _answer(uow, rows, event.noted_at, "progress noted")
+
+
+async def on_case_explained(event: CaseExplained, uow: UnitOfWork) -> None:
+    """An explanation counts as answered: the completion clock stops; a clock for the planned date starts."""
+    rows = await deadlines.running(uow, event.case_id)
+    await deadlines.close(uow, [r for r in rows if r.kind in _HANDLING], at=event.explained_at, outcome="explained",
+                          why=f"planned for {event.planned_date.isoformat()}")
+    await _answer(uow, rows, event.explained_at, "explained")
+    case = (await uow.session.execute(_CASE, dict(case=event.case_id))).first()
+    if case is None:
+        raise PermanentFailure("an explanation for a case supervision does not know")
+    rules = await _rules(uow, case.district_id)
+    planned = clocks.Clock(DeadlineKind.PLANNED, event.unit_id, event.explained_at,
+                           rules.calendar.end_of_working_day(event.planned_date))
+    await deadlines.store_new(uow, event.case_id, [planned], policy=_policy(rules, case), opened_by=uow.causation_id,
+                              now=datetime.now(UTC))
+    await uow.session.execute(_FOLLOW, dict(case=event.case_id, unit=event.unit_id, new_status="explained",
+                                            now=datetime.now(UTC)))
 
 
 async def on_case_completed(event: CaseCompleted, uow: UnitOfWork) -> None:
-    await _follow(uow, event.case_id, unit_id=event.unit_id, status="completed")
+    """Every clock stops: the unit's deadlines met or late, a pending step of the ladder answered."""
+    rows = await deadlines.running(uow, event.case_id)
+    await deadlines.close(uow, [r for r in rows if r.kind != DeadlineKind.REPLY], at=event.completed_at)
+    await _answer(uow, rows, event.completed_at, "completed")
+    await uow.session.execute(_FOLLOW, dict(case=event.case_id, unit=event.unit_id, new_status="completed",
+                                            now=datetime.now(UTC)))
 
 
-async def _follow(uow: UnitOfWork, case_id, *, unit_id: str, status: str) -> None:
-    c = tables.cases.c
-    await uow.session.execute(update(tables.cases).where(c.id == case_id).values(
-        unit_id=unit_id, status=status, updated_at=datetime.now(UTC)))
+async def on_case_returned(event: CaseReturned, uow: UnitOfWork) -> None:
+    """Back to triage: the unit's clocks stop (a return is counted by the rates, not as lateness)."""
+    await deadlines.close(uow, await deadlines.running(uow, event.case_id), at=event.returned_at, outcome="returned",
+                          why=event.reason)
+    await uow.session.execute(_FOLLOW, dict(case=event.case_id, unit=None, new_status="triage", now=datetime.now(UTC)))
+
+
+async def _answer(uow: UnitOfWork, rows, at: datetime, how: str) -> None:
+    await deadlines.close(uow, [r for r in rows if r.kind == DeadlineKind.REPLY], at=at, outcome="answered", why=how)
+
+
+async def on_case_suspended(event: CaseSuspended, uow: UnitOfWork) -> None:
+    """The unit waits: its clocks stop if the jurisdiction's policy says this reason stops them."""
+    case = (await uow.session.execute(_CASE, dict(case=event.case_id))).first()
+    if case is None:
+        raise PermanentFailure("a suspension of a case supervision does not know")
+    await uow.session.execute(update(tables.cases).where(_c.id == event.case_id).values(suspended=event.reason))
+    policy = _policy(await _rules(uow, case.district_id), case)
+    if event.reason not in policy.pauses_for:
+        await deadlines.log(uow, event.case_id, event.suspended_at, "wait_noted", event.unit_id,
+                            f"waiting ({event.reason}); the clock runs on under {policy.name}")
+        return
+    rows = await deadlines.running(uow, event.case_id, _HANDLING)
+    await deadlines.save(uow, [deadlines.save_parameters(r.id, clocks.pause(deadlines.clock_of(r), event.suspended_at))
+                               for r in rows])
+    await deadlines.log(uow, event.case_id, event.suspended_at, "clock_paused", event.unit_id,
+                        f"waiting ({event.reason}): {len(rows)} clock(s) stopped")
+
+
+async def on_case_resumed(event: CaseResumed, uow: UnitOfWork) -> None:
+    """The wait is over: stopped clocks run again, every deadline moved on by the working time they stood still."""
+    case = (await uow.session.execute(_CASE, dict(case=event.case_id))).first()
+    if case is None:
+        raise PermanentFailure("a resumption of a case supervision does not know")
+    await uow.session.execute(update(tables.cases).where(_c.id == event.case_id).values(suspended=None))
+    rules = await _rules(uow, case.district_id)
+    rows = [r for r in await deadlines.running(uow, event.case_id, _HANDLING) if r.paused_at is not None]
+    moved = [(r, clocks.resume(deadlines.clock_of(r), rules.calendar, event.resumed_at)) for r in rows]
+    await deadlines.save(uow, [deadlines.save_parameters(r.id, clock) for r, clock in moved])
+    for _, clock in moved:
+        await deadlines.announce(uow, event.case_id, clock, policy=_policy(rules, case).name, now=datetime.now(UTC))
+    await deadlines.log(uow, event.case_id, event.resumed_at, "clock_resumed", event.unit_id,
+                        f"{len(rows)} clock(s) running again")
 
 
 async def on_evaluation_submitted(event: EvaluationSubmitted, uow: UnitOfWork) -> None:
@@ -102,30 +207,41 @@ async def on_evaluation_submitted(event: EvaluationSubmitted, uow: UnitOfWork) -
         return  # this round was reopened already (another resident, or a call-back after an online verdict)
     reason = "居民不满意" + (f"：{mask_numbers_in_text(event.comment)[:200]}" if event.comment else "")
     uow.record(CaseReopened(case_id=event.case_id, round=event.round, reason=reason, reopened_at=now))
-    c = tables.cases.c
-    await uow.session.execute(update(tables.cases).where(c.id == event.case_id).values(status="reopened",
-                                                                                        updated_at=now))
+    await uow.session.execute(update(tables.cases).where(_c.id == event.case_id).values(status="reopened",
+                                                                                       updated_at=now))
+    await deadlines.log(uow, event.case_id, now, "reopened", None, f"round {event.round}: {reason}")
 
 
 async def on_case_extension_requested(event: CaseExtensionRequested, uow: UnitOfWork) -> None:
-    """A unit asks for more time: the request waits for a supervisor of the case's jurisdiction."""
+    """A unit asks for more time: the request waits for a supervisor of the case's jurisdiction (and answers a
+    pending step of the ladder)."""
     district = event.area.district_id if event.area else await uow.session.scalar(
-        select(tables.cases.c.district_id).where(tables.cases.c.id == event.case_id))
+        select(_c.district_id).where(_c.id == event.case_id))
     if district is None:
         raise PermanentFailure("an extension request for a case supervision does not know")
     await uow.session.execute(pg_insert(tables.extension_requests).values(
         case_id=event.case_id, unit_id=event.unit_id, district_id=district, reason=event.reason,
         proposed_date=event.proposed_date, requested_at=event.requested_at, requested_by_event=uow.causation_id,
         status="pending").on_conflict_do_nothing())
+    await _answer(uow, await deadlines.running(uow, event.case_id, (DeadlineKind.REPLY,)), event.requested_at,
+                  "extension requested")
 
 
 #: Every event supervision reacts to, and its handler.
 HANDLERS = {
+    CaseReported: on_case_reported,
+    CaseReclassified: on_case_reclassified,
     CaseDispatched: on_case_dispatched,
     CaseRedispatched: on_unit_changed,
     CaseTransferred: on_unit_changed,
     CaseClaimed: on_unit_changed,
+    CaseSigned: on_case_signed,
+    CaseProgressNoted: on_case_progress_noted,
+    CaseExplained: on_case_explained,
     CaseCompleted: on_case_completed,
+    CaseReturned: on_case_returned,
+    CaseSuspended: on_case_suspended,
+    CaseResumed: on_case_resumed,
     EvaluationSubmitted: on_evaluation_submitted,
     CaseExtensionRequested: on_case_extension_requested,
 }

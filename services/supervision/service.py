@@ -1,16 +1,17 @@
-"""The supervision service assembled: its tables, routes, handler table and demo data."""
+"""The supervision service assembled: its tables, routes, handler table, its deadline watch and demo data."""
 
 from pathlib import Path
 
-from services.supervision import api, handlers, tables
+from services.supervision import api, handlers, jurisdictions, tables
 from services.supervision.demo import seed_demo
 from services.supervision.settings import SupervisionSettings
+from services.supervision.watch import watch
 from shared.runtime.service import ServiceSpec, create_service_app, serve
 
 SPEC = ServiceSpec(
     name="supervision", title="gridlink supervision", metadata=tables.metadata, tables=tables.messaging,
-    migrations=Path(__file__).parent / "migrations", routers=[api.router], handlers=handlers.HANDLERS,
-    seed_demo=seed_demo,
+    migrations=Path(__file__).parent / "migrations", routers=[api.router, jurisdictions.router], handlers=handlers.HANDLERS,
+    seed_demo=seed_demo, workers=(watch,),
 )
 
 

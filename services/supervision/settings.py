@@ -10,3 +10,6 @@ class SupervisionSettings(ServiceSettings):
     model_config = SettingsConfigDict(env_prefix="SUPERVISION_", extra="ignore", frozen=True)
 
     port: int = Field(8003, ge=1, le=65535, description="HTTP port")
+    deadline_poll_seconds: float = Field(1.0, gt=0, le=60, description="How often due deadlines are looked for")
+    deadline_batch: int = Field(1000, ge=1, le=50_000, description="Clocks fired per transaction")
+    deadline_per_unit: int = Field(50, ge=1, description="Firings for one unit per poll before the rest are spread")

@@ -1,5 +1,5 @@
-"""Supervision's tables: jurisdictions' calendars, time-limit policies, the deadlines it keeps, what it knows of each
-case, reopened rounds and extension requests."""
+"""Supervision's tables: jurisdictions' working hours and calendars, time-limit policies, the clocks it keeps, what it
+knows of each case and its timeline, reopened rounds and extension requests."""
 
 from sqlalchemy import (
     BigInteger,
@@ -18,10 +18,11 @@ from sqlalchemy import (
     func,
     text,
 )
-from sqlalchemy.dialects.postgresql import JSONB, UUID
+from sqlalchemy.dialects.postgresql import ARRAY, JSONB, UUID
 
 from shared.http.idempotency import idempotency_table
 from shared.messaging.tables import messaging_tables
+from shared.persistence.versioned_cache import version_table
 
 metadata = MetaData()
 messaging = messaging_tables(metadata)
@@ -33,6 +34,7 @@ jurisdictions = Table(
     Column("working_hours", JSONB, nullable=False),
 )
 
+# Per class of case, and per sub-item where it differs from its class (category_code '' means the whole class).
 policies = Table(
     "time_limit_policies", metadata,
     Column("jurisdiction_id", Text, ForeignKey("jurisdictions.id"), primary_key=True),
@@ -41,7 +43,34 @@ policies = Table(
     Column("completion_days", Integer),
     Column("completion_hours", Float),
     Column("clock", Boolean, nullable=False),
+    Column("category_code", Text, primary_key=True, server_default=""),
+    Column("warn_at", ARRAY(Float), nullable=False, server_default="{0.5,0.8}"),
+    Column("pauses_for", ARRAY(Text), nullable=False, server_default="{waiting_for_resident}"),
+    Column("max_extensions", Integer, nullable=False, server_default="1"),
+    Column("max_extension_days", Integer, nullable=False, server_default="10"),
+    Column("reply_hours", Float, nullable=False, server_default="8"),
 )
+
+# The years of a jurisdiction's calendar that are loaded (from the statutory calendar, or edited by hand) ...
+calendar_years = Table(
+    "calendar_years", metadata,
+    Column("jurisdiction_id", Text, ForeignKey("jurisdictions.id"), primary_key=True),
+    Column("year", Integer, primary_key=True),
+    Column("source", Text, nullable=False),  # statutory (chinese-calendar) or edited
+    Column("loaded_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
+)
+
+# ... and their exceptions to Monday-Friday: holidays on weekdays, adjusted working days on weekends.
+calendar_days = Table(
+    "calendar_days", metadata,
+    Column("jurisdiction_id", Text, ForeignKey("jurisdictions.id"), primary_key=True),
+    Column("day", Date, primary_key=True),
+    Column("workday", Boolean, nullable=False),
+    Column("name", Text, nullable=False),
+)
+
+# Bumped by every edit of policies, working hours or calendars, so every process reloads its time rules.
+time_rules_version = version_table("time_rules_version", metadata)
 
 deadlines = Table(
     "deadlines", metadata,
@@ -55,9 +84,19 @@ deadlines = Table(
     Column("policy", Text, nullable=False),
     Column("opened_by_event", Text, nullable=False),
     Column("created_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
+    Column("started_at", DateTime(timezone=True), nullable=False),
+    Column("warnings", JSONB, nullable=False, server_default="[]"),  # [[iso time, threshold], ...]
+    Column("fired", Integer, nullable=False, server_default="0"),    # stages spoken so far
+    Column("on_the_clock", Boolean, nullable=False, server_default="false"),
+    Column("level", Text),  # the ladder's step, for a reply clock
+    Column("paused_at", DateTime(timezone=True)),
+    Column("breached_at", DateTime(timezone=True)),
+    Column("closed_at", DateTime(timezone=True)),
+    Column("outcome", Text),  # met, late, answered, handed_over, returned, explained, superseded, unanswered
     # The poller's index: only open deadlines, by when they next need attention.
     Index("deadlines_due", "next_fire_at", postgresql_where=text("status = 'open'")),
     Index("deadlines_case", "case_id"),
+    Index("deadlines_case_running", "case_id", postgresql_where=text("status <> 'closed'")),
     # One deadline of each kind per dispatch, however often the dispatch event is delivered.
     UniqueConstraint("opened_by_event", "kind"),
 )
@@ -73,7 +112,23 @@ cases = Table(
     Column("unit_id", Text),
     Column("status", Text, nullable=False),
     Column("updated_at", DateTime(timezone=True), nullable=False),
+    Column("time_limit_class", Text),
+    Column("escalation_level", Text),
+    Column("suspended", Text),
     Index("cases_district", "district_id", "status"),
+)
+
+# Supervision's timeline of a case: clocks opened and closed, warnings, breaches, each step of the ladder, decisions.
+case_log = Table(
+    "case_log", metadata,
+    Column("id", BigInteger, primary_key=True, autoincrement=True),
+    Column("case_id", UUID(as_uuid=True), nullable=False),
+    Column("at", DateTime(timezone=True), nullable=False),
+    Column("kind", Text, nullable=False),
+    Column("unit_id", Text),
+    Column("text", Text, nullable=False),
+    Column("actor", Text),
+    Index("case_log_case", "case_id", "at"),
 )
 
 # One reopening per completion round, however many residents judge that round unsatisfactory.

@@ -42,6 +42,16 @@ class Verdict(StrEnum):
 class DeadlineKind(StrEnum):
     SIGN_FOR = "sign_for"
     COMPLETION = "completion"
+    PLANNED = "planned"  # the date a unit gave with its explanation of a case it cannot solve soon
+    REPLY = "reply"      # the time a unit has to answer a step of the escalation ladder
+
+
+class SuspensionReason(StrEnum):
+    """Why a unit waits; the jurisdiction's policy says which of these stop the clock."""
+
+    WAITING_FOR_RESIDENT = "waiting_for_resident"    # the resident cannot be reached or asked to wait
+    WAITING_FOR_THIRD_PARTY = "waiting_for_third_party"  # a utility, an owner, a court
+    WEATHER = "weather"
 
 
 class EscalationLevel(StrEnum):
@@ -254,6 +264,35 @@ class CaseCheckInMissed(Event, type=event_type("case.check_in_missed"), topic=DI
     flagged_at: AwareDatetime
 
 
+class CaseExplained(Event, type=event_type("case.explained"), topic=DISPATCH_CASES):
+    """A unit cannot solve the case in the short term: it explained why and named a planned date. It counts as
+    answered and stays tracked until completed."""
+
+    case_id: UUID
+    unit_id: str
+    explanation: str
+    planned_date: date
+    explained_at: AwareDatetime
+
+
+class CaseSuspended(Event, type=event_type("case.suspended"), topic=DISPATCH_CASES):
+    """The unit waits on something outside its hands; whether its clocks stop is the jurisdiction's policy."""
+
+    case_id: UUID
+    unit_id: str
+    reason: SuspensionReason
+    text: str
+    suspended_at: AwareDatetime
+
+
+class CaseResumed(Event, type=event_type("case.resumed"), topic=DISPATCH_CASES):
+    """The wait is over; stopped clocks run again from here."""
+
+    case_id: UUID
+    unit_id: str
+    resumed_at: AwareDatetime
+
+
 class CaseRedispatched(Event, type=event_type("case.redispatched"), topic=DISPATCH_CASES):
     """The case goes to a unit again: a dispatcher's override or a reopened case (``redo_count`` kept)."""
 
@@ -285,6 +324,28 @@ class CaseDeadlineSet(Event, type=event_type("case.deadline_set"), topic=SUPERVI
     due_at: AwareDatetime
     policy: str
     set_at: AwareDatetime
+
+
+class CaseDeadlineWarned(Event, type=event_type("case.deadline_warned"), topic=SUPERVISION_CASES):
+    """Yellow: a share of a unit's time on a case is used up (``threshold``, e.g. 0.5 or 0.8) and it is not done."""
+
+    case_id: UUID
+    unit_id: str
+    kind: DeadlineKind
+    threshold: Annotated[float, Field(gt=0, lt=1)]
+    due_at: AwareDatetime
+    warned_at: AwareDatetime
+
+
+class CaseDeadlineBreached(Event, type=event_type("case.deadline_breached"), topic=SUPERVISION_CASES):
+    """Red: a unit's deadline passed undone (``due_at`` is when; ``breached_at`` when supervision said so)."""
+
+    case_id: UUID
+    unit_id: str
+    kind: DeadlineKind
+    due_at: AwareDatetime
+    breached_at: AwareDatetime
+    level: EscalationLevel | None = None
 
 
 class CaseReopened(Event, type=event_type("case.reopened"), topic=SUPERVISION_CASES):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import UTC, date, datetime, timedelta
 
 import pytest
@@ -164,6 +165,8 @@ def test_every_action_a_state_does_not_allow_is_refused_naming_the_state_and_wha
                                                                  today=TODAY),
         Action.REDISPATCH: lambda c: lc.redispatch(c, "unit-x", reason="r"),
         Action.REOPEN: lambda c: lc.reopen(c, reason="r"),
+        Action.SUSPEND: lambda c: lc.suspend(c, "unit-a", lc.SuspensionReason.WEATHER, "t"),
+        Action.RESUME: lambda c: lc.resume(replace(c, suspended=lc.SuspensionReason.WEATHER), "unit-a"),
     }
     case = at(state, lead="unit-a", transfer_to="unit-b" if state == State.TRANSFER_REQUESTED else None)
     for action, take in takes.items():
@@ -242,3 +245,19 @@ def test_missed_check_ins_are_named_once_after_the_limit():
     with pytest.raises(Refusal) as twice:
         lc.flag_missed_check_ins(flagged.case, now=NOW + timedelta(hours=2))
     assert twice.value.code == "nothing_to_flag"
+
+
+def test_a_unit_waits_once_at_a_time_resumes_and_the_wait_ends_when_the_case_moves_on():
+    case = at(State.IN_PROGRESS, lead="unit-a")
+    waiting = lc.suspend(case, "unit-a", lc.SuspensionReason.WAITING_FOR_RESIDENT, "居民外出，约定下周上门").case
+    assert waiting.suspended is lc.SuspensionReason.WAITING_FOR_RESIDENT and waiting.state is State.IN_PROGRESS
+    with pytest.raises(lc.Refusal) as twice:
+        lc.suspend(waiting, "unit-a", lc.SuspensionReason.WEATHER, "雨")
+    assert twice.value.code == "already_suspended"
+    with pytest.raises(lc.Refusal) as not_waiting:
+        lc.resume(case, "unit-a")
+    assert not_waiting.value.code == "not_suspended"
+    assert lc.resume(waiting, "unit-a").case.suspended is None
+    assert lc.complete(waiting, "unit-a", "已修复").case.suspended is None
+    with pytest.raises(lc.NotYourCase):
+        lc.suspend(case, "unit-z", lc.SuspensionReason.WEATHER, "t")

@@ -8,7 +8,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from services.supervision.calendar import WorkingCalendar, statutory_workday
-from services.supervision.deadlines import TimeLimitPolicy, deadlines_for
+from services.supervision.clocks import TimeLimitPolicy, open_clocks
 from shared.events import DeadlineKind
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
@@ -50,12 +50,12 @@ def test_working_days_end_at_the_close_of_the_nth_working_day_after_the_start():
 
 def test_deadlines_of_a_policy_on_working_time_and_on_the_clock():
     help_policy = TimeLimitPolicy("help", sign_for_hours=2, completion_days=5)
-    sign, done = deadlines_for(help_policy, CALENDAR, at(2026, 11, 23, 16))
+    sign, done = open_clocks(help_policy, CALENDAR, "u", at(2026, 11, 23, 16))
     assert (sign.kind, sign.due_at) == (DeadlineKind.SIGN_FOR, at(2026, 11, 24, 9, 30))
     assert (done.kind, done.due_at) == (DeadlineKind.COMPLETION, at(2026, 11, 30, 17, 30))
     urgent = TimeLimitPolicy("urgent", sign_for_hours=0.5, completion_hours=4, clock=True)
     sunday_night = at(2026, 11, 22, 23)
-    sign, done = deadlines_for(urgent, CALENDAR, sunday_night)
+    sign, done = open_clocks(urgent, CALENDAR, "u", sunday_night)
     assert sign.due_at == sunday_night + timedelta(minutes=30) and done.due_at == sunday_night + timedelta(hours=4)
 
 
@@ -103,3 +103,17 @@ def test_the_holiday_oracle_is_injected_so_a_jurisdiction_can_keep_its_own_days(
     calendar = WorkingCalendar(windows=[(time(9), time(17))], is_workday=lambda d: d.weekday() in (1, 3))
     assert calendar.add_working_hours(at(2026, 11, 23, 10), 10) == at(2026, 11, 26, 11)  # Mon -> Tue 8h -> Thu 2h
     assert calendar.add_working_days(at(2026, 11, 24, 10), 2) == at(2026, 12, 1, 17)       # Thu, then Tue
+
+
+def test_a_jurisdiction_keeps_its_own_days_and_misses_the_next_year_from_mid_october():
+    from services.supervision.calendar import CalendarDay, LoadedDays, missing_years, statutory_days
+
+    days = statutory_days(2026)
+    assert CalendarDay(date(2026, 10, 1), False, "National Day") in days
+    assert any(d.workday and d.day == date(2026, 9, 20) for d in days)  # a Sunday worked in lieu
+    loaded = LoadedDays(days + [CalendarDay(date(2026, 12, 1), False, "district flood day")], [2026])
+    assert not loaded(date(2026, 12, 1)) and loaded(date(2026, 9, 20)) and loaded(date(2026, 12, 2))
+    assert missing_years([2026], date(2026, 6, 1)) == []
+    assert missing_years([2026], date(2026, 11, 22)) == [2027]
+    assert missing_years([], date(2026, 3, 1)) == [2026]
+    assert statutory_days(2099) is None
