@@ -9,7 +9,6 @@ from datetime import UTC, date, datetime, timedelta
 from enum import StrEnum
 from typing import Annotated, Literal
 from uuid import UUID
-from zoneinfo import ZoneInfo
 
 from fastapi import APIRouter, Query
 from fastapi.responses import JSONResponse, Response
@@ -27,6 +26,7 @@ from shared.http.dependencies import ReadSession, UnitOfWorkDep
 from shared.http.errors import ApiError
 from shared.http.idempotency import IdempotencyGuard, IdempotencyKey
 from shared.http.security import CurrentPrincipal, require_roles
+from shared.local_time import LOCAL_ZONE
 from shared.photos import MAX_PHOTOS_PER_REPORT
 
 router = APIRouter(prefix="/v1", tags=["dispatch"])
@@ -151,7 +151,6 @@ async def case_photo(case_id: UUID, photo_id: UUID, principal: CurrentPrincipal,
 
 Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=2000)]
 UnitId = Annotated[str, StringConstraints(pattern=r"^[a-z0-9][a-z0-9-]{1,63}$")]
-LOCAL = ZoneInfo("Asia/Shanghai")
 
 
 class UnitAction(BaseModel):
@@ -285,7 +284,7 @@ def _action_route(action: CaseAction):
 
 
 def _today() -> date:
-    return datetime.now(LOCAL).date()
+    return datetime.now(LOCAL_ZONE).date()
 
 
 def _dispatched_units(body) -> tuple[str, ...]:

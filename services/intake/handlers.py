@@ -14,6 +14,8 @@ from shared.events import (
     CaseCompleted,
     CaseDeadlineSet,
     CaseDispatched,
+    CaseExplained,
+    CaseExtensionDecided,
     CaseProgressNoted,
     CaseRedispatched,
     CaseReopened,
@@ -22,6 +24,7 @@ from shared.events import (
     CaseTransferred,
     DeadlineKind,
 )
+from shared.local_time import LOCAL_ZONE
 from shared.masking import mask_numbers_in_text
 from shared.messaging.consumer import PermanentFailure
 from shared.messaging.unit_of_work import UnitOfWork
@@ -118,6 +121,26 @@ async def on_case_reopened(event: CaseReopened, uow: UnitOfWork) -> None:
                        "You were not satisfied: the case is being handled again", uow.causation_id)
 
 
+async def on_case_explained(event: CaseExplained, uow: UnitOfWork) -> None:
+    """What cannot be solved soon: the resident reads the unit's explanation and the date it plans for."""
+    await _case(uow, event.case_id)
+    text = mask_numbers_in_text(event.explanation)
+    await add_timeline(uow.session, event.case_id, event.explained_at, "explained",
+                       f"承办单位说明：{text}；计划于{event.planned_date:%Y-%m-%d}前解决",
+                       f"The unit explains: {text}; planned by {event.planned_date:%Y-%m-%d}", uow.causation_id)
+
+
+async def on_case_extension_decided(event: CaseExtensionDecided, uow: UnitOfWork) -> None:
+    """The resident is told when the unit was given more time (a refusal changes nothing they would see)."""
+    if not event.approved or event.due_at is None:
+        return
+    await _case(uow, event.case_id)
+    local = event.due_at.astimezone(LOCAL_ZONE)
+    await add_timeline(uow.session, event.case_id, event.decided_at, "extended",
+                       f"经督办部门批准，办理期限延长至{local:%Y-%m-%d}",
+                       f"Supervision gave the unit until {local:%Y-%m-%d}", uow.causation_id)
+
+
 #: Every event intake reacts to, and its handler.
 HANDLERS = {
     CaseDispatched: on_case_dispatched,
@@ -130,4 +153,6 @@ HANDLERS = {
     CaseTransferred: on_case_transferred,
     CaseRedispatched: on_case_redispatched,
     CaseReopened: on_case_reopened,
+    CaseExplained: on_case_explained,
+    CaseExtensionDecided: on_case_extension_decided,
 }

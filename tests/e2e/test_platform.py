@@ -366,7 +366,8 @@ def test_the_unit_directory_is_read_by_staff_and_edited_by_an_admin_and_routing_
 # Points of Xiushui grid 1, each further than the duplicate radius from the others and from the points above, so
 # that no test's report joins another test's case.
 SPOT = {"reopen": {"lat": 31.2110, "lon": 121.4260}, "extension": {"lat": 31.2110, "lon": 121.4340},
-        "route": {"lat": 31.2210, "lon": 121.4260}, "photos": {"lat": 31.2210, "lon": 121.4340}}
+        "route": {"lat": 31.2210, "lon": 121.4260}, "photos": {"lat": 31.2210, "lon": 121.4340},
+        "wait": {"lat": 31.2160, "lon": 121.4300}}
 
 
 def _case_of(platform, made: httpx.Response) -> str:
@@ -464,6 +465,9 @@ def test_a_unit_asks_for_more_time_a_supervisor_decides_and_urges_and_the_unit_s
                      lambda c: not c["extension_pending"] and c["due_at"] == new_due)
     assert moved["history"][-1]["action"] == "decide_extension" and "approved" in moved["history"][-1]["note"]
     assert new_due.startswith(proposed)  # the close of the working day in Shanghai, in UTC, is still that date
+    track = f"{platform.url('intake')}/v1/track/{made.json()['tracking_code']}?phone_last4=0012"
+    told = wait_for(lambda: httpx.get(track).json(), lambda t: "extended" in [e["kind"] for e in t["timeline"]])
+    assert proposed in next(e for e in told["timeline"] if e["kind"] == "extended")["text_zh"]
     deadlines = httpx.get(f"{supervision}/v1/cases/{case_id}/deadlines", headers=supervisor).json()
     assert new_due.replace("Z", "+00:00")[:16] in [d["due_at"].replace("Z", "+00:00")[:16] for d in deadlines]
     # A second request is refused with a reason; the unit sees the refusal on its case.
@@ -486,6 +490,86 @@ def test_a_unit_asks_for_more_time_a_supervisor_decides_and_urges_and_the_unit_s
     shown = wait_for(lambda: httpx.get(f"{dispatch}/v1/cases/{case_id}", headers=unit).json(),
                      lambda c: c["escalation_level"] == "urging")
     assert shown["reply_by"] and shown["history"][-1]["action"] == "escalated:urging"
+
+
+def test_supervision_keeps_the_units_clocks_stops_them_while_it_waits_and_tracks_an_explained_case(platform):
+    made = report(platform, category="noise", description="夜间施工机器轰鸣影响休息", location=SPOT["wait"],
+                  contact={"name": NAME, "phone": "13812340013"})
+    case_id = _case_of(platform, made)
+    unit = bearer(platform.token("unit_staff", unit="cn-enforcement"))
+    supervisor = bearer(platform.token("supervisor"))
+    dispatch, supervision = platform.url("dispatch"), platform.url("supervision")
+    case = wait_for(lambda: httpx.get(f"{dispatch}/v1/cases/{case_id}", headers=unit),
+                    lambda r: r.status_code == 200 and r.json()["due_at"] is not None).json()
+
+    def act(path: str, body: dict) -> httpx.Response:
+        return httpx.post(f"{dispatch}/v1/cases/{case_id}/{path}", json=body, headers=unit, timeout=10)
+
+    def clocks(check):
+        return wait_for(lambda: {d["kind"]: d for d in httpx.get(f"{supervision}/v1/cases/{case_id}/deadlines",
+                                                                 headers=supervisor).json()}, check)
+
+    opened = clocks(lambda d: {"sign_for", "completion"} <= set(d))
+    assert [w[1] for w in opened["completion"]["warnings"]] == [0.5, 0.8]
+    signed = act("sign", {"version": case["version"]}).json()
+    clocks(lambda d: d["sign_for"]["status"] == "closed" and d["sign_for"]["outcome"] == "met")
+    _problem(act("suspension", {"version": signed["version"], "reason": "holiday", "text": "x"}), 422,
+             "invalid_field", "reason")
+    waiting = act("suspension", {"version": signed["version"], "reason": "waiting_for_resident",
+                                 "text": "居民外出，电话13812340013无人接听"})
+    assert waiting.status_code == 200 and waiting.json()["suspended"] == "waiting_for_resident", waiting.text
+    _problem(act("suspension", {"version": waiting.json()["version"], "reason": "weather", "text": "雨"}), 409,
+             "already_suspended")
+    paused = clocks(lambda d: d["completion"]["status"] == "paused")["completion"]
+    assert paused["next_fire_at"] is None
+    resumed = act("resumption", {"version": waiting.json()["version"]})
+    assert resumed.status_code == 200 and resumed.json()["suspended"] is None, resumed.text
+    running = clocks(lambda d: d["completion"]["status"] == "open")["completion"]
+    assert running["due_at"] >= opened["completion"]["due_at"]  # never earlier for having waited
+    planned = (datetime.now(UTC) + timedelta(days=60)).date().isoformat()
+    explained = act("explanation", {"version": resumed.json()["version"], "explanation": "需整体改造，列入明年计划",
+                                    "planned_date": planned})
+    assert explained.status_code == 200, explained.text
+    after = clocks(lambda d: "planned" in d and d["completion"]["status"] == "closed")
+    assert after["completion"]["outcome"] == "explained" and after["planned"]["due_at"].startswith(planned)
+    timeline = httpx.get(f"{supervision}/v1/cases/{case_id}/timeline", headers=supervisor).json()
+    kinds = [e["kind"] for e in timeline]
+    for kind in ("deadline_set", "clock_closed", "clock_paused", "clock_resumed"):
+        assert kind in kinds, kinds
+    assert "13812340013" not in json.dumps(timeline)
+    elsewhere = bearer(platform.token("supervisor", jurisdiction="cn-xuhui"))
+    _problem(httpx.get(f"{supervision}/v1/cases/{case_id}/timeline", headers=elsewhere), 404, "not_found")
+
+
+def test_the_working_calendar_and_the_time_limit_policies_are_data_an_admin_edits(platform):
+    supervision = platform.url("supervision")
+    supervisor, admin = bearer(platform.token("supervisor")), bearer(platform.token("admin"))
+    calendar = f"{supervision}/v1/jurisdictions/cn-changning/calendar"
+    shown = httpx.get(calendar, headers=supervisor, params={"year": 2026}).json()
+    assert shown["years"]["2026"] == "statutory" and shown["timezone"] == "Asia/Shanghai"
+    assert {"day": "2026-10-01", "workday": False, "name": "National Day"} in shown["days"]
+    year = max(int(y) for y in shown["years"]) + 1
+    _problem(httpx.post(f"{calendar}/{year}/statutory", headers=admin), 409, "unknown_year", "year")
+    _problem(httpx.put(f"{calendar}/{year}", headers=supervisor, json={"days": []}), 403, "forbidden_role")
+    _problem(httpx.put(f"{calendar}/{year}", headers=admin, json={"days": [
+        {"day": f"{year - 1}-12-31", "workday": False, "name": "x"}]}), 422, "out_of_range", "days")
+    entered = httpx.put(f"{calendar}/{year}", headers=admin, json={"days": [
+        {"day": f"{year}-01-01", "workday": False, "name": "元旦"}]})
+    assert entered.status_code == 200, entered.text
+    assert entered.json()["years"][str(year)] == "edited" and year not in entered.json()["missing_years"]
+    policies = f"{supervision}/v1/jurisdictions/cn-changning/policies"
+    listed = httpx.get(policies, headers=supervisor).json()
+    elderly = next(p for p in listed if p["category_code"] == "elderly-care")
+    assert (elderly["time_limit_class"], elderly["completion_days"]) == ("help", 2)
+    _problem(httpx.put(f"{policies}/complaint", headers=admin, json={"sign_for_hours": 2, "completion_days": 10,
+                                                                      "warn_at": [0.9, 0.5]}), 422, "invalid_policy")
+    changed = httpx.put(f"{policies}/complaint", headers=admin, json={"sign_for_hours": 2, "completion_days": 10,
+                                                                       "warn_at": [0.5, 0.8, 0.9]})
+    assert changed.status_code == 200 and changed.json()["warn_at"] == [0.5, 0.8, 0.9], changed.text
+    restored = httpx.put(f"{policies}/complaint", headers=admin, json={"sign_for_hours": 2, "completion_days": 10})
+    assert restored.json()["warn_at"] == [0.5, 0.8]
+    elsewhere = bearer(platform.token("admin", jurisdiction="cn-xuhui"))
+    _problem(httpx.get(calendar, headers=elsewhere), 404, "not_found")
 
 
 def test_a_returned_case_is_routed_again_to_a_unit_that_did_not_return_it_by_a_rule_an_admin_wrote(platform):
