@@ -1,4 +1,4 @@
-"""Masking of personal data that may leave intake: mainland mobile numbers and identity numbers."""
+"""Masking of personal data that may leave intake: mainland mobile numbers, identity numbers and names."""
 
 import re
 
@@ -24,6 +24,14 @@ def mask_identity_number(number: str | None) -> str | None:
     if len(number) <= 10:
         return "*" * len(number)
     return f"{number[:6]}{'*' * (len(number) - 10)}{number[-4:]}"
+
+
+def mask_name(name: str) -> str:
+    """``王秀英`` -> ``王*英``, ``王英`` -> ``王*``: enough for the person to recognise, not enough to identify."""
+    name = name.strip()
+    if len(name) <= 2:
+        return name[:1] + "*"
+    return name[0] + "*" * (len(name) - 2) + name[-1]
 
 
 # A mainland mobile number, perhaps with +86 and spaces or dashes, not inside a longer run of digits.

@@ -17,6 +17,7 @@ from shared.events import (
     CaseDispatched,
     CaseEscalated,
     CaseExtensionDecided,
+    CaseObserved,
     CaseReclassified,
     CaseReopened,
     CaseReported,
@@ -170,6 +171,16 @@ async def on_case_escalated(event: CaseEscalated, uow: UnitOfWork) -> None:
         note=mask_numbers_in_text(f"{event.reason}{reply}")[:500]))
 
 
+async def on_case_observed(event: CaseObserved, uow: UnitOfWork) -> None:
+    """A resident supervisor's observation: the units handling the case read it in its history."""
+    found = await uow.session.scalar(select(tables.cases.c.id).where(tables.cases.c.id == event.case_id))
+    if found is None:
+        raise PermanentFailure("an observation on a case dispatch does not know")
+    await uow.session.execute(_ADD_HISTORY, dict(
+        case_id=event.case_id, at=event.observed_at, action="observed", unit_id=None,
+        note=mask_numbers_in_text(f"resident supervisor {event.certificate_number}: {event.text}")[:500]))
+
+
 async def on_case_deadline_set(event: CaseDeadlineSet, uow: UnitOfWork) -> None:
     """Supervision's clock for the unit now handling the case; a clock for a unit that no longer has it is stale."""
     statement = _SET_CLOCK.get(event.kind)
@@ -185,4 +196,5 @@ HANDLERS = {
     CaseReopened: on_case_reopened,
     CaseExtensionDecided: on_case_extension_decided,
     CaseEscalated: on_case_escalated,
+    CaseObserved: on_case_observed,
 }

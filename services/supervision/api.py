@@ -26,6 +26,23 @@ router = APIRouter(prefix="/v1", tags=["supervision"])
 Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=1000)]
 
 
+class CaseSummary(BaseModel):
+    """What supervision shows of a case in a list: where, what, who has it and how far up the ladder it went."""
+
+    case_id: UUID
+    category_code: str
+    street_id: str
+    grid_id: str
+    unit_id: str | None
+    status: str
+    escalation_level: str | None
+
+
+def case_summary(r) -> dict:
+    return dict(case_id=r.id, category_code=r.category_code, street_id=r.street_id, grid_id=r.grid_id,
+                unit_id=r.unit_id, status=r.status, escalation_level=r.escalation_level)
+
+
 class DeadlineView(BaseModel):
     unit_id: str
     kind: str
@@ -48,11 +65,14 @@ class DeadlineView(BaseModel):
 async def case_deadlines(case_id: UUID, session: ReadSession) -> list[DeadlineView]:
     d = tables.deadlines.c
     rows = (await session.execute(select(tables.deadlines).where(d.case_id == case_id).order_by(d.id))).all()
-    return [DeadlineView(unit_id=r.unit_id, kind=r.kind, started_at=r.started_at, due_at=r.due_at, status=r.status,
-                         policy=r.policy, warnings=[(datetime.fromisoformat(a), t) for a, t in r.warnings],
-                         stages_fired=r.fired, next_fire_at=r.next_fire_at, level=r.level, breached_at=r.breached_at,
-                         outcome=r.outcome, closed_at=r.closed_at)
-            for r in rows]
+    return [deadline_view(r) for r in rows]
+
+
+def deadline_view(r) -> DeadlineView:
+    return DeadlineView(unit_id=r.unit_id, kind=r.kind, started_at=r.started_at, due_at=r.due_at, status=r.status,
+                        policy=r.policy, warnings=[(datetime.fromisoformat(a), t) for a, t in r.warnings],
+                        stages_fired=r.fired, next_fire_at=r.next_fire_at, level=r.level, breached_at=r.breached_at,
+                        outcome=r.outcome, closed_at=r.closed_at)
 
 
 class TimelineEntry(BaseModel):
@@ -206,6 +226,6 @@ async def urge(case_id: UUID, body: UrgingIn, principal: CurrentPrincipal, uow: 
         reply_by = now + timedelta(hours=body.reply_within_hours) if body.reply_within_hours else None
         reason = mask_numbers_in_text(body.reason)
         uow.record(CaseEscalated(case_id=case_id, unit_id=case.unit_id, level=EscalationLevel.URGING,
-                                 reason=reason, reply_by=reply_by, escalated_at=now))
+                                 reason=reason, reply_by=reply_by, escalated_at=now, supervisor_id=case.supervisor_id))
         await deadlines.log(uow, case_id, now, "urging", case.unit_id, reason, actor=principal.subject)
     return EscalationView(case_id=case_id, unit_id=case.unit_id, level=EscalationLevel.URGING, reply_by=reply_by)

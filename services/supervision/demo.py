@@ -1,5 +1,5 @@
-"""Loads supervision's part of the demo ground: the district's working hours, its time-limit policies and the
-statutory working calendar of the years the package knows (idempotent)."""
+"""Loads supervision's part of the demo ground: the district's working hours, its time-limit policies, its
+supervisors and the statutory working calendar of the years the package knows (idempotent)."""
 
 from datetime import UTC, datetime
 
@@ -29,6 +29,10 @@ async def seed_demo(uow_factory: UnitOfWorkFactory) -> None:
              "max_extensions": p.get("max_extensions", 1), "max_extension_days": p.get("max_extension_days", 10),
              "reply_hours": p.get("reply_hours", 8)}
             for p in limits["policies"]])
+        team = demo_data("supervisors")
+        await uow.session.execute(insert(tables.supervisors).on_conflict_do_nothing(), [
+            {"id": m["id"], "jurisdiction_id": team["jurisdiction"], "name": m["name"], "areas": m.get("areas", []),
+             "categories": m.get("categories", [])} for m in team["supervisors"]])
         cy = tables.calendar_years.c
         loaded = set((await uow.session.execute(select(cy.year).where(cy.jurisdiction_id == jurisdiction))).scalars())
         this_year = datetime.now(UTC).year

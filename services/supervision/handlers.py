@@ -6,12 +6,15 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from uuid import UUID
 
-from sqlalchemy import bindparam, select, update
+from sqlalchemy import bindparam, func, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.supervision import clocks, deadlines, tables
+from services.supervision.assignment import SupervisorScope, pick_supervisor
 from services.supervision.time_rules import JurisdictionRules, rules_of
 from shared.events import (
+    AreaPath,
     CaseClaimed,
     CaseCompleted,
     CaseDispatched,
@@ -25,6 +28,7 @@ from shared.events import (
     CaseResumed,
     CaseReturned,
     CaseSigned,
+    CaseSupervisorAssigned,
     CaseSuspended,
     CaseTransferred,
     DeadlineKind,
@@ -34,6 +38,7 @@ from shared.events import (
 from shared.masking import mask_numbers_in_text
 from shared.messaging.consumer import PermanentFailure
 from shared.messaging.unit_of_work import UnitOfWork
+from shared.persistence.versioned_cache import VersionedCache
 
 _c = tables.cases.c
 # The hot path's statements, built once: only their parameters change from event to event.
@@ -55,8 +60,9 @@ async def on_case_reported(event: CaseReported, uow: UnitOfWork) -> None:
     """Where a case lies and its class, so that any unit later given it (a claim from the board too) gets clocks."""
     area = event.location.area
     await uow.session.execute(_KNOW_CASE, dict(
-        id=event.case_id, district_id=area.district_id, street_id=area.street_id, grid_id=area.grid_id,
-        category_code=event.category_code, time_limit_class=event.time_limit_class, status="reported",
+        id=event.case_id, district_id=area.district_id, street_id=area.street_id, community_id=area.community_id,
+        grid_id=area.grid_id, category_code=event.category_code, time_limit_class=event.time_limit_class,
+        status="reported",
         updated_at=datetime.now(UTC)))
 
 
@@ -69,10 +75,49 @@ async def on_case_dispatched(event: CaseDispatched, uow: UnitOfWork) -> None:
     """The unit's sign-for and completion clocks, on the working calendar of the case's jurisdiction."""
     area, now = event.area, datetime.now(UTC)
     await uow.session.execute(_FOLLOW_DISPATCHED, dict(
-        id=event.case_id, district_id=area.district_id, street_id=area.street_id, grid_id=area.grid_id,
-        category_code=event.category_code, time_limit_class=event.time_limit_class, unit_id=event.unit_id,
+        id=event.case_id, district_id=area.district_id, street_id=area.street_id, community_id=area.community_id,
+        grid_id=area.grid_id, category_code=event.category_code, time_limit_class=event.time_limit_class,
+        unit_id=event.unit_id,
         status="dispatched", updated_at=now))
+    await _assign_supervisor(uow, event.case_id, area, event.category_code, now)
     await _give_clocks(uow, event.case_id, event.unit_id, event.dispatched_at, now, why="dispatched")
+
+
+async def load_supervisors(session: AsyncSession) -> dict[str, list[SupervisorScope]]:
+    """Active supervisors by jurisdiction."""
+    s = tables.supervisors.c
+    scopes: dict[str, list[SupervisorScope]] = {}
+    for r in (await session.execute(select(tables.supervisors).where(s.active))).all():
+        scopes.setdefault(r.jurisdiction_id, []).append(
+            SupervisorScope(r.id, frozenset(r.areas), frozenset(r.categories)))
+    return scopes
+
+
+# Read the version at most once a second; an edit through this process invalidates at once.
+supervisors_cache = VersionedCache(tables.supervisors_version, load_supervisors, recheck_seconds=1.0)
+
+
+async def _assign_supervisor(uow: UnitOfWork, case_id: UUID, area: AreaPath, category_code: str,
+                             now: datetime) -> None:
+    """The first dispatch gives the case its supervisor (kept through re-dispatches and reopenings)."""
+    if await uow.session.scalar(select(_c.supervisor_id).where(_c.id == case_id)) is not None:
+        return
+    scopes = (await supervisors_cache.get(uow.session)).get(area.district_id, [])
+    fits = {s.id: f for s in scopes if (f := s.fit(area, category_code)) is not None}
+    best = max(fits.values(), default=None)
+    tied = [sid for sid, f in fits.items() if f == best]
+    load = {}
+    if len(tied) > 1:
+        load = dict((await uow.session.execute(
+            select(_c.supervisor_id, func.count()).where(_c.supervisor_id.in_(tied), _c.status != "completed")
+            .group_by(_c.supervisor_id))).all())
+    chosen = pick_supervisor(scopes, area=area, category_code=category_code, load=load)
+    if chosen is None:
+        await deadlines.log(uow, case_id, now, "no_supervisor", None, "no supervisor's remit covers this case")
+        return
+    await uow.session.execute(update(tables.cases).where(_c.id == case_id).values(supervisor_id=chosen))
+    uow.record(CaseSupervisorAssigned(case_id=case_id, supervisor_id=chosen, assigned_at=now))
+    await deadlines.log(uow, case_id, now, "supervisor_assigned", None, f"supervised by {chosen}")
 
 
 async def on_unit_changed(event: CaseRedispatched | CaseTransferred | CaseClaimed, uow: UnitOfWork) -> None:

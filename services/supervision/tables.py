@@ -115,7 +115,41 @@ cases = Table(
     Column("time_limit_class", Text),
     Column("escalation_level", Text),
     Column("suspended", Text),
+    Column("supervisor_id", Text),
+    Column("community_id", Text),
     Index("cases_district", "district_id", "status"),
+    Index("cases_supervisor_open", "supervisor_id", postgresql_where=text("status <> 'completed'")),
+)
+
+# Supervisors (督办人员) and their remit; each case gets the closest fit when it is first dispatched.
+supervisors = Table(
+    "supervisors", metadata,
+    Column("id", Text, primary_key=True),  # the subject of their token
+    Column("jurisdiction_id", Text, ForeignKey("jurisdictions.id"), nullable=False),
+    Column("name", Text, nullable=False),
+    Column("areas", ARRAY(Text), nullable=False, server_default="{}"),
+    Column("categories", ARRAY(Text), nullable=False, server_default="{}"),
+    Column("active", Boolean, nullable=False, server_default="true"),
+    Column("created_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
+)
+supervisors_version = version_table("supervisors_version", metadata)
+
+# Resident supervisors' certificates (督办证): a revocable credential scoped to areas; the holder's name is kept
+# masked, the credential only as a hash.
+certificates = Table(
+    "certificates", metadata,
+    Column("id", UUID(as_uuid=True), primary_key=True),
+    Column("number", Text, nullable=False, unique=True),
+    Column("holder", Text, nullable=False),
+    Column("jurisdiction_id", Text, nullable=False),
+    Column("areas", ARRAY(Text), nullable=False),
+    Column("credential_hash", Text, nullable=False, unique=True),
+    Column("issued_by", Text, nullable=False),
+    Column("issued_at", DateTime(timezone=True), nullable=False),
+    Column("expires_at", DateTime(timezone=True), nullable=False),
+    Column("revoked_at", DateTime(timezone=True)),
+    Column("revoked_by", Text),
+    Column("revocation_reason", Text),
 )
 
 # Supervision's timeline of a case: clocks opened and closed, warnings, breaches, each step of the ladder, decisions.

@@ -32,7 +32,7 @@ async def fire_due(uow_factory: UnitOfWorkFactory, *, now: datetime, batch: int 
     """
     async with uow_factory() as uow:
         rows = (await uow.session.execute(
-            select(tables.deadlines, _c.district_id, _c.category_code, _c.time_limit_class)
+            select(tables.deadlines, _c.district_id, _c.category_code, _c.time_limit_class, _c.supervisor_id)
             .join(tables.cases, _c.id == _d.case_id, isouter=True)
             .where(_d.status == deadlines.OPEN, _d.next_fire_at <= now)
             .order_by(_d.next_fire_at).limit(batch).with_for_update(of=tables.deadlines, skip_locked=True))).all()
@@ -63,7 +63,8 @@ async def _speak(uow: UnitOfWork, row, firing: clocks.Firing, rules, now: dateti
     clock, case_id = firing.clock, row.case_id
     if not firing.is_breach:
         uow.record(CaseDeadlineWarned(case_id=case_id, unit_id=clock.unit_id, kind=clock.kind,
-                                      threshold=firing.threshold, due_at=clock.due_at, warned_at=now))
+                                      threshold=firing.threshold, due_at=clock.due_at, warned_at=now,
+                                      supervisor_id=row.supervisor_id))
         await deadlines.log(uow, case_id, now, "warning", clock.unit_id,
                             f"yellow: {firing.threshold:.0%} of the {clock.kind.value} time used, due "
                             f"{clock.due_at.isoformat()}")
@@ -73,7 +74,7 @@ async def _speak(uow: UnitOfWork, row, firing: clocks.Firing, rules, now: dateti
     if clock.kind is DeadlineKind.REPLY:
         return await _climb(uow, row, clock, policy, rules, now)
     uow.record(CaseDeadlineBreached(case_id=case_id, unit_id=clock.unit_id, kind=clock.kind, due_at=clock.due_at,
-                                    breached_at=now))
+                                    breached_at=now, supervisor_id=row.supervisor_id))
     await deadlines.log(uow, case_id, now, "breach", clock.unit_id,
                         f"red: the {clock.kind.value} deadline {clock.due_at.isoformat()} passed")
     if policy is None:
@@ -81,7 +82,7 @@ async def _speak(uow: UnitOfWork, row, firing: clocks.Firing, rules, now: dateti
     elif not await _ladder_under_way(uow, case_id):
         order = clocks.open_reply_clock(policy, rules.calendar, clock.unit_id, now)
         await deadlines.store_new(uow, case_id, [order], policy=policy, opened_by=f"breach:{row.id}", now=now)
-        await _escalated(uow, case_id, order, now, f"{clock.kind.value} deadline passed")
+        await _escalated(uow, row, order, now, f"{clock.kind.value} deadline passed")
     return deadlines.save_parameters(row.id, clock, breached_at=now)
 
 
@@ -98,16 +99,18 @@ async def _climb(uow: UnitOfWork, row, clock: clocks.Clock, policy, rules, now: 
     higher = clocks.climb(clock, policy, rules.calendar, now) if policy is not None else None
     if higher is None:
         uow.record(CaseDeadlineBreached(case_id=row.case_id, unit_id=clock.unit_id, kind=clock.kind,
-                                        due_at=clock.due_at, breached_at=now, level=clock.level))
+                                        due_at=clock.due_at, breached_at=now, level=clock.level,
+                                        supervisor_id=row.supervisor_id))
         await deadlines.close(uow, [row], at=now, outcome="unanswered", why=f"at {clock.level}")
         return None
-    await _escalated(uow, row.case_id, higher, now, f"no reply to the {clock.level} by {clock.due_at.isoformat()}")
+    await _escalated(uow, row, higher, now, f"no reply to the {clock.level} by {clock.due_at.isoformat()}")
     return deadlines.save_parameters(row.id, higher)
 
 
-async def _escalated(uow: UnitOfWork, case_id, order: clocks.Clock, now: datetime, reason: str) -> None:
+async def _escalated(uow: UnitOfWork, row, order: clocks.Clock, now: datetime, reason: str) -> None:
+    case_id = row.case_id
     uow.record(CaseEscalated(case_id=case_id, unit_id=order.unit_id, level=order.level, reason=reason,
-                             reply_by=order.due_at, escalated_at=now))
+                             reply_by=order.due_at, escalated_at=now, supervisor_id=row.supervisor_id))
     await uow.session.execute(update(tables.cases).where(_c.id == case_id).values(escalation_level=order.level))
     await deadlines.log(uow, case_id, now, "escalation", order.unit_id,
                         f"{order.level}: {reason}; reply by {order.due_at.isoformat()}")

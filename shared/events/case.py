@@ -335,6 +335,7 @@ class CaseDeadlineWarned(Event, type=event_type("case.deadline_warned"), topic=S
     threshold: Annotated[float, Field(gt=0, lt=1)]
     due_at: AwareDatetime
     warned_at: AwareDatetime
+    supervisor_id: str | None = None
 
 
 class CaseDeadlineBreached(Event, type=event_type("case.deadline_breached"), topic=SUPERVISION_CASES):
@@ -346,6 +347,7 @@ class CaseDeadlineBreached(Event, type=event_type("case.deadline_breached"), top
     due_at: AwareDatetime
     breached_at: AwareDatetime
     level: EscalationLevel | None = None
+    supervisor_id: str | None = None
 
 
 class CaseReopened(Event, type=event_type("case.reopened"), topic=SUPERVISION_CASES):
@@ -381,3 +383,21 @@ class CaseEscalated(Event, type=event_type("case.escalated"), topic=SUPERVISION_
     reason: str
     reply_by: AwareDatetime | None = None
     escalated_at: AwareDatetime
+    supervisor_id: str | None = None
+
+
+class CaseSupervisorAssigned(Event, type=event_type("case.supervisor_assigned"), topic=SUPERVISION_CASES):
+    """The supervisor who watches the case: the closest fit by area and sub-item, the least loaded among equals."""
+
+    case_id: UUID
+    supervisor_id: str
+    assigned_at: AwareDatetime
+
+
+class CaseObserved(Event, type=event_type("case.observed"), topic=SUPERVISION_CASES):
+    """A resident supervisor left an observation on a case in the area of their certificate (numbers masked)."""
+
+    case_id: UUID
+    certificate_number: str
+    text: str
+    observed_at: AwareDatetime

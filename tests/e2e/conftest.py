@@ -60,9 +60,11 @@ class RunningPlatform:
         path = self.data_dir.parent / "platform.log"
         return "\n".join(path.read_text(errors="replace").splitlines()[-lines:]) if path.exists() else ""
 
-    def token(self, role: str, unit: str | None = None, jurisdiction: str | None = None) -> str:
+    def token(self, role: str, unit: str | None = None, jurisdiction: str | None = None,
+              subject: str | None = None) -> str:
         args = [sys.executable, "-m", "gridlink.cli", "token", "--role", role] + (["--unit", unit] if unit else [])
         args += ["--jurisdiction", jurisdiction] if jurisdiction else []
+        args += ["--subject", subject] if subject else []
         return subprocess.run(args, env=self.env, check=True, capture_output=True, text=True).stdout.strip()
 
     def stop(self) -> None:

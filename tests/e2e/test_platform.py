@@ -367,7 +367,7 @@ def test_the_unit_directory_is_read_by_staff_and_edited_by_an_admin_and_routing_
 # that no test's report joins another test's case.
 SPOT = {"reopen": {"lat": 31.2110, "lon": 121.4260}, "extension": {"lat": 31.2110, "lon": 121.4340},
         "route": {"lat": 31.2210, "lon": 121.4260}, "photos": {"lat": 31.2210, "lon": 121.4340},
-        "wait": {"lat": 31.2160, "lon": 121.4300}}
+        "wait": {"lat": 31.2160, "lon": 121.4300}, "observe": {"lat": 31.2130, "lon": 121.4300}}
 
 
 def _case_of(platform, made: httpx.Response) -> str:
@@ -539,6 +539,53 @@ def test_supervision_keeps_the_units_clocks_stops_them_while_it_waits_and_tracks
     assert "13812340013" not in json.dumps(timeline)
     elsewhere = bearer(platform.token("supervisor", jurisdiction="cn-xuhui"))
     _problem(httpx.get(f"{supervision}/v1/cases/{case_id}/timeline", headers=elsewhere), 404, "not_found")
+
+
+def test_a_case_gets_its_supervisor_and_a_resident_supervisor_follows_it_until_the_certificate_is_revoked(platform):
+    made = report(platform, category="noise", description="广场舞音响声音太大", location=SPOT["observe"],
+                  contact={"name": NAME, "phone": "13812340014"})
+    case_id = _case_of(platform, made)
+    supervision, dispatch = platform.url("supervision"), platform.url("dispatch")
+    street_team = bearer(platform.token("supervisor", subject="sup-huayang"))
+    watched = wait_for(lambda: httpx.get(f"{supervision}/v1/supervisors/me/cases", headers=street_team).json(),
+                       lambda rows: any(r["case_id"] == case_id for r in rows))
+    mine = next(r for r in watched if r["case_id"] == case_id)
+    assert mine["street_id"] == "st-huayang" and mine["next_due_at"] and not mine["breached"]
+    others = bearer(platform.token("supervisor", subject="sup-jiangsu"))
+    assert case_id not in [r["case_id"] for r in httpx.get(f"{supervision}/v1/supervisors/me/cases",
+                                                           headers=others).json()]
+    team = httpx.get(f"{supervision}/v1/supervisors", headers=street_team).json()
+    assert {"sup-huayang", "sup-jiangsu", "sup-elderly", "sup-district"} <= {s["id"] for s in team}
+
+    issued = httpx.post(f"{supervision}/v1/certificates", headers=street_team,
+                        json={"holder_name": "李建国", "areas": ["cm-xiushui"], "valid_days": 30})
+    assert issued.status_code == 201, issued.text
+    certificate = issued.json()
+    assert certificate["holder"] == "李*国" and "李建国" not in issued.text
+    observer = bearer(certificate["credential"])
+    listed = httpx.get(f"{supervision}/v1/observer/cases", headers=observer).json()
+    assert case_id in [c["case_id"] for c in listed]
+    detail = httpx.get(f"{supervision}/v1/observer/cases/{case_id}", headers=observer).json()
+    assert detail["deadlines"] and detail["timeline"]
+    noted = httpx.post(f"{supervision}/v1/observer/cases/{case_id}/observations", headers=observer,
+                       json={"text": "晚上九点后仍在播放，可联系楼长13812345670核实"})
+    assert noted.status_code == 201 and "13812345670" not in noted.text, noted.text
+    unit = bearer(platform.token("unit_staff", unit="cn-enforcement"))
+    seen = wait_for(lambda: httpx.get(f"{dispatch}/v1/cases/{case_id}", headers=unit).json(),
+                    lambda c: any(h["action"] == "observed" for h in c["history"]))
+    assert certificate["number"] in next(h for h in seen["history"] if h["action"] == "observed")["note"]
+    # Another area's case is not the certificate's to see; a revoked certificate sees nothing at all.
+    jiangsu = _case_of(platform, report(platform, category="street-stalls", description="学校门口有流动摊贩",
+                                        location=JIANGSU, contact={"name": NAME, "phone": "13812340015"}))
+    _problem(httpx.get(f"{supervision}/v1/observer/cases/{jiangsu}", headers=observer), 404, "not_found")
+    revoked = httpx.post(f"{supervision}/v1/certificates/{certificate['id']}/revocation", headers=street_team,
+                         json={"reason": "搬离本社区"})
+    assert revoked.status_code == 200 and revoked.json()["revoked_at"], revoked.text
+    _problem(httpx.get(f"{supervision}/v1/observer/cases", headers=observer), 401, "certificate_revoked")
+    _problem(httpx.get(f"{supervision}/v1/observer/cases", headers=bearer("cert_forged")), 401,
+             "invalid_certificate")
+    _problem(httpx.post(f"{supervision}/v1/certificates", headers=unit,
+                        json={"holder_name": "x", "areas": ["cm-xiushui"]}), 403, "forbidden_role")
 
 
 def test_the_working_calendar_and_the_time_limit_policies_are_data_an_admin_edits(platform):

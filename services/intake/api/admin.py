@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
-import secrets
 from datetime import UTC, datetime
 from typing import Annotated, Literal
 from uuid import UUID, uuid4
@@ -17,6 +15,7 @@ from services.intake.api.context import CategoryCode, Strict
 from services.intake.domain.categories import DATATYPES, PRIORITIES, TIME_LIMIT_CLASSES
 from services.intake.reference import category_tree
 from shared.auth import Role
+from shared.credentials import credential_hash, new_credential
 from shared.http.dependencies import ReadSession, UnitOfWorkDep
 from shared.http.errors import ApiError
 from shared.http.security import CurrentPrincipal, require_roles
@@ -191,16 +190,12 @@ class ApiKeyView(BaseModel):
     revoked_at: datetime | None
 
 
-def key_hash(api_key: str) -> str:
-    return hashlib.sha256(api_key.encode()).hexdigest()
-
-
 @router.post("/api-keys", status_code=201, response_model=ApiKeyCreated, summary="Create an Open311 API key")
 async def create_api_key(body: ApiKeyIn, uow: UnitOfWorkDep) -> ApiKeyCreated:
-    key_id, api_key = uuid4(), "gl_" + secrets.token_urlsafe(24)
+    key_id, api_key = uuid4(), new_credential("gl")
     async with uow:
         await uow.session.execute(insert(tables.api_keys).values(
-            id=key_id, name=body.name, key_hash=key_hash(api_key), prefix=api_key[:7], created_at=datetime.now(UTC)))
+            id=key_id, name=body.name, key_hash=credential_hash(api_key), prefix=api_key[:7], created_at=datetime.now(UTC)))
     return ApiKeyCreated(id=key_id, name=body.name, api_key=api_key)
 
 

@@ -21,12 +21,12 @@ from fastapi.responses import JSONResponse, Response
 from sqlalchemy import select
 
 from services.intake import tables
-from services.intake.api.admin import key_hash
 from services.intake.api.context import settings_of
 from services.intake.commands import MAX_DESCRIPTION, ReportDraft, submit_report
 from services.intake.domain.cases import national_mobile, normalise_tracking_code
 from services.intake.domain.categories import UnknownCategory
 from services.intake.reference import CategoryTree, category_tree, ground
+from shared.credentials import credential_hash
 from shared.events import Channel
 from shared.masking import mask_numbers_in_text
 from shared.refusals import Refused
@@ -209,7 +209,7 @@ async def create_request(request: Request):
     runtime = request.app.state.runtime
     async with runtime.uow.sessionmaker() as session:
         known = await session.scalar(select(tables.api_keys.c.id).where(
-            tables.api_keys.c.key_hash == key_hash(api_key), tables.api_keys.c.revoked_at.is_(None)))
+            tables.api_keys.c.key_hash == credential_hash(api_key), tables.api_keys.c.revoked_at.is_(None)))
         if known is None:
             raise Open311Error(403, "invalid_api_key", "the api_key is not valid", "api_key")
         tree = await category_tree.get(session)
