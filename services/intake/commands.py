@@ -418,6 +418,10 @@ async def submit_verdict(uow: UnitOfWork, case_id: UUID, verdict: Verdict, comme
         submitted_at=now).on_conflict_do_nothing().returning(tables.verdicts.c.id))
     if inserted.first() is None:
         raise Refused("already_evaluated", "a verdict was already given for this completion", "verdict", status=409)
+    t = tables.callback_tasks.c
+    await session.execute(update(tables.callback_tasks).where(
+        t.case_id == case_id, t.round == case.completion_round, t.done_at.is_(None)).values(
+        done_at=now, done_by="resident" if via == "resident" else "operator"))
     labels = {Verdict.SATISFIED: ("满意", "satisfied"), Verdict.BASICALLY_SATISFIED: ("基本满意", "basically satisfied"),
               Verdict.DISSATISFIED: ("不满意", "dissatisfied")}
     await add_timeline(session, case_id, now, "evaluated", f"居民评价：{labels[verdict][0]}",

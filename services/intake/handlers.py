@@ -4,17 +4,21 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from sqlalchemy import update
+from sqlalchemy import select, update
+from sqlalchemy.dialects.postgresql import insert as pg_insert
 
 from services.intake import tables
 from services.intake.commands import add_timeline, locked_case
 from services.intake.domain.cases import CaseStatus
 from shared.events import (
+    CaseCallbackRequested,
     CaseClaimed,
     CaseCompleted,
     CaseDeadlineSet,
     CaseDispatched,
     CaseExplained,
+    CaseExplanationMeetingCalled,
+    CaseExplanationMeetingHeld,
     CaseExtensionDecided,
     CaseProgressNoted,
     CaseRedispatched,
@@ -141,6 +145,32 @@ async def on_case_extension_decided(event: CaseExtensionDecided, uow: UnitOfWork
                        f"Supervision gave the unit until {local:%Y-%m-%d}", uow.causation_id)
 
 
+async def on_case_callback_requested(event: CaseCallbackRequested, uow: UnitOfWork) -> None:
+    """No verdict came in time: a task for the operators, unless a verdict arrived meanwhile."""
+    await _case(uow, event.case_id)
+    v = tables.verdicts.c
+    judged = await uow.session.scalar(select(v.id).where(v.case_id == event.case_id, v.round == event.round).limit(1))
+    await uow.session.execute(pg_insert(tables.callback_tasks).values(
+        case_id=event.case_id, round=event.round, requested_at=event.requested_at,
+        done_at=event.requested_at if judged else None, done_by="resident" if judged else None,
+    ).on_conflict_do_nothing())
+
+
+async def on_case_explanation_meeting_called(event: CaseExplanationMeetingCalled, uow: UnitOfWork) -> None:
+    await _case(uow, event.case_id)
+    await add_timeline(uow.session, event.case_id, event.called_at, "meeting_called",
+                       "多次办理后您仍不满意，将召开情况说明会，由承办单位和督办人员当面说明",
+                       "You are still not satisfied: the unit and the supervisor will explain the case at a meeting",
+                       uow.causation_id)
+
+
+async def on_case_explanation_meeting_held(event: CaseExplanationMeetingHeld, uow: UnitOfWork) -> None:
+    await _case(uow, event.case_id)
+    zh, en = (("情况说明会已召开，居民表示理解", "The meeting was held and the residents accepted the explanation")
+              if event.accepted else ("情况说明会已召开，将再次交办", "The meeting was held; the case is handled again"))
+    await add_timeline(uow.session, event.case_id, event.held_at, "meeting_held", zh, en, uow.causation_id)
+
+
 #: Every event intake reacts to, and its handler.
 HANDLERS = {
     CaseDispatched: on_case_dispatched,
@@ -155,4 +185,7 @@ HANDLERS = {
     CaseReopened: on_case_reopened,
     CaseExplained: on_case_explained,
     CaseExtensionDecided: on_case_extension_decided,
+    CaseCallbackRequested: on_case_callback_requested,
+    CaseExplanationMeetingCalled: on_case_explanation_meeting_called,
+    CaseExplanationMeetingHeld: on_case_explanation_meeting_held,
 }

@@ -198,6 +198,17 @@ verdicts = Table(
     UniqueConstraint("case_id", "round", "submitter"),
 )
 
+# Completions no resident judged in time (supervision asks): an operator calls the resident back (回访).
+callback_tasks = Table(
+    "callback_tasks", metadata,
+    Column("case_id", UUID(as_uuid=True), ForeignKey("cases.id"), primary_key=True),
+    Column("round", Integer, primary_key=True),
+    Column("requested_at", DateTime(timezone=True), nullable=False),
+    Column("done_at", DateTime(timezone=True)),
+    Column("done_by", Text),
+    Index("callback_tasks_pending", "requested_at", postgresql_where=text("done_at IS NULL")),
+)
+
 # The audit of every full number shown to a person: who, in what role, why, when.
 reveals = Table(
     "reveals", metadata,

@@ -33,6 +33,10 @@ class TimeLimitPolicy:
     max_extension_days: int = 10
     # Working hours a unit has to answer each step of the ladder.
     reply_hours: float = 8
+    # Working days a resident has to judge a completion before an operator calls back.
+    callback_after_days: int = 3
+    # Dissatisfied rounds sent back to the units; one more goes to an explanation meeting instead.
+    max_reopenings: int = 2
 
     def __post_init__(self):
         if self.sign_for_hours <= 0:
@@ -45,6 +49,8 @@ class TimeLimitPolicy:
             raise ValueError("warn_at must be increasing fractions between 0 and 1")
         if self.max_extensions < 0 or self.max_extension_days < 0 or self.reply_hours <= 0:
             raise ValueError("extension limits must not be negative and the reply limit must be positive")
+        if self.callback_after_days < 1 or self.max_reopenings < 0:
+            raise ValueError("the call-back wait must be at least a day and the reopening cap not negative")
 
     @property
     def name(self) -> str:
@@ -144,6 +150,18 @@ def open_reply_clock(policy: TimeLimitPolicy, calendar: WorkingCalendar, unit_id
     """The time a unit has to answer a step of the ladder (a supervision order, then its leaders)."""
     return Clock(DeadlineKind.REPLY, unit_id, start, calendar.add_working_hours(start, policy.reply_hours),
                  level=level)
+
+
+def open_verdict_clock(policy: TimeLimitPolicy, calendar: WorkingCalendar, unit_id: str,
+                       completed_at: datetime) -> Clock:
+    """The time the resident has to judge a completion; when it passes, an operator calls them back."""
+    return Clock(DeadlineKind.VERDICT, unit_id, completed_at,
+                 calendar.add_working_days(completed_at, policy.callback_after_days))
+
+
+def reopens(policy: TimeLimitPolicy, dissatisfied_round: int) -> bool:
+    """A dissatisfied round goes back to the units up to the cap; past it, to an explanation meeting."""
+    return dissatisfied_round <= policy.max_reopenings
 
 
 def fire(clock: Clock, now: datetime) -> Firing | None:

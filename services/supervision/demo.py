@@ -27,7 +27,8 @@ async def seed_demo(uow_factory: UnitOfWorkFactory) -> None:
              "completion_hours": p.get("completion_hours"), "clock": p.get("clock", False),
              "warn_at": p.get("warn_at", [0.5, 0.8]), "pauses_for": p.get("pauses_for", ["waiting_for_resident"]),
              "max_extensions": p.get("max_extensions", 1), "max_extension_days": p.get("max_extension_days", 10),
-             "reply_hours": p.get("reply_hours", 8)}
+             "reply_hours": p.get("reply_hours", 8), "callback_after_days": p.get("callback_after_days", 3),
+             "max_reopenings": p.get("max_reopenings", 2)}
             for p in limits["policies"]])
         team = demo_data("supervisors")
         await uow.session.execute(insert(tables.supervisors).on_conflict_do_nothing(), [

@@ -18,7 +18,9 @@ from shared.events import (
     CaseClaimed,
     CaseCompleted,
     CaseDispatched,
+    CaseDuplicateLinked,
     CaseExplained,
+    CaseExplanationMeetingCalled,
     CaseExtensionRequested,
     CaseProgressNoted,
     CaseReclassified,
@@ -54,6 +56,8 @@ _FOLLOW = update(tables.cases).where(_c.id == bindparam("case")).values(
     unit_id=bindparam("unit"), status=bindparam("new_status"), updated_at=bindparam("now"))
 _CASE = select(tables.cases).where(_c.id == bindparam("case"))
 _HANDLING = (DeadlineKind.SIGN_FOR, DeadlineKind.COMPLETION, DeadlineKind.PLANNED)
+# Residents reporting one problem from which on a case is wide-impact: its result goes before a three-party panel.
+WIDE_IMPACT_RESIDENTS = 5
 
 
 async def on_case_reported(event: CaseReported, uow: UnitOfWork) -> None:
@@ -187,12 +191,21 @@ async def on_case_explained(event: CaseExplained, uow: UnitOfWork) -> None:
 
 
 async def on_case_completed(event: CaseCompleted, uow: UnitOfWork) -> None:
-    """Every clock stops: the unit's deadlines met or late, a pending step of the ladder answered."""
+    """Every clock stops: the unit's deadlines met or late, a pending step of the ladder answered. A new round of
+    verdicts starts, with the time the resident has before an operator calls back."""
     rows = await deadlines.running(uow, event.case_id)
     await deadlines.close(uow, [r for r in rows if r.kind != DeadlineKind.REPLY], at=event.completed_at)
     await _answer(uow, rows, event.completed_at, "completed")
-    await uow.session.execute(_FOLLOW, dict(case=event.case_id, unit=event.unit_id, new_status="completed",
-                                            now=datetime.now(UTC)))
+    case = (await uow.session.execute(update(tables.cases).where(_c.id == event.case_id).values(
+        unit_id=event.unit_id, status="completed", completed_at=event.completed_at,
+        completion_round=_c.completion_round + 1, updated_at=datetime.now(UTC)).returning(tables.cases))).first()
+    if case is None:
+        raise PermanentFailure("a completion of a case supervision does not know")
+    rules = await _rules(uow, case.district_id)
+    policy = _policy(rules, case)
+    verdict = clocks.open_verdict_clock(policy, rules.calendar, event.unit_id, event.completed_at)
+    await deadlines.store_new(uow, event.case_id, [verdict], policy=policy, opened_by=uow.causation_id,
+                              now=datetime.now(UTC))
 
 
 async def on_case_returned(event: CaseReturned, uow: UnitOfWork) -> None:
@@ -241,7 +254,10 @@ async def on_case_resumed(event: CaseResumed, uow: UnitOfWork) -> None:
 
 
 async def on_evaluation_submitted(event: EvaluationSubmitted, uow: UnitOfWork) -> None:
-    """A dissatisfied verdict reopens the case (once per completion round) and sends it back to dispatch."""
+    """The verdict clock stops. A dissatisfied verdict sends the case back to dispatch (once per completion round),
+    up to the policy's cap; past it, the case goes to an explanation meeting with the residents."""
+    await deadlines.close(uow, await deadlines.running(uow, event.case_id, (DeadlineKind.VERDICT,)),
+                          at=event.submitted_at, why=f"{event.verdict} via {event.via}")
     if event.verdict is not Verdict.DISSATISFIED:
         return
     now = datetime.now(UTC)
@@ -249,12 +265,37 @@ async def on_evaluation_submitted(event: EvaluationSubmitted, uow: UnitOfWork) -
         case_id=event.case_id, round=event.round, reopened_at=now).on_conflict_do_nothing()
         .returning(tables.reopenings.c.round))
     if first is None:
-        return  # this round was reopened already (another resident, or a call-back after an online verdict)
+        return  # this round was judged dissatisfied already (another resident, or a call-back after an online one)
+    case = (await uow.session.execute(_CASE, dict(case=event.case_id))).first()
+    if case is None:
+        raise PermanentFailure("a verdict on a case supervision does not know")
     reason = "居民不满意" + (f"：{mask_numbers_in_text(event.comment)[:200]}" if event.comment else "")
-    uow.record(CaseReopened(case_id=event.case_id, round=event.round, reason=reason, reopened_at=now))
-    await uow.session.execute(update(tables.cases).where(_c.id == event.case_id).values(status="reopened",
-                                                                                       updated_at=now))
-    await deadlines.log(uow, event.case_id, now, "reopened", None, f"round {event.round}: {reason}")
+    policy = _policy(await _rules(uow, case.district_id), case)
+    if clocks.reopens(policy, event.round):
+        await reopen(uow, event.case_id, event.round, reason, now)
+        return
+    await uow.session.execute(pg_insert(tables.meetings).values(
+        case_id=event.case_id, district_id=case.district_id, round=event.round, reason=reason, called_at=now,
+        status="called").on_conflict_do_nothing())
+    uow.record(CaseExplanationMeetingCalled(case_id=event.case_id, round=event.round, reason=reason, called_at=now))
+    await uow.session.execute(update(tables.cases).where(_c.id == event.case_id).values(
+        status="explanation_meeting", updated_at=now))
+    await deadlines.log(uow, event.case_id, now, "meeting_called", None,
+                        f"round {event.round} dissatisfied after {policy.max_reopenings} reopening(s): {reason}")
+
+
+async def reopen(uow: UnitOfWork, case_id: UUID, round: int, reason: str, now: datetime) -> None:
+    """Back to dispatch for another round (the same unit unless dispatch decides otherwise)."""
+    uow.record(CaseReopened(case_id=case_id, round=round, reason=reason, reopened_at=now))
+    await uow.session.execute(update(tables.cases).where(_c.id == case_id).values(status="reopened", updated_at=now))
+    await deadlines.log(uow, case_id, now, "reopened", None, f"round {round}: {reason}")
+
+
+async def on_case_duplicate_linked(event: CaseDuplicateLinked, uow: UnitOfWork) -> None:
+    """More residents raised the same problem: a case that touches many is wide-impact (rated by panels)."""
+    await uow.session.execute(update(tables.cases).where(_c.id == event.case_id).values(
+        residents_affected=func.greatest(_c.residents_affected, event.residents_affected),
+        wide_impact=_c.wide_impact | (event.residents_affected >= WIDE_IMPACT_RESIDENTS)))
 
 
 async def on_case_extension_requested(event: CaseExtensionRequested, uow: UnitOfWork) -> None:
@@ -289,4 +330,5 @@ HANDLERS = {
     CaseResumed: on_case_resumed,
     EvaluationSubmitted: on_evaluation_submitted,
     CaseExtensionRequested: on_case_extension_requested,
+    CaseDuplicateLinked: on_case_duplicate_linked,
 }

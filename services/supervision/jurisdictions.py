@@ -118,6 +118,8 @@ class PolicyIn(BaseModel):
     max_extensions: int = Field(1, ge=0, le=10)
     max_extension_days: int = Field(10, ge=0, le=365)
     reply_hours: float = Field(8, gt=0, le=720)
+    callback_after_days: int = Field(3, ge=1, le=30, description="Working days before an operator calls back")
+    max_reopenings: int = Field(2, ge=0, le=10, description="Dissatisfied rounds reopened before a meeting")
 
 
 class PolicyView(PolicyIn):
@@ -131,7 +133,8 @@ def _view(policy: TimeLimitPolicy) -> PolicyView:
                       sign_for_hours=policy.sign_for_hours, completion_days=policy.completion_days,
                       completion_hours=policy.completion_hours, clock=policy.clock, warn_at=list(policy.warn_at),
                       pauses_for=sorted(policy.pauses_for), max_extensions=policy.max_extensions,
-                      max_extension_days=policy.max_extension_days, reply_hours=policy.reply_hours)
+                      max_extension_days=policy.max_extension_days, reply_hours=policy.reply_hours,
+                      callback_after_days=policy.callback_after_days, max_reopenings=policy.max_reopenings)
 
 
 @router.get("/{jurisdiction_id}/policies", response_model=list[PolicyView],

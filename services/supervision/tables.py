@@ -12,6 +12,7 @@ from sqlalchemy import (
     Index,
     Integer,
     MetaData,
+    SmallInteger,
     Table,
     Text,
     UniqueConstraint,
@@ -49,6 +50,8 @@ policies = Table(
     Column("max_extensions", Integer, nullable=False, server_default="1"),
     Column("max_extension_days", Integer, nullable=False, server_default="10"),
     Column("reply_hours", Float, nullable=False, server_default="8"),
+    Column("callback_after_days", Integer, nullable=False, server_default="3"),
+    Column("max_reopenings", Integer, nullable=False, server_default="2"),
 )
 
 # The years of a jurisdiction's calendar that are loaded (from the statutory calendar, or edited by hand) ...
@@ -117,6 +120,10 @@ cases = Table(
     Column("suspended", Text),
     Column("supervisor_id", Text),
     Column("community_id", Text),
+    Column("completion_round", Integer, nullable=False, server_default="0"),
+    Column("completed_at", DateTime(timezone=True)),
+    Column("residents_affected", Integer, nullable=False, server_default="1"),
+    Column("wide_impact", Boolean, nullable=False, server_default="false"),
     Index("cases_district", "district_id", "status"),
     Index("cases_supervisor_open", "supervisor_id", postgresql_where=text("status <> 'completed'")),
 )
@@ -192,3 +199,47 @@ extension_requests = Table(
 )
 
 idempotency_keys = idempotency_table(metadata)
+
+# The explanation meeting (情况说明会) a case goes to once residents stayed dissatisfied past the cap on reopenings.
+meetings = Table(
+    "meetings", metadata,
+    Column("id", BigInteger, primary_key=True, autoincrement=True),
+    Column("case_id", UUID(as_uuid=True), nullable=False),
+    Column("district_id", Text, nullable=False),
+    Column("round", Integer, nullable=False),
+    Column("reason", Text, nullable=False),
+    Column("called_at", DateTime(timezone=True), nullable=False),
+    Column("status", Text, nullable=False),  # called, scheduled, held
+    Column("scheduled_for", DateTime(timezone=True)),
+    Column("place", Text),
+    Column("held_at", DateTime(timezone=True)),
+    Column("summary", Text),
+    Column("accepted", Boolean),
+    Column("recorded_by", Text),
+    UniqueConstraint("case_id", "round"),
+)
+
+# Three-party panels (三方评事: community, party-member and resident representatives, names masked) of a street and a
+# quarter, and their ratings (1-5 from each party) of the units that handled wide-impact cases.
+panels = Table(
+    "panels", metadata,
+    Column("id", UUID(as_uuid=True), primary_key=True),
+    Column("district_id", Text, nullable=False),
+    Column("quarter", Text, nullable=False),
+    Column("street_id", Text, nullable=False),
+    Column("members", JSONB, nullable=False),
+    Column("created_by", Text, nullable=False),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+)
+
+panel_ratings = Table(
+    "panel_ratings", metadata,
+    Column("panel_id", UUID(as_uuid=True), ForeignKey("panels.id"), primary_key=True),
+    Column("case_id", UUID(as_uuid=True), primary_key=True),
+    Column("unit_id", Text, nullable=False),
+    Column("community", SmallInteger, nullable=False),
+    Column("party_member", SmallInteger, nullable=False),
+    Column("resident", SmallInteger, nullable=False),
+    Column("comment", Text),
+    Column("rated_at", DateTime(timezone=True), nullable=False),
+)

@@ -34,7 +34,8 @@ def policy_of(row) -> TimeLimitPolicy:
         time_limit_class=row.time_limit_class, sign_for_hours=row.sign_for_hours, completion_days=row.completion_days,
         completion_hours=row.completion_hours, clock=row.clock, category_code=row.category_code or None,
         warn_at=tuple(row.warn_at), pauses_for=frozenset(row.pauses_for), max_extensions=row.max_extensions,
-        max_extension_days=row.max_extension_days, reply_hours=row.reply_hours)
+        max_extension_days=row.max_extension_days, reply_hours=row.reply_hours,
+        callback_after_days=row.callback_after_days, max_reopenings=row.max_reopenings)
 
 
 async def load_time_rules(session: AsyncSession) -> dict[str, JurisdictionRules]:

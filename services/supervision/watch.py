@@ -14,7 +14,7 @@ from sqlalchemy import select, update
 from services.supervision import clocks, deadlines, tables
 from services.supervision.calendar import missing_years
 from services.supervision.time_rules import CALENDAR_MISSING, load_statutory_year, time_rules
-from shared.events import CaseDeadlineBreached, CaseDeadlineWarned, CaseEscalated, DeadlineKind
+from shared.events import CaseCallbackRequested, CaseDeadlineBreached, CaseDeadlineWarned, CaseEscalated, DeadlineKind
 from shared.messaging.unit_of_work import UnitOfWork, UnitOfWorkFactory
 from shared.runtime.service import ServiceRuntime
 
@@ -32,7 +32,8 @@ async def fire_due(uow_factory: UnitOfWorkFactory, *, now: datetime, batch: int 
     """
     async with uow_factory() as uow:
         rows = (await uow.session.execute(
-            select(tables.deadlines, _c.district_id, _c.category_code, _c.time_limit_class, _c.supervisor_id)
+            select(tables.deadlines, _c.district_id, _c.category_code, _c.time_limit_class, _c.supervisor_id,
+                   _c.completion_round)
             .join(tables.cases, _c.id == _d.case_id, isouter=True)
             .where(_d.status == deadlines.OPEN, _d.next_fire_at <= now)
             .order_by(_d.next_fire_at).limit(batch).with_for_update(of=tables.deadlines, skip_locked=True))).all()
@@ -73,6 +74,11 @@ async def _speak(uow: UnitOfWork, row, firing: clocks.Firing, rules, now: dateti
         category_code=row.category_code, time_limit_class=row.time_limit_class)
     if clock.kind is DeadlineKind.REPLY:
         return await _climb(uow, row, clock, policy, rules, now)
+    if clock.kind is DeadlineKind.VERDICT:
+        uow.record(CaseCallbackRequested(case_id=case_id, round=max(row.completion_round or 1, 1),
+                                         completed_at=clock.started_at, requested_at=now))
+        await deadlines.close(uow, [row], at=now, outcome="callback_requested", why="no verdict in time")
+        return None
     uow.record(CaseDeadlineBreached(case_id=case_id, unit_id=clock.unit_id, kind=clock.kind, due_at=clock.due_at,
                                     breached_at=now, supervisor_id=row.supervisor_id))
     await deadlines.log(uow, case_id, now, "breach", clock.unit_id,

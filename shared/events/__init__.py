@@ -2,6 +2,7 @@
 
 from shared.events.case import (
     AreaPath,
+    CaseCallbackRequested,
     CaseCheckInMissed,
     CaseClaimed,
     CaseCompleted,
@@ -13,10 +14,13 @@ from shared.events.case import (
     CaseDuplicateUnlinked,
     CaseEscalated,
     CaseExplained,
+    CaseExplanationMeetingCalled,
+    CaseExplanationMeetingHeld,
     CaseExtensionDecided,
     CaseExtensionRequested,
     CaseJointHandlingStarted,
     CaseObserved,
+    CasePanelRated,
     CaseProgressNoted,
     CaseReclassified,
     CaseRedispatched,
@@ -41,9 +45,10 @@ from shared.events.case import (
 from shared.events.contract import REGISTRY, TOPICS, Event, Topic, event_type
 
 __all__ = [
-    "AreaPath", "CaseCheckInMissed", "CaseClaimed", "CaseCompleted", "CaseDeadlineBreached", "CaseDeadlineSet",
-    "CaseDeadlineWarned", "CaseDispatched", "CaseDuplicateLinked", "CaseDuplicateUnlinked", "CaseEscalated",
-    "CaseExplained", "CaseExtensionDecided", "CaseExtensionRequested", "CaseJointHandlingStarted", "CaseObserved",
+    "AreaPath", "CaseCallbackRequested", "CaseCheckInMissed", "CaseClaimed", "CaseCompleted", "CaseDeadlineBreached",
+    "CaseDeadlineSet", "CaseDeadlineWarned", "CaseDispatched", "CaseDuplicateLinked", "CaseDuplicateUnlinked",
+    "CaseEscalated", "CaseExplained", "CaseExplanationMeetingCalled", "CaseExplanationMeetingHeld",
+    "CaseExtensionDecided", "CaseExtensionRequested", "CaseJointHandlingStarted", "CaseObserved", "CasePanelRated",
     "CaseProgressNoted", "CaseReclassified", "CaseRedispatched", "CaseReopened", "CaseReported", "CaseResumed",
     "CaseReturned", "CaseSigned", "CaseSupervisorAssigned", "CaseSuspended", "CaseTransferred", "Channel",
     "ClassifiedBy", "DeadlineKind", "EscalationLevel", "EvaluationSubmitted", "Event", "REGISTRY", "ReportedLocation",

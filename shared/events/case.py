@@ -44,6 +44,7 @@ class DeadlineKind(StrEnum):
     COMPLETION = "completion"
     PLANNED = "planned"  # the date a unit gave with its explanation of a case it cannot solve soon
     REPLY = "reply"      # the time a unit has to answer a step of the escalation ladder
+    VERDICT = "verdict"  # the time a resident has to judge a completion before an operator calls back
 
 
 class SuspensionReason(StrEnum):
@@ -401,3 +402,47 @@ class CaseObserved(Event, type=event_type("case.observed"), topic=SUPERVISION_CA
     certificate_number: str
     text: str
     observed_at: AwareDatetime
+
+
+class CaseCallbackRequested(Event, type=event_type("case.callback_requested"), topic=SUPERVISION_CASES):
+    """No verdict came in time for a completion: an operator should call the resident back (回访)."""
+
+    case_id: UUID
+    round: Annotated[int, Field(ge=1)]
+    completed_at: AwareDatetime
+    requested_at: AwareDatetime
+
+
+class CaseExplanationMeetingCalled(Event, type=event_type("case.explanation_meeting_called"),
+                                   topic=SUPERVISION_CASES):
+    """Residents stayed dissatisfied past the cap on reopenings: the unit and the supervisor explain the case to them
+    at a meeting (情况说明会) instead of another round."""
+
+    case_id: UUID
+    round: Annotated[int, Field(ge=1)]
+    reason: str
+    called_at: AwareDatetime
+
+
+class CaseExplanationMeetingHeld(Event, type=event_type("case.explanation_meeting_held"), topic=SUPERVISION_CASES):
+    """The meeting was held: ``accepted`` if the residents understood and accepted the explanation; if not, the case
+    is reopened (``case.reopened`` follows)."""
+
+    case_id: UUID
+    round: Annotated[int, Field(ge=1)]
+    accepted: bool
+    summary: str
+    held_at: AwareDatetime
+
+
+class CasePanelRated(Event, type=event_type("case.panel_rated"), topic=SUPERVISION_CASES):
+    """A three-party panel rated the unit that handled a wide-impact case (1-5 from each party)."""
+
+    case_id: UUID
+    unit_id: str
+    panel_id: UUID
+    quarter: str
+    community: Annotated[int, Field(ge=1, le=5)]
+    party_member: Annotated[int, Field(ge=1, le=5)]
+    resident: Annotated[int, Field(ge=1, le=5)]
+    rated_at: AwareDatetime

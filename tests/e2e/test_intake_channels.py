@@ -338,15 +338,34 @@ def test_residents_reporting_the_same_problem_at_once_end_up_on_one_case(platfor
     assert case["residents_affected"] == 6
 
 
+def publish(platform, event, *, source: str) -> None:
+    """Put an event on the broker as the service named by ``source`` would: a stand-in for it."""
+    import asyncio
+
+    from shared.messaging.envelope import Envelope
+    from shared.messaging.kafka import make_producer
+
+    bootstrap = platform.env.get("KAFKA_BOOTSTRAP_SERVERS") or f"127.0.0.1:{platform.env['GRIDLINK_BROKER_PORT']}"
+
+    async def send() -> None:
+        producer = make_producer(bootstrap, idempotence=False, client_id="test-stand-in")
+        await producer.start()
+        try:
+            envelope = Envelope.wrap(event, source=source)
+            await producer.send_and_wait(event.topic.name, value=envelope.value(), key=envelope.key.encode(),
+                                         headers=envelope.headers())
+        finally:
+            await producer.stop()
+
+    asyncio.run(send())
+
+
 def test_after_completion_each_resident_gives_one_verdict_per_round_online_or_on_a_call_back(platform):
     """The test publishes ``case.completed`` on the broker as a stand-in for dispatch, so that intake's verdict rules
     are tried alone (tests/e2e/test_platform.py drives the whole loop through dispatch)."""
-    import asyncio
     from datetime import UTC, datetime
 
     from shared.events import CaseCompleted
-    from shared.messaging.envelope import Envelope
-    from shared.messaging.kafka import make_producer
 
     report = {"description": "秀水小区健身器材坏了，螺丝松动，孩子玩很危险", "address": "秀水小区"}
     made = post(platform, "/v1/reports", {**report, "contact": {"name": "吴先生", "phone": "13822223333"}})
@@ -354,21 +373,9 @@ def test_after_completion_each_resident_gives_one_verdict_per_round_online_or_on
     joined = post(platform, "/v1/reports", {**report, "contact": {"phone": "13822224444"}})
     assert joined.json()["tracking_code"] == code, joined.text  # a neighbour, co-reporter of the same case
     case_id = _case_id(platform, code)
-    bootstrap = platform.env.get("KAFKA_BOOTSTRAP_SERVERS") or f"127.0.0.1:{platform.env['GRIDLINK_BROKER_PORT']}"
-
-    async def complete() -> None:
-        producer = make_producer(bootstrap, idempotence=False, client_id="test-dispatch-stand-in")
-        await producer.start()
-        try:
-            envelope = Envelope.wrap(CaseCompleted(case_id=case_id, unit_id="cm-xiushui", unit_name="秀水居委会",
-                                                   result="已更换螺丝，电话 13822223333 回访", completed_at=datetime.now(UTC)),
-                                     source="/gridlink/dispatch")
-            await producer.send_and_wait(CaseCompleted.topic.name, value=envelope.value(),
-                                         key=envelope.key.encode(), headers=envelope.headers())
-        finally:
-            await producer.stop()
-
-    asyncio.run(complete())
+    publish(platform, CaseCompleted(case_id=case_id, unit_id="cm-xiushui", unit_name="秀水居委会",
+                                    result="已更换螺丝，电话 13822223333 回访", completed_at=datetime.now(UTC)),
+            source="/gridlink/dispatch")
     deadline = time.monotonic() + 30
     while (track := get(platform, f"/v1/track/{code}", params={"phone_last4": "3333"}).json())["status"] != "completed":
         assert time.monotonic() < deadline, track
@@ -392,3 +399,32 @@ def test_after_completion_each_resident_gives_one_verdict_per_round_online_or_on
                 {"verdict": "satisfied"}).status_code == 409
     timeline = get(platform, f"/v1/track/{code}", params={"phone_last4": "4444"}).json()["timeline"]
     assert [e["kind"] for e in timeline].count("evaluated") == 2
+
+
+def test_a_completion_nobody_judged_waits_in_the_operators_call_back_queue_until_a_verdict_is_taken(platform):
+    """``case.completed`` and ``case.callback_requested`` are published as stand-ins for dispatch and supervision
+    (supervision asks only after working days; tests/integration/test_supervision_watch.py moves its clock)."""
+    from datetime import UTC, datetime
+
+    from shared.events import CaseCallbackRequested, CaseCompleted
+
+    made = post(platform, "/v1/reports", {"description": "飞乐新村楼道灯坏了一个月", "address": "飞乐新村",
+                                          "contact": {"name": "钱女士", "phone": "13822225555"}})
+    code = made.json()["tracking_code"]
+    case_id = _case_id(platform, code)
+    done = datetime.now(UTC)
+    publish(platform, CaseCompleted(case_id=case_id, unit_id="cm-feile", unit_name="飞乐居委会", result="已更换灯泡",
+                                    completed_at=done), source="/gridlink/dispatch")
+    publish(platform, CaseCallbackRequested(case_id=case_id, round=1, completed_at=done, requested_at=datetime.now(UTC)),
+            source="/gridlink/supervision")
+    operator = bearer(platform, "operator")
+    deadline = time.monotonic() + 30
+    while not [t for t in get(platform, "/v1/callbacks", headers=operator).json() if t["case_id"] == case_id]:
+        assert time.monotonic() < deadline
+        time.sleep(0.3)
+    task = next(t for t in get(platform, "/v1/callbacks", headers=operator).json() if t["case_id"] == case_id)
+    assert (task["tracking_code"], task["round"], task["reporter_phone_masked"]) == (code, 1, "138****5555")
+    assert get(platform, "/v1/callbacks", headers=bearer(platform, "dispatcher")).status_code == 403
+    taken = post(platform, f"/v1/cases/{case_id}/callback-verdict", {"verdict": "satisfied"}, operator)
+    assert taken.status_code == 201, taken.text
+    assert case_id not in [t["case_id"] for t in get(platform, "/v1/callbacks", headers=operator).json()]

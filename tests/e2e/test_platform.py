@@ -367,7 +367,8 @@ def test_the_unit_directory_is_read_by_staff_and_edited_by_an_admin_and_routing_
 # that no test's report joins another test's case.
 SPOT = {"reopen": {"lat": 31.2110, "lon": 121.4260}, "extension": {"lat": 31.2110, "lon": 121.4340},
         "route": {"lat": 31.2210, "lon": 121.4260}, "photos": {"lat": 31.2210, "lon": 121.4340},
-        "wait": {"lat": 31.2160, "lon": 121.4300}, "observe": {"lat": 31.2130, "lon": 121.4300}}
+        "wait": {"lat": 31.2160, "lon": 121.4300}, "observe": {"lat": 31.2130, "lon": 121.4300},
+        "accepted": {"lat": 31.2110, "lon": 121.4300}, "not_accepted": {"lat": 31.2190, "lon": 121.4260}}
 
 
 def _case_of(platform, made: httpx.Response) -> str:
@@ -586,6 +587,88 @@ def test_a_case_gets_its_supervisor_and_a_resident_supervisor_follows_it_until_t
              "invalid_certificate")
     _problem(httpx.post(f"{supervision}/v1/certificates", headers=unit,
                         json={"holder_name": "x", "areas": ["cm-xiushui"]}), 403, "forbidden_role")
+
+
+def test_past_the_cap_on_reopenings_an_explanation_meeting_is_held_and_a_panel_rates_the_unit(platform):
+    supervision, dispatch, intake = platform.url("supervision"), platform.url("dispatch"), platform.url("intake")
+    admin, supervisor = bearer(platform.token("admin")), bearer(platform.token("supervisor"))
+    dispatcher = bearer(platform.token("dispatcher"))
+    # For this sub-item, no reopening: the first dissatisfied round goes to a meeting.
+    policy = f"{supervision}/v1/jurisdictions/cn-changning/policies/help?category=elderly-care"
+    assert httpx.put(policy, headers=admin, json={"sign_for_hours": 1, "completion_days": 2, "warn_at": [0.5],
+                                                  "max_reopenings": 0}).status_code == 200
+
+    def completed_and_judged(spot: str, phone: str) -> tuple[str, str]:
+        made = report(platform, category="elderly-care", description="独居老人家中无人照看需要上门探访",
+                      location=SPOT[spot], contact={"name": NAME, "phone": phone})
+        case_id = _case_of(platform, made)
+        case = wait_for(lambda: httpx.get(f"{dispatch}/v1/cases/{case_id}", headers=dispatcher).json(),
+                        lambda c: c.get("lead_unit_id") and c.get("due_at"))
+        unit = bearer(platform.token("unit_staff", unit=case["lead_unit_id"]))
+        signed = httpx.post(f"{dispatch}/v1/cases/{case_id}/sign", headers=unit, json={"version": case["version"]})
+        assert signed.status_code == 200, signed.text
+        version = signed.json()["version"]
+        for helper in case["assisting_unit_ids"]:  # the grid worker reports its part first
+            part = httpx.post(f"{dispatch}/v1/cases/{case_id}/part", json={"version": version, "text": "已陪同探访"},
+                              headers=bearer(platform.token("unit_staff", unit=helper)))
+            assert part.status_code == 200, part.text
+            version = part.json()["version"]
+        done = httpx.post(f"{dispatch}/v1/cases/{case_id}/complete", headers=unit,
+                          json={"version": version, "result": "已上门探访"})
+        assert done.status_code == 200, (case, done.text)
+        track = f"{intake}/v1/track/{made.json()['tracking_code']}"
+        wait_for(lambda: httpx.get(track, params={"phone_last4": phone[-4:]}).json(),
+                 lambda t: t["status"] == "completed")
+        judged = httpx.post(f"{track}/verdict?phone_last4={phone[-4:]}", json={"verdict": "dissatisfied"})
+        assert judged.status_code == 201, judged.text
+        return case_id, track
+
+    accepted_case, accepted_track = completed_and_judged("accepted", "13812340016")
+    refused_case, _ = completed_and_judged("not_accepted", "13812340017")
+    called = wait_for(lambda: httpx.get(f"{supervision}/v1/meetings", headers=supervisor,
+                                        params={"status": "called"}).json(),
+                      lambda rows: {accepted_case, refused_case} <= {m["case_id"] for m in rows})
+    meeting = {m["case_id"]: m for m in called}
+    told = wait_for(lambda: httpx.get(accepted_track, params={"phone_last4": "0016"}).json(),
+                    lambda t: "meeting_called" in [e["kind"] for e in t["timeline"]])
+    assert told["status"] == "completed"
+    scheduled = httpx.post(f"{supervision}/v1/meetings/{meeting[accepted_case]['id']}/schedule", headers=supervisor,
+                           json={"scheduled_for": "2026-12-01T19:00:00+08:00", "place": "秀水居委会会议室"})
+    assert scheduled.status_code == 200 and scheduled.json()["status"] == "scheduled", scheduled.text
+    held = httpx.post(f"{supervision}/v1/meetings/{meeting[accepted_case]['id']}/record", headers=supervisor,
+                      json={"summary": "说明了上门服务的排班，居民表示理解", "accepted": True})
+    assert held.status_code == 200 and held.json()["accepted"] is True, held.text
+    _problem(httpx.post(f"{supervision}/v1/meetings/{meeting[accepted_case]['id']}/record", headers=supervisor,
+                        json={"summary": "再记一次", "accepted": True}), 409, "already_held")
+    # Not accepted: the case goes back to dispatch for another round.
+    httpx.post(f"{supervision}/v1/meetings/{meeting[refused_case]['id']}/record", headers=supervisor,
+               json={"summary": "居民不接受说明", "accepted": False}).raise_for_status()
+    wait_for(lambda: httpx.get(f"{dispatch}/v1/cases/{refused_case}", headers=dispatcher).json(),
+             lambda c: c["redo_count"] == 1 and c["status"] == "dispatched")
+
+    # The accepted case touched many: a panel of the street rates the unit that handled it.
+    assert httpx.post(f"{supervision}/v1/cases/{accepted_case}/wide-impact", headers=supervisor,
+                      json={"reason": "涉及整栋楼独居老人"}).status_code == 200
+    quarter = f"{datetime.now(UTC).year}Q{(datetime.now(UTC).month - 1) // 3 + 1}"
+    members = [{"party": "community", "name": "张社区"}, {"party": "party_member", "name": "李党员"}]
+    _problem(httpx.post(f"{supervision}/v1/panels", headers=supervisor,
+                        json={"quarter": quarter, "street_id": "st-huayang", "members": members * 2}),
+             422, "panel_incomplete", "members")
+    panel = httpx.post(f"{supervision}/v1/panels", headers=supervisor, json={
+        "quarter": quarter, "street_id": "st-huayang", "members": members + [{"party": "resident", "name": "王居民"}]})
+    assert panel.status_code == 201 and "王居民" not in panel.text, panel.text
+    panel_id = panel.json()["id"]
+    docket = httpx.get(f"{supervision}/v1/panels/{panel_id}/cases", headers=supervisor).json()
+    assert accepted_case in [c["case_id"] for c in docket] and refused_case not in [c["case_id"] for c in docket]
+    rated = httpx.post(f"{supervision}/v1/panels/{panel_id}/ratings", headers=supervisor, json={
+        "case_id": accepted_case, "community": 4, "party_member": 5, "resident": 3})
+    assert rated.status_code == 201, rated.text
+    _problem(httpx.post(f"{supervision}/v1/panels/{panel_id}/ratings", headers=supervisor, json={
+        "case_id": accepted_case, "community": 4, "party_member": 5, "resident": 3}), 409, "already_rated")
+    _problem(httpx.post(f"{supervision}/v1/panels/{panel_id}/ratings", headers=supervisor, json={
+        "case_id": refused_case, "community": 4, "party_member": 5, "resident": 3}), 422, "not_on_docket")
+    standing = httpx.get(f"{supervision}/v1/panels/{panel_id}/results", headers=supervisor).json()
+    assert [(s["cases"], s["overall"]) for s in standing] == [(1, 4.0)]
 
 
 def test_the_working_calendar_and_the_time_limit_policies_are_data_an_admin_edits(platform):

@@ -13,17 +13,26 @@ from sqlalchemy import select
 
 from services.supervision import tables
 from services.supervision.demo import seed_demo
-from services.supervision.handlers import on_case_dispatched, on_case_reported, on_case_signed
+from services.supervision.handlers import (
+    on_case_completed,
+    on_case_dispatched,
+    on_case_reported,
+    on_case_signed,
+    on_evaluation_submitted,
+)
 from services.supervision.service import SPEC
 from services.supervision.watch import fire_due
 from shared.events import (
     AreaPath,
+    CaseCompleted,
     CaseDispatched,
     CaseReported,
     CaseSigned,
     Channel,
+    EvaluationSubmitted,
     ReportedLocation,
     Reporter,
+    Verdict,
     event_type,
 )
 from shared.messaging.unit_of_work import UnitOfWorkFactory
@@ -143,3 +152,43 @@ async def test_a_burst_for_one_unit_is_spread_over_the_following_minutes(uows):
 
 def test_event_names_are_the_declared_ones():
     assert event_type("case.deadline_warned") and event_type("case.deadline_breached")
+
+
+async def _handle(uows, handler, event):
+    async with uows() as uow:
+        uow.caused_by(correlation_id=str(event.case_id), causation_id=str(uuid4()))
+        await handler(event, uow)
+
+
+async def test_a_completion_nobody_judged_in_time_asks_once_for_a_call_back(uows):
+    case_id = await _given(uows, "unit-d")
+    friday_4pm = datetime(2026, 11, 27, 16, 0, tzinfo=SHANGHAI)
+    await _handle(uows, on_case_completed, CaseCompleted(case_id=case_id, unit_id="unit-d", unit_name="D",
+                                                         result="已处理", completed_at=friday_4pm))
+    await _both(uows, datetime(2026, 12, 2, 17, 0, tzinfo=SHANGHAI))  # three working days are not over yet
+    assert not [d for t, d in await _events(uows, case_id) if t == "callback_requested"]
+    await _both(uows, datetime(2026, 12, 2, 17, 31, tzinfo=SHANGHAI))
+    await _both(uows, datetime(2026, 12, 3, 9, 0, tzinfo=SHANGHAI))
+    asked = [d for t, d in await _events(uows, case_id) if t == "callback_requested"]
+    assert len(asked) == 1 and asked[0]["round"] == 1
+
+
+async def test_dissatisfied_rounds_reopen_up_to_the_cap_then_an_explanation_meeting_is_called(uows):
+    case_id = await _given(uows, "unit-e")
+    for round_ in (1, 2, 3):
+        done = MONDAY_9 + timedelta(days=round_)
+        await _handle(uows, on_case_completed, CaseCompleted(case_id=case_id, unit_id="unit-e", unit_name="E",
+                                                             result="已处理", completed_at=done))
+        verdict = EvaluationSubmitted(case_id=case_id, round=round_, verdict=Verdict.DISSATISFIED, via="resident",
+                                      comment="还是很吵", submitted_at=done + timedelta(hours=1))
+        await _handle(uows, on_evaluation_submitted, verdict)
+        await _handle(uows, on_evaluation_submitted, verdict.model_copy(update={"via": "callback"}))  # same round
+    outcomes = [(t, d["round"]) for t, d in await _events(uows, case_id)
+                if t in ("reopened", "explanation_meeting_called")]
+    assert outcomes == [("reopened", 1), ("reopened", 2), ("explanation_meeting_called", 3)]
+    async with uows.sessionmaker() as session:
+        meeting = (await session.execute(select(tables.meetings).where(tables.meetings.c.case_id == case_id))).one()
+        verdict_clocks = (await session.execute(select(tables.deadlines.c.outcome).where(
+            tables.deadlines.c.case_id == case_id, tables.deadlines.c.kind == "verdict"))).scalars().all()
+    assert (meeting.round, meeting.status) == (3, "called")
+    assert verdict_clocks == ["met", "met", "met"]

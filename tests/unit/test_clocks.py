@@ -126,3 +126,9 @@ def test_a_pause_never_shortens_the_working_time_left(start, pause_after, wait):
     left_before = CALENDAR.working_time_between(paused_at, clock.due_at)
     left_after = CALENDAR.working_time_between(resumed_at, resumed.due_at)
     assert abs(left_after - left_before) < timedelta(seconds=1)
+
+
+def test_the_verdict_clock_gives_the_resident_working_days_and_the_cap_sends_a_round_to_a_meeting():
+    verdict = clocks.open_verdict_clock(HELP, CALENDAR, "unit-a", at(2026, 11, 27, 16))  # a Friday
+    assert verdict.kind is DeadlineKind.VERDICT and verdict.due_at == at(2026, 12, 2, 17, 30)
+    assert clocks.reopens(HELP, 1) and clocks.reopens(HELP, 2) and not clocks.reopens(HELP, 3)

@@ -164,6 +164,30 @@ async def unlink_report(report_id: UUID, uow: UnitOfWorkDep, policy: PolicyDep,
     return Unlinked(report_id=report_id, case_id=outcome.case_id, tracking_code=outcome.tracking_code)
 
 
+class CallbackTask(BaseModel):
+    case_id: UUID
+    tracking_code: str
+    category: str
+    unit: str | None
+    round: int
+    requested_at: datetime
+    reporter_phone_masked: str | None
+
+
+@router.get("/callbacks", response_model=list[CallbackTask], dependencies=[require_roles(Role.OPERATOR)],
+            summary="Completions no resident judged in time, oldest first: call the resident back (the full number "
+                    "through /cases/{id}/reporters/reveal, audited) and record the verdict with /callback-verdict")
+async def callbacks(session: ReadSession, limit: Annotated[int, Query(ge=1, le=500)] = 100) -> list[CallbackTask]:
+    t, c, r = tables.callback_tasks.c, tables.cases.c, tables.reporters.c
+    rows = (await session.execute(
+        select(t.case_id, t.round, t.requested_at, c.tracking_code, c.category_code, c.unit_name, r.phone)
+        .join(tables.cases, c.id == t.case_id).outerjoin(tables.reporters, r.id == c.reporter_id)
+        .where(t.done_at.is_(None)).order_by(t.requested_at).limit(limit))).all()
+    return [CallbackTask(case_id=x.case_id, tracking_code=x.tracking_code, category=x.category_code,
+                         unit=x.unit_name, round=x.round, requested_at=x.requested_at,
+                         reporter_phone_masked=mask_phone(x.phone)) for x in rows]
+
+
 @router.post("/cases/{case_id}/callback-verdict", status_code=201,
              dependencies=[require_roles(Role.OPERATOR)],
              summary="The verdict a resident gave the operator on a call-back (回访)")

@@ -1,0 +1,31 @@
+"""Three-party panels: quarters, the parties a panel needs, and the standing of units from their ratings."""
+
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+import pytest
+
+from services.supervision.panels import missing_parties, quarter_bounds, quarter_of, standings
+
+SHANGHAI = ZoneInfo("Asia/Shanghai")
+
+
+def test_a_quarter_runs_from_its_first_day_to_the_first_day_of_the_next_in_local_time():
+    assert quarter_bounds("2026Q4", SHANGHAI) == (datetime(2026, 10, 1, tzinfo=SHANGHAI),
+                                                  datetime(2027, 1, 1, tzinfo=SHANGHAI))
+    assert quarter_bounds("2026Q1", SHANGHAI)[1] == datetime(2026, 4, 1, tzinfo=SHANGHAI)
+    assert quarter_of(datetime(2026, 11, 22)) == "2026Q4"
+    for bad in ("2026Q5", "26Q1", "2026-Q1"):
+        with pytest.raises(ValueError):
+            quarter_bounds(bad, SHANGHAI)
+
+
+def test_a_panel_needs_each_of_the_three_parties():
+    assert missing_parties(["community", "resident", "resident"]) == ["party_member"]
+    assert missing_parties(["community", "party_member", "resident"]) == []
+
+
+def test_units_stand_by_the_mean_of_the_three_parties_scores_best_first():
+    table = standings([("a", 4, 4, 4), ("b", 5, 5, 2), ("a", 2, 4, 5), ("c", 5, 5, 5)])
+    assert [(s.unit_id, s.cases, s.overall) for s in table] == [("c", 1, 5.0), ("b", 1, 4.0), ("a", 2, 3.83)]
+    assert (table[2].community, table[2].resident) == (3.0, 4.5)
