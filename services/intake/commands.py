@@ -402,7 +402,7 @@ async def unlink(uow: UnitOfWork, report_id: UUID, *, actor: str, policy: Intake
 
 
 async def submit_verdict(uow: UnitOfWork, case_id: UUID, verdict: Verdict, comment: str | None, *, via: str,
-                         submitter: str | None) -> int:
+                         submitter: str | None, resolved: bool | None = None) -> int:
     """A verdict on the case's latest completion; one per resident and round, whether the resident gave it online or
     an operator took it on a call-back (``submitter`` None: for the case's first reporter). Returns the round."""
     session = uow.session
@@ -428,6 +428,7 @@ async def submit_verdict(uow: UnitOfWork, case_id: UUID, verdict: Verdict, comme
                        f"Resident's verdict: {labels[verdict][1]}", f"verdict-{case.completion_round}-{submitter}")
     uow.record(EvaluationSubmitted(
         case_id=case_id, round=case.completion_round, verdict=verdict,
+        resolved=resolved if resolved is not None else verdict is not Verdict.DISSATISFIED,
         comment=mask_numbers_in_text(comment) if comment else None, via=via,
         reporter_ref=submitter if submitter.startswith(("rp-", "anon-")) else None, submitted_at=now))
     return case.completion_round

@@ -15,7 +15,8 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from services.supervision import deadlines, tables
 from services.supervision.api import CaseSummary, case_summary
 from services.supervision.handlers import reopen
-from services.supervision.panels import PARTIES, missing_parties, quarter_bounds, standings
+from services.supervision.panels import PARTIES, missing_parties, standings
+from services.supervision.periods import period_bounds
 from shared.auth import Role
 from shared.events import CaseExplanationMeetingHeld, CasePanelRated
 from shared.http.dependencies import ReadSession, UnitOfWorkDep
@@ -198,7 +199,7 @@ async def _panel_row(session, principal, panel_id: UUID):
 def _wide_impact_cases(panel):
     """The panel's docket: wide-impact cases of its street completed in its quarter."""
     c = tables.cases.c
-    start, end = quarter_bounds(panel.quarter, LOCAL_ZONE)
+    start, end = period_bounds(panel.quarter, LOCAL_ZONE)
     return select(tables.cases).where(c.district_id == panel.district_id, c.street_id == panel.street_id,
                                       c.wide_impact, c.status == "completed", c.completed_at >= start,
                                       c.completed_at < end)

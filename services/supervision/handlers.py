@@ -10,13 +10,15 @@ from sqlalchemy import bindparam, func, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from services.supervision import clocks, deadlines, tables
+from services.supervision import clocks, deadlines, read_model, tables
 from services.supervision.assignment import SupervisorScope, pick_supervisor
 from services.supervision.time_rules import JurisdictionRules, rules_of
 from shared.events import (
     AreaPath,
     CaseClaimed,
     CaseCompleted,
+    CaseDeadlineBreached,
+    CaseDeadlineSet,
     CaseDispatched,
     CaseDuplicateLinked,
     CaseExplained,
@@ -313,22 +315,35 @@ async def on_case_extension_requested(event: CaseExtensionRequested, uow: UnitOf
                   "extension requested")
 
 
-#: Every event supervision reacts to, and its handler.
+def in_turn(*steps):
+    """One handler that takes several steps, in this order, in the same transaction."""
+    async def handle(event, uow: UnitOfWork) -> None:
+        for step in steps:
+            await step(event, uow)
+    handle.__name__ = "_then_".join(step.__name__ for step in steps)
+    return handle
+
+
+#: Every event supervision reacts to, and its handler. The events the rates are made of are also journaled for the
+#: rates' read model (supervision's own deadline events too, as it reads them back from its topic).
 HANDLERS = {
     CaseReported: on_case_reported,
     CaseReclassified: on_case_reclassified,
-    CaseDispatched: on_case_dispatched,
-    CaseRedispatched: on_unit_changed,
-    CaseTransferred: on_unit_changed,
-    CaseClaimed: on_unit_changed,
-    CaseSigned: on_case_signed,
+    CaseDispatched: in_turn(on_case_dispatched, read_model.journal),
+    CaseRedispatched: in_turn(on_unit_changed, read_model.journal),
+    CaseTransferred: in_turn(on_unit_changed, read_model.journal),
+    CaseClaimed: in_turn(on_unit_changed, read_model.journal),
+    CaseSigned: in_turn(on_case_signed, read_model.journal),
     CaseProgressNoted: on_case_progress_noted,
     CaseExplained: on_case_explained,
-    CaseCompleted: on_case_completed,
-    CaseReturned: on_case_returned,
+    CaseCompleted: in_turn(on_case_completed, read_model.journal),
+    CaseReturned: in_turn(on_case_returned, read_model.journal),
     CaseSuspended: on_case_suspended,
     CaseResumed: on_case_resumed,
-    EvaluationSubmitted: on_evaluation_submitted,
+    EvaluationSubmitted: in_turn(on_evaluation_submitted, read_model.journal),
     CaseExtensionRequested: on_case_extension_requested,
     CaseDuplicateLinked: on_case_duplicate_linked,
+    CaseDeadlineSet: read_model.journal,
+    CaseDeadlineBreached: read_model.journal,
+    CaseReopened: read_model.journal,
 }

@@ -1,31 +1,12 @@
-"""Three-party panels in plain Python: the quarter a panel sits for, who must sit on it, and what its ratings say
-of each unit."""
+"""Three-party panels in plain Python: who must sit on one, and what its ratings say of each unit."""
 
 from __future__ import annotations
 
-import re
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import date, datetime, tzinfo
 
 PARTIES = ("community", "party_member", "resident")
-_QUARTER = re.compile(r"^(20\d\d)Q([1-4])$")
-
-
-def quarter_bounds(quarter: str, tz: tzinfo) -> tuple[datetime, datetime]:
-    """``2026Q4`` -> its first moment and the first moment of the next quarter, in the jurisdiction's zone."""
-    m = _QUARTER.match(quarter)
-    if m is None:
-        raise ValueError("a quarter is written like 2026Q4")
-    year, q = int(m.group(1)), int(m.group(2))
-    start = date(year, 3 * q - 2, 1)
-    end = date(year + (q == 4), 1 if q == 4 else 3 * q + 1, 1)
-    return datetime.combine(start, datetime.min.time(), tz), datetime.combine(end, datetime.min.time(), tz)
-
-
-def quarter_of(moment: datetime) -> str:
-    return f"{moment.year}Q{(moment.month - 1) // 3 + 1}"
 
 
 def missing_parties(roles: Iterable[str]) -> list[str]:

@@ -2,7 +2,16 @@
 
 from pathlib import Path
 
-from services.supervision import api, evaluation, handlers, jurisdictions, observers, supervisors, tables
+from services.supervision import (
+    api,
+    evaluation,
+    handlers,
+    jurisdictions,
+    observers,
+    performance,
+    supervisors,
+    tables,
+)
 from services.supervision.demo import seed_demo
 from services.supervision.settings import SupervisionSettings
 from services.supervision.watch import watch
@@ -11,7 +20,8 @@ from shared.runtime.service import ServiceSpec, create_service_app, serve
 SPEC = ServiceSpec(
     name="supervision", title="gridlink supervision", metadata=tables.metadata, tables=tables.messaging,
     migrations=Path(__file__).parent / "migrations", handlers=handlers.HANDLERS, seed_demo=seed_demo, workers=(watch,),
-    routers=[api.router, jurisdictions.router, supervisors.router, observers.router, evaluation.router],
+    routers=[api.router, jurisdictions.router, supervisors.router, observers.router, evaluation.router,
+             performance.router],
 )
 
 

@@ -243,3 +243,32 @@ panel_ratings = Table(
     Column("comment", Text),
     Column("rated_at", DateTime(timezone=True), nullable=False),
 )
+
+# The rates' read model: every event the rates are made of, in the order supervision received it ...
+rate_journal = Table(
+    "rate_journal", metadata,
+    Column("id", BigInteger, primary_key=True, autoincrement=True),
+    Column("event_id", Text, nullable=False, unique=True),
+    Column("case_id", UUID(as_uuid=True), nullable=False),
+    Column("type", Text, nullable=False),
+    Column("data", JSONB, nullable=False),
+    Index("rate_journal_case", "case_id", "id"),
+)
+
+# ... and the facts folded from it, case by case (rebuilt from the journal, they come out the same).
+rate_facts = Table(
+    "rate_facts", metadata,
+    Column("case_id", UUID(as_uuid=True), primary_key=True),
+    Column("kind", Text, nullable=False),
+    Column("seq", Integer, primary_key=True),
+    Column("unit_id", Text, nullable=False),
+    Column("street_id", Text, nullable=False),
+    Column("grid_id", Text, nullable=False),
+    Column("category_code", Text, nullable=False),
+    Column("at", DateTime(timezone=True), nullable=False),
+    Column("ok", Boolean, nullable=False),
+    Index("rate_facts_at", "at"),
+)
+
+# Cases with journal entries their facts do not reflect yet (the watch folds them again within a second or so).
+rate_stale = Table("rate_stale", metadata, Column("case_id", UUID(as_uuid=True), primary_key=True))

@@ -1,5 +1,6 @@
 """Supervision's watch: the deadline poller that fires warnings, breaches and the escalation ladder exactly once
-whatever the number of supervision instances, and the daily check for a missing working calendar."""
+whatever the number of supervision instances, the rates' refresh of cases that moved, and the daily check for a
+missing working calendar."""
 
 from __future__ import annotations
 
@@ -13,6 +14,7 @@ from sqlalchemy import select, update
 
 from services.supervision import clocks, deadlines, tables
 from services.supervision.calendar import missing_years
+from services.supervision.read_model import refresh_stale
 from services.supervision.time_rules import CALENDAR_MISSING, load_statutory_year, time_rules
 from shared.events import CaseCallbackRequested, CaseDeadlineBreached, CaseDeadlineWarned, CaseEscalated, DeadlineKind
 from shared.messaging.unit_of_work import UnitOfWork, UnitOfWorkFactory
@@ -147,7 +149,8 @@ async def check_calendars(uow_factory: UnitOfWorkFactory, *, today: date) -> dic
 
 
 async def watch(runtime: ServiceRuntime, *, clock: Callable[[], datetime] = lambda: datetime.now(UTC)) -> None:
-    """Poll for due clocks until stopped; check the calendars at start and once a day."""
+    """Poll for due clocks and fold the rates of cases that moved, until stopped; check the calendars at start and
+    once a day."""
     settings = runtime.settings
     checked_on = None
     while True:
@@ -159,6 +162,8 @@ async def watch(runtime: ServiceRuntime, *, clock: Callable[[], datetime] = lamb
             while (handled := await fire_due(runtime.uow, now=now, batch=settings.deadline_batch,
                                              per_unit=settings.deadline_per_unit)) >= settings.deadline_batch:
                 log.info("deadlines fired; more are due", clocks=handled)
+            while await refresh_stale(runtime.uow) >= 500:
+                pass
         except Exception as exc:
             log.warning("deadline poll failed; will try again", error=type(exc).__name__)
         await asyncio.sleep(settings.deadline_poll_seconds)

@@ -166,6 +166,7 @@ class EvaluationSubmitted(Event, type=event_type("evaluation.submitted"), topic=
     case_id: UUID
     round: int
     verdict: Verdict
+    resolved: bool | None = None  # was the problem solved, as the resident says (the resolution rate)
     comment: str | None = None
     via: Literal["resident", "callback"]
     reporter_ref: str | None = None

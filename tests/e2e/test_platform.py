@@ -13,6 +13,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from shared.auth import Role, generate_keypair, issue_token
+from shared.local_time import LOCAL_ZONE as SHANGHAI_TZ
 
 pytestmark = pytest.mark.e2e
 
@@ -368,7 +369,8 @@ def test_the_unit_directory_is_read_by_staff_and_edited_by_an_admin_and_routing_
 SPOT = {"reopen": {"lat": 31.2110, "lon": 121.4260}, "extension": {"lat": 31.2110, "lon": 121.4340},
         "route": {"lat": 31.2210, "lon": 121.4260}, "photos": {"lat": 31.2210, "lon": 121.4340},
         "wait": {"lat": 31.2160, "lon": 121.4300}, "observe": {"lat": 31.2130, "lon": 121.4300},
-        "accepted": {"lat": 31.2110, "lon": 121.4300}, "not_accepted": {"lat": 31.2190, "lon": 121.4260}}
+        "accepted": {"lat": 31.2110, "lon": 121.4300}, "not_accepted": {"lat": 31.2190, "lon": 121.4260},
+        "rates": {"lat": 31.2150, "lon": 121.4340}}
 
 
 def _case_of(platform, made: httpx.Response) -> str:
@@ -669,6 +671,39 @@ def test_past_the_cap_on_reopenings_an_explanation_meeting_is_held_and_a_panel_r
         "case_id": refused_case, "community": 4, "party_member": 5, "resident": 3}), 422, "not_on_docket")
     standing = httpx.get(f"{supervision}/v1/panels/{panel_id}/results", headers=supervisor).json()
     assert [(s["cases"], s["overall"]) for s in standing] == [(1, 4.0)]
+
+
+def test_the_rates_follow_what_units_do_and_a_rebuild_from_the_journal_gives_the_same_numbers(platform):
+    supervision, dispatch = platform.url("supervision"), platform.url("dispatch")
+    leader, admin = bearer(platform.token("leader")), bearer(platform.token("admin"))
+    period = datetime.now(UTC).astimezone(SHANGHAI_TZ).strftime("%Y-%m")
+
+    def enforcement(rows):
+        return next((r for r in rows if r["key"] == "cn-enforcement"), {"rates": {}})
+
+    before = enforcement(httpx.get(f"{supervision}/v1/rates", headers=leader,
+                                   params={"by": "unit", "period": period}).json())
+    measured = before["rates"].get("response", {}).get("measured", 0)
+    case_id = _case_of(platform, report(platform, category="noise", description="KTV营业到凌晨两点",
+                                        location=SPOT["rates"], contact={"name": NAME, "phone": "13812340018"}))
+    unit = bearer(platform.token("unit_staff", unit="cn-enforcement"))
+    case = wait_for(lambda: httpx.get(f"{dispatch}/v1/cases/{case_id}", headers=unit),
+                    lambda r: r.status_code == 200 and r.json()["sign_due_at"] is not None).json()
+    assert httpx.post(f"{dispatch}/v1/cases/{case_id}/sign", headers=unit,
+                      json={"version": case["version"]}).status_code == 200
+    after = wait_for(lambda: enforcement(httpx.get(f"{supervision}/v1/rates", headers=leader,
+                                                   params={"by": "unit", "period": period}).json()),
+                     lambda r: r["rates"].get("response", {}).get("measured", 0) == measured + 1)
+    assert after["rates"]["response"]["rate"] is not None and after["score"] is not None
+    by_street = httpx.get(f"{supervision}/v1/rates", headers=leader, params={"by": "street", "period": period}).json()
+    assert "st-huayang" in [r["key"] for r in by_street]
+    ranking = httpx.get(f"{supervision}/v1/rankings", headers=leader, params={"period": period, "min_measured": 1})
+    assert ranking.status_code == 200 and "cn-enforcement" in [r["key"] for r in ranking.json()["ranked"]]
+    _problem(httpx.get(f"{supervision}/v1/rates", headers=leader, params={"by": "unit", "period": "2026-13"}),
+             422, "invalid_format", "period")
+    rebuilt = httpx.post(f"{supervision}/v1/rates/rebuild", headers=admin, timeout=60)
+    assert rebuilt.status_code == 200 and rebuilt.json()["same_numbers"] is True, rebuilt.text
+    assert rebuilt.json()["cases"] >= 1
 
 
 def test_the_working_calendar_and_the_time_limit_policies_are_data_an_admin_edits(platform):

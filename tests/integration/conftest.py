@@ -37,3 +37,21 @@ async def messaging_database(infrastructure) -> str:
     """A database holding the outbox and inbox, and an ``effects`` table that test handlers write to."""
     return await create_database(infrastructure.database_url, (*MESSAGING_DDL_V1, """
         CREATE TABLE effects (id serial PRIMARY KEY, case_id uuid NOT NULL, event_id text NOT NULL)"""))
+
+
+@pytest.fixture
+async def supervision_uows(infrastructure):
+    """Supervision's schema and demo data (the district's calendar, policies, supervisors) on a fresh database."""
+    from services.supervision.demo import seed_demo
+    from services.supervision.service import SPEC
+    from shared.messaging.unit_of_work import UnitOfWorkFactory
+    from shared.persistence.database import create_engine, create_sessionmaker
+    from shared.persistence.migrations import upgrade_to_head
+
+    url = await create_database(infrastructure.database_url)
+    await upgrade_to_head(url, SPEC.migrations)
+    engine = create_engine(url, pool_size=6)
+    factory = UnitOfWorkFactory(create_sessionmaker(engine), SPEC.tables, source="/gridlink/supervision")
+    await seed_demo(factory)
+    yield factory
+    await engine.dispose()

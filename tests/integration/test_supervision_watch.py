@@ -12,7 +12,6 @@ import pytest
 from sqlalchemy import select
 
 from services.supervision import tables
-from services.supervision.demo import seed_demo
 from services.supervision.handlers import (
     on_case_completed,
     on_case_dispatched,
@@ -35,10 +34,6 @@ from shared.events import (
     Verdict,
     event_type,
 )
-from shared.messaging.unit_of_work import UnitOfWorkFactory
-from shared.persistence.database import create_engine, create_sessionmaker
-from shared.persistence.migrations import upgrade_to_head
-from tests.integration.conftest import create_database
 
 pytestmark = pytest.mark.integration
 SHANGHAI = ZoneInfo("Asia/Shanghai")
@@ -47,14 +42,8 @@ AREA = AreaPath(district_id="cn-changning", street_id="st-huayang", community_id
 
 
 @pytest.fixture
-async def uows(infrastructure):
-    url = await create_database(infrastructure.database_url)
-    await upgrade_to_head(url, SPEC.migrations)
-    engine = create_engine(url, pool_size=6)
-    factory = UnitOfWorkFactory(create_sessionmaker(engine), SPEC.tables, source="/gridlink/supervision")
-    await seed_demo(factory)
-    yield factory
-    await engine.dispose()
+def uows(supervision_uows):
+    return supervision_uows
 
 
 async def _given(uows, unit: str, *, at: datetime = MONDAY_9, category="noise", time_limit_class="complaint"):

@@ -5,19 +5,23 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from services.supervision.panels import missing_parties, quarter_bounds, quarter_of, standings
+from services.supervision.panels import missing_parties, standings
+from services.supervision.periods import period_bounds, quarter_of
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 
 
-def test_a_quarter_runs_from_its_first_day_to_the_first_day_of_the_next_in_local_time():
-    assert quarter_bounds("2026Q4", SHANGHAI) == (datetime(2026, 10, 1, tzinfo=SHANGHAI),
-                                                  datetime(2027, 1, 1, tzinfo=SHANGHAI))
-    assert quarter_bounds("2026Q1", SHANGHAI)[1] == datetime(2026, 4, 1, tzinfo=SHANGHAI)
+def test_a_period_runs_from_its_first_day_to_the_first_day_of_the_next_in_local_time():
+    assert period_bounds("2026Q4", SHANGHAI) == (datetime(2026, 10, 1, tzinfo=SHANGHAI),
+                                                 datetime(2027, 1, 1, tzinfo=SHANGHAI))
+    assert period_bounds("2026Q1", SHANGHAI)[1] == datetime(2026, 4, 1, tzinfo=SHANGHAI)
+    assert period_bounds("2026-12", SHANGHAI)[1] == datetime(2027, 1, 1, tzinfo=SHANGHAI)
+    assert period_bounds("2026", SHANGHAI) == (datetime(2026, 1, 1, tzinfo=SHANGHAI),
+                                               datetime(2027, 1, 1, tzinfo=SHANGHAI))
     assert quarter_of(datetime(2026, 11, 22)) == "2026Q4"
-    for bad in ("2026Q5", "26Q1", "2026-Q1"):
+    for bad in ("2026Q5", "26Q1", "2026-Q1", "2026-13", "2026-1"):
         with pytest.raises(ValueError):
-            quarter_bounds(bad, SHANGHAI)
+            period_bounds(bad, SHANGHAI)
 
 
 def test_a_panel_needs_each_of_the_three_parties():

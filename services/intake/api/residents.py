@@ -6,7 +6,7 @@ from datetime import datetime
 from typing import Annotated
 
 from fastapi import APIRouter, Query
-from pydantic import BaseModel, StringConstraints
+from pydantic import BaseModel, Field, StringConstraints
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -90,6 +90,7 @@ async def track(tracking_code: str, session: ReadSession, phone_last4: Last4 = N
 
 class VerdictIn(Strict):
     verdict: Verdict
+    resolved: bool | None = Field(None, description="Was the problem solved (解决率)? Unsaid: not if dissatisfied")
     comment: Annotated[str, StringConstraints(strip_whitespace=True, max_length=1000)] | None = None
 
 
@@ -105,7 +106,8 @@ async def resident_verdict(tracking_code: str, body: VerdictIn, uow: UnitOfWorkD
                            phone_last4: Last4 = None) -> VerdictTaken:
     async with uow:
         row, submitter = await _case_for_resident(uow.session, tracking_code, phone_last4)
-        round_ = await submit_verdict(uow, row.id, body.verdict, body.comment, via="resident", submitter=submitter)
+        round_ = await submit_verdict(uow, row.id, body.verdict, body.comment, via="resident", submitter=submitter,
+                                    resolved=body.resolved)
     return VerdictTaken(tracking_code=row.tracking_code, round=round_, verdict=body.verdict)
 
 

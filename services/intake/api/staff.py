@@ -194,7 +194,8 @@ async def callbacks(session: ReadSession, limit: Annotated[int, Query(ge=1, le=5
 async def callback_verdict(case_id: UUID, body: VerdictIn, uow: UnitOfWorkDep) -> dict:
     async with uow:
         # The resident's verdict, taken by phone: the same one the resident could have given online.
-        round_ = await submit_verdict(uow, case_id, body.verdict, body.comment, via="callback", submitter=None)
+        round_ = await submit_verdict(uow, case_id, body.verdict, body.comment, via="callback", submitter=None,
+                                resolved=body.resolved)
     return {"case_id": str(case_id), "round": round_, "verdict": body.verdict}
 
 

@@ -1,0 +1,192 @@
+"""The rates in plain Python: the facts one case's events yield, and the rates, rankings and red and black lists
+over facts. Definitions (also in docs/rates.md):
+
+- response rate: of the units given a case whose sign-for time ended, the share that signed for it on time;
+- on-time completion rate: of completions, the share done by the unit's completion deadline (as extended);
+- return rate: of the units given a case, the share that gave it back (lower is better);
+- redo rate: of completions, the share the resident judged unsatisfactory and that were handled again (lower is
+  better);
+- resolution rate: of verdicts, the share where the resident says the problem was solved;
+- satisfaction rate: of verdicts, the share satisfied or basically satisfied.
+
+Each fact is (kind, case, unit, area, sub-item, moment, ok); a rate is the share of ok facts of its kind. Facts come
+only from events, case by case, so replaying the same events gives the same facts.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from datetime import datetime
+from enum import StrEnum
+from uuid import UUID
+
+from shared.events import (
+    CaseClaimed,
+    CaseCompleted,
+    CaseDeadlineBreached,
+    CaseDeadlineSet,
+    CaseDispatched,
+    CaseRedispatched,
+    CaseReopened,
+    CaseReturned,
+    CaseSigned,
+    CaseTransferred,
+    DeadlineKind,
+    EvaluationSubmitted,
+    Event,
+    Verdict,
+)
+
+
+class Kind(StrEnum):
+    RESPONSE = "response"
+    ON_TIME = "on_time"
+    RETURNED = "returned"
+    REDO = "redo"
+    RESOLVED = "resolved"
+    SATISFIED = "satisfied"
+
+    @property
+    def lower_is_better(self) -> bool:
+        return self in (Kind.RETURNED, Kind.REDO)
+
+
+#: The events the rates are made of; supervision journals each as it consumes it (its own ones too).
+RATED_EVENTS = (CaseDispatched, CaseRedispatched, CaseTransferred, CaseClaimed, CaseSigned, CaseCompleted,
+                CaseReturned, CaseDeadlineSet, CaseDeadlineBreached, CaseReopened, EvaluationSubmitted)
+
+
+@dataclass(frozen=True)
+class Fact:
+    kind: Kind
+    case_id: UUID
+    seq: int
+    unit_id: str
+    street_id: str
+    grid_id: str
+    category_code: str
+    at: datetime
+    ok: bool
+
+
+@dataclass
+class _Assignment:
+    unit_id: str
+    started_at: datetime
+    signed_at: datetime | None = None
+    returned: bool = False
+
+
+def case_facts(events: Iterable[Event]) -> list[Fact]:
+    """Every fact of one case, from its events in the order they were received."""
+    events = list(events)
+    dispatched = next((e for e in events if isinstance(e, CaseDispatched)), None)
+    if dispatched is None:
+        return []  # never given to a unit: nothing to measure yet
+    place = dict(street_id=dispatched.area.street_id, grid_id=dispatched.area.grid_id,
+                 category_code=dispatched.category_code)
+    due: dict[tuple[str, DeadlineKind], datetime] = {}
+    sign_breached: dict[str, datetime] = {}
+    assignments: list[_Assignment] = []
+    completions: list[CaseCompleted] = []
+    reopened: set[int] = set()
+    verdicts: list[EvaluationSubmitted] = []
+    for e in events:
+        match e:
+            case CaseDispatched() | CaseRedispatched() | CaseTransferred() | CaseClaimed():
+                at = getattr(e, "dispatched_at", None) or getattr(e, "redispatched_at", None) or getattr(
+                    e, "transferred_at", None) or e.claimed_at
+                assignments.append(_Assignment(e.unit_id, at))
+            case CaseDeadlineSet():
+                due[(e.unit_id, e.kind)] = e.due_at  # the latest word: an extension moves it
+            case CaseDeadlineBreached() if e.kind is DeadlineKind.SIGN_FOR:
+                sign_breached.setdefault(e.unit_id, e.due_at)
+            case CaseSigned():
+                for a in reversed(assignments):
+                    if a.unit_id == e.unit_id and a.signed_at is None:
+                        a.signed_at = e.signed_at
+                        break
+            case CaseReturned():
+                for a in reversed(assignments):
+                    if a.unit_id == e.unit_id:
+                        a.returned = True
+                        break
+            case CaseCompleted():
+                completions.append(e)
+            case CaseReopened():
+                reopened.add(e.round)
+            case EvaluationSubmitted():
+                verdicts.append(e)
+    facts: list[tuple] = []
+    for a in assignments:
+        facts.append((Kind.RETURNED, a.unit_id, a.started_at, a.returned))
+        sign_due = due.get((a.unit_id, DeadlineKind.SIGN_FOR))
+        if a.signed_at is not None and sign_due is not None:
+            facts.append((Kind.RESPONSE, a.unit_id, a.signed_at, a.signed_at <= sign_due))
+        elif a.signed_at is None and a.unit_id in sign_breached:
+            facts.append((Kind.RESPONSE, a.unit_id, sign_breached[a.unit_id], False))
+    for round_, c in enumerate(completions, start=1):
+        done_due = due.get((c.unit_id, DeadlineKind.COMPLETION))
+        if done_due is not None:
+            facts.append((Kind.ON_TIME, c.unit_id, c.completed_at, c.completed_at <= done_due))
+        facts.append((Kind.REDO, c.unit_id, c.completed_at, round_ in reopened))
+    completed_by = {round_: c.unit_id for round_, c in enumerate(completions, start=1)}
+    judged: set[tuple[int, str | None]] = set()
+    for v in verdicts:
+        unit = completed_by.get(v.round)
+        if unit is None or (v.round, v.reporter_ref) in judged:
+            continue
+        judged.add((v.round, v.reporter_ref))
+        resolved = v.resolved if v.resolved is not None else v.verdict is not Verdict.DISSATISFIED
+        facts.append((Kind.RESOLVED, unit, v.submitted_at, resolved))
+        facts.append((Kind.SATISFIED, unit, v.submitted_at, v.verdict is not Verdict.DISSATISFIED))
+    return [Fact(kind, dispatched.case_id, seq, unit, at=at, ok=ok, **place)
+            for seq, (kind, unit, at, ok) in enumerate(facts)]
+
+
+@dataclass(frozen=True)
+class Rate:
+    measured: int
+    ok: int
+
+    @property
+    def value(self) -> float | None:
+        return round(self.ok / self.measured, 4) if self.measured else None
+
+
+@dataclass(frozen=True)
+class Standing:
+    key: str
+    rates: Mapping[Kind, Rate]
+
+    @property
+    def measured(self) -> int:
+        return sum(r.measured for r in self.rates.values())
+
+    @property
+    def score(self) -> float | None:
+        """The mean of the rates it has, each turned so that higher is better."""
+        values = [(1 - r.value) if k.lower_is_better else r.value for k, r in self.rates.items()
+                  if r.value is not None]
+        return round(sum(values) / len(values), 4) if values else None
+
+
+def standings(counts: Iterable[tuple[str, Kind, int, int]]) -> list[Standing]:
+    """``(key, kind, measured, ok)`` rows (as the database counts them) -> one standing per key, best first."""
+    by_key: dict[str, dict[Kind, Rate]] = defaultdict(dict)
+    for key, kind, measured, ok in counts:
+        by_key[key][Kind(kind)] = Rate(measured, ok)
+    result = [Standing(key, rates) for key, rates in by_key.items()]
+    return sorted(result, key=lambda s: (-(s.score or 0), s.key))
+
+
+def red_and_black(ranked: list[Standing], *, size: int = 3, min_measured: int = 5, red_from: float = 0.9,
+                  black_below: float = 0.6) -> tuple[list[Standing], list[Standing]]:
+    """The red list (红榜): the best few scoring at least ``red_from``; the black list (黑榜): the worst few below
+    ``black_below``; both only among those with enough measured facts to be judged."""
+    judged = [s for s in ranked if s.measured >= min_measured and s.score is not None]
+    red = [s for s in judged if s.score >= red_from][:size]
+    black = [s for s in reversed(judged) if s.score < black_below][:size]
+    return red, black

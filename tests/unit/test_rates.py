@@ -1,0 +1,98 @@
+"""The rates: the facts a case's events yield (whatever the redeliveries and the order of topics), and the
+standings, red and black lists over them."""
+
+from datetime import UTC, datetime, timedelta
+from uuid import uuid4
+
+from services.supervision.rates import Kind, Rate, Standing, case_facts, red_and_black, standings
+from shared.events import (
+    AreaPath,
+    CaseCompleted,
+    CaseDeadlineBreached,
+    CaseDeadlineSet,
+    CaseDispatched,
+    CaseRedispatched,
+    CaseReopened,
+    CaseReturned,
+    CaseSigned,
+    DeadlineKind,
+    EvaluationSubmitted,
+    Verdict,
+)
+
+T0 = datetime(2026, 11, 23, 1, 0, tzinfo=UTC)
+AREA = AreaPath(district_id="d", street_id="st-a", community_id="cm-a", grid_id="cm-a-g1")
+CASE = uuid4()
+
+
+def h(hours: float) -> datetime:
+    return T0 + timedelta(hours=hours)
+
+
+def deadline(unit, kind, due):
+    return CaseDeadlineSet(case_id=CASE, unit_id=unit, kind=kind, due_at=due, policy="p", set_at=T0)
+
+
+def facts(events):
+    return sorted((f.kind.value, f.unit_id, f.ok) for f in case_facts(events))
+
+
+def test_a_case_handled_twice_yields_each_rate_s_facts_for_the_unit_that_earned_them():
+    events = [
+        CaseDispatched(case_id=CASE, unit_id="a", unit_name="A", category_code="noise", time_limit_class="c",
+                       area=AREA, dispatched_at=T0),
+        deadline("a", DeadlineKind.SIGN_FOR, h(2)), deadline("a", DeadlineKind.COMPLETION, h(48)),
+        CaseSigned(case_id=CASE, unit_id="a", unit_name="A", signed_at=h(1)),
+        CaseCompleted(case_id=CASE, unit_id="a", unit_name="A", result="r", completed_at=h(50)),
+        EvaluationSubmitted(case_id=CASE, round=1, verdict=Verdict.DISSATISFIED, via="resident", reporter_ref="rp-1",
+                            submitted_at=h(51)),
+        CaseReopened(case_id=CASE, round=1, reason="x", reopened_at=h(51)),
+        CaseRedispatched(case_id=CASE, unit_id="b", unit_name="B", reason="x", redo_count=1, redispatched_at=h(52)),
+        deadline("b", DeadlineKind.SIGN_FOR, h(54)), deadline("b", DeadlineKind.COMPLETION, h(100)),
+        CaseDeadlineBreached(case_id=CASE, unit_id="b", kind=DeadlineKind.SIGN_FOR, due_at=h(54), breached_at=h(54)),
+        CaseSigned(case_id=CASE, unit_id="b", unit_name="B", signed_at=h(56)),
+        CaseCompleted(case_id=CASE, unit_id="b", unit_name="B", result="r", completed_at=h(90)),
+        EvaluationSubmitted(case_id=CASE, round=2, verdict=Verdict.BASICALLY_SATISFIED, resolved=False,
+                            via="resident", reporter_ref="rp-1", submitted_at=h(91)),
+    ]
+    assert facts(events) == sorted([
+        ("returned", "a", False), ("response", "a", True), ("on_time", "a", False), ("redo", "a", True),
+        ("resolved", "a", False), ("satisfied", "a", False),
+        ("returned", "b", False), ("response", "b", False), ("on_time", "b", True), ("redo", "b", False),
+        ("resolved", "b", False), ("satisfied", "b", True)])
+    assert all((f.street_id, f.grid_id, f.category_code) == ("st-a", "cm-a-g1", "noise") for f in case_facts(events))
+
+
+def test_a_return_counts_against_the_returning_unit_and_a_never_signed_breach_against_its_response():
+    events = [
+        CaseDispatched(case_id=CASE, unit_id="a", unit_name="A", category_code="noise", time_limit_class="c",
+                       area=AREA, dispatched_at=T0),
+        CaseDeadlineBreached(case_id=CASE, unit_id="a", kind=DeadlineKind.SIGN_FOR, due_at=h(2), breached_at=h(2)),
+        CaseReturned(case_id=CASE, unit_id="a", reason="wrong_area", text="t", returned_at=h(3)),
+    ]
+    assert facts(events) == [("response", "a", False), ("returned", "a", True)]
+
+
+def test_a_late_deadline_event_still_counts_and_a_verdict_given_twice_counts_once():
+    signed_first = [
+        CaseDispatched(case_id=CASE, unit_id="a", unit_name="A", category_code="noise", time_limit_class="c",
+                       area=AREA, dispatched_at=T0),
+        CaseSigned(case_id=CASE, unit_id="a", unit_name="A", signed_at=h(1)),
+        deadline("a", DeadlineKind.SIGN_FOR, h(2)),  # read from another topic after the signing
+        CaseCompleted(case_id=CASE, unit_id="a", unit_name="A", result="r", completed_at=h(5)),
+    ]
+    verdict = EvaluationSubmitted(case_id=CASE, round=1, verdict=Verdict.SATISFIED, via="resident",
+                                  reporter_ref="rp-1", submitted_at=h(6))
+    assert ("response", "a", True) in facts(signed_first)
+    assert [f for f in facts(signed_first + [verdict, verdict]) if f[0] == "satisfied"] == [("satisfied", "a", True)]
+    assert case_facts(signed_first[1:]) == []  # nothing measured before a unit is given the case
+
+
+def test_standings_turn_the_lower_is_better_rates_and_the_lists_judge_only_units_with_enough_facts():
+    rows = [("a", Kind.RESPONSE, 10, 10), ("a", Kind.RETURNED, 10, 0), ("b", Kind.RESPONSE, 10, 5),
+            ("b", Kind.RETURNED, 10, 5), ("c", Kind.RESPONSE, 2, 0)]
+    ranked = standings(rows)
+    assert [(s.key, s.score) for s in ranked] == [("a", 1.0), ("b", 0.5), ("c", 0.0)]
+    red, black = red_and_black(ranked, min_measured=5)
+    assert [s.key for s in red] == ["a"] and [s.key for s in black] == ["b"]
+    assert Standing("x", {Kind.SATISFIED: Rate(0, 0)}).score is None
