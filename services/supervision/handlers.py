@@ -49,7 +49,9 @@ _c = tables.cases.c
 _NEW_CASE = pg_insert(tables.cases)
 _KNOW_CASE = _NEW_CASE.on_conflict_do_update(index_elements=["id"], set_={
     "category_code": _NEW_CASE.excluded.category_code, "time_limit_class": _NEW_CASE.excluded.time_limit_class,
-    "updated_at": _NEW_CASE.excluded.updated_at})
+    "reported_at": _NEW_CASE.excluded.reported_at, "updated_at": _NEW_CASE.excluded.updated_at})
+_NAME_UNIT = pg_insert(tables.unit_names)
+_NAME_UNIT = _NAME_UNIT.on_conflict_do_update(index_elements=["id"], set_={"name": _NAME_UNIT.excluded.name})
 _FOLLOW_DISPATCHED = _NEW_CASE.on_conflict_do_update(index_elements=["id"], set_={
     "unit_id": _NEW_CASE.excluded.unit_id, "status": _NEW_CASE.excluded.status,
     "category_code": _NEW_CASE.excluded.category_code, "time_limit_class": _NEW_CASE.excluded.time_limit_class,
@@ -68,7 +70,7 @@ async def on_case_reported(event: CaseReported, uow: UnitOfWork) -> None:
     await uow.session.execute(_KNOW_CASE, dict(
         id=event.case_id, district_id=area.district_id, street_id=area.street_id, community_id=area.community_id,
         grid_id=area.grid_id, category_code=event.category_code, time_limit_class=event.time_limit_class,
-        status="reported",
+        status="reported", reported_at=event.reported_at,
         updated_at=datetime.now(UTC)))
 
 
@@ -85,6 +87,7 @@ async def on_case_dispatched(event: CaseDispatched, uow: UnitOfWork) -> None:
         grid_id=area.grid_id, category_code=event.category_code, time_limit_class=event.time_limit_class,
         unit_id=event.unit_id,
         status="dispatched", updated_at=now))
+    await uow.session.execute(_NAME_UNIT, dict(id=event.unit_id, name=event.unit_name))
     await _assign_supervisor(uow, event.case_id, area, event.category_code, now)
     await _give_clocks(uow, event.case_id, event.unit_id, event.dispatched_at, now, why="dispatched")
 
@@ -131,6 +134,7 @@ async def on_unit_changed(event: CaseRedispatched | CaseTransferred | CaseClaime
     at = getattr(event, "redispatched_at", None) or getattr(event, "transferred_at", None) or event.claimed_at
     now = datetime.now(UTC)
     await uow.session.execute(_FOLLOW, dict(case=event.case_id, unit=event.unit_id, new_status="dispatched", now=now))
+    await uow.session.execute(_NAME_UNIT, dict(id=event.unit_id, name=event.unit_name))
     await _give_clocks(uow, event.case_id, event.unit_id, at, now, why=event.type)
 
 
@@ -188,8 +192,8 @@ async def on_case_explained(event: CaseExplained, uow: UnitOfWork) -> None:
                            rules.calendar.end_of_working_day(event.planned_date))
     await deadlines.store_new(uow, event.case_id, [planned], policy=_policy(rules, case), opened_by=uow.causation_id,
                               now=datetime.now(UTC))
-    await uow.session.execute(_FOLLOW, dict(case=event.case_id, unit=event.unit_id, new_status="explained",
-                                            now=datetime.now(UTC)))
+    await uow.session.execute(update(tables.cases).where(_c.id == event.case_id).values(
+        unit_id=event.unit_id, status="explained", response=event.explanation[:1000], updated_at=datetime.now(UTC)))
 
 
 async def on_case_completed(event: CaseCompleted, uow: UnitOfWork) -> None:
@@ -199,7 +203,7 @@ async def on_case_completed(event: CaseCompleted, uow: UnitOfWork) -> None:
     await deadlines.close(uow, [r for r in rows if r.kind != DeadlineKind.REPLY], at=event.completed_at)
     await _answer(uow, rows, event.completed_at, "completed")
     case = (await uow.session.execute(update(tables.cases).where(_c.id == event.case_id).values(
-        unit_id=event.unit_id, status="completed", completed_at=event.completed_at,
+        unit_id=event.unit_id, status="completed", completed_at=event.completed_at, response=event.result[:1000],
         completion_round=_c.completion_round + 1, updated_at=datetime.now(UTC)).returning(tables.cases))).first()
     if case is None:
         raise PermanentFailure("a completion of a case supervision does not know")

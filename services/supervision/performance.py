@@ -1,21 +1,24 @@
 """Supervision's routes for the rates: per unit, street, category or grid and period; rankings with the red and
-black lists; and the rebuild of the read model from its journal, which must give the same numbers."""
+black lists; the rebuild of the read model from its journal, which must give the same numbers; and the hotspots
+found in the cases."""
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import UTC, datetime, timedelta
 from typing import Annotated, Literal
 
 from fastapi import APIRouter, Query
 from pydantic import BaseModel, Field
+from sqlalchemy import func, select
 
-from services.supervision import read_model
+from services.supervision import read_model, tables
+from services.supervision.hotspots import rank_hotspots
 from services.supervision.periods import period_bounds
 from services.supervision.rates import Kind, Standing, red_and_black, standings
 from shared.auth import Role
 from shared.http.dependencies import ReadSession, UnitOfWorkFactoryDep
 from shared.http.errors import ApiError
-from shared.http.security import require_roles
+from shared.http.security import CurrentPrincipal, require_roles
 from shared.local_time import LOCAL_ZONE
 
 router = APIRouter(prefix="/v1", tags=["rates"])
@@ -100,3 +103,38 @@ async def rebuild(session: ReadSession, uow_factory: UnitOfWorkFactoryDep) -> Re
     cases = await read_model.rebuild(uow_factory)
     after = sorted(await read_model.counts(session, by="unit", start=ever[0], end=ever[1]))
     return Rebuilt(cases=cases, same_numbers=before == after)
+
+
+class HotspotView(BaseModel):
+    category_code: str
+    grid_id: str
+    street_id: str
+    cases: int
+    residents: int
+    weeks_with_cases: int
+    recurrence: float
+    trend: Literal["rising", "steady", "falling"]
+    score: float
+
+
+@router.get("/hotspots", response_model=list[HotspotView],
+            dependencies=[require_roles(Role.SUPERVISOR, Role.LEADER, Role.DISPATCHER)],
+            summary="Recurring problems by sub-item and grid over the last weeks, ranked: candidates for one topic a "
+                    "month")
+async def hotspots(principal: CurrentPrincipal, session: ReadSession,
+                   weeks: Annotated[int, Query(ge=2, le=104)] = 12,
+                   min_cases: Annotated[int, Query(ge=1, le=1000)] = 3,
+                   limit: Annotated[int, Query(ge=1, le=100)] = 20) -> list[HotspotView]:
+    c = tables.cases.c
+    end = datetime.now(UTC)
+    start = end - timedelta(weeks=weeks)
+    week = func.least(func.floor(func.extract("epoch", c.reported_at - start) / (7 * 86400)), weeks - 1)
+    rows = (await session.execute(
+        select(c.category_code, c.grid_id, c.street_id, week, func.count(), func.sum(c.residents_affected))
+        .where(c.district_id == principal.jurisdiction, c.reported_at >= start, c.reported_at < end)
+        .group_by(c.category_code, c.grid_id, c.street_id, week))).all()
+    ranked = rank_hotspots(((r[0], r[1], r[2], int(r[3]), r[4], int(r[5])) for r in rows), weeks=weeks,
+                           min_cases=min_cases)
+    return [HotspotView(category_code=h.category_code, grid_id=h.grid_id, street_id=h.street_id, cases=h.cases,
+                        residents=h.residents, weeks_with_cases=h.weeks_with_cases, recurrence=h.recurrence,
+                        trend=h.trend, score=h.score) for h in ranked[:limit]]

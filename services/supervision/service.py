@@ -4,9 +4,11 @@ from pathlib import Path
 
 from services.supervision import (
     api,
+    bulletins,
     evaluation,
     handlers,
     jurisdictions,
+    mirror_wall,
     observers,
     performance,
     supervisors,
@@ -21,7 +23,7 @@ SPEC = ServiceSpec(
     name="supervision", title="gridlink supervision", metadata=tables.metadata, tables=tables.messaging,
     migrations=Path(__file__).parent / "migrations", handlers=handlers.HANDLERS, seed_demo=seed_demo, workers=(watch,),
     routers=[api.router, jurisdictions.router, supervisors.router, observers.router, evaluation.router,
-             performance.router],
+             performance.router, bulletins.router, mirror_wall.router],
 )
 
 

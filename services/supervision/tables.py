@@ -11,6 +11,7 @@ from sqlalchemy import (
     ForeignKey,
     Index,
     Integer,
+    LargeBinary,
     MetaData,
     SmallInteger,
     Table,
@@ -124,8 +125,18 @@ cases = Table(
     Column("completed_at", DateTime(timezone=True)),
     Column("residents_affected", Integer, nullable=False, server_default="1"),
     Column("wide_impact", Boolean, nullable=False, server_default="false"),
+    Column("reported_at", DateTime(timezone=True)),
+    Column("response", Text),  # the unit's answer: its result, or its explanation (numbers masked)
     Index("cases_district", "district_id", "status"),
     Index("cases_supervisor_open", "supervisor_id", postgresql_where=text("status <> 'completed'")),
+    Index("cases_reported", "reported_at"),
+)
+
+# Units' names as dispatch's events give them, for the bulletins and the mirror wall.
+unit_names = Table(
+    "unit_names", metadata,
+    Column("id", Text, primary_key=True),
+    Column("name", Text, nullable=False),
 )
 
 # Supervisors (督办人员) and their remit; each case gets the closest fit when it is first dispatched.
@@ -272,3 +283,17 @@ rate_facts = Table(
 
 # Cases with journal entries their facts do not reflect yet (the watch folds them again within a second or so).
 rate_stale = Table("rate_stale", metadata, Column("case_id", UUID(as_uuid=True), primary_key=True))
+
+# The weekly bulletins (通报) naming late units and cases, as generated (on schedule or on demand).
+bulletins = Table(
+    "bulletins", metadata,
+    Column("id", UUID(as_uuid=True), primary_key=True),
+    Column("district_id", Text, nullable=False),
+    Column("week", Text, nullable=False),  # ISO week, e.g. 2026-W47, in the jurisdiction's zone
+    Column("generated_at", DateTime(timezone=True), nullable=False),
+    Column("generated_by", Text, nullable=False),
+    Column("content", JSONB, nullable=False),
+    Column("html", Text, nullable=False),
+    Column("pdf", LargeBinary, nullable=False),
+    UniqueConstraint("district_id", "week"),
+)

@@ -1,6 +1,6 @@
 """Supervision's watch: the deadline poller that fires warnings, breaches and the escalation ladder exactly once
-whatever the number of supervision instances, the rates' refresh of cases that moved, and the daily check for a
-missing working calendar."""
+whatever the number of supervision instances, the rates' refresh of cases that moved, the weekly bulletin, and the
+daily check for a missing working calendar."""
 
 from __future__ import annotations
 
@@ -13,10 +13,13 @@ import structlog
 from sqlalchemy import select, update
 
 from services.supervision import clocks, deadlines, tables
+from services.supervision.bulletins import publish_last_week
 from services.supervision.calendar import missing_years
+from services.supervision.periods import week_of
 from services.supervision.read_model import refresh_stale
 from services.supervision.time_rules import CALENDAR_MISSING, load_statutory_year, time_rules
 from shared.events import CaseCallbackRequested, CaseDeadlineBreached, CaseDeadlineWarned, CaseEscalated, DeadlineKind
+from shared.local_time import LOCAL_ZONE
 from shared.messaging.unit_of_work import UnitOfWork, UnitOfWorkFactory
 from shared.runtime.service import ServiceRuntime
 
@@ -150,15 +153,18 @@ async def check_calendars(uow_factory: UnitOfWorkFactory, *, today: date) -> dic
 
 async def watch(runtime: ServiceRuntime, *, clock: Callable[[], datetime] = lambda: datetime.now(UTC)) -> None:
     """Poll for due clocks and fold the rates of cases that moved, until stopped; check the calendars at start and
-    once a day."""
+    once a day; publish last week's bulletin once a week has ended."""
     settings = runtime.settings
-    checked_on = None
+    checked_on = published_for = None
     while True:
         now = clock()
         try:
             if checked_on != now.date():
                 await check_calendars(runtime.uow, today=now.astimezone(UTC).date())
                 checked_on = now.date()
+            if published_for != week_of(now.astimezone(LOCAL_ZONE)):
+                await publish_last_week(runtime.uow, now=now)
+                published_for = week_of(now.astimezone(LOCAL_ZONE))
             while (handled := await fire_due(runtime.uow, now=now, batch=settings.deadline_batch,
                                              per_unit=settings.deadline_per_unit)) >= settings.deadline_batch:
                 log.info("deadlines fired; more are due", clocks=handled)

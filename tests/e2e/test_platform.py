@@ -706,6 +706,43 @@ def test_the_rates_follow_what_units_do_and_a_rebuild_from_the_journal_gives_the
     assert rebuilt.json()["cases"] >= 1
 
 
+def test_the_mirror_wall_shows_the_public_figures_and_answers_without_personal_data(platform):
+    supervision = platform.url("supervision")
+    wall = wait_for(lambda: httpx.get(f"{supervision}/v1/public/mirror-wall").json(), lambda w: w["received"] > 0)
+    assert wall["period"] == datetime.now(UTC).astimezone(SHANGHAI_TZ).strftime("%Y-%m")
+    assert sum(t["received"] for t in wall["by_category"]) == wall["received"] and wall["by_month"]
+    assert "st-huayang" in [t["key"] for t in wall["by_street"]]
+    cases = httpx.get(f"{supervision}/v1/public/mirror-wall/cases", params={"limit": 200})
+    assert cases.status_code == 200 and cases.headers["cache-control"].startswith("public")
+    assert cases.json() and all(c["number"].startswith("GL-") for c in cases.json())
+    page = httpx.get(f"{supervision}/mirror-wall")
+    assert page.status_code == 200 and "镜子墙" in page.text
+    for text in (cases.text, page.text, json.dumps(wall, ensure_ascii=False)):
+        assert NAME not in text and "13812" not in text
+    _problem(httpx.get(f"{supervision}/v1/public/mirror-wall", params={"period": "2026-13"}), 422,
+             "invalid_format", "period")
+
+
+def test_a_supervisor_generates_the_weekly_bulletin_as_html_and_pdf(platform):
+    supervision = platform.url("supervision")
+    supervisor = bearer(platform.token("supervisor"))
+    made = httpx.post(f"{supervision}/v1/bulletins", headers=supervisor, json={}, timeout=30)
+    assert made.status_code == 201, made.text
+    week = made.json()["week"]
+    assert week == datetime.now(UTC).astimezone(SHANGHAI_TZ).strftime("%G-W%V")
+    html = httpx.get(f"{supervision}/v1/bulletins/{week}.html", headers=supervisor)
+    assert html.status_code == 200 and "作风效能建设周通报" in html.text
+    pdf = httpx.get(f"{supervision}/v1/bulletins/{week}.pdf", headers=supervisor)
+    assert pdf.status_code == 200 and pdf.content.startswith(b"%PDF") and pdf.headers["content-type"] == \
+        "application/pdf"
+    assert week in [b["week"] for b in httpx.get(f"{supervision}/v1/bulletins", headers=supervisor).json()]
+    _problem(httpx.post(f"{supervision}/v1/bulletins", headers=supervisor, json={"week": "2099-W01"}), 422,
+             "out_of_range", "week")
+    _problem(httpx.get(f"{supervision}/v1/bulletins/2020-W01.pdf", headers=supervisor), 404, "not_found")
+    unit = bearer(platform.token("unit_staff", unit="cn-enforcement"))
+    _problem(httpx.get(f"{supervision}/v1/bulletins", headers=unit), 403, "forbidden_role")
+
+
 def test_the_working_calendar_and_the_time_limit_policies_are_data_an_admin_edits(platform):
     supervision = platform.url("supervision")
     supervisor, admin = bearer(platform.token("supervisor")), bearer(platform.token("admin"))
