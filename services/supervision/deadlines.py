@@ -4,6 +4,7 @@ the case's timeline, in the caller's transaction."""
 from __future__ import annotations
 
 from collections.abc import Iterable
+from dataclasses import dataclass
 from datetime import datetime
 from uuid import UUID
 
@@ -18,7 +19,9 @@ from shared.messaging.unit_of_work import UnitOfWork
 OPEN, PAUSED, CLOSED = "open", "paused", "closed"
 _d = tables.deadlines.c
 
-_OPEN_DEADLINE = pg_insert(tables.deadlines).on_conflict_do_nothing().returning(_d.id, _d.kind)
+_OPEN_DEADLINE = pg_insert(tables.deadlines).on_conflict_do_nothing().returning(_d.opened_by_event, _d.kind)
+_CLOSE = (update(tables.deadlines).where(_d.id == bindparam("row_id"))
+          .values(status=CLOSED, next_fire_at=None, closed_at=bindparam("at"), outcome=bindparam("result")))
 _SAVE = (update(tables.deadlines).where(_d.id == bindparam("row_id"))
          .values(due_at=bindparam("due"), warnings=bindparam("stages"), fired=bindparam("spoken"),
                  next_fire_at=bindparam("next_fire"), level=bindparam("step"), paused_at=bindparam("paused"),
@@ -56,25 +59,43 @@ async def save(uow: UnitOfWork, changes: list[dict]) -> None:
         await uow.session.execute(_SAVE, changes)
 
 
+@dataclass(frozen=True)
+class NewClock:
+    case_id: UUID
+    clock: Clock
+    policy: str
+    opened_by: str
+
+
 async def store_new(uow: UnitOfWork, case_id: UUID, clocks: Iterable[Clock], *, policy: TimeLimitPolicy,
-                      opened_by: str, now: datetime) -> list[int]:
-    """Store new clocks (once per opening event, however often it is delivered) and announce each deadline."""
-    clocks = list(clocks)
-    rows = [{"case_id": case_id, "unit_id": c.unit_id, "kind": c.kind, "policy": policy.name,
-             "opened_by_event": opened_by, **_stored(c)} for c in clocks]
-    opened = {kind: row_id for row_id, kind in (await uow.session.execute(_OPEN_DEADLINE, rows)).all()}
-    for clock in clocks:
-        if clock.kind in opened:
-            await announce(uow, case_id, clock, policy=policy.name, now=now)
-    return list(opened.values())
+                    opened_by: str, now: datetime) -> None:
+    """Store a case's new clocks (once per opening event, however often it is delivered) and announce each."""
+    await store_many(uow, [NewClock(case_id, c, policy.name, opened_by) for c in clocks], now=now)
+
+
+async def store_many(uow: UnitOfWork, new: list[NewClock], *, now: datetime) -> None:
+    """Many new clocks in one statement; those already opened by the same event are skipped silently."""
+    if not new:
+        return
+    rows = [{"case_id": n.case_id, "unit_id": n.clock.unit_id, "kind": n.clock.kind, "policy": n.policy,
+             "opened_by_event": n.opened_by, **_stored(n.clock)} for n in new]
+    opened = set((await uow.session.execute(_OPEN_DEADLINE, rows)).all())
+    fresh = [n for n in new if (n.opened_by, n.clock.kind) in opened]
+    await announce_many(uow, [(n.case_id, n.clock, n.policy) for n in fresh], now=now)
 
 
 async def announce(uow: UnitOfWork, case_id: UUID, clock: Clock, *, policy: str, now: datetime) -> None:
     """A deadline set or moved: the event the unit's view follows, and a line on the timeline."""
-    uow.record(CaseDeadlineSet(case_id=case_id, unit_id=clock.unit_id, kind=clock.kind, due_at=clock.due_at,
-                               policy=policy, set_at=now))
-    await log(uow, case_id, now, "deadline_set", clock.unit_id,
-              f"{clock.kind.value} due {clock.due_at.isoformat()} ({policy})")
+    await announce_many(uow, [(case_id, clock, policy)], now=now)
+
+
+async def announce_many(uow: UnitOfWork, items: list[tuple[UUID, Clock, str]], *, now: datetime) -> None:
+    for case_id, clock, policy in items:
+        uow.record(CaseDeadlineSet(case_id=case_id, unit_id=clock.unit_id, kind=clock.kind, due_at=clock.due_at,
+                                   policy=policy, set_at=now))
+    await log_many(uow, [TimelineLine(case_id, now, "deadline_set", clock.unit_id,
+                                      f"{clock.kind.value} due {clock.due_at.isoformat()} ({policy})")
+                         for case_id, clock, policy in items])
 
 
 async def running(uow: UnitOfWork, case_id: UUID, kinds: Iterable[DeadlineKind] | None = None) -> list:
@@ -92,16 +113,36 @@ def outcome_at(row, at: datetime) -> str:
 async def close(uow: UnitOfWork, rows: Iterable, *, at: datetime, outcome: str | None = None,
                 why: str | None = None) -> None:
     """Stop clocks: ``outcome`` for all of them, or (None) met or late by their own deadline."""
-    for row in rows:
-        result = outcome or outcome_at(row, at)
-        await uow.session.execute(update(tables.deadlines).where(_d.id == row.id).values(
-            status=CLOSED, next_fire_at=None, closed_at=at, outcome=result))
-        await log(uow, row.case_id, at, "clock_closed", row.unit_id,
-                  f"{row.kind} {result}" + (f": {why}" if why else ""))
+    await close_many(uow, [(row, outcome or outcome_at(row, at), why) for row in rows], at=at)
+
+
+async def close_many(uow: UnitOfWork, closing: list[tuple[object, str, str | None]], *, at: datetime) -> None:
+    """Stop clocks, each with its outcome and why, in one statement."""
+    if not closing:
+        return
+    await uow.session.execute(_CLOSE, [{"row_id": row.id, "result": outcome, "at": at} for row, outcome, _ in closing])
+    await log_many(uow, [TimelineLine(row.case_id, at, "clock_closed", row.unit_id,
+                                      f"{row.kind} {outcome}" + (f": {why}" if why else ""))
+                         for row, outcome, why in closing])
+
+
+@dataclass(frozen=True)
+class TimelineLine:
+    case_id: UUID
+    at: datetime
+    kind: str
+    unit_id: str | None
+    text: str
+    actor: str | None = None
 
 
 async def log(uow: UnitOfWork, case_id: UUID, at: datetime, kind: str, unit_id: str | None, text: str,
               actor: str | None = None) -> None:
     """One line on supervision's timeline of the case."""
-    await uow.session.execute(_LOG, {"case_id": case_id, "at": at, "kind": kind, "unit_id": unit_id,
-                                     "text": text[:500], "actor": actor})
+    await log_many(uow, [TimelineLine(case_id, at, kind, unit_id, text, actor)])
+
+
+async def log_many(uow: UnitOfWork, lines: list[TimelineLine]) -> None:
+    if lines:
+        await uow.session.execute(_LOG, [{"case_id": x.case_id, "at": x.at, "kind": x.kind, "unit_id": x.unit_id,
+                                          "text": x.text[:500], "actor": x.actor} for x in lines])

@@ -10,7 +10,7 @@ from collections.abc import Callable
 from datetime import UTC, date, datetime, timedelta
 
 import structlog
-from sqlalchemy import select, update
+from sqlalchemy import bindparam, select, update
 
 from services.supervision import clocks, deadlines, tables
 from services.supervision.bulletins import publish_last_week
@@ -34,6 +34,7 @@ async def fire_due(uow_factory: UnitOfWorkFactory, *, now: datetime, batch: int 
     Rows are claimed with ``FOR UPDATE SKIP LOCKED``, and each firing moves its clock on in the same transaction as
     the events it publishes, so two instances never fire the same stage. A unit with more than ``per_unit`` firings
     in one poll (the morning after a long holiday) gets the rest ``spread`` apart: the record keeps each ``due_at``.
+    Each kind of write of the whole batch is one statement, so a burst drains at thousands a second.
     """
     async with uow_factory() as uow:
         rows = (await uow.session.execute(
@@ -44,87 +45,118 @@ async def fire_due(uow_factory: UnitOfWorkFactory, *, now: datetime, batch: int 
             .order_by(_d.next_fire_at).limit(batch).with_for_update(of=tables.deadlines, skip_locked=True))).all()
         if not rows:
             return 0
-        rules = await time_rules.get(uow.session)
+        poll = _Poll(uow, await time_rules.get(uow.session), now)
         per_unit_so_far: Counter[str] = Counter()
-        changes = []
         for row in rows:
             per_unit_so_far[row.unit_id] += 1
             wave = (per_unit_so_far[row.unit_id] - 1) // per_unit
             clock = deadlines.clock_of(row)
             if wave:
-                changes.append(deadlines.save_parameters(row.id, clock, breached_at=row.breached_at,
-                                                         next_fire_at=now + spread * wave))
-                continue
-            firing = clocks.fire(clock, now)
-            if firing is None:  # moved since it was due (an extension, a pause): store its own next stage
-                changes.append(deadlines.save_parameters(row.id, clock, breached_at=row.breached_at))
-                continue
-            changes.append(await _speak(uow, row, firing, rules.get(row.district_id), now))
-        await deadlines.save(uow, [c for c in changes if c is not None])
+                poll.saves.append(deadlines.save_parameters(row.id, clock, breached_at=row.breached_at,
+                                                            next_fire_at=now + spread * wave))
+            elif (firing := clocks.fire(clock, now)) is None:
+                # Moved since it was due (an extension, a pause): store its own next stage.
+                poll.saves.append(deadlines.save_parameters(row.id, clock, breached_at=row.breached_at))
+            else:
+                poll.speak(row, firing)
+        await poll.finish()
     return len(rows)
 
 
-async def _speak(uow: UnitOfWork, row, firing: clocks.Firing, rules, now: datetime) -> dict | None:
-    """The events and timeline lines of one firing; the clock's new state to save (None if it was closed)."""
-    clock, case_id = firing.clock, row.case_id
-    if not firing.is_breach:
-        uow.record(CaseDeadlineWarned(case_id=case_id, unit_id=clock.unit_id, kind=clock.kind,
+class _Poll:
+    """What one poll's firings do, gathered so that each kind of write is one statement for the whole batch."""
+
+    def __init__(self, uow: UnitOfWork, rules, now: datetime):
+        self.uow, self.rules, self.now = uow, rules, now
+        self.saves: list[dict] = []
+        self.lines: list[deadlines.TimelineLine] = []
+        self.closing: list[tuple] = []
+        self.breached: list[tuple] = []    # (row, clock, policy): may start the ladder
+        self.escalations: list[tuple] = []  # (row, reply clock, reason)
+
+    def _policy(self, row):
+        rules = self.rules.get(row.district_id)
+        if rules is None or row.time_limit_class is None:
+            return None, None
+        return rules, rules.policy(category_code=row.category_code, time_limit_class=row.time_limit_class)
+
+    def _line(self, row, kind: str, unit_id: str, text: str) -> None:
+        self.lines.append(deadlines.TimelineLine(row.case_id, self.now, kind, unit_id, text))
+
+    def speak(self, row, firing: clocks.Firing) -> None:
+        clock, now, record = firing.clock, self.now, self.uow.record
+        if not firing.is_breach:
+            record(CaseDeadlineWarned(case_id=row.case_id, unit_id=clock.unit_id, kind=clock.kind,
                                       threshold=firing.threshold, due_at=clock.due_at, warned_at=now,
                                       supervisor_id=row.supervisor_id))
-        await deadlines.log(uow, case_id, now, "warning", clock.unit_id,
-                            f"yellow: {firing.threshold:.0%} of the {clock.kind.value} time used, due "
-                            f"{clock.due_at.isoformat()}")
-        return deadlines.save_parameters(row.id, clock)
-    policy = None if rules is None or row.time_limit_class is None else rules.policy(
-        category_code=row.category_code, time_limit_class=row.time_limit_class)
-    if clock.kind is DeadlineKind.REPLY:
-        return await _climb(uow, row, clock, policy, rules, now)
-    if clock.kind is DeadlineKind.VERDICT:
-        uow.record(CaseCallbackRequested(case_id=case_id, round=max(row.completion_round or 1, 1),
-                                         completed_at=clock.started_at, requested_at=now))
-        await deadlines.close(uow, [row], at=now, outcome="callback_requested", why="no verdict in time")
-        return None
-    uow.record(CaseDeadlineBreached(case_id=case_id, unit_id=clock.unit_id, kind=clock.kind, due_at=clock.due_at,
-                                    breached_at=now, supervisor_id=row.supervisor_id))
-    await deadlines.log(uow, case_id, now, "breach", clock.unit_id,
-                        f"red: the {clock.kind.value} deadline {clock.due_at.isoformat()} passed")
-    if policy is None:
-        log.warning("breach without a policy for the ladder", case_id=str(case_id))
-    elif not await _ladder_under_way(uow, case_id):
-        order = clocks.open_reply_clock(policy, rules.calendar, clock.unit_id, now)
-        await deadlines.store_new(uow, case_id, [order], policy=policy, opened_by=f"breach:{row.id}", now=now)
-        await _escalated(uow, row, order, now, f"{clock.kind.value} deadline passed")
-    return deadlines.save_parameters(row.id, clock, breached_at=now)
-
-
-async def _ladder_under_way(uow: UnitOfWork, case_id) -> bool:
-    """A step awaiting its reply, or a ladder that reached the top unanswered (the district has the case already;
-    starting again at a supervision order would step down)."""
-    return bool(await uow.session.scalar(select(_d.id).where(
-        _d.case_id == case_id, _d.kind == DeadlineKind.REPLY,
-        (_d.status != deadlines.CLOSED) | (_d.outcome == "unanswered")).limit(1)))
-
-
-async def _climb(uow: UnitOfWork, row, clock: clocks.Clock, policy, rules, now: datetime) -> dict | None:
-    """An unanswered step of the ladder: the next one up, or at the top the record that nobody answered."""
-    higher = clocks.climb(clock, policy, rules.calendar, now) if policy is not None else None
-    if higher is None:
-        uow.record(CaseDeadlineBreached(case_id=row.case_id, unit_id=clock.unit_id, kind=clock.kind,
+            self._line(row, "warning", clock.unit_id, f"yellow: {firing.threshold:.0%} of the {clock.kind.value} "
+                       f"time used, due {clock.due_at.isoformat()}")
+            self.saves.append(deadlines.save_parameters(row.id, clock))
+            return
+        rules, policy = self._policy(row)
+        if clock.kind is DeadlineKind.REPLY:
+            higher = clocks.climb(clock, policy, rules.calendar, now) if policy is not None else None
+            if higher is not None:
+                self.escalations.append((row, higher, f"no reply to the {clock.level} by "
+                                                      f"{clock.due_at.isoformat()}"))
+                self.saves.append(deadlines.save_parameters(row.id, higher))
+                return
+            record(CaseDeadlineBreached(case_id=row.case_id, unit_id=clock.unit_id, kind=clock.kind,
                                         due_at=clock.due_at, breached_at=now, level=clock.level,
                                         supervisor_id=row.supervisor_id))
-        await deadlines.close(uow, [row], at=now, outcome="unanswered", why=f"at {clock.level}")
-        return None
-    await _escalated(uow, row, higher, now, f"no reply to the {clock.level} by {clock.due_at.isoformat()}")
-    return deadlines.save_parameters(row.id, higher)
+            self.closing.append((row, "unanswered", f"at {clock.level}"))
+            return
+        if clock.kind is DeadlineKind.VERDICT:
+            record(CaseCallbackRequested(case_id=row.case_id, round=max(row.completion_round or 1, 1),
+                                         completed_at=clock.started_at, requested_at=now))
+            self.closing.append((row, "callback_requested", "no verdict in time"))
+            return
+        record(CaseDeadlineBreached(case_id=row.case_id, unit_id=clock.unit_id, kind=clock.kind, due_at=clock.due_at,
+                                    breached_at=now, supervisor_id=row.supervisor_id))
+        self._line(row, "breach", clock.unit_id,
+                   f"red: the {clock.kind.value} deadline {clock.due_at.isoformat()} passed")
+        self.saves.append(deadlines.save_parameters(row.id, clock, breached_at=now))
+        if policy is None:
+            log.warning("breach without a policy for the ladder", case_id=str(row.case_id))
+        else:
+            self.breached.append((row, clock, policy, rules))
+
+    async def finish(self) -> None:
+        await self._start_ladders()
+        uow, now = self.uow, self.now
+        for row, order, reason in self.escalations:
+            uow.record(CaseEscalated(case_id=row.case_id, unit_id=order.unit_id, level=order.level, reason=reason,
+                                     reply_by=order.due_at, escalated_at=now, supervisor_id=row.supervisor_id))
+            self._line(row, "escalation", order.unit_id,
+                       f"{order.level}: {reason}; reply by {order.due_at.isoformat()}")
+        if self.escalations:
+            await uow.session.execute(_ESCALATE, [{"case": row.case_id, "level": order.level}
+                                                  for row, order, _ in self.escalations])
+        await deadlines.save(uow, self.saves)
+        await deadlines.close_many(uow, self.closing, at=now)
+        await deadlines.log_many(uow, self.lines)
+
+    async def _start_ladders(self) -> None:
+        """A breach starts the ladder with a supervision order, unless a step awaits its reply already or a ladder
+        reached the top unanswered (the district has the case; starting again would step down). One per case."""
+        if not self.breached:
+            return
+        case_ids = list({row.case_id for row, *_ in self.breached})
+        under_way = set((await self.uow.session.execute(select(_d.case_id).where(
+            _d.case_id.in_(case_ids), _d.kind == DeadlineKind.REPLY,
+            (_d.status != deadlines.CLOSED) | (_d.outcome == "unanswered")))).scalars())
+        orders = []
+        for row, clock, policy, rules in self.breached:
+            if row.case_id in under_way:
+                continue
+            under_way.add(row.case_id)
+            order = clocks.open_reply_clock(policy, rules.calendar, clock.unit_id, self.now)
+            orders.append(deadlines.NewClock(row.case_id, order, policy.name, f"breach:{row.id}"))
+            self.escalations.append((row, order, f"{clock.kind.value} deadline passed"))
+        await deadlines.store_many(self.uow, orders, now=self.now)
 
 
-async def _escalated(uow: UnitOfWork, row, order: clocks.Clock, now: datetime, reason: str) -> None:
-    case_id = row.case_id
-    uow.record(CaseEscalated(case_id=case_id, unit_id=order.unit_id, level=order.level, reason=reason,
-                             reply_by=order.due_at, escalated_at=now, supervisor_id=row.supervisor_id))
-    await uow.session.execute(update(tables.cases).where(_c.id == case_id).values(escalation_level=order.level))
-    await deadlines.log(uow, case_id, now, "escalation", order.unit_id,
-                        f"{order.level}: {reason}; reply by {order.due_at.isoformat()}")
+_ESCALATE = update(tables.cases).where(_c.id == bindparam("case")).values(escalation_level=bindparam("level"))
 
 
 async def check_calendars(uow_factory: UnitOfWorkFactory, *, today: date) -> dict[str, list[int]]:
