@@ -1,74 +1,160 @@
-"""Notification's handler table: each event becomes one delivery-log entry per recipient, whatever the redeliveries."""
+"""Notification's handler table: each event the catalogue names becomes one delivery per recipient the rules
+name, whatever the redeliveries; what it learns of a case (contact, place, supervisor) decides who that is."""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, time, timedelta
 from uuid import UUID
 
 from sqlalchemy import bindparam, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.notification import tables
-from services.notification.templates import RULES, render
-from shared.events import CaseDispatched, CaseReported
+from services.notification.templates import REGISTERED_TYPES, TRACK_URL, Rule, catalogue, render
+from shared.events import REGISTRY, CaseReported, CaseSupervisorAssigned, Event
+from shared.local_time import LOCAL_ZONE
 from shared.messaging.unit_of_work import UnitOfWork
+from shared.persistence.versioned_cache import VersionedCache
 
-# Delivery statuses. SMS is queued for the gateway (issue 6 adds gateways); the in-app inbox is delivered by writing.
+# Delivery statuses. SMS and e-mail are queued for their gateway; the in-app inbox is delivered by writing.
 QUEUED, DELIVERED, AWAITING_CONTACT, NO_CONTACT = "queued", "delivered", "awaiting_contact", "no_contact"
+LOCALE = "zh"
+# Residents are not texted at night, unless the matter is urgent (water, power, gas).
+QUIET_FROM, QUIET_UNTIL = time(22, 0), time(8, 0)
 
-
+_r, _d = tables.recipients.c, tables.deliveries.c
 # The hot path's statements, built once: only their parameters change from event to event.
 _LOG_DELIVERIES = pg_insert(tables.deliveries).on_conflict_do_nothing()
-_KEEP_RECIPIENT = pg_insert(tables.recipients).on_conflict_do_nothing()
-_RELEASE_AWAITING = (update(tables.deliveries)
-                     .where(tables.deliveries.c.case_id == bindparam("case"),
-                            tables.deliveries.c.status == AWAITING_CONTACT)
-                     .values(status=bindparam("new_status"), updated_at=bindparam("now")))
-_RECIPIENT_OF = select(tables.recipients).where(tables.recipients.c.case_id == bindparam("case"))
+_NEW_RECIPIENT = pg_insert(tables.recipients)
+_KEEP_RECIPIENT = _NEW_RECIPIENT.on_conflict_do_update(index_elements=["case_id"], set_={
+    c: _NEW_RECIPIENT.excluded[c] for c in ("reporter_ref", "phone_masked", "tracking_code", "district_id",
+                                            "street_id", "urgent")})
+_RECIPIENT_OF = select(tables.recipients).where(_r.case_id == bindparam("case"))
+_AWAITING = select(tables.deliveries).where(_d.case_id == bindparam("case"), _d.status == AWAITING_CONTACT)
+_RELEASE = (update(tables.deliveries).where(_d.id == bindparam("row_id"))
+            .values(body=bindparam("text"), status=bindparam("new_status"), not_before=bindparam("after"),
+                    updated_at=bindparam("now")))
 
 
 def resident_recipient(case_id: UUID) -> str:
     return f"resident:{case_id}"
 
 
-async def _log(uow: UnitOfWork, *, event_type: str, case_id: UUID, audience: str, recipient: str, values: dict,
-               status_for_sms: str) -> None:
-    rows = [dict(event_id=uow.causation_id, event_type=event_type, case_id=case_id, audience=audience,
-                 recipient=recipient, channel=rule.channel, template=rule.template, body=render(rule, **values),
-                 status=status_for_sms if rule.channel == "sms" else DELIVERED)
-            for rule in RULES[event_type] if rule.audience == audience]
+def quiet_until(now: datetime, *, urgent: bool) -> datetime | None:
+    """When a resident's message may be sent if ``now`` falls in the quiet hours; None if it may go now."""
+    local = now.astimezone(LOCAL_ZONE)
+    if urgent or QUIET_UNTIL <= local.time() < QUIET_FROM:
+        return None
+    day = local.date() + timedelta(days=1) if local.time() >= QUIET_FROM else local.date()
+    return datetime.combine(day, QUIET_UNTIL, LOCAL_ZONE)
+
+
+async def load_overrides(session: AsyncSession) -> dict[tuple[str, str, str, str], str]:
+    return {(r.event_type, r.audience, r.template, r.locale): r.source
+            for r in (await session.execute(select(tables.templates))).all()}
+
+
+# Read the version at most once a second; an edit through this process invalidates at once.
+overrides_cache = VersionedCache(tables.templates_version, load_overrides, recheck_seconds=1.0)
+
+
+def source_of(rule: Rule, overrides: dict, locale: str = LOCALE) -> str:
+    return overrides.get((rule.event_type, rule.audience, rule.template, locale)) or rule.texts[locale]
+
+
+def _resident_values(data: dict, contact) -> dict:
+    code = contact.tracking_code if contact is not None else None
+    return {**data, "tracking_code": code or "", "track_url": TRACK_URL.format(tracking_code=code or "")}
+
+
+def _resident_status(contact, now: datetime) -> tuple[str, datetime | None]:
+    if contact is None or contact.tracking_code is None:
+        return AWAITING_CONTACT, None
+    if not contact.phone_masked:
+        return NO_CONTACT, None
+    return QUEUED, quiet_until(now, urgent=contact.urgent)
+
+
+def _recipient(rule: Rule, data: dict, contact) -> str | None:
+    match rule.audience:
+        case "resident":
+            return resident_recipient(data["case_id"])
+        case "unit":
+            return f"unit:{data['unit_id']}" if data.get("unit_id") else None
+        case "supervisor":
+            supervisor = data.get("supervisor_id") or (contact.supervisor_id if contact is not None else None)
+            return f"supervisor:{supervisor}" if supervisor else None
+        case "leader":
+            place = None if contact is None else (contact.street_id if data.get("level") == "street_leader"
+                                                  else contact.district_id)
+            return f"leader:{place}" if place else None
+    return None
+
+
+async def notify(event: Event, uow: UnitOfWork) -> None:
+    """One delivery per recipient each rule of the event's type names (the inbox delivered at once, SMS queued,
+    or waiting for the resident's contact if the report has not reached notification yet)."""
+    now = datetime.now(UTC)
+    data = event.model_dump(mode="json")
+    contact = (await uow.session.execute(_RECIPIENT_OF, dict(case=event.case_id))).first()
+    overrides = await overrides_cache.get(uow.session)
+    rows = []
+    for rule in catalogue().get(event.type, ()):
+        recipient = _recipient(rule, data, contact) if rule.applies(data) else None
+        if recipient is None:
+            continue
+        source = source_of(rule, overrides)
+        status, after, body = DELIVERED, None, None
+        if rule.audience == "resident":
+            status, after = _resident_status(contact, now)
+            body = "" if status == AWAITING_CONTACT else render(source, _resident_values(data, contact))
+        else:
+            body = render(source, data)
+            status = DELIVERED if rule.channel == "inbox" else QUEUED
+        rows.append(dict(event_id=uow.causation_id, event_type=event.type, case_id=event.case_id,
+                         audience=rule.audience, recipient=recipient, channel=rule.channel, template=rule.template,
+                         body=body, status=status, not_before=after, locale=LOCALE, data=data))
     if rows:
         await uow.session.execute(_LOG_DELIVERIES, rows)
 
 
 async def on_case_reported(event: CaseReported, uow: UnitOfWork) -> None:
-    has_contact = bool(event.reporter.phone_masked) and not event.reporter.anonymous
+    """The resident's masked contact and the case's place; then the receipt, and any message that arrived before
+    the report (the topics are consumed independently) can be written and sent now."""
+    area = event.location.area
+    phone = None if event.reporter.anonymous else event.reporter.phone_masked
     await uow.session.execute(_KEEP_RECIPIENT, dict(
-        case_id=event.case_id, reporter_ref=event.reporter.ref, phone_masked=event.reporter.phone_masked,
-        tracking_code=event.tracking_code))
-    await _log(uow, event_type=event.type, case_id=event.case_id, audience="resident",
-               recipient=resident_recipient(event.case_id), values={"tracking_code": event.tracking_code},
-               status_for_sms=QUEUED if has_contact else NO_CONTACT)
-    # A dispatch notice that arrived before this report (the topics are consumed independently) can go now.
-    await uow.session.execute(_RELEASE_AWAITING, dict(case=event.case_id, new_status=QUEUED if has_contact else NO_CONTACT,
-                                                     now=datetime.now(UTC)))
-
-
-async def on_case_dispatched(event: CaseDispatched, uow: UnitOfWork) -> None:
+        case_id=event.case_id, reporter_ref=event.reporter.ref, phone_masked=phone, tracking_code=event.tracking_code,
+        district_id=area.district_id, street_id=area.street_id, urgent=event.urgent))
+    await notify(event, uow)
     contact = (await uow.session.execute(_RECIPIENT_OF, dict(case=event.case_id))).first()
-    if contact is None:
-        resident_status = AWAITING_CONTACT
-    else:
-        resident_status = QUEUED if contact.phone_masked else NO_CONTACT
-    values = {"unit_name": event.unit_name, "category_code": event.category_code}
-    await _log(uow, event_type=event.type, case_id=event.case_id, audience="resident",
-               recipient=resident_recipient(event.case_id), values=values, status_for_sms=resident_status)
-    await _log(uow, event_type=event.type, case_id=event.case_id, audience="unit", recipient=f"unit:{event.unit_id}",
-               values=values, status_for_sms=QUEUED)
+    overrides = await overrides_cache.get(uow.session)
+    now = datetime.now(UTC)
+    waiting = (await uow.session.execute(_AWAITING, dict(case=event.case_id))).all()
+    releases = []
+    for row in waiting:
+        rule = next((r for r in catalogue().get(row.event_type, ()) if r.template == row.template
+                     and r.audience == row.audience), None)
+        if rule is None or row.data is None:
+            continue
+        status, after = _resident_status(contact, now)
+        releases.append(dict(row_id=row.id, text=render(source_of(rule, overrides), _resident_values(row.data, contact)),
+                             new_status=status, after=after, now=now))
+    if releases:
+        await uow.session.execute(_RELEASE, releases)
 
 
-#: Every event notification reacts to, and its handler.
+async def on_case_supervisor_assigned(event: CaseSupervisorAssigned, uow: UnitOfWork) -> None:
+    """Who supervises the case: breaches and extension requests go to them."""
+    await uow.session.execute(_NEW_RECIPIENT.on_conflict_do_update(
+        index_elements=["case_id"], set_={"supervisor_id": event.supervisor_id}),
+        dict(case_id=event.case_id, supervisor_id=event.supervisor_id))
+
+
+#: Every event notification reacts to, and its handler: the catalogue's events are told by its rules.
 HANDLERS = {
+    **{REGISTRY[event_type]: notify for event_type in REGISTERED_TYPES},
     CaseReported: on_case_reported,
-    CaseDispatched: on_case_dispatched,
+    CaseSupervisorAssigned: on_case_supervisor_assigned,
 }

@@ -1,20 +1,40 @@
-"""Notification's tables: what it knows of each case's recipients, and the delivery log."""
+"""Notification's tables: what it knows of each case's recipients, the delivery log, and admins' template
+overrides."""
 
-from sqlalchemy import BigInteger, Column, DateTime, MetaData, Table, Text, UniqueConstraint, func
-from sqlalchemy.dialects.postgresql import UUID
+from sqlalchemy import (
+    BigInteger,
+    Boolean,
+    Column,
+    DateTime,
+    Index,
+    Integer,
+    MetaData,
+    Table,
+    Text,
+    UniqueConstraint,
+    func,
+    text,
+)
+from sqlalchemy.dialects.postgresql import JSONB, UUID
 
 from shared.messaging.tables import messaging_tables
+from shared.persistence.versioned_cache import version_table
 
 metadata = MetaData()
 messaging = messaging_tables(metadata)
 
 # Masked contact only: the full number stays in intake and is fetched by an audited call when a message is sent.
+# Where the case lies, who supervises it and whether it is urgent decide who else is told, and when.
 recipients = Table(
     "case_recipients", metadata,
     Column("case_id", UUID(as_uuid=True), primary_key=True),
-    Column("reporter_ref", Text, nullable=False),
+    Column("reporter_ref", Text),
     Column("phone_masked", Text),
-    Column("tracking_code", Text, nullable=False),
+    Column("tracking_code", Text),
+    Column("district_id", Text),
+    Column("street_id", Text),
+    Column("supervisor_id", Text),
+    Column("urgent", Boolean, nullable=False, server_default="false"),
 )
 
 deliveries = Table(
@@ -31,5 +51,25 @@ deliveries = Table(
     Column("status", Text, nullable=False),
     Column("created_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
     Column("updated_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
+    Column("data", JSONB),  # the event's data, to render a message that waits for the resident's contact
+    Column("locale", Text, nullable=False, server_default="zh"),
+    Column("read_at", DateTime(timezone=True)),
+    Column("not_before", DateTime(timezone=True)),  # quiet hours: not sent before this
+    Column("attempts", Integer, nullable=False, server_default="0"),
+    Column("last_error", Text),
     UniqueConstraint("event_id", "audience", "recipient"),
+    Index("deliveries_inbox", "recipient", "id", postgresql_where=text("channel = 'inbox'")),
 )
+
+# Admins' overrides of the catalogue's templates, each checked when saved.
+templates = Table(
+    "templates", metadata,
+    Column("event_type", Text, primary_key=True),
+    Column("audience", Text, primary_key=True),
+    Column("template", Text, primary_key=True),
+    Column("locale", Text, primary_key=True),
+    Column("source", Text, nullable=False),
+    Column("updated_by", Text, nullable=False),
+    Column("updated_at", DateTime(timezone=True), nullable=False),
+)
+templates_version = version_table("templates_version", metadata)

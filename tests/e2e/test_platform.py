@@ -370,7 +370,7 @@ SPOT = {"reopen": {"lat": 31.2110, "lon": 121.4260}, "extension": {"lat": 31.211
         "route": {"lat": 31.2210, "lon": 121.4260}, "photos": {"lat": 31.2210, "lon": 121.4340},
         "wait": {"lat": 31.2160, "lon": 121.4300}, "observe": {"lat": 31.2130, "lon": 121.4300},
         "accepted": {"lat": 31.2110, "lon": 121.4300}, "not_accepted": {"lat": 31.2190, "lon": 121.4260},
-        "rates": {"lat": 31.2150, "lon": 121.4340}}
+        "rates": {"lat": 31.2150, "lon": 121.4340}, "inbox": {"lat": 31.2170, "lon": 121.4260}}
 
 
 def _case_of(platform, made: httpx.Response) -> str:
@@ -741,6 +741,48 @@ def test_a_supervisor_generates_the_weekly_bulletin_as_html_and_pdf(platform):
     _problem(httpx.get(f"{supervision}/v1/bulletins/2020-W01.pdf", headers=supervisor), 404, "not_found")
     unit = bearer(platform.token("unit_staff", unit="cn-enforcement"))
     _problem(httpx.get(f"{supervision}/v1/bulletins", headers=unit), 403, "forbidden_role")
+
+
+def test_units_and_supervisors_read_their_inbox_and_an_admin_s_template_is_checked_before_it_is_used(platform):
+    notification, dispatch = platform.url("notification"), platform.url("dispatch")
+    admin, unit = bearer(platform.token("admin")), bearer(platform.token("unit_staff", unit="cn-enforcement"))
+    supervisor = bearer(platform.token("supervisor", subject="sup-huayang"))
+    rule = f"{notification}/v1/templates/org.gridlink.case.dispatched.v1/unit/new_assignment/zh"
+    _problem(httpx.put(rule, headers=admin, json={"source": "新派单 {{ phone }}"}), 422, "invalid_template", "source")
+    _problem(httpx.put(rule, headers=admin, json={"source": "新派单 {{ unit_name "}), 422, "invalid_template",
+             "source")
+    _problem(httpx.put(rule, headers=unit, json={"source": "x"}), 403, "forbidden_role")
+    default = next(t["source"] for t in httpx.get(f"{notification}/v1/templates", headers=admin).json()
+                   if t["template"] == "new_assignment" and t["event_type"].endswith("dispatched.v1")
+                   and t["locale"] == "zh")
+    assert httpx.put(rule, headers=admin, json={"source": "【新派单】{{ category_code }}，请于两小时内签收"}
+                     ).status_code == 200
+    try:
+        case_id = _case_of(platform, report(platform, category="noise", description="工地夜间打桩声音很大",
+                                            location=SPOT["inbox"], contact={"name": NAME, "phone": "13812340019"}))
+        mine = wait_for(lambda: httpx.get(f"{notification}/v1/inbox", headers=unit, params={"unread": True}).json(),
+                        lambda box: any(m["case_id"] == case_id for m in box["messages"]))
+    finally:
+        httpx.put(rule, headers=admin, json={"source": default}).raise_for_status()
+    message = next(m for m in mine["messages"] if m["case_id"] == case_id)
+    assert message["body"] == "【新派单】noise，请于两小时内签收" and message["read_at"] is None
+    read = httpx.post(f"{notification}/v1/inbox/{message['id']}/read", headers=unit)
+    assert read.status_code == 200 and read.json()["read_at"], read.text
+    after = httpx.get(f"{notification}/v1/inbox", headers=unit, params={"unread": True}).json()
+    assert after["unread"] == mine["unread"] - 1 and message["id"] not in [m["id"] for m in after["messages"]]
+    _problem(httpx.post(f"{notification}/v1/inbox/{message['id']}/read", headers=supervisor), 404, "not_found")
+    # The unit asks for more time: the case's supervisor hears of it.
+    case = wait_for(lambda: httpx.get(f"{dispatch}/v1/cases/{case_id}", headers=unit),
+                    lambda r: r.status_code == 200).json()
+    signed = httpx.post(f"{dispatch}/v1/cases/{case_id}/sign", headers=unit, json={"version": case["version"]}).json()
+    httpx.post(f"{dispatch}/v1/cases/{case_id}/extension-request", headers=unit, json={
+        "version": signed["version"], "reason": "需等待检测结果",
+        "proposed_date": (datetime.now(UTC) + timedelta(days=20)).date().isoformat()}).raise_for_status()
+    told = wait_for(lambda: httpx.get(f"{notification}/v1/inbox", headers=supervisor).json(),
+                    lambda box: any(m["case_id"] == case_id for m in box["messages"]))
+    assert next(m for m in told["messages"] if m["case_id"] == case_id)["template"] == "extension_request"
+    deliveries = httpx.get(f"{notification}/v1/cases/{case_id}/deliveries", headers=supervisor).json()
+    assert all("13812340019" not in d["body"] and NAME not in d["body"] for d in deliveries)
 
 
 def test_the_working_calendar_and_the_time_limit_policies_are_data_an_admin_edits(platform):
