@@ -2,13 +2,13 @@
 
 from pathlib import Path
 
-from services.notification import api, handlers, tables
+from services.notification import api, handlers, partners, tables
 from services.notification.settings import NotificationSettings
 from shared.runtime.service import ServiceSpec, create_service_app, serve
 
 SPEC = ServiceSpec(
     name="notification", title="gridlink notification", metadata=tables.metadata, tables=tables.messaging,
-    migrations=Path(__file__).parent / "migrations", routers=[api.router], handlers=handlers.HANDLERS,
+    migrations=Path(__file__).parent / "migrations", routers=[api.router, partners.router], handlers=handlers.HANDLERS,
 )
 
 

@@ -1,5 +1,5 @@
-"""Notification's tables: what it knows of each case's recipients, the delivery log, and admins' template
-overrides."""
+"""Notification's tables: what it knows of each case's recipients, the delivery log, admins' template overrides and
+partners' webhook endpoints."""
 
 from sqlalchemy import (
     BigInteger,
@@ -15,7 +15,7 @@ from sqlalchemy import (
     func,
     text,
 )
-from sqlalchemy.dialects.postgresql import JSONB, UUID
+from sqlalchemy.dialects.postgresql import ARRAY, JSONB, UUID
 
 from shared.messaging.tables import messaging_tables
 from shared.persistence.versioned_cache import version_table
@@ -73,3 +73,19 @@ templates = Table(
     Column("updated_at", DateTime(timezone=True), nullable=False),
 )
 templates_version = version_table("templates_version", metadata)
+
+# Partners' webhook endpoints: what they asked for (event types, areas) and the secret their messages are signed with
+# (shown once, at registration).
+webhook_endpoints = Table(
+    "webhook_endpoints", metadata,
+    Column("id", UUID(as_uuid=True), primary_key=True),
+    Column("partner", Text, nullable=False),
+    Column("url", Text, nullable=False),
+    Column("secret", Text, nullable=False),
+    Column("event_types", ARRAY(Text), nullable=False),
+    Column("areas", ARRAY(Text), nullable=False),
+    Column("status", Text, nullable=False),  # active, disabled
+    Column("disabled_reason", Text),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Index("webhook_endpoints_active", "status", postgresql_where=text("status = 'active'")),
+)

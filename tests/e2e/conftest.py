@@ -78,7 +78,9 @@ def platform(tmp_path_factory, request) -> RunningPlatform:
     ports = {s: free_port() for s in SERVICES}
     env = {k: v for k, v in os.environ.items() if not k.startswith(tuple(f"{s.upper()}_" for s in SERVICES))}
     env.update({"GRIDLINK_DATA_DIR": str(base / "data"), "GRIDLINK_POSTGRES_PORT": str(free_port()),
-                "GRIDLINK_BROKER_PORT": str(free_port()), **{f"{s.upper()}_PORT": str(p) for s, p in ports.items()}})
+                "GRIDLINK_BROKER_PORT": str(free_port()), **{f"{s.upper()}_PORT": str(p) for s, p in ports.items()},
+                # One loopback address for test receivers: every other internal address stays refused.
+                "NOTIFICATION_WEBHOOK_ALLOWED_NETWORKS": "127.0.0.2/32"})
     if os.environ.get("GRIDLINK_TEST_BACKEND") == "testcontainers":
         infrastructure = request.getfixturevalue("infrastructure")
         env.update({"DATABASE_URL": infrastructure.database_url,

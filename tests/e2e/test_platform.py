@@ -785,6 +785,33 @@ def test_units_and_supervisors_read_their_inbox_and_an_admin_s_template_is_check
     assert all("13812340019" not in d["body"] and NAME not in d["body"] for d in deliveries)
 
 
+def test_a_partner_registers_a_webhook_only_for_a_safe_url_and_declared_events(platform):
+    notification = platform.url("notification")
+    partner = bearer(platform.token("partner", subject="partner-street-app"))
+    hooks = f"{notification}/v1/webhooks"
+    events = ["org.gridlink.case.completed.v1"]
+    for url, code in (("http://127.0.0.1:8004/v1/inbox", "forbidden_target"), ("http://10.0.0.8/hook", "forbidden_target"),
+                      ("http://169.254.169.254/latest/meta-data", "forbidden_target"), ("ftp://127.0.0.2/x", "invalid_url"),
+                      ("https://user:secret@127.0.0.2/x", "invalid_url")):
+        _problem(httpx.post(hooks, headers=partner, json={"url": url, "event_types": events}), 422, code, "url")
+    _problem(httpx.post(hooks, headers=partner, json={"url": "http://127.0.0.2:9/hook",
+                                                      "event_types": ["case.whatever"]}), 422, "unknown_filter",
+             "event_types")
+    _problem(httpx.post(hooks, headers=partner, json={"url": "http://127.0.0.2:9/hook", "event_types": events,
+                                                      "areas": ["Not An Area"]}), 422, "unknown_filter", "areas")
+    _problem(httpx.post(hooks, headers=bearer(platform.token("supervisor")), json={
+        "url": "http://127.0.0.2:9/hook", "event_types": events}), 403, "forbidden_role")
+    made = httpx.post(hooks, headers=partner, json={"url": "http://127.0.0.2:9/hook", "event_types": events,
+                                                    "areas": ["st-huayang"]})
+    assert made.status_code == 201 and made.json()["secret"].startswith("whsec_"), made.text
+    listed = httpx.get(hooks, headers=partner).json()
+    assert [h["id"] for h in listed] == [made.json()["id"]] and "secret" not in listed[0]
+    other = bearer(platform.token("partner", subject="another-partner"))
+    assert httpx.get(hooks, headers=other).json() == []
+    _problem(httpx.delete(f"{hooks}/{made.json()['id']}", headers=other), 404, "not_found")
+    assert httpx.delete(f"{hooks}/{made.json()['id']}", headers=partner).status_code == 204
+
+
 def test_the_working_calendar_and_the_time_limit_policies_are_data_an_admin_edits(platform):
     supervision = platform.url("supervision")
     supervisor, admin = bearer(platform.token("supervisor")), bearer(platform.token("admin"))

@@ -1,0 +1,61 @@
+"""Partner webhook endpoints in plain Python: whether a target URL may be called (no loopback, private, link-local
+or otherwise internal address, checked at registration and again before each delivery) and whether a partner's
+filters name things that exist."""
+
+from __future__ import annotations
+
+import ipaddress
+import re
+import socket
+from collections.abc import Callable, Iterable
+from urllib.parse import urlsplit
+
+Resolver = Callable[[str, int], list[str]]
+_AREA = re.compile(r"^[a-z0-9][a-z0-9_.-]{1,63}$")
+
+
+class TargetRefused(ValueError):
+    """Why a webhook URL may not be called; ``code`` is stable for the API."""
+
+    def __init__(self, code: str, message: str):
+        super().__init__(message)
+        self.code, self.message = code, message
+
+
+def resolve(host: str, port: int) -> list[str]:
+    """Every address the name resolves to (a name with one internal address among public ones is refused)."""
+    try:
+        return sorted({info[4][0] for info in socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)})
+    except socket.gaierror:
+        raise TargetRefused("unresolvable_host", "the host name does not resolve") from None
+
+
+def check_target(url: str, *, allowed_networks: Iterable[str] = (), resolver: Resolver = resolve) -> None:
+    """Raise ``TargetRefused`` unless ``url`` is an http(s) URL whose every address is public (or inside a network
+    the operator allowed, such as a test receiver on loopback)."""
+    parts = urlsplit(url)
+    if parts.scheme not in ("https", "http"):
+        raise TargetRefused("invalid_url", "the URL must be https:// (or http://)")
+    if not parts.hostname:
+        raise TargetRefused("invalid_url", "the URL has no host")
+    if parts.username or parts.password:
+        raise TargetRefused("invalid_url", "credentials in the URL are not accepted")
+    try:
+        port = parts.port or (443 if parts.scheme == "https" else 80)
+    except ValueError:
+        raise TargetRefused("invalid_url", "the port is not a number between 0 and 65535") from None
+    allowed = [ipaddress.ip_network(n) for n in allowed_networks]
+    for address in resolver(parts.hostname, port):
+        ip = ipaddress.ip_address(address.split("%")[0])
+        if any(ip in network for network in allowed):
+            continue
+        if not ip.is_global or ip.is_multicast:
+            raise TargetRefused("forbidden_target", "the URL resolves to a loopback, private, link-local or "
+                                                    "otherwise internal address")
+
+
+def unknown_filters(event_types: Iterable[str], areas: Iterable[str], *, known_types: Iterable[str]) -> list[str]:
+    """The filter values that name nothing: event types not declared, area ids not well formed."""
+    known = set(known_types)
+    return [f"event type {t}" for t in event_types if t not in known] + \
+        [f"area {a}" for a in areas if not _AREA.match(a)]

@@ -1,0 +1,42 @@
+"""Partner webhook targets: internal addresses are refused (at registration and again at delivery), unless the
+operator allowed that network; filters must name declared event types."""
+
+import pytest
+
+from services.notification.endpoints import TargetRefused, check_target, unknown_filters
+
+
+def resolver(addresses):
+    return lambda host, port: addresses
+
+
+@pytest.mark.parametrize("address", ["127.0.0.1", "10.1.2.3", "172.16.0.9", "192.168.1.1", "169.254.169.254",
+                                     "::1", "fe80::1", "fd00::1", "0.0.0.0", "224.0.0.1"])
+def test_loopback_private_link_local_and_other_internal_addresses_are_refused(address):
+    with pytest.raises(TargetRefused) as refused:
+        check_target("https://partner.example/hook", resolver=resolver([address]))
+    assert refused.value.code == "forbidden_target"
+
+
+def test_a_name_with_one_internal_address_among_public_ones_is_refused_and_a_public_one_passes():
+    with pytest.raises(TargetRefused):
+        check_target("https://partner.example/hook", resolver=resolver(["93.184.216.34", "10.0.0.5"]))
+    check_target("https://partner.example/hook", resolver=resolver(["93.184.216.34"]))
+
+
+@pytest.mark.parametrize("url", ["ftp://partner.example/x", "https:///x", "https://user:pw@partner.example/x",
+                                 "https://partner.example:99999/x", "partner.example/x"])
+def test_urls_that_are_not_plain_http_s_are_refused(url):
+    with pytest.raises(TargetRefused) as refused:
+        check_target(url, resolver=resolver(["93.184.216.34"]))
+    assert refused.value.code == "invalid_url"
+
+
+def test_an_operator_may_allow_a_network_such_as_a_local_test_receiver():
+    check_target("http://127.0.0.1:9000/hook", allowed_networks=["127.0.0.0/8"], resolver=resolver(["127.0.0.1"]))
+
+
+def test_filters_must_name_declared_event_types_and_well_formed_areas():
+    assert unknown_filters(["org.gridlink.case.reported.v1", "case.nope"], ["st-huayang", "Bad Area"],
+                           known_types=["org.gridlink.case.reported.v1"]) == ["event type case.nope",
+                                                                              "area Bad Area"]
