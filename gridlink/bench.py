@@ -96,6 +96,15 @@ async def run_flow(intake_url: str, service_urls: list[str], *, reports: int, co
     }
 
 
+def saved(benchmark: str, figures: dict, out: Path, note: str) -> dict:
+    """A benchmark's figures with when, on what machine and how they were taken, written to ``out``."""
+    result = {"benchmark": benchmark, "at": datetime.now(UTC).isoformat(timespec="seconds"), "machine": machine(),
+              "note": note, "figures": figures}
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(json.dumps(result, ensure_ascii=False, indent=2), encoding="utf-8")
+    return result
+
+
 def machine() -> dict:
     cpu = host.processor()
     cpuinfo = Path("/proc/cpuinfo")
@@ -107,12 +116,8 @@ def machine() -> dict:
 
 def bench_flow(intake_url: str, service_urls: list[str], *, reports: int, concurrency: int, out: Path) -> dict:
     figures = asyncio.run(run_flow(intake_url, service_urls, reports=reports, concurrency=concurrency))
-    result = {"benchmark": "thin-flow", "at": datetime.now(UTC).isoformat(timespec="seconds"),
-              "machine": machine(), "note": "the client, the four services, PostgreSQL and the broker share the "
-                                            "machine's cores", "figures": figures}
-    out.parent.mkdir(parents=True, exist_ok=True)
-    out.write_text(json.dumps(result, ensure_ascii=False, indent=2), encoding="utf-8")
-    return result
+    return saved("thin-flow", figures, out,
+                 "the client, the four services, PostgreSQL and the broker share the machine's cores")
 
 
 async def run_messaging(*, database_url: str, bootstrap_servers: str, events: int) -> dict:
@@ -212,12 +217,8 @@ def bench_messaging(*, events: int, out: Path) -> dict:
         finally:
             broker.stop()
             postgres.stop()
-    result = {"benchmark": "messaging", "at": datetime.now(UTC).isoformat(timespec="seconds"), "machine": machine(),
-              "note": "one process; the consumer's handler does nothing, so this is the cost of the loop itself",
-              "figures": figures}
-    out.parent.mkdir(parents=True, exist_ok=True)
-    out.write_text(json.dumps(result, ensure_ascii=False, indent=2), encoding="utf-8")
-    return result
+    return saved("messaging", figures, out,
+                 "one process; the consumer's handler does nothing, so this is the cost of the loop itself")
 
 
 # Where reports come from, and what residents add after saying what is wrong.
@@ -320,15 +321,12 @@ def bench_intake(intake_url: str, service_urls: list[str], *, database_url: str,
                     "p99_under_150_ms_at_fixed_rate": p99 is not None and p99 < 150,
                     "a_third_of_ceiling": bool(ceiling_rate) and rate >= ceiling_rate / 3},
     }
-    result = {"benchmark": "intake", "at": datetime.now(UTC).isoformat(timespec="seconds"), "machine": machine(),
-              "note": "ceiling and intake: closed loop, each connection sends its next report when the last is "
-                      "answered; intake_at_fixed_rate: open loop, latency from each report's scheduled time. The "
-                      "client, the four services, PostgreSQL, the broker and (in its turn) the ceiling share the "
-                      "machine's cores; the ceiling ran first, then intake, with the same kind of bodies.",
-              "figures": figures}
-    out.parent.mkdir(parents=True, exist_ok=True)
-    out.write_text(json.dumps(result, ensure_ascii=False, indent=2), encoding="utf-8")
-    return result
+    return saved("intake", figures, out,
+                 ("ceiling and intake: closed loop, each connection sends its next report when the last is "
+                  "answered; intake_at_fixed_rate: open loop, latency from each report's scheduled time. "
+                  "The client, the four services, PostgreSQL, the broker and (in its turn) the ceiling "
+                  "share the machine's cores; the ceiling ran first, then intake, with the same kind of "
+                  "bodies."))
 
 
 def synthetic_directory(*, units: int, rules: int, seed: int = 11):
@@ -399,11 +397,8 @@ def bench_routing(*, units: int, rules: int, decisions: int, out: Path) -> dict:
                "directory_build_seconds": round(build_seconds, 2),
                "decisions_per_second": round(decisions / seconds), "decision_latency": latency,
                "targets": {"p99_under_1_ms": latency["p99_us"] < 1000}}
-    result = {"benchmark": "routing", "at": datetime.now(UTC).isoformat(timespec="seconds"), "machine": machine(),
-              "note": "one process, the directory in memory as each dispatch process holds it", "figures": figures}
-    out.parent.mkdir(parents=True, exist_ok=True)
-    out.write_text(json.dumps(result, ensure_ascii=False, indent=2), encoding="utf-8")
-    return result
+    return saved("routing", figures, out,
+                 "one process, the directory in memory as each dispatch process holds it")
 
 
 async def _publish_reported(bootstrap_servers: str, cases: int) -> list[str]:
@@ -486,13 +481,10 @@ def bench_dispatch(dispatch_url: str, service_urls: list[str], *, bootstrap_serv
                 "targets": {"dispatched_per_second_500": done / seconds >= 500}}
 
     figures = asyncio.run(run())
-    result = {"benchmark": "dispatch", "at": datetime.now(UTC).isoformat(timespec="seconds"), "machine": machine(),
-              "note": "case.reported put on the broker directly (intake bypassed), case.dispatched read back from "
-                      "it; dispatch, supervision, notification, intake's consumer, PostgreSQL and the broker share "
-                      "the machine's cores", "figures": figures}
-    out.parent.mkdir(parents=True, exist_ok=True)
-    out.write_text(json.dumps(result, ensure_ascii=False, indent=2), encoding="utf-8")
-    return result
+    return saved("dispatch", figures, out,
+                 ("case.reported put on the broker directly (intake bypassed), case.dispatched read back "
+                  "from it; dispatch, supervision, notification, intake's consumer, PostgreSQL and the "
+                  "broker share the machine's cores"))
 
 
 
@@ -513,14 +505,11 @@ def bench_deadlines(*, open_deadlines: int, burst: int, units: int, workers: int
                                                 units=units, workers=workers, batch=batch))
         finally:
             postgres.stop()
-    result = {"benchmark": "deadlines", "at": datetime.now(UTC).isoformat(timespec="seconds"), "machine": machine(),
-              "note": "supervision's fire_due on its own database; each breach publishes the breach, a supervision "
-                      "order (a reply clock and its deadline) and the escalation, with timeline lines, as in the "
-                      "service; new cases are dispatched to supervision's handlers during the burst",
-              "figures": figures}
-    out.parent.mkdir(parents=True, exist_ok=True)
-    out.write_text(json.dumps(result, ensure_ascii=False, indent=2), encoding="utf-8")
-    return result
+    return saved("deadlines", figures, out,
+                 ("supervision's fire_due on its own database; each breach publishes the breach, a "
+                  "supervision order (a reply clock and its deadline) and the escalation, with timeline "
+                  "lines, as in the service; new cases are dispatched to supervision's handlers during the "
+                  "burst"))
 
 
 async def run_deadlines(database_url: str, *, open_deadlines: int, burst: int, units: int, workers: int,

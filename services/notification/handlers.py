@@ -29,7 +29,7 @@ _LOG_DELIVERIES = pg_insert(tables.deliveries).on_conflict_do_nothing()
 _NEW_RECIPIENT = pg_insert(tables.recipients)
 _KEEP_RECIPIENT = _NEW_RECIPIENT.on_conflict_do_update(index_elements=["case_id"], set_={
     c: _NEW_RECIPIENT.excluded[c] for c in ("reporter_ref", "phone_masked", "tracking_code", "district_id",
-                                            "street_id", "urgent")})
+                                            "street_id", "urgent")}).returning(tables.recipients)
 _RECIPIENT_OF = select(tables.recipients).where(_r.case_id == bindparam("case"))
 _AWAITING = select(tables.deliveries).where(_d.case_id == bindparam("case"), _d.status == AWAITING_CONTACT)
 _RELEASE = (update(tables.deliveries).where(_d.id == bindparam("row_id"))
@@ -95,9 +95,13 @@ def _recipient(rule: Rule, data: dict, contact) -> str | None:
 async def notify(event: Event, uow: UnitOfWork) -> None:
     """One delivery per recipient each rule of the event's type names (the inbox delivered at once, SMS queued,
     or waiting for the resident's contact if the report has not reached notification yet)."""
+    contact = (await uow.session.execute(_RECIPIENT_OF, dict(case=event.case_id))).first()
+    await _notify(event, uow, contact)
+
+
+async def _notify(event: Event, uow: UnitOfWork, contact) -> None:
     now = datetime.now(UTC)
     data = event.model_dump(mode="json")
-    contact = (await uow.session.execute(_RECIPIENT_OF, dict(case=event.case_id))).first()
     overrides = await overrides_cache.get(uow.session)
     rows = []
     for rule in catalogue().get(event.type, ()):
@@ -124,11 +128,10 @@ async def on_case_reported(event: CaseReported, uow: UnitOfWork) -> None:
     the report (the topics are consumed independently) can be written and sent now."""
     area = event.location.area
     phone = None if event.reporter.anonymous else event.reporter.phone_masked
-    await uow.session.execute(_KEEP_RECIPIENT, dict(
+    contact = (await uow.session.execute(_KEEP_RECIPIENT, dict(
         case_id=event.case_id, reporter_ref=event.reporter.ref, phone_masked=phone, tracking_code=event.tracking_code,
-        district_id=area.district_id, street_id=area.street_id, urgent=event.urgent))
-    await notify(event, uow)
-    contact = (await uow.session.execute(_RECIPIENT_OF, dict(case=event.case_id))).first()
+        district_id=area.district_id, street_id=area.street_id, urgent=event.urgent))).one()
+    await _notify(event, uow, contact)
     overrides = await overrides_cache.get(uow.session)
     now = datetime.now(UTC)
     waiting = (await uow.session.execute(_AWAITING, dict(case=event.case_id))).all()

@@ -50,14 +50,16 @@ _NEW_CASE = pg_insert(tables.cases)
 _KNOW_CASE = _NEW_CASE.on_conflict_do_update(index_elements=["id"], set_={
     "category_code": _NEW_CASE.excluded.category_code, "time_limit_class": _NEW_CASE.excluded.time_limit_class,
     "reported_at": _NEW_CASE.excluded.reported_at, "updated_at": _NEW_CASE.excluded.updated_at})
-_NAME_UNIT = pg_insert(tables.unit_names)
-_NAME_UNIT = _NAME_UNIT.on_conflict_do_update(index_elements=["id"], set_={"name": _NAME_UNIT.excluded.name})
+_NEW_UNIT_NAME = pg_insert(tables.unit_names)
+_NAME_UNIT = _NEW_UNIT_NAME.on_conflict_do_update(index_elements=["id"], set_={"name": _NEW_UNIT_NAME.excluded.name})
+# Both return the case as it is now, which the clocks and the supervisor's choice read.
 _FOLLOW_DISPATCHED = _NEW_CASE.on_conflict_do_update(index_elements=["id"], set_={
     "unit_id": _NEW_CASE.excluded.unit_id, "status": _NEW_CASE.excluded.status,
     "category_code": _NEW_CASE.excluded.category_code, "time_limit_class": _NEW_CASE.excluded.time_limit_class,
-    "updated_at": _NEW_CASE.excluded.updated_at})
+    "updated_at": _NEW_CASE.excluded.updated_at}).returning(tables.cases)
 _FOLLOW = update(tables.cases).where(_c.id == bindparam("case")).values(
     unit_id=bindparam("unit"), status=bindparam("new_status"), updated_at=bindparam("now"))
+_FOLLOWED = _FOLLOW.returning(tables.cases)
 _CASE = select(tables.cases).where(_c.id == bindparam("case"))
 _HANDLING = (DeadlineKind.SIGN_FOR, DeadlineKind.COMPLETION, DeadlineKind.PLANNED)
 # Residents reporting one problem from which on a case is wide-impact: its result goes before a three-party panel.
@@ -82,14 +84,14 @@ async def on_case_reclassified(event: CaseReclassified, uow: UnitOfWork) -> None
 async def on_case_dispatched(event: CaseDispatched, uow: UnitOfWork) -> None:
     """The unit's sign-for and completion clocks, on the working calendar of the case's jurisdiction."""
     area, now = event.area, datetime.now(UTC)
-    await uow.session.execute(_FOLLOW_DISPATCHED, dict(
+    case = (await uow.session.execute(_FOLLOW_DISPATCHED, dict(
         id=event.case_id, district_id=area.district_id, street_id=area.street_id, community_id=area.community_id,
         grid_id=area.grid_id, category_code=event.category_code, time_limit_class=event.time_limit_class,
-        unit_id=event.unit_id,
-        status="dispatched", updated_at=now))
+        unit_id=event.unit_id, status="dispatched", updated_at=now))).one()
     await uow.session.execute(_NAME_UNIT, dict(id=event.unit_id, name=event.unit_name))
-    await _assign_supervisor(uow, event.case_id, area, event.category_code, now)
-    await _give_clocks(uow, event.case_id, event.unit_id, event.dispatched_at, now, why="dispatched")
+    if case.supervisor_id is None:  # the first dispatch: kept through re-dispatches and reopenings
+        await _assign_supervisor(uow, event.case_id, area, event.category_code, now)
+    await _give_clocks(uow, case, event.unit_id, event.dispatched_at, now, why="dispatched")
 
 
 async def load_supervisors(session: AsyncSession) -> dict[str, list[SupervisorScope]]:
@@ -108,9 +110,7 @@ supervisors_cache = VersionedCache(tables.supervisors_version, load_supervisors,
 
 async def _assign_supervisor(uow: UnitOfWork, case_id: UUID, area: AreaPath, category_code: str,
                              now: datetime) -> None:
-    """The first dispatch gives the case its supervisor (kept through re-dispatches and reopenings)."""
-    if await uow.session.scalar(select(_c.supervisor_id).where(_c.id == case_id)) is not None:
-        return
+    """The closest remit by area and sub-item, the least loaded among equals."""
     scopes = (await supervisors_cache.get(uow.session)).get(area.district_id, [])
     fits = {s.id: f for s in scopes if (f := s.fit(area, category_code)) is not None}
     best = max(fits.values(), default=None)
@@ -133,20 +133,19 @@ async def on_unit_changed(event: CaseRedispatched | CaseTransferred | CaseClaime
     """Another unit has the case: the last one's clocks stop (handed over), the new one's start."""
     at = getattr(event, "redispatched_at", None) or getattr(event, "transferred_at", None) or event.claimed_at
     now = datetime.now(UTC)
-    await uow.session.execute(_FOLLOW, dict(case=event.case_id, unit=event.unit_id, new_status="dispatched", now=now))
+    case = (await uow.session.execute(_FOLLOWED, dict(case=event.case_id, unit=event.unit_id,
+                                                      new_status="dispatched", now=now))).first()
     await uow.session.execute(_NAME_UNIT, dict(id=event.unit_id, name=event.unit_name))
-    await _give_clocks(uow, event.case_id, event.unit_id, at, now, why=event.type)
+    await _give_clocks(uow, case, event.unit_id, at, now, why=event.type)
 
 
-async def _give_clocks(uow: UnitOfWork, case_id: UUID, unit_id: str, start: datetime, now: datetime, *,
-                       why: str) -> None:
-    case = (await uow.session.execute(_CASE, dict(case=case_id))).first()
+async def _give_clocks(uow: UnitOfWork, case, unit_id: str, start: datetime, now: datetime, *, why: str) -> None:
     if case is None or case.time_limit_class is None:
         raise PermanentFailure("a unit was given a case supervision has not seen reported")
     rules = await _rules(uow, case.district_id)
     policy = _policy(rules, case)
-    await deadlines.close(uow, await deadlines.running(uow, case_id), at=now, outcome="handed_over", why=why)
-    await deadlines.store_new(uow, case_id, clocks.open_clocks(policy, rules.calendar, unit_id, start),
+    await deadlines.close(uow, await deadlines.running(uow, case.id), at=now, outcome="handed_over", why=why)
+    await deadlines.store_new(uow, case.id, clocks.open_clocks(policy, rules.calendar, unit_id, start),
                               policy=policy, opened_by=uow.causation_id, now=now)
 
 

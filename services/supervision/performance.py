@@ -4,6 +4,7 @@ found in the cases."""
 
 from __future__ import annotations
 
+from dataclasses import asdict
 from datetime import UTC, datetime, timedelta
 from typing import Annotated, Literal
 
@@ -135,6 +136,4 @@ async def hotspots(principal: CurrentPrincipal, session: ReadSession,
         .group_by(c.category_code, c.grid_id, c.street_id, week))).all()
     ranked = rank_hotspots(((r[0], r[1], r[2], int(r[3]), r[4], int(r[5])) for r in rows), weeks=weeks,
                            min_cases=min_cases)
-    return [HotspotView(category_code=h.category_code, grid_id=h.grid_id, street_id=h.street_id, cases=h.cases,
-                        residents=h.residents, weeks_with_cases=h.weeks_with_cases, recurrence=h.recurrence,
-                        trend=h.trend, score=h.score) for h in ranked[:limit]]
+    return [HotspotView(**asdict(h), trend=h.trend, score=h.score) for h in ranked[:limit]]
