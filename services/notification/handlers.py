@@ -1,5 +1,6 @@
 """Notification's handler table: each event the catalogue names becomes one delivery per recipient the rules
-name, whatever the redeliveries; what it learns of a case (contact, place, supervisor) decides who that is."""
+name, whatever the redeliveries, and each step partners may see a notice for them; what it learns of a case
+(contact, place, sub-item, supervisor) decides who is told."""
 
 from __future__ import annotations
 
@@ -11,8 +12,9 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.notification import tables
+from services.notification.partner_feed import tell_partners
 from services.notification.templates import REGISTERED_TYPES, TRACK_URL, Rule, catalogue, render
-from shared.events import REGISTRY, CaseReported, CaseSupervisorAssigned, Event
+from shared.events import REGISTRY, CaseReclassified, CaseReported, CaseSupervisorAssigned, Event
 from shared.local_time import LOCAL_ZONE
 from shared.messaging.unit_of_work import UnitOfWork
 from shared.persistence.versioned_cache import VersionedCache
@@ -29,7 +31,7 @@ _LOG_DELIVERIES = pg_insert(tables.deliveries).on_conflict_do_nothing()
 _NEW_RECIPIENT = pg_insert(tables.recipients)
 _KEEP_RECIPIENT = _NEW_RECIPIENT.on_conflict_do_update(index_elements=["case_id"], set_={
     c: _NEW_RECIPIENT.excluded[c] for c in ("reporter_ref", "phone_masked", "tracking_code", "district_id",
-                                            "street_id", "urgent")}).returning(tables.recipients)
+                                            "street_id", "urgent", "category_code")}).returning(tables.recipients)
 _RECIPIENT_OF = select(tables.recipients).where(_r.case_id == bindparam("case"))
 _AWAITING = select(tables.deliveries).where(_d.case_id == bindparam("case"), _d.status == AWAITING_CONTACT)
 _RELEASE = (update(tables.deliveries).where(_d.id == bindparam("row_id"))
@@ -94,9 +96,12 @@ def _recipient(rule: Rule, data: dict, contact) -> str | None:
 
 async def notify(event: Event, uow: UnitOfWork) -> None:
     """One delivery per recipient each rule of the event's type names (the inbox delivered at once, SMS queued,
-    or waiting for the resident's contact if the report has not reached notification yet)."""
+    or waiting for the resident's contact if the report has not reached notification yet); partners told of the
+    steps they may see."""
     contact = (await uow.session.execute(_RECIPIENT_OF, dict(case=event.case_id))).first()
     await _notify(event, uow, contact)
+    if event.partner:
+        await tell_partners(event, uow, contact)
 
 
 async def _notify(event: Event, uow: UnitOfWork, contact) -> None:
@@ -130,8 +135,10 @@ async def on_case_reported(event: CaseReported, uow: UnitOfWork) -> None:
     phone = None if event.reporter.anonymous else event.reporter.phone_masked
     contact = (await uow.session.execute(_KEEP_RECIPIENT, dict(
         case_id=event.case_id, reporter_ref=event.reporter.ref, phone_masked=phone, tracking_code=event.tracking_code,
-        district_id=area.district_id, street_id=area.street_id, urgent=event.urgent))).one()
+        district_id=area.district_id, street_id=area.street_id, urgent=event.urgent,
+        category_code=event.category_code))).one()
     await _notify(event, uow, contact)
+    await tell_partners(event, uow, contact)
     overrides = await overrides_cache.get(uow.session)
     now = datetime.now(UTC)
     waiting = (await uow.session.execute(_AWAITING, dict(case=event.case_id))).all()
@@ -155,9 +162,19 @@ async def on_case_supervisor_assigned(event: CaseSupervisorAssigned, uow: UnitOf
         dict(case_id=event.case_id, supervisor_id=event.supervisor_id))
 
 
-#: Every event notification reacts to, and its handler: the catalogue's events are told by its rules.
+async def on_case_reclassified(event: CaseReclassified, uow: UnitOfWork) -> None:
+    """The case's sub-item changed: partners' later notices carry the new one."""
+    contact = (await uow.session.execute(_NEW_RECIPIENT.on_conflict_do_update(
+        index_elements=["case_id"], set_={"category_code": event.category_code}).returning(tables.recipients),
+        dict(case_id=event.case_id, category_code=event.category_code))).one()
+    await tell_partners(event, uow, contact)
+
+
+#: Every event notification reacts to, and its handler: the catalogue's events are told by its rules, the steps
+#: partners may see (declared with ``partner=True``) go to them.
 HANDLERS = {
-    **{REGISTRY[event_type]: notify for event_type in REGISTERED_TYPES},
+    **{cls: notify for event_type, cls in REGISTRY.items() if event_type in REGISTERED_TYPES or cls.partner},
     CaseReported: on_case_reported,
+    CaseReclassified: on_case_reclassified,
     CaseSupervisorAssigned: on_case_supervisor_assigned,
 }

@@ -1,14 +1,16 @@
-"""The notification service assembled: its tables, routes and handler table."""
+"""The notification service assembled: its tables, routes, handler table and webhook sender."""
 
 from pathlib import Path
 
 from services.notification import api, handlers, partners, tables
 from services.notification.settings import NotificationSettings
+from services.notification.webhook_sender import send_webhooks
 from shared.runtime.service import ServiceSpec, create_service_app, serve
 
 SPEC = ServiceSpec(
     name="notification", title="gridlink notification", metadata=tables.metadata, tables=tables.messaging,
     migrations=Path(__file__).parent / "migrations", routers=[api.router, partners.router], handlers=handlers.HANDLERS,
+    workers=(send_webhooks,),
 )
 
 

@@ -1,11 +1,12 @@
-"""Notification's tables: what it knows of each case's recipients, the delivery log, admins' template overrides and
-partners' webhook endpoints."""
+"""Notification's tables: what it knows of each case's recipients, the delivery log, admins' template overrides,
+partners' webhook endpoints and the messages and attempts sent to them."""
 
 from sqlalchemy import (
     BigInteger,
     Boolean,
     Column,
     DateTime,
+    ForeignKey,
     Index,
     Integer,
     MetaData,
@@ -35,6 +36,7 @@ recipients = Table(
     Column("street_id", Text),
     Column("supervisor_id", Text),
     Column("urgent", Boolean, nullable=False, server_default="false"),
+    Column("category_code", Text),
 )
 
 deliveries = Table(
@@ -87,5 +89,42 @@ webhook_endpoints = Table(
     Column("status", Text, nullable=False),  # active, disabled
     Column("disabled_reason", Text),
     Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("failing_since", DateTime(timezone=True)),  # the first failure since the last success
     Index("webhook_endpoints_active", "status", postgresql_where=text("status = 'active'")),
+)
+webhook_endpoints_version = version_table("webhook_endpoints_version", metadata)
+
+# One message per endpoint per event, whatever the redeliveries; its id is the webhook-id of every attempt, its
+# payload the exact bytes signed each time.
+webhook_messages = Table(
+    "webhook_messages", metadata,
+    Column("id", Text, primary_key=True),
+    Column("endpoint_id", UUID(as_uuid=True), ForeignKey("webhook_endpoints.id", ondelete="CASCADE"), nullable=False),
+    Column("event_id", Text, nullable=False),
+    Column("case_id", UUID(as_uuid=True), nullable=False),
+    Column("step", Text, nullable=False),
+    Column("payload", Text, nullable=False),
+    Column("status", Text, nullable=False),  # pending, delivered, failed
+    Column("attempts", Integer, nullable=False, server_default="0"),
+    Column("next_attempt_at", DateTime(timezone=True), nullable=False),
+    Column("last_status_code", Integer),
+    Column("last_error", Text),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("delivered_at", DateTime(timezone=True)),
+    UniqueConstraint("endpoint_id", "event_id"),
+    Index("webhook_messages_due", "next_attempt_at", postgresql_where=text("status = 'pending'")),
+    Index("webhook_messages_of_endpoint", "endpoint_id", "created_at"),
+)
+
+# Every attempt, for the partner's delivery log.
+webhook_attempts = Table(
+    "webhook_attempts", metadata,
+    Column("id", BigInteger, primary_key=True, autoincrement=True),
+    Column("message_id", Text, ForeignKey("webhook_messages.id", ondelete="CASCADE"), nullable=False, index=True),
+    Column("attempt", Integer, nullable=False),
+    Column("attempted_at", DateTime(timezone=True), nullable=False),
+    Column("status_code", Integer),
+    Column("error", Text),
+    Column("duration_ms", Integer, nullable=False),
+    Column("next_attempt_at", DateTime(timezone=True)),
 )

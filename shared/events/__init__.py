@@ -42,7 +42,8 @@ from shared.events.case import (
     SuspensionReason,
     Verdict,
 )
-from shared.events.contract import REGISTRY, TOPICS, Event, Topic, event_type
+from shared.events.contract import PARTNER_CASES, REGISTRY, TOPICS, Event, Topic, event_type
+from shared.events.partner import COPIED_FIELDS, PartnerCaseNotice
 
 __all__ = [
     "AreaPath", "CaseCallbackRequested", "CaseCheckInMissed", "CaseClaimed", "CaseCompleted", "CaseDeadlineBreached",
@@ -51,6 +52,6 @@ __all__ = [
     "CaseExtensionDecided", "CaseExtensionRequested", "CaseJointHandlingStarted", "CaseObserved", "CasePanelRated",
     "CaseProgressNoted", "CaseReclassified", "CaseRedispatched", "CaseReopened", "CaseReported", "CaseResumed",
     "CaseReturned", "CaseSigned", "CaseSupervisorAssigned", "CaseSuspended", "CaseTransferred", "Channel",
-    "ClassifiedBy", "DeadlineKind", "EscalationLevel", "EvaluationSubmitted", "Event", "REGISTRY", "ReportedLocation",
+    "COPIED_FIELDS", "ClassifiedBy", "DeadlineKind", "EscalationLevel", "EvaluationSubmitted", "Event", "PARTNER_CASES", "PartnerCaseNotice", "REGISTRY", "ReportedLocation",
     "Reporter", "SuspensionReason", "TOPICS", "Topic", "Verdict", "event_type",
 ]

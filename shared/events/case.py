@@ -96,7 +96,7 @@ class Reporter(_Part):
     anonymous: bool = False
 
 
-class CaseReported(Event, type=event_type("case.reported"), topic=INTAKE_CASES):
+class CaseReported(Event, type=event_type("case.reported"), topic=INTAKE_CASES, partner=True):
     """Intake accepted a report and opened a case for it."""
 
     case_id: UUID
@@ -145,7 +145,7 @@ class CaseDuplicateUnlinked(Event, type=event_type("case.duplicate_unlinked"), t
     unlinked_at: AwareDatetime
 
 
-class CaseReclassified(Event, type=event_type("case.reclassified"), topic=INTAKE_CASES):
+class CaseReclassified(Event, type=event_type("case.reclassified"), topic=INTAKE_CASES, partner=True):
     """A person placed the case in the tree: confirmed a triaged case or moved it to another sub-item."""
 
     case_id: UUID
@@ -160,7 +160,7 @@ class CaseReclassified(Event, type=event_type("case.reclassified"), topic=INTAKE
     reclassified_at: AwareDatetime
 
 
-class EvaluationSubmitted(Event, type=event_type("evaluation.submitted"), topic=INTAKE_CASES):
+class EvaluationSubmitted(Event, type=event_type("evaluation.submitted"), topic=INTAKE_CASES, partner=True):
     """A resident's verdict on a completed case, given by the resident or taken by an operator on a call-back."""
 
     case_id: UUID
@@ -173,7 +173,7 @@ class EvaluationSubmitted(Event, type=event_type("evaluation.submitted"), topic=
     submitted_at: AwareDatetime
 
 
-class CaseDispatched(Event, type=event_type("case.dispatched"), topic=DISPATCH_CASES):
+class CaseDispatched(Event, type=event_type("case.dispatched"), topic=DISPATCH_CASES, partner=True):
     """Dispatch assigned a case to a lead unit (and perhaps assisting units)."""
 
     case_id: UUID
@@ -188,7 +188,7 @@ class CaseDispatched(Event, type=event_type("case.dispatched"), topic=DISPATCH_C
     dispatched_at: AwareDatetime
 
 
-class CaseSigned(Event, type=event_type("case.signed"), topic=DISPATCH_CASES):
+class CaseSigned(Event, type=event_type("case.signed"), topic=DISPATCH_CASES, partner=True):
     """The lead unit signed for the case: it is now theirs to handle."""
 
     case_id: UUID
@@ -207,7 +207,7 @@ class CaseProgressNoted(Event, type=event_type("case.progress_noted"), topic=DIS
     noted_at: AwareDatetime
 
 
-class CaseReturned(Event, type=event_type("case.returned"), topic=DISPATCH_CASES):
+class CaseReturned(Event, type=event_type("case.returned"), topic=DISPATCH_CASES, partner=True):
     """The lead unit gave the case back; it waits in triage and the unit is not chosen again automatically."""
 
     case_id: UUID
@@ -217,7 +217,7 @@ class CaseReturned(Event, type=event_type("case.returned"), topic=DISPATCH_CASES
     returned_at: AwareDatetime
 
 
-class CaseTransferred(Event, type=event_type("case.transferred"), topic=DISPATCH_CASES):
+class CaseTransferred(Event, type=event_type("case.transferred"), topic=DISPATCH_CASES, partner=True):
     """A dispatcher approved a unit's request to hand the case to another unit."""
 
     case_id: UUID
@@ -227,7 +227,7 @@ class CaseTransferred(Event, type=event_type("case.transferred"), topic=DISPATCH
     transferred_at: AwareDatetime
 
 
-class CaseClaimed(Event, type=event_type("case.claimed"), topic=DISPATCH_CASES):
+class CaseClaimed(Event, type=event_type("case.claimed"), topic=DISPATCH_CASES, partner=True):
     """A partner unit took the case from the claiming board (one claim wins)."""
 
     case_id: UUID
@@ -236,7 +236,8 @@ class CaseClaimed(Event, type=event_type("case.claimed"), topic=DISPATCH_CASES):
     claimed_at: AwareDatetime
 
 
-class CaseJointHandlingStarted(Event, type=event_type("case.joint_handling_started"), topic=DISPATCH_CASES):
+class CaseJointHandlingStarted(Event, type=event_type("case.joint_handling_started"), topic=DISPATCH_CASES,
+                               partner=True):
     """A dispatcher summoned several units to one case (the "whistle"); each must check in by ``check_in_by``."""
 
     case_id: UUID
@@ -277,7 +278,7 @@ class CaseExplained(Event, type=event_type("case.explained"), topic=DISPATCH_CAS
     explained_at: AwareDatetime
 
 
-class CaseSuspended(Event, type=event_type("case.suspended"), topic=DISPATCH_CASES):
+class CaseSuspended(Event, type=event_type("case.suspended"), topic=DISPATCH_CASES, partner=True):
     """The unit waits on something outside its hands; whether its clocks stop is the jurisdiction's policy."""
 
     case_id: UUID
@@ -287,7 +288,7 @@ class CaseSuspended(Event, type=event_type("case.suspended"), topic=DISPATCH_CAS
     suspended_at: AwareDatetime
 
 
-class CaseResumed(Event, type=event_type("case.resumed"), topic=DISPATCH_CASES):
+class CaseResumed(Event, type=event_type("case.resumed"), topic=DISPATCH_CASES, partner=True):
     """The wait is over; stopped clocks run again from here."""
 
     case_id: UUID
@@ -295,7 +296,7 @@ class CaseResumed(Event, type=event_type("case.resumed"), topic=DISPATCH_CASES):
     resumed_at: AwareDatetime
 
 
-class CaseRedispatched(Event, type=event_type("case.redispatched"), topic=DISPATCH_CASES):
+class CaseRedispatched(Event, type=event_type("case.redispatched"), topic=DISPATCH_CASES, partner=True):
     """The case goes to a unit again: a dispatcher's override or a reopened case (``redo_count`` kept)."""
 
     case_id: UUID
@@ -307,7 +308,7 @@ class CaseRedispatched(Event, type=event_type("case.redispatched"), topic=DISPAT
     redispatched_at: AwareDatetime
 
 
-class CaseCompleted(Event, type=event_type("case.completed"), topic=DISPATCH_CASES):
+class CaseCompleted(Event, type=event_type("case.completed"), topic=DISPATCH_CASES, partner=True):
     """The lead unit reported the case done: the resident can now give a verdict."""
 
     case_id: UUID
@@ -328,7 +329,7 @@ class CaseDeadlineSet(Event, type=event_type("case.deadline_set"), topic=SUPERVI
     set_at: AwareDatetime
 
 
-class CaseDeadlineWarned(Event, type=event_type("case.deadline_warned"), topic=SUPERVISION_CASES):
+class CaseDeadlineWarned(Event, type=event_type("case.deadline_warned"), topic=SUPERVISION_CASES, partner=True):
     """Yellow: a share of a unit's time on a case is used up (``threshold``, e.g. 0.5 or 0.8) and it is not done."""
 
     case_id: UUID
@@ -340,7 +341,7 @@ class CaseDeadlineWarned(Event, type=event_type("case.deadline_warned"), topic=S
     supervisor_id: str | None = None
 
 
-class CaseDeadlineBreached(Event, type=event_type("case.deadline_breached"), topic=SUPERVISION_CASES):
+class CaseDeadlineBreached(Event, type=event_type("case.deadline_breached"), topic=SUPERVISION_CASES, partner=True):
     """Red: a unit's deadline passed undone (``due_at`` is when; ``breached_at`` when supervision said so)."""
 
     case_id: UUID
@@ -352,7 +353,7 @@ class CaseDeadlineBreached(Event, type=event_type("case.deadline_breached"), top
     supervisor_id: str | None = None
 
 
-class CaseReopened(Event, type=event_type("case.reopened"), topic=SUPERVISION_CASES):
+class CaseReopened(Event, type=event_type("case.reopened"), topic=SUPERVISION_CASES, partner=True):
     """A resident judged a completed case unsatisfactory: it goes back to dispatch (the same unit unless one is named).
 
     ``round`` is the completion round judged; a second verdict on the same round reopens nothing more.
@@ -365,7 +366,7 @@ class CaseReopened(Event, type=event_type("case.reopened"), topic=SUPERVISION_CA
     reopened_at: AwareDatetime
 
 
-class CaseExtensionDecided(Event, type=event_type("case.extension_decided"), topic=SUPERVISION_CASES):
+class CaseExtensionDecided(Event, type=event_type("case.extension_decided"), topic=SUPERVISION_CASES, partner=True):
     """A supervisor approved a unit's request for more time (with the new completion deadline) or refused it."""
 
     case_id: UUID
@@ -376,7 +377,7 @@ class CaseExtensionDecided(Event, type=event_type("case.extension_decided"), top
     decided_at: AwareDatetime
 
 
-class CaseEscalated(Event, type=event_type("case.escalated"), topic=SUPERVISION_CASES):
+class CaseEscalated(Event, type=event_type("case.escalated"), topic=SUPERVISION_CASES, partner=True):
     """A step up the escalation ladder for a late or stuck case; ``reply_by`` when the unit owes a written reply."""
 
     case_id: UUID

@@ -25,8 +25,11 @@ class Topic:
 INTAKE_CASES = Topic("gridlink.intake.cases", "intake", "Facts intake records about cases: reports, verdicts.")
 DISPATCH_CASES = Topic("gridlink.dispatch.cases", "dispatch", "Facts dispatch records: who must act, and what they did.")
 SUPERVISION_CASES = Topic("gridlink.supervision.cases", "supervision", "Facts supervision records: deadlines, warnings, escalations.")
+PARTNER_CASES = Topic("gridlink.partner.cases", "notification",
+                      "Thin, masked notices of case steps for partner systems (any Kafka client may read it): which "
+                      "step, where, which sub-item, which unit; never a resident's name, number or words.")
 
-TOPICS: tuple[Topic, ...] = (INTAKE_CASES, DISPATCH_CASES, SUPERVISION_CASES)
+TOPICS: tuple[Topic, ...] = (INTAKE_CASES, DISPATCH_CASES, SUPERVISION_CASES, PARTNER_CASES)
 
 #: Every declared event, by its CloudEvents type. Filled by ``Event.__init_subclass__``.
 REGISTRY: dict[str, type["Event"]] = {}
@@ -44,14 +47,17 @@ class Event(BaseModel):
     type: ClassVar[str]
     topic: ClassVar[Topic]
     key_field: ClassVar[str]
+    #: Partner systems are told of this step (a thin, masked notice on the partner topic and their webhooks).
+    partner: ClassVar[bool] = False
 
-    def __init_subclass__(cls, *, type: str | None = None, topic: Topic | None = None, key: str = "case_id", **kwargs):
+    def __init_subclass__(cls, *, type: str | None = None, topic: Topic | None = None, key: str = "case_id",
+                          partner: bool = False, **kwargs):
         super().__init_subclass__(**kwargs)
         if type is None or topic is None:
             return
         if type in REGISTRY:
             raise TypeError(f"event type {type} is declared twice ({REGISTRY[type].__name__}, {cls.__name__})")
-        cls.type, cls.topic, cls.key_field = type, topic, key
+        cls.type, cls.topic, cls.key_field, cls.partner = type, topic, key, partner
         REGISTRY[type] = cls
 
     @property

@@ -242,7 +242,8 @@ class EventConsumer:
         if item.envelope.id not in fresh:
             return False
         fresh.discard(item.envelope.id)
-        uow.caused_by(correlation_id=item.envelope.correlation_id, causation_id=item.envelope.id)
+        uow.caused_by(correlation_id=item.envelope.correlation_id, causation_id=item.envelope.id,
+                      occurred_at=item.envelope.time)
         await item.handler(item.event, uow)
         return True
 

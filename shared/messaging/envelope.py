@@ -63,6 +63,13 @@ class Envelope:
     def value(self) -> bytes:
         return json.dumps(self.data, ensure_ascii=False, separators=(",", ":")).encode()
 
+    def structured(self) -> str:
+        """The event in CloudEvents' structured JSON mode, as an HTTP body (a webhook) carries it."""
+        return json.dumps({
+            "specversion": SPEC_VERSION, "id": self.id, "source": self.source, "type": self.type,
+            "subject": self.subject, "time": self.time.isoformat(), "datacontenttype": CONTENT_TYPE,
+            "data": self.data}, ensure_ascii=False, separators=(",", ":"))
+
     @classmethod
     def from_record(cls, *, key: bytes | None, value: bytes | None, headers: list[tuple[str, bytes]] | tuple) -> "Envelope":
         """Read a record; never trusts it. Raises ``UndecodableRecord`` with a reason safe to log."""

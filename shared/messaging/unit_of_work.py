@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import datetime
 from typing import Self
 
 from sqlalchemy import insert
@@ -23,6 +24,8 @@ class UnitOfWork:
         self._source = source
         self.correlation_id = correlation_id
         self.causation_id = causation_id
+        #: When the event being handled happened (set by a consumer), for the facts it causes.
+        self.occurred_at: datetime | None = None
         self._after_commit = after_commit
         self._staged: list[Envelope] = []
         self._recorded_any = False
@@ -33,9 +36,9 @@ class UnitOfWork:
         await self.session.begin()
         return self
 
-    def caused_by(self, *, correlation_id: str, causation_id: str) -> None:
+    def caused_by(self, *, correlation_id: str, causation_id: str, occurred_at: datetime | None = None) -> None:
         """Events recorded from now on were caused by this event and belong to its flow (a consumer's batch)."""
-        self.correlation_id, self.causation_id = correlation_id, causation_id
+        self.correlation_id, self.causation_id, self.occurred_at = correlation_id, causation_id, occurred_at
 
     def record(self, event: Event) -> Envelope:
         """Stage an event; it is written to the outbox in this transaction and published after commit."""

@@ -80,7 +80,9 @@ def platform(tmp_path_factory, request) -> RunningPlatform:
     env.update({"GRIDLINK_DATA_DIR": str(base / "data"), "GRIDLINK_POSTGRES_PORT": str(free_port()),
                 "GRIDLINK_BROKER_PORT": str(free_port()), **{f"{s.upper()}_PORT": str(p) for s, p in ports.items()},
                 # One loopback address for test receivers: every other internal address stays refused.
-                "NOTIFICATION_WEBHOOK_ALLOWED_NETWORKS": "127.0.0.2/32"})
+                "NOTIFICATION_WEBHOOK_ALLOWED_NETWORKS": "127.0.0.2/32",
+                # Retries a test can wait for: three more attempts, a second apart (jittered).
+                "NOTIFICATION_WEBHOOK_RETRY_SCHEDULE": "1s,1s,1s"})
     if os.environ.get("GRIDLINK_TEST_BACKEND") == "testcontainers":
         infrastructure = request.getfixturevalue("infrastructure")
         env.update({"DATABASE_URL": infrastructure.database_url,

@@ -370,7 +370,8 @@ SPOT = {"reopen": {"lat": 31.2110, "lon": 121.4260}, "extension": {"lat": 31.211
         "route": {"lat": 31.2210, "lon": 121.4260}, "photos": {"lat": 31.2210, "lon": 121.4340},
         "wait": {"lat": 31.2160, "lon": 121.4300}, "observe": {"lat": 31.2130, "lon": 121.4300},
         "accepted": {"lat": 31.2110, "lon": 121.4300}, "not_accepted": {"lat": 31.2190, "lon": 121.4260},
-        "rates": {"lat": 31.2150, "lon": 121.4340}, "inbox": {"lat": 31.2170, "lon": 121.4260}}
+        "rates": {"lat": 31.2150, "lon": 121.4340}, "inbox": {"lat": 31.2170, "lon": 121.4260},
+        "partners": {"lat": 31.2170, "lon": 121.4340}}
 
 
 def _case_of(platform, made: httpx.Response) -> str:
@@ -810,6 +811,141 @@ def test_a_partner_registers_a_webhook_only_for_a_safe_url_and_declared_events(p
     assert httpx.get(hooks, headers=other).json() == []
     _problem(httpx.delete(f"{hooks}/{made.json()['id']}", headers=other), 404, "not_found")
     assert httpx.delete(f"{hooks}/{made.json()['id']}", headers=partner).status_code == 204
+
+
+class Receiver:
+    """A partner's webhook receiver on 127.0.0.2 (the one internal address the test platform allows): it verifies
+    every signature with the reference verifier, answers /flaky with 503 the first time a webhook-id comes and 204
+    after, /gone with 410 and /moved with a redirect to /flaky."""
+
+    def __init__(self):
+        import threading
+        from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+        from gridlink.embedded import free_port
+
+        self.secrets: dict[str, str] = {}
+        self.received: list[dict] = []
+        receiver = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_POST(self):
+                from shared.webhooks import WebhookRejected, verify
+
+                body = self.rfile.read(int(self.headers.get("content-length", 0)))
+                path = self.path.split("?")[0]
+                try:
+                    verified = verify(receiver.secrets[path], dict(self.headers.items()), body) is not None
+                except (WebhookRejected, KeyError):
+                    verified = False
+                seen = [r for r in receiver.received if r["id"] == self.headers.get("webhook-id")]
+                receiver.received.append({"path": path, "id": self.headers.get("webhook-id"), "verified": verified,
+                                          "body": json.loads(body)})
+                status = {"/gone": 410, "/moved": 302}.get(path, 503 if path == "/flaky" and not seen else 204)
+                self.send_response(status)
+                if status == 302:
+                    self.send_header("location", f"http://127.0.0.2:{receiver.port}/flaky")
+                self.send_header("content-length", "0")
+                self.end_headers()
+
+            def log_message(self, *args):
+                pass
+
+        self.port = free_port()
+        self.server = ThreadingHTTPServer(("127.0.0.2", self.port), Handler)
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+
+    def url(self, path: str) -> str:
+        return f"http://127.0.0.2:{self.port}{path}"
+
+    def of(self, case_id: str, path: str) -> list[dict]:
+        return [r for r in self.received if r["path"] == path and r["body"]["data"]["case_id"] == case_id]
+
+
+def _partner_kafka_notices(platform, case_id: str) -> list[dict]:
+    """What any Kafka client reads for the case on the partner topic (a plain aiokafka consumer)."""
+    import asyncio
+
+    from aiokafka import AIOKafkaConsumer
+
+    bootstrap = platform.env.get("KAFKA_BOOTSTRAP_SERVERS") or f"127.0.0.1:{platform.env['GRIDLINK_BROKER_PORT']}"
+
+    async def read() -> list[dict]:
+        consumer = AIOKafkaConsumer("gridlink.partner.cases", bootstrap_servers=bootstrap, auto_offset_reset="earliest",
+                                    enable_auto_commit=False, group_id=None)
+        await consumer.start()
+        try:
+            batches = await consumer.getmany(timeout_ms=3000, max_records=100_000)
+        finally:
+            await consumer.stop()
+        return [{"headers": dict((k, v.decode()) for k, v in r.headers), "data": json.loads(r.value)}
+                for records in batches.values() for r in records if r.key.decode() == case_id]
+
+    return asyncio.run(read())
+
+
+def test_partners_get_signed_webhooks_retried_under_one_id_and_thin_notices_on_their_topic(platform):
+    notification = platform.url("notification")
+    partner = bearer(platform.token("partner", subject="partner-grid-app"))
+    hooks = f"{notification}/v1/webhooks"
+    receiver = Receiver()
+    reported = ["org.gridlink.case.reported.v1"]
+    endpoints = {}
+    for path, areas in (("/flaky", ["st-huayang"]), ("/gone", []), ("/moved", []), ("/elsewhere", ["st-jiangsu"])):
+        made = httpx.post(hooks, headers=partner, json={"url": receiver.url(path), "event_types": reported,
+                                                        "areas": areas})
+        assert made.status_code == 201, made.text
+        endpoints[path], receiver.secrets[path] = made.json()["id"], made.json()["secret"]
+    try:
+        case_id = _case_of(platform, report(platform, location=SPOT["partners"]))
+        # A 503 first, then the same message again under the same webhook-id, both signed with the secret.
+        flaky = wait_for(lambda: receiver.of(case_id, "/flaky"), lambda got: len(got) >= 2)
+        assert len({r["id"] for r in flaky}) == 1 and all(r["verified"] for r in flaky)
+        notice = flaky[0]["body"]
+        assert notice["type"] == "org.gridlink.partner.case_step.v1" and notice["specversion"] == "1.0"
+        assert notice["data"]["step"] == "org.gridlink.case.reported.v1"
+        assert notice["data"]["street_id"] == "st-huayang" and notice["data"]["category_code"] == "drainage"
+        text = json.dumps(notice, ensure_ascii=False)
+        assert PHONE not in text and NAME not in text and "下水道" not in text
+        log = f"{hooks}/{endpoints['/flaky']}/messages"
+        delivered = wait_for(lambda: httpx.get(log, headers=partner).json(),
+                             lambda got: any(m["case_id"] == case_id and m["status"] == "delivered" for m in got))
+        message = next(m for m in delivered if m["case_id"] == case_id)
+        assert message["id"] == flaky[0]["id"] and message["attempts"] == 2
+        detail = httpx.get(f"{log}/{message['id']}", headers=partner).json()
+        assert [a["status_code"] for a in detail["attempt_log"]] == [503, 204]
+        assert detail["attempt_log"][0]["next_attempt_at"] and json.loads(detail["payload"]) == notice
+        # 410: the endpoint is disabled at once, with the reason for the partner.
+        gone = wait_for(lambda: next(h for h in httpx.get(hooks, headers=partner).json()
+                                     if h["id"] == endpoints["/gone"]), lambda h: h["status"] == "disabled")
+        assert "410" in gone["disabled_reason"]
+        _problem(httpx.post(f"{hooks}/{endpoints['/gone']}/messages/{message['id']}/replay", headers=partner),
+                 409, "endpoint_disabled", "endpoint_id")
+        # A redirect is never followed: the message is tried on the schedule, then given up, then replayed by hand.
+        moved_log = f"{hooks}/{endpoints['/moved']}/messages"
+        given_up = wait_for(lambda: httpx.get(moved_log, headers=partner, params={"status": "failed"}).json(),
+                            lambda got: any(m["case_id"] == case_id for m in got), timeout=40)
+        moved = next(m for m in given_up if m["case_id"] == case_id)
+        assert moved["attempts"] == 4 and moved["last_error"] == "redirect (302) not followed"
+        assert len(receiver.of(case_id, "/moved")) == 4 and len(receiver.of(case_id, "/flaky")) == 2
+        replayed = httpx.post(f"{moved_log}/{moved['id']}/replay", headers=partner)
+        assert replayed.status_code == 202 and replayed.json()["status"] == "pending", replayed.text
+        wait_for(lambda: receiver.of(case_id, "/moved"), lambda got: len(got) == 5)
+        assert {r["id"] for r in receiver.of(case_id, "/moved")} == {moved["id"]}
+        # The area filter: the endpoint for another street heard nothing of this case.
+        assert receiver.of(case_id, "/elsewhere") == []
+        assert httpx.get(f"{hooks}/{endpoints['/elsewhere']}/messages", headers=partner).json() == []
+        other = bearer(platform.token("partner", subject="another-partner"))
+        _problem(httpx.get(log, headers=other), 404, "not_found", "endpoint_id")
+        # The same step on the partner topic, readable by any Kafka client, as thin and masked.
+        on_topic = wait_for(lambda: _partner_kafka_notices(platform, case_id), lambda got: len(got) >= 1)
+        assert on_topic[0]["headers"]["ce_type"] == "org.gridlink.partner.case_step.v1"
+        assert on_topic[0]["data"]["step"] == "org.gridlink.case.reported.v1"
+        assert PHONE not in json.dumps(on_topic, ensure_ascii=False)
+    finally:
+        for endpoint_id in endpoints.values():
+            httpx.delete(f"{hooks}/{endpoint_id}", headers=partner)
+        receiver.server.shutdown()
 
 
 def test_the_working_calendar_and_the_time_limit_policies_are_data_an_admin_edits(platform):

@@ -17,6 +17,6 @@ def test_the_readme_catalogue_names_every_event_its_producer_and_its_consumers()
             for line in README.read_text(encoding="utf-8").splitlines() if line.startswith("| `org.gridlink.")}
     for event_type, cls in REGISTRY.items():
         consumers = [s.name for s in (INTAKE, DISPATCH, SUPERVISION, NOTIFICATION) if cls in s.handlers]
-        assert rows.get(event_type) == [cls.topic.name, cls.topic.name.split(".")[1], ", ".join(consumers) or "—"], \
+        assert rows.get(event_type) == [cls.topic.name, cls.topic.owner, ", ".join(consumers) or "—"], \
             event_type
     assert set(rows) == set(REGISTRY)
