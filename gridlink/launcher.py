@@ -11,6 +11,7 @@ import sys
 import time
 import urllib.request
 from dataclasses import dataclass, field
+from datetime import timedelta
 from pathlib import Path
 
 import asyncpg
@@ -18,6 +19,7 @@ from sqlalchemy.engine import make_url
 
 from gridlink.embedded import EmbeddedBroker, EmbeddedPostgres, spawn, stop_process
 from gridlink.keys import ensure_keypair, ensure_secret
+from shared.auth import Role, issue_token
 from shared.messaging.kafka import ensure_topics
 
 SERVICES = ("intake", "dispatch", "supervision", "notification")
@@ -112,7 +114,13 @@ class Platform:
         asyncio.run(create_databases(self.database_url))
         created = asyncio.run(ensure_topics(self.bootstrap, replication_factor=c.kafka_replication_factor))
         self.say(f"topics: {len(created)} created" if created else "topics: present")
-        _, public_key = ensure_keypair(c.data_dir)
+        private_key, public_key = ensure_keypair(c.data_dir)
+        # Notification fetches the numbers of residents to text from intake (audited there) as a service; the
+        # gateways it has no address for are file sinks in the data directory.
+        own = {"notification": {
+            "SERVICE_TOKEN": issue_token(private_key, role=Role.SERVICE, jurisdiction="cn-changning",
+                                         subject="service:notification", ttl=timedelta(days=365)),
+            "INTAKE_URL": f"http://{c.host}:{c.ports['intake']}", "OUTBOX_DIR": str(c.data_dir / "outbox")}}
         # Only intake receives the messaging-group bridge's webhooks; the bridge signs them with this secret.
         os.environ.setdefault("INTAKE_MESSAGING_BRIDGE_SECRET", ensure_secret(c.data_dir, "messaging-bridge"))
         for name in SERVICES:
@@ -129,6 +137,7 @@ class Platform:
                 "DEMO_DATA": str(c.demo_data).lower(),
                 # A new embedded broker has empty topics: whatever it lost is sent again from the outboxes.
                 "OUTBOX_REPLAY_HOURS": "72" if self.broker else "0",
+                **own.get(name, {}),
             }.items():
                 env.setdefault(f"{prefix}_{key}", value)
             self.services[name] = spawn([sys.executable, "-m", f"services.{name}"], log=self.logs / f"{name}.log",

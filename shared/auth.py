@@ -23,6 +23,7 @@ class Role(StrEnum):
     LEADER = "leader"
     PARTNER = "partner"
     ADMIN = "admin"
+    SERVICE = "service"            # another gridlink service acting by itself (notification fetching numbers to text)
 
 
 class Principal(BaseModel):

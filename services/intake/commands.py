@@ -296,6 +296,7 @@ def _case_reported(case_id, code, category: Category, draft: ReportDraft, descri
         description=mask_numbers_in_text(description), channel=draft.channel,
         location=ReportedLocation(lat=lat, lon=lon, address=mask_numbers_in_text(draft.address or "") or None,
                                   area=area),
+        reply_to=draft.external_ref if draft.channel is Channel.MESSAGING_GROUP else None,
         reporter=_reporter_view(reporter_id, case_id, draft), reported_at=now, category_confidence=confidence,
         classified_by=classified_by, needs_triage=needs_triage, suspected_duplicate_of=suspected,
         photo_count=len(draft.photo_ids))
@@ -454,6 +455,26 @@ async def reveal_reporters(uow: UnitOfWork, case_id: UUID, *, actor: str, actor_
             {"case_id": case_id, "reporter_id": rid, "actor": actor, "actor_role": actor_role, "reason": reason,
              "at": now} for rid in seen])
     return list(seen.values())
+
+
+async def numbers_for_delivery(uow: UnitOfWork, case_ids: Sequence[UUID], *, actor: str,
+                               purpose: str) -> dict[UUID, list[dict]]:
+    """The numbers of the cases' reporters (not their names), for a service that texts them; audited like a reveal."""
+    rp, r = tables.reports.c, tables.reporters.c
+    rows = (await uow.session.execute(
+        select(rp.case_id, r.id, r.phone).join(tables.reporters, rp.reporter_id == r.id)
+        .where(rp.case_id.in_(case_ids), rp.anonymous.is_(False), r.phone.is_not(None))
+        .order_by(rp.case_id, rp.received_at))).all()
+    found: dict[UUID, dict[UUID, str]] = {}
+    for row in rows:
+        found.setdefault(row.case_id, {}).setdefault(row.id, row.phone)
+    now = datetime.now(UTC)
+    if found:
+        await uow.session.execute(insert(tables.reveals), [
+            {"case_id": case_id, "reporter_id": rid, "actor": actor, "actor_role": "service", "reason": purpose,
+             "at": now} for case_id, reporters in found.items() for rid in reporters])
+    return {case_id: [{"reporter_ref": reporter_ref(rid, case_id), "phone": phone} for rid, phone in reporters.items()]
+            for case_id, reporters in found.items()}
 
 
 async def purge_orphan_photos(session: AsyncSession, older_than: timedelta) -> int:

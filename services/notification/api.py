@@ -1,5 +1,6 @@
 """Notification's HTTP routes: the delivery log of a case, the in-app inbox of whoever calls (unit staff, a
-supervisor, a leader), and the templates as the catalogue has them with admins' overrides, checked when saved."""
+supervisor, a leader), the templates as the catalogue has them with admins' overrides, checked when saved, staff's
+e-mail contact points, and the dead letters (messages no channel could carry) with a retry."""
 
 from __future__ import annotations
 
@@ -7,13 +8,13 @@ from datetime import UTC, datetime
 from typing import Annotated
 from uuid import UUID
 
-from fastapi import APIRouter, Query
-from pydantic import BaseModel, ConfigDict, StringConstraints
+from fastapi import APIRouter, Path, Query, Response
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 from sqlalchemy import func, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 
 from services.notification import tables
-from services.notification.handlers import overrides_cache, source_of
+from services.notification.handlers import DEAD_LETTERED, QUEUED, overrides_cache, source_of
 from services.notification.templates import LOCALES, TemplateProblem, catalogue, check
 from shared.auth import Principal, Role
 from shared.http.dependencies import ReadSession, UnitOfWorkDep
@@ -38,12 +39,15 @@ class DeliveryView(BaseModel):
     created_at: datetime
     read_at: datetime | None = None
     not_before: datetime | None = None
+    attempts: int = 0
+    last_error: str | None = Field(None, description="Why the last try failed (the channel may have changed since)")
 
 
 def _views(rows) -> list[DeliveryView]:
     return [DeliveryView(id=r.id, case_id=r.case_id, event_type=r.event_type, audience=r.audience, recipient=r.recipient,
                          channel=r.channel, template=r.template, body=r.body, status=r.status, created_at=r.created_at,
-                         read_at=r.read_at, not_before=r.not_before) for r in rows]
+                         read_at=r.read_at, not_before=r.not_before, attempts=r.attempts, last_error=r.last_error)
+            for r in rows]
 
 
 @router.get("/cases/{case_id}/deliveries", response_model=list[DeliveryView],
@@ -158,3 +162,71 @@ async def put_template(event_type: str, audience: str, template: str, locale: st
     overrides_cache.invalidate()
     return TemplateView(event_type=event_type, audience=audience, channel=rule.channel, template=template,
                         locale=locale, source=body.source, overridden=True)
+
+
+Recipient = Annotated[str, Path(pattern=r"^(unit|supervisor|leader):[A-Za-z0-9_.:-]{1,100}$",
+                                description="unit:<unit id>, supervisor:<subject> or leader:<jurisdiction>")]
+
+
+class ContactPointIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    email: Annotated[str, StringConstraints(strip_whitespace=True, max_length=254,
+                                            pattern=r"^[^@\s]+@[^@\s]+\.[^@\s]+$")]
+
+
+class ContactPointView(BaseModel):
+    recipient: str
+    email: str
+    updated_by: str
+    updated_at: datetime
+
+
+@router.get("/contact-points", response_model=list[ContactPointView], dependencies=[require_roles(Role.ADMIN)],
+            summary="Staff's e-mail addresses: messages the rules send by e-mail go there (else to the inbox)")
+async def contact_points(session: ReadSession) -> list[ContactPointView]:
+    rows = (await session.execute(select(tables.contact_points).order_by(tables.contact_points.c.recipient))).all()
+    return [ContactPointView(**r._mapping) for r in rows]
+
+
+@router.put("/contact-points/{recipient}", response_model=ContactPointView, dependencies=[require_roles(Role.ADMIN)],
+            summary="Set a unit's, supervisor's or leader's work e-mail address")
+async def put_contact_point(recipient: Recipient, body: ContactPointIn, principal: CurrentPrincipal,
+                            uow: UnitOfWorkDep) -> ContactPointView:
+    values = dict(recipient=recipient, email=body.email, updated_by=principal.subject, updated_at=datetime.now(UTC))
+    async with uow:
+        await uow.session.execute(pg_insert(tables.contact_points).values(**values).on_conflict_do_update(
+            index_elements=["recipient"], set_={k: v for k, v in values.items() if k != "recipient"}))
+    return ContactPointView(**values)
+
+
+@router.delete("/contact-points/{recipient}", status_code=204, response_class=Response,
+               dependencies=[require_roles(Role.ADMIN)], summary="Remove an e-mail address: the inbox only")
+async def delete_contact_point(recipient: Recipient, uow: UnitOfWorkDep) -> Response:
+    async with uow:
+        done = await uow.session.execute(tables.contact_points.delete().where(
+            tables.contact_points.c.recipient == recipient))
+    if done.rowcount == 0:
+        raise ApiError(404, "not_found", "no e-mail address for this recipient", "recipient")
+    return Response(status_code=204)
+
+
+@router.get("/dead-letters", response_model=list[DeliveryView], dependencies=[require_roles(Role.ADMIN)],
+            summary="Messages no channel could carry, newest first, each with the reason")
+async def dead_letters(session: ReadSession, limit: Annotated[int, Query(ge=1, le=500)] = 100) -> list[DeliveryView]:
+    rows = (await session.execute(select(tables.deliveries).where(_d.status == DEAD_LETTERED)
+                                  .order_by(_d.id.desc()).limit(limit))).all()
+    return _views(rows)
+
+
+@router.post("/dead-letters/{delivery_id}/retry", response_model=DeliveryView, status_code=202,
+             dependencies=[require_roles(Role.ADMIN)],
+             summary="Try a dead-lettered message again on its last channel (after the cause was fixed)")
+async def retry_dead_letter(delivery_id: int, uow: UnitOfWorkDep) -> DeliveryView:
+    async with uow:
+        row = (await uow.session.execute(update(tables.deliveries).where(
+            _d.id == delivery_id, _d.status == DEAD_LETTERED).values(
+            status=QUEUED, attempts=0, not_before=None, updated_at=datetime.now(UTC))
+            .returning(tables.deliveries))).first()
+    if row is None:
+        raise ApiError(404, "not_found", "no such dead letter", "delivery_id")
+    return _views([row])[0]

@@ -19,8 +19,10 @@ from shared.local_time import LOCAL_ZONE
 from shared.messaging.unit_of_work import UnitOfWork
 from shared.persistence.versioned_cache import VersionedCache
 
-# Delivery statuses. SMS and e-mail are queued for their gateway; the in-app inbox is delivered by writing.
+# Delivery statuses. SMS, e-mail and group replies are queued for their gateway (then delivered or, when every
+# channel failed, dead-lettered); the in-app inbox is delivered by writing.
 QUEUED, DELIVERED, AWAITING_CONTACT, NO_CONTACT = "queued", "delivered", "awaiting_contact", "no_contact"
+DEAD_LETTERED = "dead_lettered"
 LOCALE = "zh"
 # Residents are not texted at night, unless the matter is urgent (water, power, gas).
 QUIET_FROM, QUIET_UNTIL = time(22, 0), time(8, 0)
@@ -31,12 +33,12 @@ _LOG_DELIVERIES = pg_insert(tables.deliveries).on_conflict_do_nothing()
 _NEW_RECIPIENT = pg_insert(tables.recipients)
 _KEEP_RECIPIENT = _NEW_RECIPIENT.on_conflict_do_update(index_elements=["case_id"], set_={
     c: _NEW_RECIPIENT.excluded[c] for c in ("reporter_ref", "phone_masked", "tracking_code", "district_id",
-                                            "street_id", "urgent", "category_code")}).returning(tables.recipients)
+                                            "street_id", "urgent", "category_code", "reply_to")}).returning(tables.recipients)
 _RECIPIENT_OF = select(tables.recipients).where(_r.case_id == bindparam("case"))
 _AWAITING = select(tables.deliveries).where(_d.case_id == bindparam("case"), _d.status == AWAITING_CONTACT)
 _RELEASE = (update(tables.deliveries).where(_d.id == bindparam("row_id"))
             .values(body=bindparam("text"), status=bindparam("new_status"), not_before=bindparam("after"),
-                    updated_at=bindparam("now")))
+                    channel=bindparam("first"), fallbacks=bindparam("rest"), updated_at=bindparam("now")))
 
 
 def resident_recipient(case_id: UUID) -> str:
@@ -70,12 +72,23 @@ def _resident_values(data: dict, contact) -> dict:
     return {**data, "tracking_code": code or "", "track_url": TRACK_URL.format(tracking_code=code or "")}
 
 
-def _resident_status(contact, now: datetime) -> tuple[str, datetime | None]:
+def _resident_route(contact, now: datetime) -> tuple[str, list[str], str, datetime | None]:
+    """(channel, fallbacks, status, not before) of a resident's message: the messaging group they reported in first,
+    then SMS (held through the quiet hours, see ``outbound``)."""
     if contact is None or contact.tracking_code is None:
-        return AWAITING_CONTACT, None
-    if not contact.phone_masked:
-        return NO_CONTACT, None
-    return QUEUED, quiet_until(now, urgent=contact.urgent)
+        return "sms", [], AWAITING_CONTACT, None
+    channels = (["group"] if contact.reply_to else []) + (["sms"] if contact.phone_masked else [])
+    if not channels:
+        return "sms", [], NO_CONTACT, None
+    after = quiet_until(now, urgent=contact.urgent) if channels[0] == "sms" else None
+    return channels[0], channels[1:], QUEUED, after
+
+
+def _staff_route(rule: Rule) -> tuple[str, list[str], str, datetime | None]:
+    """Staff read their inbox; a message the rules send by e-mail falls back to it."""
+    if rule.channel == "inbox":
+        return "inbox", [], DELIVERED, None
+    return rule.channel, ["inbox"], QUEUED, None
 
 
 def _recipient(rule: Rule, data: dict, contact) -> str | None:
@@ -114,16 +127,16 @@ async def _notify(event: Event, uow: UnitOfWork, contact) -> None:
         if recipient is None:
             continue
         source = source_of(rule, overrides)
-        status, after, body = DELIVERED, None, None
         if rule.audience == "resident":
-            status, after = _resident_status(contact, now)
+            channel, fallbacks, status, after = _resident_route(contact, now)
             body = "" if status == AWAITING_CONTACT else render(source, _resident_values(data, contact))
         else:
+            channel, fallbacks, status, after = _staff_route(rule)
             body = render(source, data)
-            status = DELIVERED if rule.channel == "inbox" else QUEUED
         rows.append(dict(event_id=uow.causation_id, event_type=event.type, case_id=event.case_id,
-                         audience=rule.audience, recipient=recipient, channel=rule.channel, template=rule.template,
-                         body=body, status=status, not_before=after, locale=LOCALE, data=data))
+                         audience=rule.audience, recipient=recipient, channel=channel, fallbacks=fallbacks,
+                         template=rule.template, body=body, status=status, not_before=after, locale=LOCALE,
+                         data=data))
     if rows:
         await uow.session.execute(_LOG_DELIVERIES, rows)
 
@@ -136,7 +149,7 @@ async def on_case_reported(event: CaseReported, uow: UnitOfWork) -> None:
     contact = (await uow.session.execute(_KEEP_RECIPIENT, dict(
         case_id=event.case_id, reporter_ref=event.reporter.ref, phone_masked=phone, tracking_code=event.tracking_code,
         district_id=area.district_id, street_id=area.street_id, urgent=event.urgent,
-        category_code=event.category_code))).one()
+        category_code=event.category_code, reply_to=event.reply_to))).one()
     await _notify(event, uow, contact)
     await tell_partners(event, uow, contact)
     overrides = await overrides_cache.get(uow.session)
@@ -148,9 +161,9 @@ async def on_case_reported(event: CaseReported, uow: UnitOfWork) -> None:
                      and r.audience == row.audience), None)
         if rule is None or row.data is None:
             continue
-        status, after = _resident_status(contact, now)
+        channel, fallbacks, status, after = _resident_route(contact, now)
         releases.append(dict(row_id=row.id, text=render(source_of(rule, overrides), _resident_values(row.data, contact)),
-                             new_status=status, after=after, now=now))
+                             new_status=status, after=after, first=channel, rest=fallbacks, now=now))
     if releases:
         await uow.session.execute(_RELEASE, releases)
 

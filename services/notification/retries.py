@@ -1,10 +1,12 @@
-"""When a webhook message is tried again, in plain Python: a back-off schedule with jitter over about three days
-(after Standard Webhooks' recommendation), and what one attempt's answer means."""
+"""When a failed message is tried again, in plain Python: for webhooks a back-off schedule with jitter over about
+three days (after Standard Webhooks' recommendation) and what one attempt's answer means; for SMS, e-mail and group
+replies a few quick tries, then the next channel, then the dead letters."""
 
 from __future__ import annotations
 
 import random
 import re
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import StrEnum
 
@@ -50,3 +52,32 @@ def outcome_of(status_code: int | None) -> Outcome:
     if status_code == 410:
         return Outcome.GONE
     return Outcome.RETRY
+
+
+#: The first wait after a passing failure of SMS, e-mail or a group reply; it doubles with each try, up to an hour.
+CHANNEL_FIRST_WAIT, CHANNEL_LONGEST_WAIT = timedelta(seconds=30), timedelta(hours=1)
+
+
+@dataclass(frozen=True)
+class NextStep:
+    """What becomes of a message whose channel failed: ``retry`` it there at ``not_before``, go on to ``channel``
+    (``fallback``), or ``dead_letter`` it (every channel failed)."""
+
+    action: str
+    channel: str
+    fallbacks: tuple[str, ...]
+    attempts: int
+    not_before: datetime | None
+
+
+def after_failure(channel: str, fallbacks: tuple[str, ...] | list[str], attempts_made: int, *, permanent: bool,
+                  max_attempts: int, now: datetime, rng: random.Random | None = None) -> NextStep:
+    """A passing failure is tried again on the same channel (doubling waits, jittered) until ``max_attempts``; a
+    lasting one, or the last try, moves to the next channel; with none left the message is dead-lettered."""
+    if not permanent and attempts_made < max_attempts:
+        wait = min(CHANNEL_FIRST_WAIT * 2 ** (attempts_made - 1), CHANNEL_LONGEST_WAIT)
+        wait *= (rng or random).uniform(1 - JITTER, 1 + JITTER)
+        return NextStep("retry", channel, tuple(fallbacks), attempts_made, now + wait)
+    if fallbacks:
+        return NextStep("fallback", fallbacks[0], tuple(fallbacks[1:]), 0, None)
+    return NextStep("dead_letter", channel, (), attempts_made, None)

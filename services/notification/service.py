@@ -1,8 +1,9 @@
-"""The notification service assembled: its tables, routes, handler table and webhook sender."""
+"""The notification service assembled: its tables, routes, handler table, and its senders of messages and webhooks."""
 
 from pathlib import Path
 
 from services.notification import api, handlers, partners, tables
+from services.notification.outbound import send_messages
 from services.notification.settings import NotificationSettings
 from services.notification.webhook_sender import send_webhooks
 from shared.runtime.service import ServiceSpec, create_service_app, serve
@@ -10,7 +11,7 @@ from shared.runtime.service import ServiceSpec, create_service_app, serve
 SPEC = ServiceSpec(
     name="notification", title="gridlink notification", metadata=tables.metadata, tables=tables.messaging,
     migrations=Path(__file__).parent / "migrations", routers=[api.router, partners.router], handlers=handlers.HANDLERS,
-    workers=(send_webhooks,),
+    workers=(send_messages, send_webhooks),
 )
 
 

@@ -17,6 +17,27 @@ class NotificationSettings(ServiceSettings):
         "", description="Comma-separated networks a webhook may target although internal (e.g. 127.0.0.0/8 for a "
                         "local test receiver); none by default")
 
+    intake_url: str | None = Field(None, description="Intake's base URL: the numbers of the residents to text are "
+                                                     "fetched from it, audited (unset: SMS waits, undelivered)")
+    service_token: str | None = Field(None, description="Bearer token of role `service` this service calls intake with")
+    sms_gateway_url: str | None = Field(None, description="The SMS operator's HTTP gateway; unset: messages are "
+                                                          "written to outbox_dir/sms.jsonl (numbers masked)")
+    sms_gateway_token: str | None = Field(None, description="Bearer token for the SMS gateway")
+    smtp_host: str | None = Field(None, description="SMTP server for e-mail; unset: outbox_dir/email.jsonl")
+    smtp_port: int = Field(25, ge=1, le=65535, description="SMTP port")
+    smtp_sender: str = Field("gridlink@localhost", description="From: address of e-mail")
+    smtp_username: str | None = Field(None, description="SMTP login, if the server wants one")
+    smtp_password: str | None = Field(None, description="SMTP password")
+    smtp_starttls: bool = Field(False, description="Upgrade the SMTP connection with STARTTLS")
+    messaging_bridge_url: str | None = Field(None, description="Where replies to messaging groups are posted; unset: "
+                                                               "outbox_dir/messaging-group.jsonl")
+    messaging_bridge_secret: str | None = Field(None, description="Standard Webhooks secret replies are signed with")
+    outbox_dir: str = Field(".gridlink/outbox", description="Directory of the file sinks standing in for gateways")
+    delivery_batch: int = Field(200, ge=1, le=5000, description="Messages the sender takes at a time")
+    delivery_poll_seconds: float = Field(0.5, gt=0, description="How often the sender looks for queued messages")
+    delivery_max_attempts: int = Field(5, ge=1, le=50, description="Tries on one channel before the next is taken")
+    recipient_hourly_limit: int = Field(10, ge=1, description="Messages one recipient gets by SMS, e-mail or "
+                                                              "messaging group in an hour; more wait")
     webhook_retry_schedule: str = Field(
         DEFAULT_SCHEDULE, description="Waits after each failed webhook attempt (e.g. 5s,5m,30m,2h); jittered ±20 %; "
                                       "after the last one the message is given up")

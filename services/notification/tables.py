@@ -37,6 +37,7 @@ recipients = Table(
     Column("supervisor_id", Text),
     Column("urgent", Boolean, nullable=False, server_default="false"),
     Column("category_code", Text),
+    Column("reply_to", Text),  # a messaging group and the resident's message in it, to answer there
 )
 
 deliveries = Table(
@@ -59,8 +60,21 @@ deliveries = Table(
     Column("not_before", DateTime(timezone=True)),  # quiet hours: not sent before this
     Column("attempts", Integer, nullable=False, server_default="0"),
     Column("last_error", Text),
+    Column("fallbacks", ARRAY(Text), nullable=False, server_default="{}"),  # the channels to try if this one fails
     UniqueConstraint("event_id", "audience", "recipient"),
     Index("deliveries_inbox", "recipient", "id", postgresql_where=text("channel = 'inbox'")),
+    Index("deliveries_queued", "id", postgresql_where=text("status = 'queued'")),
+    Index("deliveries_sent_to", "recipient", "updated_at",
+          postgresql_where=text("status = 'delivered' AND channel <> 'inbox'")),
+)
+
+# Where staff are reached by e-mail: a unit's, a supervisor's or a leader's work address (not residents' data).
+contact_points = Table(
+    "contact_points", metadata,
+    Column("recipient", Text, primary_key=True),  # unit:…, supervisor:…, leader:…
+    Column("email", Text, nullable=False),
+    Column("updated_by", Text, nullable=False),
+    Column("updated_at", DateTime(timezone=True), nullable=False),
 )
 
 # Admins' overrides of the catalogue's templates, each checked when saved.

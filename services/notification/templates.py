@@ -58,6 +58,8 @@ class Rule:
                 return bool(data.get("approved"))
             case "leaders":
                 return data.get("level") in ("street_leader", "district")
+            case "not_answered_in_channel":
+                return data.get("channel") != "messaging_group"
             case level:
                 return data.get("level") == level
 
@@ -105,6 +107,13 @@ def render(source: str, values: dict) -> str:
 
 #: The event types the catalogue tells anyone of (each must be declared in the registry).
 REGISTERED_TYPES = tuple(catalogue())
+#: The channels a rule may name for each audience (a resident's SMS may go to their messaging group instead).
+CHANNELS = {"resident": {"sms"}, "unit": {"inbox", "email"}, "supervisor": {"inbox", "email"},
+            "leader": {"inbox", "email"}}
 _unknown = [t for t in REGISTERED_TYPES if t not in REGISTRY]
 if _unknown:
     raise RuntimeError(f"catalogue.yaml names undeclared events: {', '.join(_unknown)}")
+_misrouted = [f"{r.event_type} {r.audience} {r.channel}" for rules in catalogue().values() for r in rules
+              if r.channel not in CHANNELS.get(r.audience, ())]
+if _misrouted:
+    raise RuntimeError(f"catalogue.yaml names a channel its audience has not: {', '.join(_misrouted)}")

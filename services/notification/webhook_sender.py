@@ -165,6 +165,7 @@ class WebhookSender:
             self._in_flight[row.endpoint_id] -= 1
             if self._in_flight[row.endpoint_id] <= 0:
                 del self._in_flight[row.endpoint_id]
+            self._wake.set()  # a slot is free: the endpoint may have more due
         self._done.append(Attempt(row.id, row.endpoint_id, row.attempts + 1, attempted_at, status_code, error,
                                   round((time.perf_counter() - started) * 1000)))
 

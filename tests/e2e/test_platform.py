@@ -14,6 +14,8 @@ from hypothesis import strategies as st
 
 from shared.auth import Role, generate_keypair, issue_token
 from shared.local_time import LOCAL_ZONE as SHANGHAI_TZ
+from shared.webhooks import WebhookRejected, verify
+from tests.receivers import LocalReceiver, Request
 
 pytestmark = pytest.mark.e2e
 
@@ -371,7 +373,7 @@ SPOT = {"reopen": {"lat": 31.2110, "lon": 121.4260}, "extension": {"lat": 31.211
         "wait": {"lat": 31.2160, "lon": 121.4300}, "observe": {"lat": 31.2130, "lon": 121.4300},
         "accepted": {"lat": 31.2110, "lon": 121.4300}, "not_accepted": {"lat": 31.2190, "lon": 121.4260},
         "rates": {"lat": 31.2150, "lon": 121.4340}, "inbox": {"lat": 31.2170, "lon": 121.4260},
-        "partners": {"lat": 31.2170, "lon": 121.4340}}
+        "partners": {"lat": 31.2170, "lon": 121.4340}, "texts": {"lat": 31.2190, "lon": 121.4340}}
 
 
 def _case_of(platform, made: httpx.Response) -> str:
@@ -813,50 +815,26 @@ def test_a_partner_registers_a_webhook_only_for_a_safe_url_and_declared_events(p
     assert httpx.delete(f"{hooks}/{made.json()['id']}", headers=partner).status_code == 204
 
 
-class Receiver:
-    """A partner's webhook receiver on 127.0.0.2 (the one internal address the test platform allows): it verifies
-    every signature with the reference verifier, answers /flaky with 503 the first time a webhook-id comes and 204
-    after, /gone with 410 and /moved with a redirect to /flaky."""
+class Receiver(LocalReceiver):
+    """A partner's webhook receiver: it verifies every signature with the reference verifier, answers /flaky with
+    503 the first time a webhook-id comes and 204 after, /gone with 410 and /moved with a redirect to /flaky."""
 
     def __init__(self):
-        import threading
-        from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-
-        from gridlink.embedded import free_port
-
         self.secrets: dict[str, str] = {}
         self.received: list[dict] = []
-        receiver = self
+        super().__init__(self._answer)
 
-        class Handler(BaseHTTPRequestHandler):
-            def do_POST(self):
-                from shared.webhooks import WebhookRejected, verify
-
-                body = self.rfile.read(int(self.headers.get("content-length", 0)))
-                path = self.path.split("?")[0]
-                try:
-                    verified = verify(receiver.secrets[path], dict(self.headers.items()), body) is not None
-                except (WebhookRejected, KeyError):
-                    verified = False
-                seen = [r for r in receiver.received if r["id"] == self.headers.get("webhook-id")]
-                receiver.received.append({"path": path, "id": self.headers.get("webhook-id"), "verified": verified,
-                                          "body": json.loads(body)})
-                status = {"/gone": 410, "/moved": 302}.get(path, 503 if path == "/flaky" and not seen else 204)
-                self.send_response(status)
-                if status == 302:
-                    self.send_header("location", f"http://127.0.0.2:{receiver.port}/flaky")
-                self.send_header("content-length", "0")
-                self.end_headers()
-
-            def log_message(self, *args):
-                pass
-
-        self.port = free_port()
-        self.server = ThreadingHTTPServer(("127.0.0.2", self.port), Handler)
-        threading.Thread(target=self.server.serve_forever, daemon=True).start()
-
-    def url(self, path: str) -> str:
-        return f"http://127.0.0.2:{self.port}{path}"
+    def _answer(self, request: Request) -> tuple[int, dict[str, str]]:
+        try:
+            verified = verify(self.secrets[request.path], request.headers, request.body) is not None
+        except (WebhookRejected, KeyError):
+            verified = False
+        seen = [r for r in self.received if r["id"] == request.headers.get("webhook-id")]
+        self.received.append({"path": request.path, "id": request.headers.get("webhook-id"), "verified": verified,
+                              "body": json.loads(request.body)})
+        if request.path == "/moved":
+            return 302, {"location": self.url("/flaky")}
+        return {"/gone": 410}.get(request.path, 503 if request.path == "/flaky" and not seen else 204), {}
 
     def of(self, case_id: str, path: str) -> list[dict]:
         return [r for r in self.received if r["path"] == path and r["body"]["data"]["case_id"] == case_id]
@@ -945,7 +923,57 @@ def test_partners_get_signed_webhooks_retried_under_one_id_and_thin_notices_on_t
     finally:
         for endpoint_id in endpoints.values():
             httpx.delete(f"{hooks}/{endpoint_id}", headers=partner)
-        receiver.server.shutdown()
+        receiver.close()
+
+
+def _outbox(platform, sink: str) -> list[dict]:
+    """What the file sink standing in for a gateway (none is configured on the test platform) was given."""
+    path = platform.data_dir / "outbox" / f"{sink}.jsonl"
+    return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines()] if path.exists() else []
+
+
+def test_residents_are_texted_with_their_number_fetched_from_intake_and_answered_in_their_group(platform):
+    phone = "13812340077"
+    made = report(platform, location=SPOT["texts"], urgent=True, contact={"name": NAME, "phone": phone},
+                  category="utilities-outage", description="楼道水管爆裂，整栋楼停水")
+    case_id, code = _case_of(platform, made), made.json()["tracking_code"]
+    supervisor = bearer(platform.token("supervisor"))
+    deliveries = f"{platform.url('notification')}/v1/cases/{case_id}/deliveries"
+    # Urgent: not held for the quiet hours. The number comes from intake at the moment of sending, audited there.
+    told = wait_for(lambda: httpx.get(deliveries, headers=supervisor).json(),
+                    lambda ds: any(d["template"] == "received" and d["status"] == "delivered" for d in ds))
+    received = next(d for d in told if d["template"] == "received")
+    assert (received["channel"], received["attempts"], received["last_error"]) == ("sms", 1, None)
+    texted = [m for m in _outbox(platform, "sms") if m["reference"] == f"d{received['id']}-0"]
+    assert len(texted) == 1 and texted[0]["to"] == "138****0077" and code in texted[0]["text"]
+    assert phone not in (platform.data_dir / "outbox" / "sms.jsonl").read_text(encoding="utf-8")
+    audit = httpx.get(f"{platform.url('intake')}/v1/reveals", params={"case_id": case_id}, headers=supervisor).json()
+    assert audit and {(a["actor"], a["actor_role"]) for a in audit} == {("service:notification", "service")}
+    assert audit[0]["reason"].startswith("notification")
+    # Only notification may ask intake for numbers.
+    _problem(httpx.post(f"{platform.url('intake')}/v1/reporters/numbers", headers=supervisor,
+                        json={"case_ids": [case_id], "purpose": "curious"}), 403, "forbidden_role")
+    # A report from a messaging group is answered in the group, in reply to the resident's message.
+    secret = (platform.data_dir / "keys" / "messaging-bridge.secret").read_text().strip()
+    body = json.dumps({"message_id": "wx-9001", "group_id": "jiangsu-residents", "sender": {"nickname": "小李"},
+                       "text": "华阳路口路灯坏了好几天，晚上很黑", "location": SPOT["texts"]}, ensure_ascii=False).encode()
+    from shared.webhooks import signed_headers
+
+    grouped = httpx.post(f"{platform.url('intake')}/v1/bridges/messaging-group/messages", content=body,
+                         headers={**signed_headers(secret, "g-1", body), "content-type": "application/json"},
+                         timeout=15)
+    assert grouped.status_code == 201, grouped.text
+    group_code = grouped.json()["tracking_code"]
+    operator = bearer(platform.token("operator"))
+    group_case = httpx.get(f"{platform.url('intake')}/v1/cases/by-code/{group_code}",
+                           headers=operator).json()["case_id"]
+    in_group = wait_for(lambda: httpx.get(f"{platform.url('notification')}/v1/cases/{group_case}/deliveries",
+                                          headers=supervisor).json(),
+                        lambda ds: any(d["audience"] == "resident" and d["status"] == "delivered" for d in ds))
+    assert {d["channel"] for d in in_group if d["audience"] == "resident"} == {"group"}
+    replies = [m for m in _outbox(platform, "messaging-group") if group_code in m["text"]]
+    assert replies[0]["to"] == "jiangsu-residents/wx-9001"
+    assert replies[0]["text"].startswith("【gridlink】您反映的问题（")  # the dispatch; intake itself answered the receipt
 
 
 def test_the_working_calendar_and_the_time_limit_policies_are_data_an_admin_edits(platform):

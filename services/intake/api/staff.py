@@ -7,13 +7,20 @@ from typing import Annotated
 from uuid import UUID
 
 from fastapi import APIRouter, Query, Response
-from pydantic import BaseModel, StringConstraints
+from pydantic import BaseModel, Field, StringConstraints
 from sqlalchemy import select
 
 from services.intake import tables
 from services.intake.api.context import CategoryCode, PolicyDep, Strict
 from services.intake.api.residents import VerdictIn
-from services.intake.commands import reclassify, reporter_ref, reveal_reporters, submit_verdict, unlink
+from services.intake.commands import (
+    numbers_for_delivery,
+    reclassify,
+    reporter_ref,
+    reveal_reporters,
+    submit_verdict,
+    unlink,
+)
 from services.intake.domain.cases import normalise_tracking_code
 from services.intake.reference import category_tree
 from shared.auth import Role
@@ -220,6 +227,26 @@ async def reveal(case_id: UUID, body: RevealIn, uow: UnitOfWorkDep, principal: C
                                           reason=body.reason)
     response.headers["Cache-Control"] = "no-store"
     return [RevealedReporter(**r) for r in revealed]
+
+
+class NumbersIn(Strict):
+    case_ids: list[UUID] = Field(min_length=1, max_length=500)
+    purpose: Reason
+
+
+class CaseNumbers(BaseModel):
+    case_id: UUID
+    reporters: list[dict[str, str]] = Field(description="reporter_ref and phone of each reporter who gave a number")
+
+
+@router.post("/reporters/numbers", response_model=list[CaseNumbers], dependencies=[require_roles(Role.SERVICE)],
+             summary="For notification: the numbers (never the names) of the cases' reporters, to text them; audited")
+async def numbers(body: NumbersIn, uow: UnitOfWorkDep, principal: CurrentPrincipal,
+                  response: Response) -> list[CaseNumbers]:
+    async with uow:
+        found = await numbers_for_delivery(uow, body.case_ids, actor=principal.subject, purpose=body.purpose)
+    response.headers["Cache-Control"] = "no-store"
+    return [CaseNumbers(case_id=case_id, reporters=reporters) for case_id, reporters in found.items()]
 
 
 class RevealAudit(BaseModel):

@@ -1,12 +1,21 @@
 """The webhook back-off schedule: parsed from settings, jittered within bounds, spent after its last wait; what an
-answer means."""
+answer means. For SMS, e-mail and group replies: retry, then the next channel, then the dead letters."""
 
 import random
 from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from services.notification.retries import DEFAULT_SCHEDULE, JITTER, Outcome, next_attempt_at, outcome_of, parse_schedule
+from services.notification.retries import (
+    CHANNEL_LONGEST_WAIT,
+    DEFAULT_SCHEDULE,
+    JITTER,
+    Outcome,
+    after_failure,
+    next_attempt_at,
+    outcome_of,
+    parse_schedule,
+)
 
 NOW = datetime(2026, 11, 22, 12, 0, tzinfo=UTC)
 
@@ -40,3 +49,22 @@ def test_each_wait_is_jittered_within_bounds_and_the_schedule_is_spent_after_the
     (302, Outcome.RETRY), (404, Outcome.RETRY), (429, Outcome.RETRY), (500, Outcome.RETRY), (None, Outcome.RETRY)])
 def test_only_a_2xx_delivers_and_only_a_410_gives_the_endpoint_up(status, outcome):
     assert outcome_of(status) is outcome
+
+
+def test_a_passing_failure_is_tried_again_on_the_same_channel_with_doubling_waits():
+    waits = [after_failure("sms", ["group"], n, permanent=False, max_attempts=9, now=NOW, rng=random.Random(n))
+             for n in range(1, 9)]
+    assert all(w.action == "retry" and w.channel == "sms" and w.fallbacks == ("group",) for w in waits)
+    lengths = [w.not_before - NOW for w in waits]
+    assert timedelta(seconds=24) <= lengths[0] <= timedelta(seconds=36)
+    assert lengths[3] > lengths[1] > lengths[0]
+    assert max(lengths) <= CHANNEL_LONGEST_WAIT * (1 + JITTER)
+
+
+def test_a_lasting_failure_or_the_last_try_moves_to_the_next_channel_and_with_none_left_dead_letters():
+    lasting = after_failure("sms", ["group", "x"], 1, permanent=True, max_attempts=5, now=NOW)
+    assert (lasting.action, lasting.channel, lasting.fallbacks, lasting.attempts) == ("fallback", "group", ("x",), 0)
+    last_try = after_failure("email", ["inbox"], 5, permanent=False, max_attempts=5, now=NOW)
+    assert (last_try.action, last_try.channel, last_try.not_before) == ("fallback", "inbox", None)
+    dead = after_failure("group", [], 2, permanent=True, max_attempts=5, now=NOW)
+    assert (dead.action, dead.channel, dead.attempts) == ("dead_letter", "group", 2)
