@@ -272,6 +272,23 @@ def bench_dispatch(dispatch_url: str, service_urls: str, bootstrap_servers: str,
     click.echo(f"saved {out}")
 
 
+@main.command("bench-notification")
+@click.option("--cases", default=2000, show_default=True, help="Cases reported and dispatched (3 notifications each).")
+@click.option("--endpoints", default=100, show_default=True, help="Partner webhook endpoints (1 % fail in round 2).")
+@click.option("--webhook-cases", default=100, show_default=True, help="Dispatches every endpoint is sent, per round.")
+@click.option("--out", default="bench-results/notification.json", show_default=True, type=click.Path(path_type=Path))
+def bench_notification(cases: int, endpoints: int, webhook_cases: int, out: Path) -> None:
+    """Notifications rendered and delivered per second from events on the broker, and webhook deliveries per second
+    with and without 1 % of endpoints failing (notification alone, on its own embedded PostgreSQL and Tansu)."""
+    import json
+
+    from gridlink.bench_notification import bench_notification as run
+
+    click.echo(json.dumps(run(cases=cases, endpoints=endpoints, webhook_cases=webhook_cases, out=out),
+                          ensure_ascii=False, indent=2))
+    click.echo(f"saved {out}")
+
+
 @main.command("bench-messaging")
 @click.option("--events", default=2000, show_default=True)
 @click.option("--out", default="bench-results/messaging.json", show_default=True, type=click.Path(path_type=Path))
