@@ -30,6 +30,16 @@ def resolve(host: str, port: int) -> list[str]:
         raise TargetRefused("unresolvable_host", "the host name does not resolve") from None
 
 
+def names_a_host(url: str) -> bool:
+    """Whether the URL's host is a name (checking it means asking DNS) rather than an address."""
+    host = urlsplit(url).hostname or ""
+    try:
+        ipaddress.ip_address(host)
+    except ValueError:
+        return True
+    return False
+
+
 def check_target(url: str, *, allowed_networks: Iterable[str] = (), resolver: Resolver = resolve) -> None:
     """Raise ``TargetRefused`` unless ``url`` is an http(s) URL whose every address is public (or inside a network
     the operator allowed, such as a test receiver on loopback)."""
@@ -45,7 +55,8 @@ def check_target(url: str, *, allowed_networks: Iterable[str] = (), resolver: Re
     except ValueError:
         raise TargetRefused("invalid_url", "the port is not a number between 0 and 65535") from None
     allowed = [ipaddress.ip_network(n) for n in allowed_networks]
-    for address in resolver(parts.hostname, port):
+    addresses = resolver(parts.hostname, port) if names_a_host(url) else [parts.hostname]
+    for address in addresses:
         ip = ipaddress.ip_address(address.split("%")[0])
         if any(ip in network for network in allowed):
             continue

@@ -126,7 +126,7 @@ webhook_messages = Table(
     Column("created_at", DateTime(timezone=True), nullable=False),
     Column("delivered_at", DateTime(timezone=True)),
     UniqueConstraint("endpoint_id", "event_id"),
-    Index("webhook_messages_due", "next_attempt_at", postgresql_where=text("status = 'pending'")),
+    Index("webhook_messages_due", "endpoint_id", "next_attempt_at", postgresql_where=text("status = 'pending'")),
     Index("webhook_messages_of_endpoint", "endpoint_id", "created_at"),
 )
 

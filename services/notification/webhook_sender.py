@@ -19,7 +19,7 @@ from prometheus_client import Counter
 from sqlalchemy import bindparam, text, update
 
 from services.notification import tables
-from services.notification.endpoints import TargetRefused, check_target
+from services.notification.endpoints import TargetRefused, check_target, names_a_host
 from services.notification.partner_feed import PENDING, subscriptions_cache
 from services.notification.retries import Outcome, next_attempt_at, outcome_of
 from shared.messaging.unit_of_work import UnitOfWorkFactory
@@ -32,19 +32,20 @@ DISABLED = Counter("gridlink_webhook_endpoints_disabled_total", "Webhook endpoin
 DELIVERED, FAILED = "delivered", "failed"
 USER_AGENT = "gridlink-webhooks/1"
 
-# Due messages of active endpoints, at most ``per_endpoint`` of each and none of an endpoint already busy, leased
-# (their next attempt moved past the timeout) so that another process, or this one after a crash, leaves them be.
+# Due messages of active endpoints, at most ``room`` of each (``per_endpoint`` less what is in flight there), the
+# endpoints in random order so none is always last, leased (the next attempt moved past the timeout) so that another
+# process, or this one after a crash, leaves them be. One index probe per endpoint, however long the backlog.
 _CLAIM = text("""
-    WITH due AS (
-        SELECT m.id, m.next_attempt_at,
-               row_number() OVER (PARTITION BY m.endpoint_id ORDER BY m.next_attempt_at) AS place
-        FROM webhook_messages m JOIN webhook_endpoints e ON e.id = m.endpoint_id
-        WHERE m.status = 'pending' AND m.next_attempt_at <= :now AND e.status = 'active'
-          AND NOT (m.endpoint_id = ANY(CAST(:busy AS uuid[])))
-    ), picked AS (
-        SELECT m.id FROM webhook_messages m JOIN due ON due.id = m.id
-        WHERE due.place <= :per_endpoint ORDER BY due.next_attempt_at LIMIT :batch
-        FOR UPDATE OF m SKIP LOCKED
+    WITH busy AS (SELECT * FROM unnest(CAST(:busy AS uuid[]), CAST(:busy_room AS int[])) AS b(id, room)),
+    picked AS (
+        SELECT due.id FROM webhook_endpoints e LEFT JOIN busy ON busy.id = e.id
+        CROSS JOIN LATERAL (
+            SELECT m.id FROM webhook_messages m
+            WHERE m.endpoint_id = e.id AND m.status = 'pending' AND m.next_attempt_at <= :now
+            ORDER BY m.next_attempt_at LIMIT coalesce(busy.room, :per_endpoint)
+            FOR UPDATE OF m SKIP LOCKED) due
+        WHERE e.status = 'active' AND coalesce(busy.room, :per_endpoint) > 0
+        ORDER BY random() LIMIT :batch
     )
     UPDATE webhook_messages m SET next_attempt_at = :lease_until
     FROM picked, webhook_endpoints e
@@ -70,6 +71,38 @@ _DISABLE_LONG_FAILING = text("""
     RETURNING id, partner""")
 
 
+class EndpointClients:
+    """One small HTTP connection pool per endpoint, never following redirects. (One shared pool scans all its
+    connections for every request: with hundreds of endpoints that scan was most of the sender's time.) A pool idle
+    for ``idle_seconds`` is closed."""
+
+    def __init__(self, *, timeout: float, per_endpoint: int, idle_seconds: float = 120.0):
+        self._timeout = httpx.Timeout(timeout, connect=min(3.0, timeout))
+        self._limits = httpx.Limits(max_connections=per_endpoint, max_keepalive_connections=per_endpoint)
+        self._idle = idle_seconds
+        self._clients: dict[UUID, tuple[httpx.AsyncClient, float]] = {}
+
+    def of(self, endpoint_id: UUID) -> httpx.AsyncClient:
+        client = self._clients.get(endpoint_id, (None, 0.0))[0]
+        if client is None:
+            client = httpx.AsyncClient(follow_redirects=False, timeout=self._timeout, limits=self._limits,
+                                       trust_env=False)
+        self._clients[endpoint_id] = (client, time.monotonic())
+        return client
+
+    async def close_idle(self) -> None:
+        cutoff = time.monotonic() - self._idle
+        for key, (client, used) in list(self._clients.items()):
+            if used < cutoff:
+                del self._clients[key]
+                await client.aclose()
+
+    async def aclose(self) -> None:
+        clients, self._clients = self._clients, {}
+        for client, _ in clients.values():
+            await client.aclose()
+
+
 @dataclass(frozen=True)
 class Attempt:
     """One try of one message, as the delivery log keeps it."""
@@ -84,10 +117,10 @@ class Attempt:
 
 
 class WebhookSender:
-    def __init__(self, uow: UnitOfWorkFactory, client: httpx.AsyncClient, *, schedule: tuple[timedelta, ...],
+    def __init__(self, uow: UnitOfWorkFactory, clients: EndpointClients, *, schedule: tuple[timedelta, ...],
                  disable_after: timedelta, concurrency: int, per_endpoint: int, timeout: float,
                  allowed_networks: list[str], poll_seconds: float):
-        self._uow, self._client, self._schedule = uow, client, schedule
+        self._uow, self._clients, self._schedule = uow, clients, schedule
         self._disable_after, self._concurrency, self._per_endpoint = disable_after, concurrency, per_endpoint
         self._lease = timedelta(seconds=timeout + 30)
         self._allowed, self._poll = allowed_networks, poll_seconds
@@ -115,6 +148,7 @@ class WebhookSender:
                     with suppress(TimeoutError):
                         await asyncio.wait_for(self._wake.wait(), self._poll)
                     self._wake.clear()
+                    await asyncio.sleep(0.005)  # let a few more attempts finish: one claim for them all
         finally:
             writer.cancel()
             if self._tasks:
@@ -128,11 +162,11 @@ class WebhookSender:
         if room <= 0:
             return 0
         now = now or datetime.now(UTC)
-        busy = [str(e) for e, n in self._in_flight.items() if n >= self._per_endpoint]
+        busy = list(self._in_flight.items())
         async with self._uow() as uow:
             rows = (await uow.session.execute(_CLAIM, dict(
-                now=now, busy=busy, per_endpoint=self._per_endpoint, batch=min(room, 500),
-                lease_until=now + self._lease))).all()
+                now=now, busy=[str(e) for e, _ in busy], busy_room=[max(0, self._per_endpoint - n) for _, n in busy],
+                per_endpoint=self._per_endpoint, batch=min(room, 500), lease_until=now + self._lease))).all()
         for row in rows:
             self._in_flight[row.endpoint_id] += 1
             task = asyncio.create_task(self._attempt(row))
@@ -144,12 +178,15 @@ class WebhookSender:
         started, attempted_at = time.perf_counter(), datetime.now(UTC)
         status_code = error = None
         try:
-            # The name may point elsewhere since registration: checked again, off the event loop.
-            await asyncio.to_thread(check_target, row.url, allowed_networks=self._allowed)
+            # The name may point elsewhere since registration: checked again (a name off the event loop: it may block).
+            if names_a_host(row.url):
+                await asyncio.to_thread(check_target, row.url, allowed_networks=self._allowed)
+            else:
+                check_target(row.url, allowed_networks=self._allowed)
             body = row.payload.encode()
             headers = {**signed_headers(row.secret, row.id, body), "content-type": "application/json",
                        "user-agent": USER_AGENT}
-            response = await self._client.post(row.url, content=body, headers=headers)
+            response = await self._clients.of(row.endpoint_id).post(row.url, content=body, headers=headers)
             status_code = response.status_code
             if response.is_redirect:
                 error = f"redirect ({status_code}) not followed"
@@ -170,10 +207,14 @@ class WebhookSender:
                                   round((time.perf_counter() - started) * 1000)))
 
     async def _write_continuously(self) -> None:
+        rounds = 0
         while True:
             await asyncio.sleep(0.05)
+            rounds += 1
             try:
                 await self.write_log()
+                if rounds % 1200 == 0:  # once a minute
+                    await self._clients.close_idle()
             except Exception as exc:
                 log.warning("webhook log write failed; will try again", error=type(exc).__name__)
                 await asyncio.sleep(1)
@@ -242,17 +283,16 @@ class WebhookSender:
 
 
 async def send_webhooks(runtime) -> None:
-    """The service's worker: one sender per process, its HTTP client never following redirects."""
+    """The service's worker: one sender per process."""
     settings = runtime.settings
-    timeout = httpx.Timeout(settings.webhook_timeout_seconds, connect=min(3.0, settings.webhook_timeout_seconds))
-    limits = httpx.Limits(max_connections=settings.webhook_concurrency,
-                          max_keepalive_connections=settings.webhook_concurrency)
-    async with httpx.AsyncClient(follow_redirects=False, timeout=timeout, limits=limits, trust_env=False) as client:
-        sender = WebhookSender(
-            runtime.uow, client, schedule=settings.retry_schedule,
-            disable_after=timedelta(hours=settings.webhook_disable_after_hours),
-            concurrency=settings.webhook_concurrency, per_endpoint=settings.webhook_per_endpoint,
-            timeout=settings.webhook_timeout_seconds, allowed_networks=settings.allowed_networks,
-            poll_seconds=settings.webhook_poll_seconds)
-        runtime.uow.after_commit.append(sender.wake)
+    clients = EndpointClients(timeout=settings.webhook_timeout_seconds, per_endpoint=settings.webhook_per_endpoint)
+    sender = WebhookSender(
+        runtime.uow, clients, schedule=settings.retry_schedule,
+        disable_after=timedelta(hours=settings.webhook_disable_after_hours), concurrency=settings.webhook_concurrency,
+        per_endpoint=settings.webhook_per_endpoint, timeout=settings.webhook_timeout_seconds,
+        allowed_networks=settings.allowed_networks, poll_seconds=settings.webhook_poll_seconds)
+    runtime.uow.after_commit.append(sender.wake)
+    try:
         await sender.run()
+    finally:
+        await clients.aclose()

@@ -22,7 +22,7 @@ from gridlink.embedded import free_port
 from services.notification import tables
 from services.notification.gateways import HttpSmsGateway, MessagingBridge, SmtpMailer, SmtpSettings
 from services.notification.outbound import OutboundSender
-from services.notification.webhook_sender import WebhookSender
+from services.notification.webhook_sender import EndpointClients, WebhookSender
 from shared.webhooks import new_secret, verify
 from tests.integration.conftest import create_database
 from tests.receivers import LocalReceiver
@@ -214,8 +214,8 @@ async def _status_counts(uow_factory, endpoint_id: UUID) -> dict[str, int]:
     return {s: rows.count(s) for s in set(rows)}
 
 
-def _webhook_sender(uow_factory, client, **options) -> WebhookSender:
-    return WebhookSender(uow_factory, client, schedule=(timedelta(minutes=5),),
+def _webhook_sender(uow_factory, **options) -> WebhookSender:
+    return WebhookSender(uow_factory, EndpointClients(timeout=10, per_endpoint=2), schedule=(timedelta(minutes=5),),
                          disable_after=options.get("disable_after", timedelta(days=3)), concurrency=8,
                          per_endpoint=2, timeout=10, allowed_networks=["127.0.0.0/8"], poll_seconds=0.05)
 
@@ -232,14 +232,13 @@ async def test_a_slow_webhook_endpoint_holds_two_slots_and_healthy_ones_go_on(no
     await _messages(notification_uows, slow, 20)
     await _messages(notification_uows, healthy, 60)
     try:
-        async with httpx.AsyncClient(follow_redirects=False) as client:
-            task = asyncio.create_task(_webhook_sender(notification_uows, client).run())
-            await asyncio.sleep(1.5)
-            healthy_done = await _status_counts(notification_uows, healthy)
-            slow_paths = [r.path for r in receiver.requests if r.path == "/slow"]
-            task.cancel()
-            with pytest.raises(asyncio.CancelledError):
-                await task
+        task = asyncio.create_task(_webhook_sender(notification_uows).run())
+        await asyncio.sleep(1.5)
+        healthy_done = await _status_counts(notification_uows, healthy)
+        slow_paths = [r.path for r in receiver.requests if r.path == "/slow"]
+        task.cancel()
+        with pytest.raises(asyncio.CancelledError):
+            await task
     finally:
         receiver.close()
     # All 60 healthy messages went while the slow endpoint had its two attempts in flight (and no more).
@@ -252,13 +251,12 @@ async def test_a_webhook_endpoint_failing_without_a_success_for_too_long_is_disa
     endpoint_id = await _endpoint(notification_uows, receiver.url("/broken"))
     await _messages(notification_uows, endpoint_id, 1)
     try:
-        async with httpx.AsyncClient(follow_redirects=False) as client:
-            sender = _webhook_sender(notification_uows, client, disable_after=timedelta(0))
-            assert await sender.start_due() == 1
-            for _ in range(50):
-                await asyncio.sleep(0.05)
-                if await sender.write_log():
-                    break
+        sender = _webhook_sender(notification_uows, disable_after=timedelta(0))
+        assert await sender.start_due() == 1
+        for _ in range(50):
+            await asyncio.sleep(0.05)
+            if await sender.write_log():
+                break
     finally:
         receiver.close()
     async with notification_uows() as uow:

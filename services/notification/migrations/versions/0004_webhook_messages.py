@@ -31,7 +31,8 @@ def upgrade() -> None:
             created_at timestamptz NOT NULL,
             delivered_at timestamptz,
             UNIQUE (endpoint_id, event_id))""")
-    op.execute("CREATE INDEX webhook_messages_due ON webhook_messages (next_attempt_at) WHERE status = 'pending'")
+    op.execute("""CREATE INDEX webhook_messages_due ON webhook_messages (endpoint_id, next_attempt_at)
+                  WHERE status = 'pending'""")
     op.execute("CREATE INDEX webhook_messages_of_endpoint ON webhook_messages (endpoint_id, created_at)")
     op.execute("""
         CREATE TABLE webhook_attempts (
