@@ -157,10 +157,12 @@ async def run(*, database_url: str, bootstrap_servers: str, receiver_url: str, o
         published = time.perf_counter() - begun
         # Per case: the resident's receipt and dispatch SMS, the unit's new assignment in its inbox.
         wanted = 3 * cases
+        written = await _until(runtime.engine, "SELECT count(*) FROM deliveries", {}, wanted) + published
         seconds = await _until(runtime.engine, "SELECT count(*) FROM deliveries WHERE status = 'delivered'", {},
-                               wanted) + published
+                               wanted) + written
         texted = sum(1 for _ in (outbox / "sms.jsonl").open(encoding="utf-8"))
         notifications = {"cases": cases, "events": 2 * cases, "notifications": wanted,
+                         "seconds_from_first_publish_until_all_rendered": round(written, 2),
                          "seconds_from_first_publish_until_all_delivered": round(seconds, 2),
                          "notifications_per_second": round(wanted / seconds, 1), "sms_in_the_file_sink": texted}
         calm = await _webhook_round(runtime, bootstrap_servers, receiver_url, endpoints=endpoints, failing=0,
