@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import logging
 import subprocess
 import sys
 import time
@@ -142,12 +143,17 @@ async def run(*, database_url: str, bootstrap_servers: str, receiver_url: str, o
     from services.notification.service import SPEC
     from services.notification.settings import NotificationSettings
     from shared.auth import generate_keypair
+    from shared.runtime.logs import configure_logging
     from shared.runtime.service import ServiceRuntime
 
     settings = NotificationSettings(
         database_url=database_url, kafka_bootstrap_servers=bootstrap_servers, kafka_idempotence=False,
         jwt_public_key=generate_keypair()[1], intake_url=receiver_url, service_token="bench",
         outbox_dir=str(outbox), webhook_allowed_networks="127.0.0.0/8", recipient_hourly_limit=1000)
+    # Logged as the service logs (JSON lines at info), into a file beside the outbox rather than onto the screen.
+    configure_logging(SPEC.name, settings.log_level)
+    root = logging.getLogger()
+    root.handlers[0].setStream((outbox.parent / "notification.log").open("a", encoding="utf-8"))
     runtime = ServiceRuntime(SPEC, settings)
     await runtime.start()
     try:
@@ -178,13 +184,11 @@ async def run(*, database_url: str, bootstrap_servers: str, receiver_url: str, o
 
 def bench_notification(*, cases: int, endpoints: int, webhook_cases: int, out: Path) -> dict:
     """On a fresh embedded PostgreSQL and Tansu in a temporary directory, with the receiver in its own process."""
-    import logging
     import tempfile
 
     from gridlink.bench import saved
     from gridlink.embedded import EmbeddedBroker, EmbeddedPostgres, free_port
 
-    logging.getLogger().setLevel(logging.WARNING)
     with tempfile.TemporaryDirectory(prefix="gridlink-bench-") as scratch:
         postgres = EmbeddedPostgres(Path(scratch) / "postgres", port=free_port())
         broker = EmbeddedBroker(port=free_port())

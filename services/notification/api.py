@@ -5,7 +5,7 @@ e-mail contact points, and the dead letters (messages no channel could carry) wi
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from typing import Annotated
+from typing import Annotated, Literal
 from uuid import UUID
 
 from fastapi import APIRouter, Path, Query, Response
@@ -14,7 +14,7 @@ from sqlalchemy import func, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 
 from services.notification import tables
-from services.notification.handlers import DEAD_LETTERED, QUEUED, overrides_cache, source_of
+from services.notification.handlers import DEAD_LETTERED, QUEUED, locales_cache, overrides_cache, source_of
 from services.notification.templates import LOCALES, TemplateProblem, catalogue, check
 from shared.auth import Principal, Role
 from shared.http.dependencies import ReadSession, UnitOfWorkDep
@@ -171,42 +171,51 @@ Recipient = Annotated[str, Path(pattern=r"^(unit|supervisor|leader):[A-Za-z0-9_.
 class ContactPointIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
     email: Annotated[str, StringConstraints(strip_whitespace=True, max_length=254,
-                                            pattern=r"^[^@\s]+@[^@\s]+\.[^@\s]+$")]
+                                            pattern=r"^[^@\s]+@[^@\s]+\.[^@\s]+$")] | None = Field(
+        None, description="Work address messages the rules send by e-mail go to; none: the inbox")
+    locale: Literal["zh", "en"] = Field("zh", description="The language of this recipient's messages")
 
 
 class ContactPointView(BaseModel):
     recipient: str
-    email: str
+    email: str | None
+    locale: str
     updated_by: str
     updated_at: datetime
 
 
 @router.get("/contact-points", response_model=list[ContactPointView], dependencies=[require_roles(Role.ADMIN)],
-            summary="Staff's e-mail addresses: messages the rules send by e-mail go there (else to the inbox)")
+            summary="How staff are reached: e-mail address (else the inbox) and language")
 async def contact_points(session: ReadSession) -> list[ContactPointView]:
     rows = (await session.execute(select(tables.contact_points).order_by(tables.contact_points.c.recipient))).all()
     return [ContactPointView(**r._mapping) for r in rows]
 
 
 @router.put("/contact-points/{recipient}", response_model=ContactPointView, dependencies=[require_roles(Role.ADMIN)],
-            summary="Set a unit's, supervisor's or leader's work e-mail address")
+            summary="Set a unit's, supervisor's or leader's work e-mail address and language")
 async def put_contact_point(recipient: Recipient, body: ContactPointIn, principal: CurrentPrincipal,
                             uow: UnitOfWorkDep) -> ContactPointView:
-    values = dict(recipient=recipient, email=body.email, updated_by=principal.subject, updated_at=datetime.now(UTC))
+    values = dict(recipient=recipient, email=body.email, locale=body.locale, updated_by=principal.subject,
+                  updated_at=datetime.now(UTC))
     async with uow:
         await uow.session.execute(pg_insert(tables.contact_points).values(**values).on_conflict_do_update(
             index_elements=["recipient"], set_={k: v for k, v in values.items() if k != "recipient"}))
+        await bump_version(uow.session, tables.contact_points_version)
+    locales_cache.invalidate()
     return ContactPointView(**values)
 
 
 @router.delete("/contact-points/{recipient}", status_code=204, response_class=Response,
-               dependencies=[require_roles(Role.ADMIN)], summary="Remove an e-mail address: the inbox only")
+               dependencies=[require_roles(Role.ADMIN)],
+               summary="Remove a contact point: the inbox only, in the default language")
 async def delete_contact_point(recipient: Recipient, uow: UnitOfWorkDep) -> Response:
     async with uow:
         done = await uow.session.execute(tables.contact_points.delete().where(
             tables.contact_points.c.recipient == recipient))
-    if done.rowcount == 0:
-        raise ApiError(404, "not_found", "no e-mail address for this recipient", "recipient")
+        if done.rowcount == 0:
+            raise ApiError(404, "not_found", "no contact point for this recipient", "recipient")
+        await bump_version(uow.session, tables.contact_points_version)
+    locales_cache.invalidate()
     return Response(status_code=204)
 
 

@@ -63,6 +63,15 @@ async def load_overrides(session: AsyncSession) -> dict[tuple[str, str, str, str
 overrides_cache = VersionedCache(tables.templates_version, load_overrides, recheck_seconds=1.0)
 
 
+async def load_locales(session: AsyncSession) -> dict[str, str]:
+    c = tables.contact_points.c
+    return dict((await session.execute(select(c.recipient, c.locale).where(c.locale != LOCALE))).all())
+
+
+# The staff who read another language than the default: few, and edited rarely.
+locales_cache = VersionedCache(tables.contact_points_version, load_locales, recheck_seconds=1.0)
+
+
 def source_of(rule: Rule, overrides: dict, locale: str = LOCALE) -> str:
     return overrides.get((rule.event_type, rule.audience, rule.template, locale)) or rule.texts[locale]
 
@@ -126,7 +135,10 @@ async def _notify(event: Event, uow: UnitOfWork, contact) -> None:
         recipient = _recipient(rule, data, contact) if rule.applies(data) else None
         if recipient is None:
             continue
-        source = source_of(rule, overrides)
+        # Residents read simplified Chinese (intake does not ask their language); staff what their contact point says.
+        locale = LOCALE if rule.audience == "resident" else (await locales_cache.get(uow.session)).get(recipient,
+                                                                                                        LOCALE)
+        source = source_of(rule, overrides, locale)
         if rule.audience == "resident":
             channel, fallbacks, status, after = _resident_route(contact, now)
             body = "" if status == AWAITING_CONTACT else render(source, _resident_values(data, contact))
@@ -135,7 +147,7 @@ async def _notify(event: Event, uow: UnitOfWork, contact) -> None:
             body = render(source, data)
         rows.append(dict(event_id=uow.causation_id, event_type=event.type, case_id=event.case_id,
                          audience=rule.audience, recipient=recipient, channel=channel, fallbacks=fallbacks,
-                         template=rule.template, body=body, status=status, not_before=after, locale=LOCALE,
+                         template=rule.template, body=body, status=status, not_before=after, locale=locale,
                          data=data))
     if rows:
         await uow.session.execute(_LOG_DELIVERIES, rows)

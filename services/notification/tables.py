@@ -68,14 +68,17 @@ deliveries = Table(
           postgresql_where=text("status = 'delivered' AND channel <> 'inbox'")),
 )
 
-# Where staff are reached by e-mail: a unit's, a supervisor's or a leader's work address (not residents' data).
+# How staff are reached: a unit's, a supervisor's or a leader's work e-mail address (not residents' data) and the
+# language their messages are written in.
 contact_points = Table(
     "contact_points", metadata,
     Column("recipient", Text, primary_key=True),  # unit:…, supervisor:…, leader:…
-    Column("email", Text, nullable=False),
+    Column("email", Text),
+    Column("locale", Text, nullable=False, server_default="zh"),
     Column("updated_by", Text, nullable=False),
     Column("updated_at", DateTime(timezone=True), nullable=False),
 )
+contact_points_version = version_table("contact_points_version", metadata)
 
 # Admins' overrides of the catalogue's templates, each checked when saved.
 templates = Table(

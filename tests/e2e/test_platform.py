@@ -373,7 +373,8 @@ SPOT = {"reopen": {"lat": 31.2110, "lon": 121.4260}, "extension": {"lat": 31.211
         "wait": {"lat": 31.2160, "lon": 121.4300}, "observe": {"lat": 31.2130, "lon": 121.4300},
         "accepted": {"lat": 31.2110, "lon": 121.4300}, "not_accepted": {"lat": 31.2190, "lon": 121.4260},
         "rates": {"lat": 31.2150, "lon": 121.4340}, "inbox": {"lat": 31.2170, "lon": 121.4260},
-        "partners": {"lat": 31.2170, "lon": 121.4340}, "texts": {"lat": 31.2190, "lon": 121.4340}}
+        "partners": {"lat": 31.2170, "lon": 121.4340}, "texts": {"lat": 31.2190, "lon": 121.4340},
+        "english": {"lat": 31.2130, "lon": 121.4340}}
 
 
 def _case_of(platform, made: httpx.Response) -> str:
@@ -974,6 +975,39 @@ def test_residents_are_texted_with_their_number_fetched_from_intake_and_answered
     replies = [m for m in _outbox(platform, "messaging-group") if group_code in m["text"]]
     assert replies[0]["to"] == "jiangsu-residents/wx-9001"
     assert replies[0]["text"].startswith("【gridlink】您反映的问题（")  # the dispatch; intake itself answered the receipt
+
+
+def test_staff_read_their_messages_in_the_language_of_their_contact_point(platform):
+    notification = platform.url("notification")
+    admin, unit = bearer(platform.token("admin")), bearer(platform.token("unit_staff", unit="cn-enforcement"))
+    point = f"{notification}/v1/contact-points/unit:cn-enforcement"
+    _problem(httpx.put(point, headers=admin, json={"email": "not an address"}), 422, "invalid_field", "email")
+    _problem(httpx.put(point, headers=admin, json={"locale": "fr"}), 422, "invalid_field", "locale")
+    _problem(httpx.put(f"{notification}/v1/contact-points/resident:x", headers=admin, json={}), 422, "invalid_field",
+             "recipient")
+    _problem(httpx.put(point, headers=unit, json={"locale": "en"}), 403, "forbidden_role")
+    made = httpx.put(point, headers=admin, json={"locale": "en", "email": "enforcement@street.example"})
+    assert made.status_code == 200 and made.json()["locale"] == "en", made.text
+    try:
+        assert {"recipient": "unit:cn-enforcement", "email": "enforcement@street.example", "locale": "en"}.items() <= \
+            next(c for c in httpx.get(f"{notification}/v1/contact-points", headers=admin).json()
+                 if c["recipient"] == "unit:cn-enforcement").items()
+        case_id = _case_of(platform, report(platform, category="noise", description="凌晨垃圾车作业声音很大",
+                                            location=SPOT["english"]))
+        told = wait_for(lambda: httpx.get(f"{notification}/v1/inbox", headers=unit).json(),
+                        lambda box: any(m["case_id"] == case_id for m in box["messages"]))
+    finally:
+        assert httpx.delete(point, headers=admin).status_code == 204
+    message = next(m for m in told["messages"] if m["case_id"] == case_id)
+    assert message["body"].startswith("New case: noise") and message["channel"] == "inbox"
+    # The resident is still told in Chinese.
+    deliveries = httpx.get(f"{notification}/v1/cases/{case_id}/deliveries", headers=admin)
+    _problem(deliveries, 403, "forbidden_role")
+    operator = bearer(platform.token("operator"))
+    resident = [d for d in httpx.get(f"{notification}/v1/cases/{case_id}/deliveries", headers=operator).json()
+                if d["audience"] == "resident"]
+    assert resident and all("您反映的问题" in d["body"] for d in resident)
+    _problem(httpx.delete(point, headers=admin), 404, "not_found", "recipient")
 
 
 def test_the_working_calendar_and_the_time_limit_policies_are_data_an_admin_edits(platform):

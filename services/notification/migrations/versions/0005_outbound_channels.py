@@ -1,5 +1,5 @@
 """Channels to fall back on, the queue of messages to send and the recipients' recent ones (rate limits), the
-messaging group to answer in, staff e-mail addresses.
+messaging group to answer in, staff e-mail addresses and languages.
 
 Revision ID: 0005
 """
@@ -19,12 +19,16 @@ def upgrade() -> None:
     op.execute("""
         CREATE TABLE contact_points (
             recipient text PRIMARY KEY,
-            email text NOT NULL,
+            email text,
+            locale text NOT NULL DEFAULT 'zh',
             updated_by text NOT NULL,
             updated_at timestamptz NOT NULL)""")
+    op.execute("CREATE TABLE contact_points_version (id integer PRIMARY KEY, version bigint NOT NULL)")
+    op.execute("INSERT INTO contact_points_version VALUES (1, 0)")
 
 
 def downgrade() -> None:
+    op.execute("DROP TABLE contact_points_version")
     op.execute("DROP TABLE contact_points")
     op.execute("DROP INDEX deliveries_sent_to")
     op.execute("DROP INDEX deliveries_queued")
