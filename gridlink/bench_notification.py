@@ -140,9 +140,12 @@ async def _webhook_round(runtime, bootstrap: str, receiver_url: str, *, endpoint
 
 async def run(*, database_url: str, bootstrap_servers: str, receiver_url: str, outbox: Path, cases: int,
               endpoints: int, webhook_cases: int) -> dict:
+    from sqlalchemy import text
+
     from services.notification.service import SPEC
     from services.notification.settings import NotificationSettings
     from shared.auth import generate_keypair
+    from shared.messaging.kafka import ensure_topics
     from shared.runtime.logs import configure_logging
     from shared.runtime.service import ServiceRuntime
 
@@ -154,22 +157,28 @@ async def run(*, database_url: str, bootstrap_servers: str, receiver_url: str, o
     configure_logging(SPEC.name, settings.log_level)
     root = logging.getLogger()
     root.handlers[0].setStream((outbox.parent / "notification.log").open("a", encoding="utf-8"))
+    # The reports wait on the broker before notification starts, so what is timed is notification working through
+    # them; the dispatches follow once the reports are in, as they do in life (a dispatch read before its report
+    # waits for it, a slower path the tests cover).
+    await ensure_topics(bootstrap_servers)
+    reported, dispatched = _events(cases, street="st-huayang")
+    await _publish(bootstrap_servers, reported)
     runtime = ServiceRuntime(SPEC, settings)
     await runtime.start()
     try:
-        reported, dispatched = _events(cases, street="st-huayang")
-        begun = time.perf_counter()
-        await _publish(bootstrap_servers, reported + dispatched)
-        published = time.perf_counter() - begun
+        await _until(runtime.engine, "SELECT count(*) FROM deliveries", {}, cases)
+        await _publish(bootstrap_servers, dispatched)
         # Per case: the resident's receipt and dispatch SMS, the unit's new assignment in its inbox.
         wanted = 3 * cases
-        written = await _until(runtime.engine, "SELECT count(*) FROM deliveries", {}, wanted) + published
-        seconds = await _until(runtime.engine, "SELECT count(*) FROM deliveries WHERE status = 'delivered'", {},
-                               wanted) + written
+        await _until(runtime.engine, "SELECT count(*) FROM deliveries WHERE status = 'delivered'", {}, wanted)
+        async with runtime.engine.connect() as connection:
+            first, rendered, delivered = (await connection.execute(text(
+                "SELECT min(created_at), max(created_at), max(updated_at) FROM deliveries"))).one()
+        seconds = (delivered - first).total_seconds()
         texted = sum(1 for _ in (outbox / "sms.jsonl").open(encoding="utf-8"))
         notifications = {"cases": cases, "events": 2 * cases, "notifications": wanted,
-                         "seconds_from_first_publish_until_all_rendered": round(written, 2),
-                         "seconds_from_first_publish_until_all_delivered": round(seconds, 2),
+                         "seconds_from_first_to_last_rendered": round((rendered - first).total_seconds(), 2),
+                         "seconds_from_first_rendered_to_last_delivered": round(seconds, 2),
                          "notifications_per_second": round(wanted / seconds, 1), "sms_in_the_file_sink": texted}
         calm = await _webhook_round(runtime, bootstrap_servers, receiver_url, endpoints=endpoints, failing=0,
                                     cases=webhook_cases)

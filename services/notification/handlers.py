@@ -5,6 +5,7 @@ name, whatever the redeliveries, and each step partners may see a notice for the
 from __future__ import annotations
 
 from datetime import UTC, datetime, time, timedelta
+from types import SimpleNamespace
 from uuid import UUID
 
 from sqlalchemy import bindparam, select, update
@@ -33,8 +34,10 @@ _LOG_DELIVERIES = pg_insert(tables.deliveries).on_conflict_do_nothing()
 _NEW_RECIPIENT = pg_insert(tables.recipients)
 _KEEP_RECIPIENT = _NEW_RECIPIENT.on_conflict_do_update(index_elements=["case_id"], set_={
     c: _NEW_RECIPIENT.excluded[c] for c in ("reporter_ref", "phone_masked", "tracking_code", "district_id",
-                                            "street_id", "urgent", "category_code", "reply_to")}).returning(tables.recipients)
-_RECIPIENT_OF = select(tables.recipients).where(_r.case_id == bindparam("case"))
+                                            "street_id", "urgent", "category_code", "reply_to", "waiting")})
+_RECIPIENTS_OF = select(tables.recipients).where(_r.case_id.in_(bindparam("cases", expanding=True)))
+# Messages that arrived before the report: the case is marked so that the report releases them.
+_MARK_WAITING = _NEW_RECIPIENT.on_conflict_do_update(index_elements=["case_id"], set_={"waiting": True})
 _AWAITING = select(tables.deliveries).where(_d.case_id == bindparam("case"), _d.status == AWAITING_CONTACT)
 _RELEASE = (update(tables.deliveries).where(_d.id == bindparam("row_id"))
             .values(body=bindparam("text"), status=bindparam("new_status"), not_before=bindparam("after"),
@@ -116,11 +119,27 @@ def _recipient(rule: Rule, data: dict, contact) -> str | None:
     return None
 
 
+async def contact_of(uow: UnitOfWork, case_id: UUID):
+    """What notification knows of the case (None: nothing yet). Read once for every case of the consumer's batch:
+    one query for the batch rather than one per event; the handlers that change a case keep the memo current."""
+    contacts = uow.memo.setdefault("contacts", {})
+    if case_id not in contacts:
+        wanted = {case_id} | {UUID(k) for k in uow.batch_keys if len(k) == 36} - contacts.keys()
+        contacts.update(dict.fromkeys(wanted))
+        for row in (await uow.session.execute(_RECIPIENTS_OF, dict(cases=sorted(wanted)))).all():
+            contacts[row.case_id] = row
+    return contacts[case_id]
+
+
+def _remember(uow: UnitOfWork, contact) -> None:
+    uow.memo.setdefault("contacts", {})[contact.case_id] = contact
+
+
 async def notify(event: Event, uow: UnitOfWork) -> None:
     """One delivery per recipient each rule of the event's type names (the inbox delivered at once, SMS queued,
     or waiting for the resident's contact if the report has not reached notification yet); partners told of the
     steps they may see."""
-    contact = (await uow.session.execute(_RECIPIENT_OF, dict(case=event.case_id))).first()
+    contact = await contact_of(uow, event.case_id)
     await _notify(event, uow, contact)
     if event.partner:
         await tell_partners(event, uow, contact)
@@ -150,7 +169,10 @@ async def _notify(event: Event, uow: UnitOfWork, contact) -> None:
                          template=rule.template, body=body, status=status, not_before=after, locale=locale,
                          data=data))
     if rows:
-        await uow.session.execute(_LOG_DELIVERIES, rows)
+        uow.defer(_LOG_DELIVERIES, rows)
+        if any(r["status"] == AWAITING_CONTACT for r in rows) and not (contact is not None and contact.waiting):
+            _remember(uow, (await uow.session.execute(_MARK_WAITING.returning(tables.recipients),
+                                                      dict(case_id=event.case_id, waiting=True))).one())
 
 
 async def on_case_reported(event: CaseReported, uow: UnitOfWork) -> None:
@@ -158,12 +180,20 @@ async def on_case_reported(event: CaseReported, uow: UnitOfWork) -> None:
     the report (the topics are consumed independently) can be written and sent now."""
     area = event.location.area
     phone = None if event.reporter.anonymous else event.reporter.phone_masked
-    contact = (await uow.session.execute(_KEEP_RECIPIENT, dict(
-        case_id=event.case_id, reporter_ref=event.reporter.ref, phone_masked=phone, tracking_code=event.tracking_code,
-        district_id=area.district_id, street_id=area.street_id, urgent=event.urgent,
-        category_code=event.category_code, reply_to=event.reply_to))).one()
+    before = await contact_of(uow, event.case_id)
+    known = dict(case_id=event.case_id, reporter_ref=event.reporter.ref, phone_masked=phone,
+                 tracking_code=event.tracking_code, district_id=area.district_id, street_id=area.street_id,
+                 urgent=event.urgent, category_code=event.category_code, reply_to=event.reply_to, waiting=False)
+    # Written with the batch's other reports at flush; what the row will hold is known now.
+    uow.defer(_KEEP_RECIPIENT, [known])
+    contact = SimpleNamespace(**{**dict.fromkeys(tables.recipients.c.keys()),
+                                 "supervisor_id": before.supervisor_id if before is not None else None, **known})
+    _remember(uow, contact)
     await _notify(event, uow, contact)
     await tell_partners(event, uow, contact)
+    if before is None or not before.waiting:
+        return
+    await uow.flush()  # the waiting messages written in this transaction too
     overrides = await overrides_cache.get(uow.session)
     now = datetime.now(UTC)
     waiting = (await uow.session.execute(_AWAITING, dict(case=event.case_id))).all()
@@ -182,9 +212,9 @@ async def on_case_reported(event: CaseReported, uow: UnitOfWork) -> None:
 
 async def on_case_supervisor_assigned(event: CaseSupervisorAssigned, uow: UnitOfWork) -> None:
     """Who supervises the case: breaches and extension requests go to them."""
-    await uow.session.execute(_NEW_RECIPIENT.on_conflict_do_update(
-        index_elements=["case_id"], set_={"supervisor_id": event.supervisor_id}),
-        dict(case_id=event.case_id, supervisor_id=event.supervisor_id))
+    _remember(uow, (await uow.session.execute(_NEW_RECIPIENT.on_conflict_do_update(
+        index_elements=["case_id"], set_={"supervisor_id": event.supervisor_id}).returning(tables.recipients),
+        dict(case_id=event.case_id, supervisor_id=event.supervisor_id))).one())
 
 
 async def on_case_reclassified(event: CaseReclassified, uow: UnitOfWork) -> None:
@@ -192,6 +222,7 @@ async def on_case_reclassified(event: CaseReclassified, uow: UnitOfWork) -> None
     contact = (await uow.session.execute(_NEW_RECIPIENT.on_conflict_do_update(
         index_elements=["case_id"], set_={"category_code": event.category_code}).returning(tables.recipients),
         dict(case_id=event.case_id, category_code=event.category_code))).one()
+    _remember(uow, contact)
     await tell_partners(event, uow, contact)
 
 

@@ -38,6 +38,7 @@ recipients = Table(
     Column("urgent", Boolean, nullable=False, server_default="false"),
     Column("category_code", Text),
     Column("reply_to", Text),  # a messaging group and the resident's message in it, to answer there
+    Column("waiting", Boolean, nullable=False, server_default="false"),  # messages wait for the report
 )
 
 deliveries = Table(

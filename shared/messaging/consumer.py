@@ -177,6 +177,7 @@ class EventConsumer:
         try:
             async with self._uow() as uow:
                 fresh = await self._claim(uow, work)
+                uow.batch_keys = tuple(item.envelope.key for item in work)
                 for item in work:
                     _bind_log_context(item.envelope)
                     applied.append(await self._handle_if_fresh(uow, item, fresh))

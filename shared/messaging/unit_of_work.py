@@ -26,6 +26,12 @@ class UnitOfWork:
         self.causation_id = causation_id
         #: When the event being handled happened (set by a consumer), for the facts it causes.
         self.occurred_at: datetime | None = None
+        #: The record keys (case ids) of every event this transaction applies, when a consumer applies a batch:
+        #: a handler may read what it needs for all of them at once.
+        self.batch_keys: tuple[str, ...] = ()
+        #: Handlers' memo for this transaction (rows read once for a whole batch).
+        self.memo: dict = {}
+        self._deferred: dict = {}
         self._after_commit = after_commit
         self._staged: list[Envelope] = []
         self._recorded_any = False
@@ -50,8 +56,17 @@ class UnitOfWork:
         self._recorded_any = True
         return envelope
 
+    def defer(self, statement, rows: list[dict]) -> None:
+        """Run ``statement`` for ``rows`` at flush, with every other row deferred to it in this transaction: one
+        round trip for a batch of events rather than one each."""
+        self._deferred.setdefault(statement, []).extend(rows)
+
     async def flush(self) -> None:
-        """Write the staged events to the outbox now (ids are taken here); the commit still decides."""
+        """Run the deferred statements, then write the staged events to the outbox (ids are taken here); the commit
+        still decides."""
+        deferred, self._deferred = self._deferred, {}
+        for statement, rows in deferred.items():
+            await self.session.execute(statement, rows)
         staged, self._staged = self._staged, []
         if staged:
             await self.session.execute(insert(self._tables.outbox), [

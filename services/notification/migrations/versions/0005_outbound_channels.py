@@ -11,7 +11,7 @@ down_revision = "0004"
 
 
 def upgrade() -> None:
-    op.execute("ALTER TABLE case_recipients ADD COLUMN reply_to text")
+    op.execute("ALTER TABLE case_recipients ADD COLUMN reply_to text, ADD COLUMN waiting boolean NOT NULL DEFAULT false")
     op.execute("ALTER TABLE deliveries ADD COLUMN fallbacks text[] NOT NULL DEFAULT '{}'")
     op.execute("CREATE INDEX deliveries_queued ON deliveries (id) WHERE status = 'queued'")
     op.execute("""CREATE INDEX deliveries_sent_to ON deliveries (recipient, updated_at)
@@ -33,4 +33,4 @@ def downgrade() -> None:
     op.execute("DROP INDEX deliveries_sent_to")
     op.execute("DROP INDEX deliveries_queued")
     op.execute("ALTER TABLE deliveries DROP COLUMN fallbacks")
-    op.execute("ALTER TABLE case_recipients DROP COLUMN reply_to")
+    op.execute("ALTER TABLE case_recipients DROP COLUMN reply_to, DROP COLUMN waiting")
