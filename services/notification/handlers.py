@@ -38,7 +38,8 @@ _KEEP_RECIPIENT = _NEW_RECIPIENT.on_conflict_do_update(index_elements=["case_id"
 _RECIPIENTS_OF = select(tables.recipients).where(_r.case_id.in_(bindparam("cases", expanding=True)))
 # Messages that arrived before the report: the case is marked so that the report releases them.
 _MARK_WAITING = _NEW_RECIPIENT.on_conflict_do_update(index_elements=["case_id"], set_={"waiting": True})
-_AWAITING = select(tables.deliveries).where(_d.case_id == bindparam("case"), _d.status == AWAITING_CONTACT)
+_AWAITING = select(tables.deliveries).where(_d.case_id.in_(bindparam("cases", expanding=True)),
+                                           _d.status == AWAITING_CONTACT)
 _RELEASE = (update(tables.deliveries).where(_d.id == bindparam("row_id"))
             .values(body=bindparam("text"), status=bindparam("new_status"), not_before=bindparam("after"),
                     channel=bindparam("first"), fallbacks=bindparam("rest"), updated_at=bindparam("now")))
@@ -131,6 +132,12 @@ async def contact_of(uow: UnitOfWork, case_id: UUID):
     return contacts[case_id]
 
 
+def _known(contact, **changes) -> SimpleNamespace:
+    """What the case's row holds once a deferred write of ``changes`` is made (columns absent so far are None)."""
+    current = {} if contact is None else dict(contact._mapping) if hasattr(contact, "_mapping") else vars(contact)
+    return SimpleNamespace(**{**dict.fromkeys(tables.recipients.c.keys()), **current, **changes})
+
+
 def _remember(uow: UnitOfWork, contact) -> None:
     uow.memo.setdefault("contacts", {})[contact.case_id] = contact
 
@@ -171,8 +178,8 @@ async def _notify(event: Event, uow: UnitOfWork, contact) -> None:
     if rows:
         uow.defer(_LOG_DELIVERIES, rows)
         if any(r["status"] == AWAITING_CONTACT for r in rows) and not (contact is not None and contact.waiting):
-            _remember(uow, (await uow.session.execute(_MARK_WAITING.returning(tables.recipients),
-                                                      dict(case_id=event.case_id, waiting=True))).one())
+            uow.defer(_MARK_WAITING, [dict(case_id=event.case_id, waiting=True)])
+            _remember(uow, _known(contact, case_id=event.case_id, waiting=True))
 
 
 async def on_case_reported(event: CaseReported, uow: UnitOfWork) -> None:
@@ -186,28 +193,33 @@ async def on_case_reported(event: CaseReported, uow: UnitOfWork) -> None:
                  urgent=event.urgent, category_code=event.category_code, reply_to=event.reply_to, waiting=False)
     # Written with the batch's other reports at flush; what the row will hold is known now.
     uow.defer(_KEEP_RECIPIENT, [known])
-    contact = SimpleNamespace(**{**dict.fromkeys(tables.recipients.c.keys()),
-                                 "supervisor_id": before.supervisor_id if before is not None else None, **known})
+    contact = _known(before, **known)
     _remember(uow, contact)
     await _notify(event, uow, contact)
     await tell_partners(event, uow, contact)
-    if before is None or not before.waiting:
-        return
-    await uow.flush()  # the waiting messages written in this transaction too
+    if before is not None and before.waiting:
+        uow.memo.setdefault("reported", {})[event.case_id] = contact
+        uow.at_flush("release_waiting", _release_waiting)
+
+
+async def _release_waiting(uow: UnitOfWork) -> None:
+    """The messages that waited for the reports of this transaction's cases: rendered and routed now, for all of
+    them at once (after the batch's deliveries are written: some may have waited within it)."""
+    reported = uow.memo.pop("reported", {})
     overrides = await overrides_cache.get(uow.session)
     now = datetime.now(UTC)
-    waiting = (await uow.session.execute(_AWAITING, dict(case=event.case_id))).all()
     releases = []
-    for row in waiting:
+    for row in (await uow.session.execute(_AWAITING, dict(cases=sorted(reported)))).all():
         rule = next((r for r in catalogue().get(row.event_type, ()) if r.template == row.template
                      and r.audience == row.audience), None)
         if rule is None or row.data is None:
             continue
+        contact = reported[row.case_id]
         channel, fallbacks, status, after = _resident_route(contact, now)
         releases.append(dict(row_id=row.id, text=render(source_of(rule, overrides), _resident_values(row.data, contact)),
                              new_status=status, after=after, first=channel, rest=fallbacks, now=now))
     if releases:
-        await uow.session.execute(_RELEASE, releases)
+        uow.defer(_RELEASE, releases)
 
 
 async def on_case_supervisor_assigned(event: CaseSupervisorAssigned, uow: UnitOfWork) -> None:

@@ -66,7 +66,7 @@ async def tell_partners(event: Event, uow: UnitOfWork, contact) -> None:
     if not wanted:
         return
     now, payload = datetime.now(UTC), envelope.structured()
-    await uow.session.execute(_NEW_MESSAGES, [
+    uow.defer(_NEW_MESSAGES, [
         dict(id=f"msg_{uuid4().hex}", endpoint_id=s.endpoint_id, event_id=uow.causation_id or envelope.id,
              case_id=event.case_id, step=event.type, payload=payload, status=PENDING, next_attempt_at=now,
              created_at=now) for s in wanted])

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from datetime import datetime
 from typing import Self
 
@@ -32,6 +32,7 @@ class UnitOfWork:
         #: Handlers' memo for this transaction (rows read once for a whole batch).
         self.memo: dict = {}
         self._deferred: dict = {}
+        self._steps: dict[str, Callable[[UnitOfWork], Awaitable[None]]] = {}
         self._after_commit = after_commit
         self._staged: list[Envelope] = []
         self._recorded_any = False
@@ -61,12 +62,21 @@ class UnitOfWork:
         round trip for a batch of events rather than one each."""
         self._deferred.setdefault(statement, []).extend(rows)
 
+    def at_flush(self, key: str, step: Callable[[UnitOfWork], Awaitable[None]]) -> None:
+        """Run ``step`` once at flush, after the deferred statements (it may defer more); the same ``key`` twice in a
+        transaction is one step, which finds what the handlers left in ``memo``."""
+        self._steps.setdefault(key, step)
+
     async def flush(self) -> None:
-        """Run the deferred statements, then write the staged events to the outbox (ids are taken here); the commit
-        still decides."""
-        deferred, self._deferred = self._deferred, {}
-        for statement, rows in deferred.items():
-            await self.session.execute(statement, rows)
+        """Run the deferred statements and steps, then write the staged events to the outbox (ids are taken here);
+        the commit still decides."""
+        while self._deferred or self._steps:
+            deferred, self._deferred = self._deferred, {}
+            for statement, rows in deferred.items():
+                await self.session.execute(statement, rows)
+            steps, self._steps = self._steps, {}
+            for step in steps.values():
+                await step(self)
         staged, self._staged = self._staged, []
         if staged:
             await self.session.execute(insert(self._tables.outbox), [

@@ -1008,6 +1008,12 @@ def test_staff_read_their_messages_in_the_language_of_their_contact_point(platfo
                 if d["audience"] == "resident"]
     assert resident and all("您反映的问题" in d["body"] for d in resident)
     _problem(httpx.delete(point, headers=admin), 404, "not_found", "recipient")
+    # Messages no channel could carry are listed for admins, each with its reason (none on this platform so far).
+    dead = httpx.get(f"{notification}/v1/dead-letters", headers=admin)
+    assert dead.status_code == 200 and all(d["status"] == "dead_lettered" and d["last_error"] for d in dead.json())
+    _problem(httpx.get(f"{notification}/v1/dead-letters", headers=operator), 403, "forbidden_role")
+    _problem(httpx.post(f"{notification}/v1/dead-letters/999999999/retry", headers=admin), 404, "not_found",
+             "delivery_id")
 
 
 def test_the_working_calendar_and_the_time_limit_policies_are_data_an_admin_edits(platform):

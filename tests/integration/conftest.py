@@ -55,3 +55,18 @@ async def supervision_uows(infrastructure):
     await seed_demo(factory)
     yield factory
     await engine.dispose()
+
+
+@pytest.fixture
+async def notification_uows(infrastructure):
+    """Notification's schema on a fresh database."""
+    from services.notification.service import SPEC
+    from shared.messaging.unit_of_work import UnitOfWorkFactory
+    from shared.persistence.database import create_engine, create_sessionmaker
+    from shared.persistence.migrations import upgrade_to_head
+
+    url = await create_database(infrastructure.database_url)
+    await upgrade_to_head(url, SPEC.migrations)
+    engine = create_engine(url, pool_size=4)
+    yield UnitOfWorkFactory(create_sessionmaker(engine), SPEC.tables, source="/gridlink/notification")
+    await engine.dispose()
