@@ -29,6 +29,7 @@ from services.notification.gateways import (
     SmtpSettings,
 )
 from services.notification.handlers import DEAD_LETTERED, DELIVERED, QUEUED, quiet_until
+from services.notification.intake_client import ResidentDirectory
 from services.notification.retries import after_failure
 from shared.messaging.unit_of_work import UnitOfWorkFactory
 
@@ -37,7 +38,6 @@ SENT = Counter("gridlink_notifications_sent_total", "Messages handed to a gatewa
                ["channel", "outcome"])
 DEAD = Counter("gridlink_notifications_dead_lettered_total", "Messages no channel could carry", ["channel"])
 RATE_WINDOW = timedelta(hours=1)
-PURPOSE = "notification: texting the case's reporters an update on their case"
 
 # Due queued messages, leased (their earliest time moved past a send's length) so no other sender takes them; with
 # what the channel needs: the messaging group to answer in, the staff member's e-mail address.
@@ -58,26 +58,6 @@ _SETTLE = (update(tables.deliveries).where(_d.id == bindparam("row_id"))
            .values(status=bindparam("new_status"), channel=bindparam("new_channel"), fallbacks=bindparam("rest"),
                    attempts=bindparam("tries"), not_before=bindparam("after"), last_error=bindparam("error"),
                    updated_at=bindparam("now")))
-
-
-class ResidentDirectory:
-    """Intake, asked for the numbers of the cases' reporters (the only place they are kept)."""
-
-    def __init__(self, client: httpx.AsyncClient, url: str | None, token: str | None):
-        self._client, self._url, self._token = client, url, token
-
-    async def numbers(self, case_ids: set[UUID]) -> dict[UUID, list[str]]:
-        if not self._url or not self._token:
-            raise SendFailed("intake is not configured (NOTIFICATION_INTAKE_URL, NOTIFICATION_SERVICE_TOKEN)")
-        try:
-            response = await self._client.post(
-                f"{self._url.rstrip('/')}/v1/reporters/numbers", headers={"authorization": f"Bearer {self._token}"},
-                json={"case_ids": [str(c) for c in case_ids], "purpose": PURPOSE})
-        except httpx.HTTPError as exc:
-            raise SendFailed(f"intake unreachable ({type(exc).__name__})") from None
-        if not response.is_success:
-            raise SendFailed(f"intake answered {response.status_code}")
-        return {UUID(c["case_id"]): [r["phone"] for r in c["reporters"]] for c in response.json()}
 
 
 @dataclass(frozen=True)

@@ -15,6 +15,7 @@ from sqlalchemy import delete, func, select, update
 
 from services.notification import tables
 from services.notification.endpoints import TargetRefused, check_target, unknown_filters
+from services.notification.intake_client import AreasUnavailable, filterable_areas
 from services.notification.partner_feed import PENDING, subscriptions_cache
 from shared.auth import Role
 from shared.events import REGISTRY
@@ -127,6 +128,12 @@ async def _checked(url: str, request: Request) -> None:
 async def register(body: EndpointIn, request: Request, principal: CurrentPrincipal,
                    uow: UnitOfWorkDep) -> EndpointCreated:
     unknown = unknown_filters(body.event_types, body.areas, known_types=PARTNER_STEPS)
+    if body.areas and not unknown:
+        try:
+            known = await filterable_areas.get(request.app.state.runtime.settings.intake_url)
+        except AreasUnavailable as exc:
+            raise ApiError(503, "areas_unavailable", f"the areas cannot be checked now: {exc}", "areas")
+        unknown = [f"area {a}" for a in body.areas if a not in known]
     if unknown:
         raise ApiError(422, "unknown_filter", f"unknown filter value: {unknown[0]}",
                        "event_types" if unknown[0].startswith("event") else "areas")

@@ -803,6 +803,9 @@ def test_a_partner_registers_a_webhook_only_for_a_safe_url_and_declared_events(p
              "event_types")
     _problem(httpx.post(hooks, headers=partner, json={"url": "http://127.0.0.2:9/hook", "event_types": events,
                                                       "areas": ["Not An Area"]}), 422, "unknown_filter", "areas")
+    _problem(httpx.post(hooks, headers=partner, json={"url": "http://127.0.0.2:9/hook", "event_types": events,
+                                                      "areas": ["st-huayang", "st-nowhere"]}), 422, "unknown_filter",
+             "areas")
     _problem(httpx.post(hooks, headers=bearer(platform.token("supervisor")), json={
         "url": "http://127.0.0.2:9/hook", "event_types": events}), 403, "forbidden_role")
     made = httpx.post(hooks, headers=partner, json={"url": "http://127.0.0.2:9/hook", "event_types": events,

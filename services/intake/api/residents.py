@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Query, Response
 from pydantic import BaseModel, Field, StringConstraints
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -142,6 +142,23 @@ async def list_categories(session: ReadSession) -> list[CategoryView]:
                          name_en=c.name_en, priority=c.priority, time_limit_class=c.time_limit_class,
                          version=c.version, attributes=[AttributeView(**a.as_data()) for a in c.attributes])
             for c in items]
+
+
+class AreaView(BaseModel):
+    id: str
+    level: str
+    parent_id: str | None
+    name_zh: str
+    name_en: str
+
+
+@router.get("/areas", response_model=list[AreaView], tags=["residents", "partners"],
+            summary="The jurisdiction's areas, district down to grid (ids, parents and names; not their outlines)")
+async def list_areas(session: ReadSession, response: Response) -> list[AreaView]:
+    a = tables.areas.c
+    rows = (await session.execute(select(a.id, a.level, a.parent_id, a.name_zh, a.name_en).order_by(a.id))).all()
+    response.headers["Cache-Control"] = "public, max-age=300"
+    return [AreaView(**r._mapping) for r in rows]
 
 
 class ClassifyIn(Strict):
