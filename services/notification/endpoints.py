@@ -54,15 +54,20 @@ def check_target(url: str, *, allowed_networks: Iterable[str] = (), resolver: Re
         port = parts.port or (443 if parts.scheme == "https" else 80)
     except ValueError:
         raise TargetRefused("invalid_url", "the port is not a number between 0 and 65535") from None
-    allowed = [ipaddress.ip_network(n) for n in allowed_networks]
     addresses = resolver(parts.hostname, port) if names_a_host(url) else [parts.hostname]
-    for address in addresses:
-        ip = ipaddress.ip_address(address.split("%")[0])
-        if any(ip in network for network in allowed):
-            continue
-        if not ip.is_global or ip.is_multicast:
-            raise TargetRefused("forbidden_target", "the URL resolves to a loopback, private, link-local or "
-                                                    "otherwise internal address")
+    if not all(may_connect(address, allowed_networks) for address in addresses):
+        raise TargetRefused("forbidden_target", "the URL resolves to a loopback, private, link-local or "
+                                                "otherwise internal address")
+
+
+def may_connect(address: str, allowed_networks: Iterable[str] = ()) -> bool:
+    """Whether a webhook may connect to this IP address: a public one, or one inside a network the operator
+    allowed. (The sender's own name resolution applies it too, so a name that changes after the check cannot
+    lead a connection inside.)"""
+    ip = ipaddress.ip_address(address.split("%")[0])
+    if any(ip in ipaddress.ip_network(n) for n in allowed_networks):
+        return True
+    return ip.is_global and not ip.is_multicast
 
 
 def unknown_filters(event_types: Iterable[str], areas: Iterable[str], *, known_types: Iterable[str]) -> list[str]:

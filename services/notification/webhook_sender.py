@@ -6,6 +6,7 @@ endpoint holds at most ``webhook_per_endpoint`` of the ``webhook_concurrency`` s
 from __future__ import annotations
 
 import asyncio
+import socket
 import ssl
 import time
 from collections import defaultdict
@@ -20,7 +21,7 @@ from prometheus_client import Counter
 from sqlalchemy import bindparam, text, update
 
 from services.notification import tables
-from services.notification.endpoints import TargetRefused, check_target, names_a_host
+from services.notification.endpoints import TargetRefused, check_target, may_connect, names_a_host
 from services.notification.partner_feed import PENDING, subscriptions_cache
 from services.notification.retries import Outcome, next_attempt_at, outcome_of
 from shared.messaging.unit_of_work import UnitOfWorkFactory
@@ -73,12 +74,30 @@ _DISABLE_LONG_FAILING = text("""
     RETURNING id, partner""")
 
 
+class CheckedResolver(aiohttp.ThreadedResolver):
+    """Name resolution for the webhook sender that drops every address a webhook may not reach: the check before an
+    attempt and the connection cannot see different answers (DNS rebinding)."""
+
+    def __init__(self, allowed_networks: list[str]):
+        super().__init__()
+        self._allowed = allowed_networks
+
+    async def resolve(self, host: str, port: int = 0, family: socket.AddressFamily = socket.AF_INET):
+        found = await super().resolve(host, port, family)
+        kept = [r for r in found if may_connect(r["host"], self._allowed)]
+        if not kept:
+            raise OSError(f"{host} resolves to no address a webhook may reach")
+        return kept
+
+
 class EndpointClients:
     """One small HTTP connection pool per endpoint (aiohttp: several times httpx's requests per core), never
     following redirects. A pool idle for ``idle_seconds`` is closed."""
 
-    def __init__(self, *, timeout: float, per_endpoint: int, idle_seconds: float = 120.0):
+    def __init__(self, *, timeout: float, per_endpoint: int, allowed_networks: list[str],
+                 idle_seconds: float = 120.0):
         self._timeout = aiohttp.ClientTimeout(total=timeout, connect=min(3.0, timeout))
+        self._allowed = allowed_networks
         self._per_endpoint, self._idle = per_endpoint, idle_seconds
         self._tls = ssl.create_default_context()  # loading the CA store costs milliseconds: once, for all pools
         self._clients: dict[UUID, tuple[aiohttp.ClientSession, float]] = {}
@@ -87,7 +106,8 @@ class EndpointClients:
         client = self._clients.get(endpoint_id, (None, 0.0))[0]
         if client is None:
             client = aiohttp.ClientSession(
-                connector=aiohttp.TCPConnector(limit=self._per_endpoint, ssl=self._tls), timeout=self._timeout,
+                connector=aiohttp.TCPConnector(limit=self._per_endpoint, ssl=self._tls,
+                                               resolver=CheckedResolver(self._allowed)), timeout=self._timeout,
                 trust_env=False, auto_decompress=False)
         self._clients[endpoint_id] = (client, time.monotonic())
         return client
@@ -289,7 +309,8 @@ class WebhookSender:
 async def send_webhooks(runtime) -> None:
     """The service's worker: one sender per process."""
     settings = runtime.settings
-    clients = EndpointClients(timeout=settings.webhook_timeout_seconds, per_endpoint=settings.webhook_per_endpoint)
+    clients = EndpointClients(timeout=settings.webhook_timeout_seconds, per_endpoint=settings.webhook_per_endpoint,
+                              allowed_networks=settings.allowed_networks)
     sender = WebhookSender(
         runtime.uow, clients, schedule=settings.retry_schedule,
         disable_after=timedelta(hours=settings.webhook_disable_after_hours), concurrency=settings.webhook_concurrency,

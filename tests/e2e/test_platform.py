@@ -806,6 +806,9 @@ def test_a_partner_registers_a_webhook_only_for_a_safe_url_and_declared_events(p
     _problem(httpx.post(hooks, headers=partner, json={"url": "http://127.0.0.2:9/hook", "event_types": events,
                                                       "areas": ["st-huayang", "st-nowhere"]}), 422, "unknown_filter",
              "areas")
+    areas = httpx.get(f"{platform.url('intake')}/v1/areas").json()  # what a partner may filter on, from intake
+    assert {"id": "st-huayang", "level": "street", "parent_id": "cn-changning"}.items() <= \
+        next(a for a in areas if a["id"] == "st-huayang").items() and all("polygon" not in a for a in areas)
     _problem(httpx.post(hooks, headers=bearer(platform.token("supervisor")), json={
         "url": "http://127.0.0.2:9/hook", "event_types": events}), 403, "forbidden_role")
     made = httpx.post(hooks, headers=partner, json={"url": "http://127.0.0.2:9/hook", "event_types": events,

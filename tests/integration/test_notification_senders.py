@@ -201,7 +201,7 @@ async def _status_counts(uow_factory, endpoint_id: UUID) -> dict[str, int]:
 
 
 def _webhook_sender(uow_factory, **options) -> WebhookSender:
-    return WebhookSender(uow_factory, EndpointClients(timeout=10, per_endpoint=2), schedule=(timedelta(minutes=5),),
+    return WebhookSender(uow_factory, EndpointClients(timeout=10, per_endpoint=2, allowed_networks=["127.0.0.0/8"]), schedule=(timedelta(minutes=5),),
                          disable_after=options.get("disable_after", timedelta(days=3)), concurrency=8,
                          per_endpoint=2, timeout=10, allowed_networks=["127.0.0.0/8"], poll_seconds=0.05)
 

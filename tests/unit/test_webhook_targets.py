@@ -40,3 +40,14 @@ def test_filters_must_name_declared_event_types_and_well_formed_areas():
     assert unknown_filters(["org.gridlink.case.reported.v1", "case.nope"], ["st-huayang", "Bad Area"],
                            known_types=["org.gridlink.case.reported.v1"]) == ["event type case.nope",
                                                                               "area Bad Area"]
+
+
+async def test_the_senders_own_name_resolution_keeps_only_addresses_a_webhook_may_reach():
+    """A name that resolved to a public address when checked and to an internal one when connecting (DNS
+    rebinding) gets no address from the sender's resolver."""
+    from services.notification.webhook_sender import CheckedResolver
+
+    with pytest.raises(OSError):
+        await CheckedResolver([]).resolve("localhost", 80)
+    kept = await CheckedResolver(["127.0.0.0/8"]).resolve("localhost", 80)
+    assert kept and all(r["host"].startswith("127.") for r in kept)
