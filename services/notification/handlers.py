@@ -13,7 +13,7 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.notification import tables
-from services.notification.partner_feed import tell_partners
+from services.notification.partner_feed import release_held, tell_partners
 from services.notification.templates import REGISTERED_TYPES, TRACK_URL, Rule, catalogue, render
 from shared.events import REGISTRY, CaseReclassified, CaseReported, CaseSupervisorAssigned, Event
 from shared.local_time import LOCAL_ZONE
@@ -147,12 +147,22 @@ async def notify(event: Event, uow: UnitOfWork) -> None:
     or waiting for the resident's contact if the report has not reached notification yet); partners told of the
     steps they may see."""
     contact = await contact_of(uow, event.case_id)
-    await _notify(event, uow, contact)
-    if event.partner:
-        await tell_partners(event, uow, contact)
+    waits = await _notify(event, uow, contact)
+    if event.partner and not await tell_partners(event, uow, contact):
+        waits = True
+    if waits:
+        _mark_waiting(uow, contact, event.case_id)
 
 
-async def _notify(event: Event, uow: UnitOfWork, contact) -> None:
+def _mark_waiting(uow: UnitOfWork, contact, case_id: UUID) -> None:
+    """Messages or partner notices wait for the case's report: the report will look for them."""
+    if not (contact is not None and contact.waiting):
+        uow.defer(_MARK_WAITING, [dict(case_id=case_id, waiting=True)])
+        _remember(uow, _known(contact, case_id=case_id, waiting=True))
+
+
+async def _notify(event: Event, uow: UnitOfWork, contact) -> bool:
+    """Write the deliveries the rules name; True if some wait for the case's report."""
     now = datetime.now(UTC)
     data = event.model_dump(mode="json")
     overrides = await overrides_cache.get(uow.session)
@@ -177,9 +187,7 @@ async def _notify(event: Event, uow: UnitOfWork, contact) -> None:
                          data=data))
     if rows:
         uow.defer(_LOG_DELIVERIES, rows)
-        if any(r["status"] == AWAITING_CONTACT for r in rows) and not (contact is not None and contact.waiting):
-            uow.defer(_MARK_WAITING, [dict(case_id=event.case_id, waiting=True)])
-            _remember(uow, _known(contact, case_id=event.case_id, waiting=True))
+    return any(r["status"] == AWAITING_CONTACT for r in rows)
 
 
 async def on_case_reported(event: CaseReported, uow: UnitOfWork) -> None:
@@ -203,8 +211,9 @@ async def on_case_reported(event: CaseReported, uow: UnitOfWork) -> None:
 
 
 async def _release_waiting(uow: UnitOfWork) -> None:
-    """The messages that waited for the reports of this transaction's cases: rendered and routed now, for all of
-    them at once (after the batch's deliveries are written: some may have waited within it)."""
+    """The messages and partner notices that waited for the reports of this transaction's cases: rendered, routed
+    and told now, for all of them at once (after the batch's deliveries are written: some may have waited within
+    it)."""
     reported = uow.memo.pop("reported", {})
     overrides = await overrides_cache.get(uow.session)
     now = datetime.now(UTC)
@@ -220,6 +229,7 @@ async def _release_waiting(uow: UnitOfWork) -> None:
                              new_status=status, after=after, first=channel, rest=fallbacks, now=now))
     if releases:
         uow.defer(_RELEASE, releases)
+    await release_held(uow, reported)
 
 
 async def on_case_supervisor_assigned(event: CaseSupervisorAssigned, uow: UnitOfWork) -> None:
@@ -235,7 +245,8 @@ async def on_case_reclassified(event: CaseReclassified, uow: UnitOfWork) -> None
         index_elements=["case_id"], set_={"category_code": event.category_code}).returning(tables.recipients),
         dict(case_id=event.case_id, category_code=event.category_code))).one()
     _remember(uow, contact)
-    await tell_partners(event, uow, contact)
+    if not await tell_partners(event, uow, contact):
+        _mark_waiting(uow, contact, event.case_id)
 
 
 #: Every event notification reacts to, and its handler: the catalogue's events are told by its rules, the steps

@@ -134,6 +134,17 @@ webhook_messages = Table(
     Index("webhook_messages_of_endpoint", "endpoint_id", "created_at"),
 )
 
+# Steps partners may see that were read before their case's report: held until it says where the case lies (area
+# filters need it), then told.
+held_notices = Table(
+    "held_notices", metadata,
+    Column("event_id", Text, primary_key=True),
+    Column("case_id", UUID(as_uuid=True), nullable=False, index=True),
+    Column("event_type", Text, nullable=False),
+    Column("data", JSONB, nullable=False),
+    Column("occurred_at", DateTime(timezone=True), nullable=False),
+)
+
 # Every attempt, for the partner's delivery log.
 webhook_attempts = Table(
     "webhook_attempts", metadata,

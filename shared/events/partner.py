@@ -14,8 +14,8 @@ class PartnerCaseNotice(Event, type=event_type("partner.case_step"), topic=PARTN
     """A step in a case, for partner systems: minimal and masked (no resident's name, number, words or address).
 
     ``step`` is the type of the event behind the notice (e.g. ``org.gridlink.case.completed.v1``); the other fields
-    are set where that step has them. ``district_id``/``street_id`` are null while the report itself has not reached
-    notification.
+    are set where that step has them. A step read before its case's report is held until the report says where the
+    case lies.
     """
 
     case_id: UUID

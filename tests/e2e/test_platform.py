@@ -856,15 +856,25 @@ def _partner_kafka_notices(platform, case_id: str) -> list[dict]:
     bootstrap = platform.env.get("KAFKA_BOOTSTRAP_SERVERS") or f"127.0.0.1:{platform.env['GRIDLINK_BROKER_PORT']}"
 
     async def read() -> list[dict]:
-        consumer = AIOKafkaConsumer("gridlink.partner.cases", bootstrap_servers=bootstrap, auto_offset_reset="earliest",
-                                    enable_auto_commit=False, group_id=None)
+        from aiokafka import TopicPartition
+
+        consumer = AIOKafkaConsumer(bootstrap_servers=bootstrap, enable_auto_commit=False, group_id=None)
         await consumer.start()
+        found = []
         try:
-            batches = await consumer.getmany(timeout_ms=3000, max_records=100_000)
+            await consumer.topics()
+            partitions = [TopicPartition("gridlink.partner.cases", p)
+                          for p in sorted(consumer.partitions_for_topic("gridlink.partner.cases") or ())]
+            consumer.assign(partitions)
+            await consumer.seek_to_beginning(*partitions)
+            ends = await consumer.end_offsets(partitions)
+            # Every record up to the end offsets as they were at the start, however many fetches that takes.
+            while [tp for tp in partitions if await consumer.position(tp) < ends[tp]]:
+                for records in (await consumer.getmany(timeout_ms=1000)).values():
+                    found += [r for r in records if r.key.decode() == case_id]
         finally:
             await consumer.stop()
-        return [{"headers": dict((k, v.decode()) for k, v in r.headers), "data": json.loads(r.value)}
-                for records in batches.values() for r in records if r.key.decode() == case_id]
+        return [{"headers": dict((k, v.decode()) for k, v in r.headers), "data": json.loads(r.value)} for r in found]
 
     return asyncio.run(read())
 

@@ -54,3 +54,27 @@ async def test_the_same_batch_applied_twice_writes_each_delivery_once(notificati
         rows = (await uow.session.execute(select(_d.template, _d.audience))).all()
     assert sorted((r.audience, r.template) for r in rows) == sorted(
         [("resident", "received")] * 3 + [("resident", "dispatched")] * 3 + [("unit", "new_assignment")] * 3)
+
+
+async def test_a_partner_step_read_before_its_report_is_held_until_the_report_says_where_the_case_lies(
+        notification_uows):
+    from datetime import UTC, datetime
+
+    from shared.events import CaseSigned, PartnerCaseNotice
+
+    reported, _ = _events(2, street="st-huayang")
+    signed = [CaseSigned(case_id=e.case_id, unit_id="unit-1", unit_name="单位", signed_at=datetime.now(UTC))
+              for e in reported]
+    await _apply(notification_uows, signed, "early")
+    outbox = tables.messaging.outbox
+    async with notification_uows() as uow:
+        held = (await uow.session.execute(select(tables.held_notices.c.case_id))).scalars().all()
+        told = (await uow.session.execute(select(outbox.c.data))).scalars().all()
+    assert sorted(held) == sorted(e.case_id for e in reported) and told == []
+    await _apply(notification_uows, reported, "report")
+    async with notification_uows() as uow:
+        held = (await uow.session.execute(select(tables.held_notices))).all()
+        told = (await uow.session.execute(select(outbox.c.data).where(outbox.c.type == PartnerCaseNotice.type)
+                                          .order_by(outbox.c.id))).scalars().all()
+    steps = [(n["step"].split(".")[3], n["street_id"]) for n in told]
+    assert held == [] and sorted(steps) == sorted([("reported", "st-huayang"), ("signed", "st-huayang")] * 2)
