@@ -8,6 +8,8 @@ import os
 import platform as host
 import statistics
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -185,38 +187,51 @@ async def run_messaging(*, database_url: str, bootstrap_servers: str, events: in
             "relay_events_per_second": round(relay_rate), "consumer_events_per_second": round(consume_rate)}
 
 
+@contextmanager
+def scratch_servers(*, broker: bool = True) -> Iterator[tuple[Path, object, object | None]]:
+    """A fresh embedded PostgreSQL (and Tansu) in a temporary directory, stopped and removed afterwards:
+    (directory, postgres, broker or None)."""
+    import tempfile
+
+    from gridlink.embedded import EmbeddedBroker, EmbeddedPostgres, free_port
+
+    with tempfile.TemporaryDirectory(prefix="gridlink-bench-") as scratch:
+        directory = Path(scratch)
+        postgres = EmbeddedPostgres(directory / "postgres", port=free_port())
+        tansu = EmbeddedBroker(port=free_port()) if broker else None
+        postgres.start(log=directory / "postgres.log")
+        try:
+            if tansu is not None:
+                tansu.start(log=directory / "broker.log")
+            yield directory, postgres, tansu
+        finally:
+            if tansu is not None:
+                tansu.stop()
+            postgres.stop()
+
+
 def bench_messaging(*, events: int, out: Path) -> dict:
     """On a fresh embedded PostgreSQL and Tansu in a temporary directory."""
     import logging
-    import tempfile
 
     import asyncpg
 
-    from gridlink.embedded import EmbeddedBroker, EmbeddedPostgres, free_port
     from shared.messaging.tables import MESSAGING_DDL_V1
 
     logging.getLogger().setLevel(logging.WARNING)
-    with tempfile.TemporaryDirectory(prefix="gridlink-bench-") as scratch:
-        postgres = EmbeddedPostgres(Path(scratch) / "postgres", port=free_port())
-        broker = EmbeddedBroker(port=free_port())
-        postgres.start(log=Path(scratch) / "postgres.log")
-        try:
-            broker.start(log=Path(scratch) / "broker.log")
+    with scratch_servers() as (_, postgres, broker):
 
-            async def prepare() -> None:
-                connection = await asyncpg.connect(host="127.0.0.1", port=postgres.port, user="postgres")
-                try:
-                    for statement in MESSAGING_DDL_V1:
-                        await connection.execute(statement)
-                finally:
-                    await connection.close()
+        async def prepare() -> None:
+            connection = await asyncpg.connect(host="127.0.0.1", port=postgres.port, user="postgres")
+            try:
+                for statement in MESSAGING_DDL_V1:
+                    await connection.execute(statement)
+            finally:
+                await connection.close()
 
-            asyncio.run(prepare())
-            figures = asyncio.run(run_messaging(database_url=postgres.url(),
-                                                bootstrap_servers=broker.bootstrap_servers, events=events))
-        finally:
-            broker.stop()
-            postgres.stop()
+        asyncio.run(prepare())
+        figures = asyncio.run(run_messaging(database_url=postgres.url(), bootstrap_servers=broker.bootstrap_servers,
+                                            events=events))
     return saved("messaging", figures, out,
                  "one process; the consumer's handler does nothing, so this is the cost of the loop itself")
 
@@ -401,36 +416,39 @@ def bench_routing(*, units: int, rules: int, decisions: int, out: Path) -> dict:
                  "one process, the directory in memory as each dispatch process holds it")
 
 
+async def publish(bootstrap_servers: str, events, *, client_id: str) -> None:
+    """Put events straight on the broker, as their producing service would publish them."""
+    from shared.messaging.envelope import Envelope
+    from shared.messaging.kafka import make_producer
+
+    producer = make_producer(bootstrap_servers, idempotence=False, client_id=client_id)
+    await producer.start()
+    try:
+        pending = []
+        for event in events:
+            envelope = Envelope.wrap(event, source="/gridlink/bench")
+            pending.append(await producer.send(event.topic.name, value=envelope.value(), key=envelope.key.encode(),
+                                               headers=envelope.headers()))
+        await asyncio.gather(*pending)
+    finally:
+        await producer.stop()
+
+
 async def _publish_reported(bootstrap_servers: str, cases: int) -> list[str]:
     """``case.reported`` straight onto the broker, as intake would publish it: routable demo cases."""
     from uuid import uuid4
 
     from shared.events import AreaPath, CaseReported, Channel, ReportedLocation, Reporter
-    from shared.messaging.envelope import Envelope
-    from shared.messaging.kafka import make_producer
 
     area = AreaPath(district_id="cn-changning", street_id="st-huayang", community_id="cm-xiushui",
                     grid_id="cm-xiushui-g1")
-    producer = make_producer(bootstrap_servers, idempotence=False, client_id="bench-dispatch")
-    await producer.start()
-    ids = []
-    try:
-        pending = []
-        for i in range(cases):
-            case_id = uuid4()
-            ids.append(str(case_id))
-            event = CaseReported(
-                case_id=case_id, tracking_code=f"B{i:07d}", category_code="noise", category_class="livelihood",
-                category_version=1, time_limit_class="complaint", description=f"基准 {i}：夜间噪声",
-                channel=Channel.SELF_SERVICE, location=ReportedLocation(lat=31.22, lon=121.43, area=area),
-                reporter=Reporter(ref=f"bench-{i}"), reported_at=datetime.now(UTC))
-            envelope = Envelope.wrap(event, source="/gridlink/bench")
-            pending.append(await producer.send(CaseReported.topic.name, value=envelope.value(),
-                                               key=envelope.key.encode(), headers=envelope.headers()))
-        await asyncio.gather(*pending)
-    finally:
-        await producer.stop()
-    return ids
+    events = [CaseReported(
+        case_id=uuid4(), tracking_code=f"B{i:07d}", category_code="noise", category_class="livelihood",
+        category_version=1, time_limit_class="complaint", description=f"基准 {i}：夜间噪声",
+        channel=Channel.SELF_SERVICE, location=ReportedLocation(lat=31.22, lon=121.43, area=area),
+        reporter=Reporter(ref=f"bench-{i}"), reported_at=datetime.now(UTC)) for i in range(cases)]
+    await publish(bootstrap_servers, events, client_id="bench-dispatch")
+    return [str(e.case_id) for e in events]
 
 
 def bench_dispatch(dispatch_url: str, service_urls: list[str], *, bootstrap_servers: str, cases: int,
@@ -492,19 +510,11 @@ def bench_deadlines(*, open_deadlines: int, burst: int, units: int, workers: int
     """Supervision's deadline poller on a fresh embedded PostgreSQL in a temporary directory (no broker: the events
     each firing publishes are written to the outbox, as in the service, and left there)."""
     import logging
-    import tempfile
-
-    from gridlink.embedded import EmbeddedPostgres, free_port
 
     logging.getLogger().setLevel(logging.WARNING)
-    with tempfile.TemporaryDirectory(prefix="gridlink-bench-") as scratch:
-        postgres = EmbeddedPostgres(Path(scratch) / "postgres", port=free_port())
-        postgres.start(log=Path(scratch) / "postgres.log")
-        try:
-            figures = asyncio.run(run_deadlines(postgres.url(), open_deadlines=open_deadlines, burst=burst,
-                                                units=units, workers=workers, batch=batch))
-        finally:
-            postgres.stop()
+    with scratch_servers(broker=False) as (_, postgres, _):
+        figures = asyncio.run(run_deadlines(postgres.url(), open_deadlines=open_deadlines, burst=burst, units=units,
+                                            workers=workers, batch=batch))
     return saved("deadlines", figures, out,
                  ("supervision's fire_due on its own database; each breach publishes the breach, a "
                   "supervision order (a reply clock and its deadline) and the escalation, with timeline "

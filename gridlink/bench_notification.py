@@ -14,6 +14,9 @@ from datetime import UTC, datetime
 from pathlib import Path
 from uuid import UUID, uuid4
 
+from gridlink.bench import publish, saved, scratch_servers
+from gridlink.embedded import free_port
+
 # --- the local receiver (its own process): partners' endpoints, and a stand-in for intake's number lookup ---------
 
 FAIL_SECONDS = 1.0  # a failing endpoint holds each attempt this long, then answers 503
@@ -64,23 +67,6 @@ def _events(cases: int, *, street: str, urgent: bool = True):
     return reported, dispatched
 
 
-async def _publish(bootstrap_servers: str, events) -> None:
-    from shared.messaging.envelope import Envelope
-    from shared.messaging.kafka import make_producer
-
-    producer = make_producer(bootstrap_servers, idempotence=False, client_id="bench-notification")
-    await producer.start()
-    try:
-        pending = []
-        for event in events:
-            envelope = Envelope.wrap(event, source="/gridlink/bench")
-            pending.append(await producer.send(event.topic.name, value=envelope.value(), key=envelope.key.encode(),
-                                               headers=envelope.headers()))
-        await asyncio.gather(*pending)
-    finally:
-        await producer.stop()
-
-
 async def _until(engine, query: str, params: dict, wanted: int, *, timeout: float = 900) -> float:
     """Seconds until ``query`` counts ``wanted`` rows (polled every 100 ms)."""
     from sqlalchemy import text
@@ -117,7 +103,7 @@ async def _webhook_round(runtime, bootstrap: str, receiver_url: str, *, endpoint
         await bump_version(uow.session, tables.webhook_endpoints_version)
     await asyncio.sleep(1.5)  # the subscriptions cache reads the version at most once a second
     reported, dispatched = _events(cases, street=street)
-    await _publish(bootstrap, reported + dispatched)
+    await publish(bootstrap, reported + dispatched, client_id="bench-notification")
     healthy = [str(i) for i in ids[failing:]]
     seconds = await _until(runtime.engine, "SELECT count(*) FROM webhook_messages WHERE endpoint_id = ANY(CAST(:e AS "
                            "uuid[])) AND status = 'delivered'", {"e": healthy}, len(healthy) * cases)
@@ -162,12 +148,12 @@ async def run(*, database_url: str, bootstrap_servers: str, receiver_url: str, o
     # waits for it, a slower path the tests cover).
     await ensure_topics(bootstrap_servers)
     reported, dispatched = _events(cases, street="st-huayang")
-    await _publish(bootstrap_servers, reported)
+    await publish(bootstrap_servers, reported, client_id="bench-notification")
     runtime = ServiceRuntime(SPEC, settings)
     await runtime.start()
     try:
         await _until(runtime.engine, "SELECT count(*) FROM deliveries", {}, cases)
-        await _publish(bootstrap_servers, dispatched)
+        await publish(bootstrap_servers, dispatched, client_id="bench-notification")
         # Per case: the resident's receipt and dispatch SMS, the unit's new assignment in its inbox.
         wanted = 3 * cases
         await _until(runtime.engine, "SELECT count(*) FROM deliveries WHERE status = 'delivered'", {}, wanted)
@@ -193,29 +179,17 @@ async def run(*, database_url: str, bootstrap_servers: str, receiver_url: str, o
 
 def bench_notification(*, cases: int, endpoints: int, webhook_cases: int, out: Path) -> dict:
     """On a fresh embedded PostgreSQL and Tansu in a temporary directory, with the receiver in its own process."""
-    import tempfile
-
-    from gridlink.bench import saved
-    from gridlink.embedded import EmbeddedBroker, EmbeddedPostgres, free_port
-
-    with tempfile.TemporaryDirectory(prefix="gridlink-bench-") as scratch:
-        postgres = EmbeddedPostgres(Path(scratch) / "postgres", port=free_port())
-        broker = EmbeddedBroker(port=free_port())
-        port = free_port()
-        listener = subprocess.Popen([sys.executable, "-m", "uvicorn", "gridlink.bench_notification:receiver",
-                                     "--host", "127.0.0.1", "--port", str(port), "--log-level", "warning",
-                                     "--no-access-log"])
-        postgres.start(log=Path(scratch) / "postgres.log")
-        try:
-            broker.start(log=Path(scratch) / "broker.log")
+    port = free_port()
+    listener = subprocess.Popen([sys.executable, "-m", "uvicorn", "gridlink.bench_notification:receiver", "--host",
+                                 "127.0.0.1", "--port", str(port), "--log-level", "warning", "--no-access-log"])
+    try:
+        with scratch_servers() as (scratch, postgres, broker):
             figures = asyncio.run(run(database_url=postgres.url(), bootstrap_servers=broker.bootstrap_servers,
-                                      receiver_url=f"http://127.0.0.1:{port}", outbox=Path(scratch) / "outbox",
+                                      receiver_url=f"http://127.0.0.1:{port}", outbox=scratch / "outbox",
                                       cases=cases, endpoints=endpoints, webhook_cases=webhook_cases))
-        finally:
-            listener.terminate()
-            listener.wait(10)
-            broker.stop()
-            postgres.stop()
+    finally:
+        listener.terminate()
+        listener.wait(10)
     return saved("notification", figures, out,
                  ("notification alone in this process (its consumer, senders and relay), PostgreSQL, Tansu and "
                   "the receiver (partners' endpoints and a stand-in for intake's number lookup) in their own "

@@ -38,6 +38,10 @@ _KEEP_RECIPIENT = _NEW_RECIPIENT.on_conflict_do_update(index_elements=["case_id"
 _RECIPIENTS_OF = select(tables.recipients).where(_r.case_id.in_(bindparam("cases", expanding=True)))
 # Messages that arrived before the report: the case is marked so that the report releases them.
 _MARK_WAITING = _NEW_RECIPIENT.on_conflict_do_update(index_elements=["case_id"], set_={"waiting": True})
+_SET_SUPERVISOR = _NEW_RECIPIENT.on_conflict_do_update(
+    index_elements=["case_id"], set_={"supervisor_id": _NEW_RECIPIENT.excluded.supervisor_id})
+_SET_CATEGORY = _NEW_RECIPIENT.on_conflict_do_update(
+    index_elements=["case_id"], set_={"category_code": _NEW_RECIPIENT.excluded.category_code})
 _AWAITING = select(tables.deliveries).where(_d.case_id.in_(bindparam("cases", expanding=True)),
                                            _d.status == AWAITING_CONTACT)
 _RELEASE = (update(tables.deliveries).where(_d.id == bindparam("row_id"))
@@ -166,14 +170,14 @@ async def _notify(event: Event, uow: UnitOfWork, contact) -> bool:
     now = datetime.now(UTC)
     data = event.model_dump(mode="json")
     overrides = await overrides_cache.get(uow.session)
+    locales = await locales_cache.get(uow.session)
     rows = []
     for rule in catalogue().get(event.type, ()):
         recipient = _recipient(rule, data, contact) if rule.applies(data) else None
         if recipient is None:
             continue
         # Residents read simplified Chinese (intake does not ask their language); staff what their contact point says.
-        locale = LOCALE if rule.audience == "resident" else (await locales_cache.get(uow.session)).get(recipient,
-                                                                                                        LOCALE)
+        locale = LOCALE if rule.audience == "resident" else locales.get(recipient, LOCALE)
         source = source_of(rule, overrides, locale)
         if rule.audience == "resident":
             channel, fallbacks, status, after = _resident_route(contact, now)
@@ -234,16 +238,15 @@ async def _release_waiting(uow: UnitOfWork) -> None:
 
 async def on_case_supervisor_assigned(event: CaseSupervisorAssigned, uow: UnitOfWork) -> None:
     """Who supervises the case: breaches and extension requests go to them."""
-    _remember(uow, (await uow.session.execute(_NEW_RECIPIENT.on_conflict_do_update(
-        index_elements=["case_id"], set_={"supervisor_id": event.supervisor_id}).returning(tables.recipients),
-        dict(case_id=event.case_id, supervisor_id=event.supervisor_id))).one())
+    uow.defer(_SET_SUPERVISOR, [dict(case_id=event.case_id, supervisor_id=event.supervisor_id)])
+    _remember(uow, _known(await contact_of(uow, event.case_id), case_id=event.case_id,
+                          supervisor_id=event.supervisor_id))
 
 
 async def on_case_reclassified(event: CaseReclassified, uow: UnitOfWork) -> None:
     """The case's sub-item changed: partners' later notices carry the new one."""
-    contact = (await uow.session.execute(_NEW_RECIPIENT.on_conflict_do_update(
-        index_elements=["case_id"], set_={"category_code": event.category_code}).returning(tables.recipients),
-        dict(case_id=event.case_id, category_code=event.category_code))).one()
+    uow.defer(_SET_CATEGORY, [dict(case_id=event.case_id, category_code=event.category_code)])
+    contact = _known(await contact_of(uow, event.case_id), case_id=event.case_id, category_code=event.category_code)
     _remember(uow, contact)
     if not await tell_partners(event, uow, contact):
         _mark_waiting(uow, contact, event.case_id)

@@ -43,13 +43,15 @@ RATE_WINDOW = timedelta(hours=1)
 # what the channel needs: the messaging group to answer in, the staff member's e-mail address.
 _CLAIM = text("""
     UPDATE deliveries d SET not_before = :lease_until
-    FROM (SELECT id FROM deliveries WHERE status = 'queued' AND (not_before IS NULL OR not_before <= :now)
-          ORDER BY id LIMIT :batch FOR UPDATE SKIP LOCKED) due
+    FROM (SELECT q.id, r.reply_to, coalesce(r.urgent, false) AS urgent, p.email
+          FROM deliveries q
+          LEFT JOIN case_recipients r ON r.case_id = q.case_id
+          LEFT JOIN contact_points p ON p.recipient = q.recipient
+          WHERE q.status = 'queued' AND (q.not_before IS NULL OR q.not_before <= :now)
+          ORDER BY q.id LIMIT :batch FOR UPDATE OF q SKIP LOCKED) due
     WHERE d.id = due.id
-    RETURNING d.id, d.case_id, d.recipient, d.channel, d.fallbacks, d.body, d.attempts, d.template,
-              (SELECT reply_to FROM case_recipients r WHERE r.case_id = d.case_id) AS reply_to,
-              coalesce((SELECT urgent FROM case_recipients r WHERE r.case_id = d.case_id), false) AS urgent,
-              (SELECT email FROM contact_points p WHERE p.recipient = d.recipient) AS email""")
+    RETURNING d.id, d.case_id, d.recipient, d.channel, d.fallbacks, d.body, d.attempts, d.template, due.reply_to,
+              due.urgent, due.email""")
 _d = tables.deliveries.c
 _SENT_RECENTLY = (select(_d.recipient, func.count()).where(
     _d.recipient.in_(bindparam("recipients", expanding=True)), _d.status == DELIVERED, _d.channel != "inbox",
