@@ -349,7 +349,7 @@ def synthetic_directory(*, units: int, rules: int, seed: int = 11):
     spread over it, and rules of sub-item x area naming units or kinds; plus cases to route through it."""
     import random
 
-    from services.dispatch.routing import CaseToRoute, Directory, Rule, Unit
+    from services.dispatch.domain.routing import CaseToRoute, Directory, Rule, Unit
     from shared.events import AreaPath
 
     rng = random.Random(seed)
@@ -391,7 +391,7 @@ def synthetic_directory(*, units: int, rules: int, seed: int = 11):
 
 def bench_routing(*, units: int, rules: int, decisions: int, out: Path) -> dict:
     """Routing decisions alone, in one process: the cost of ``Directory.route`` on a large directory."""
-    from services.dispatch.routing import Unroutable
+    from services.dispatch.domain.routing import Unroutable
 
     started = time.perf_counter()
     directory, make_case = synthetic_directory(units=units, rules=rules)
@@ -532,7 +532,7 @@ async def run_deadlines(database_url: str, *, open_deadlines: int, burst: int, u
     from services.supervision.demo import seed_demo
     from services.supervision.handlers import HANDLERS
     from services.supervision.service import SPEC
-    from services.supervision.watch import fire_due
+    from services.supervision.workers.watch import fire_due
     from shared.events import AreaPath, CaseDispatched, CaseReported, Channel, ReportedLocation, Reporter
     from shared.messaging.unit_of_work import UnitOfWorkFactory
     from shared.persistence.database import create_engine, create_sessionmaker

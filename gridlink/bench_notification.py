@@ -86,7 +86,7 @@ async def _webhook_round(runtime, bootstrap: str, receiver_url: str, *, endpoint
     ``cases`` dispatched there: every endpoint gets every case."""
     from sqlalchemy import text
 
-    from services.notification import tables
+    from services.notification.adapters import tables
     from shared.persistence.versioned_cache import bump_version
     from shared.webhooks import new_secret
 

@@ -9,9 +9,18 @@ from uuid import UUID
 
 from sqlalchemy import insert, select, update
 
-from services.dispatch import tables
-from services.dispatch.lifecycle import Action, CaseFile, IllegalTransition, NotYourCase, Refusal, State, Step, Summons
-from services.dispatch.routing import CaseToRoute
+from services.dispatch.adapters import tables
+from services.dispatch.domain.lifecycle import (
+    Action,
+    CaseFile,
+    IllegalTransition,
+    NotYourCase,
+    Refusal,
+    State,
+    Step,
+    Summons,
+)
+from services.dispatch.domain.routing import CaseToRoute
 from shared.events import (
     AreaPath,
     CaseCheckInMissed,

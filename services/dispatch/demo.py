@@ -2,7 +2,7 @@
 
 from sqlalchemy.dialects.postgresql import insert
 
-from services.dispatch import tables
+from services.dispatch.adapters import tables
 from shared.demo import demo_data
 from shared.messaging.unit_of_work import UnitOfWorkFactory
 from shared.persistence.versioned_cache import bump_version

@@ -8,10 +8,11 @@ from sqlalchemy import bindparam, insert, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from services.dispatch import lifecycle, tables
+from services.dispatch.adapters import tables
 from services.dispatch.commands import act
-from services.dispatch.lifecycle import State
-from services.dispatch.routing import CaseToRoute, Directory, Rule, Unit, Unroutable
+from services.dispatch.domain import lifecycle
+from services.dispatch.domain.lifecycle import State
+from services.dispatch.domain.routing import CaseToRoute, Directory, Rule, Unit, Unroutable
 from shared.events import (
     CaseDeadlineSet,
     CaseDispatched,

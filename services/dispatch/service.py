@@ -2,15 +2,17 @@
 
 from pathlib import Path
 
-from services.dispatch import api, directory, handlers, photos, tables
+from services.dispatch import handlers
+from services.dispatch.adapters import tables
+from services.dispatch.api import ROUTERS
 from services.dispatch.demo import seed_demo
 from services.dispatch.settings import DispatchSettings
-from services.dispatch.watch import watch
+from services.dispatch.workers.watch import watch
 from shared.runtime.service import ServiceSpec, create_service_app, serve
 
 SPEC = ServiceSpec(
     name="dispatch", title="gridlink dispatch", metadata=tables.metadata, tables=tables.messaging,
-    migrations=Path(__file__).parent / "migrations", routers=[api.router, directory.router, photos.router], handlers=handlers.HANDLERS,
+    migrations=Path(__file__).parent / "migrations", routers=ROUTERS, handlers=handlers.HANDLERS,
     seed_demo=seed_demo, workers=(watch,),
 )
 

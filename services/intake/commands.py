@@ -14,13 +14,13 @@ from sqlalchemy import case as sql_case
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from services.intake import tables
+from services.intake.adapters import tables
+from services.intake.adapters.reference import CategoryTree, category_tree, ground
 from services.intake.domain.cases import CaseStatus, new_tracking_code
 from services.intake.domain.categories import Category, InvalidAttribute, UnknownCategory, check_attributes
 from services.intake.domain.classification import words
 from services.intake.domain.duplicates import DuplicatePolicy, OpenCase, find_duplicate
 from services.intake.domain.location import AddressNotFound, AddressNotPrecise, OutsideJurisdiction
-from services.intake.reference import CategoryTree, category_tree, ground
 from shared.events import (
     AreaPath,
     CaseDuplicateLinked,

@@ -2,8 +2,8 @@
 
 from sqlalchemy.dialects.postgresql import insert
 
-from services.intake import tables
-from services.intake.reference import category_tree, ground
+from services.intake.adapters import tables
+from services.intake.adapters.reference import category_tree, ground
 from shared.demo import demo_data
 from shared.messaging.unit_of_work import UnitOfWorkFactory
 from shared.persistence.versioned_cache import bump_version

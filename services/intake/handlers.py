@@ -7,7 +7,7 @@ from datetime import UTC, datetime
 from sqlalchemy import select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 
-from services.intake import tables
+from services.intake.adapters import tables
 from services.intake.commands import add_timeline, locked_case
 from services.intake.domain.cases import CaseStatus
 from shared.events import (

@@ -6,13 +6,14 @@ from pathlib import Path
 
 import structlog
 
-from services.intake import handlers, tables
+from services.intake import handlers
+from services.intake.adapters import tables
+from services.intake.adapters.reference import category_tree, ground
 from services.intake.api import ROUTERS
 from services.intake.commands import fill_case_words, purge_orphan_photos
 from services.intake.demo import seed_demo
-from services.intake.imports import run_import_worker
-from services.intake.reference import category_tree, ground
 from services.intake.settings import IntakeSettings
+from services.intake.workers.imports import run_import_worker
 from shared.runtime.service import ServiceRuntime, ServiceSpec, create_service_app, serve
 
 log = structlog.get_logger(__name__)

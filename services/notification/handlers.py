@@ -12,9 +12,9 @@ from sqlalchemy import bindparam, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from services.notification import tables
+from services.notification.adapters import tables
+from services.notification.domain.templates import REGISTERED_TYPES, TRACK_URL, Rule, catalogue, render
 from services.notification.partner_feed import release_held, tell_partners
-from services.notification.templates import REGISTERED_TYPES, TRACK_URL, Rule, catalogue, render
 from shared.events import REGISTRY, CaseReclassified, CaseReported, CaseSupervisorAssigned, Event
 from shared.local_time import LOCAL_ZONE
 from shared.messaging.unit_of_work import UnitOfWork

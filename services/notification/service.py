@@ -2,15 +2,17 @@
 
 from pathlib import Path
 
-from services.notification import api, handlers, partners, tables
-from services.notification.outbound import send_messages
+from services.notification import handlers
+from services.notification.adapters import tables
+from services.notification.api import ROUTERS
 from services.notification.settings import NotificationSettings
-from services.notification.webhook_sender import send_webhooks
+from services.notification.workers.outbound import send_messages
+from services.notification.workers.webhook_sender import send_webhooks
 from shared.runtime.service import ServiceSpec, create_service_app, serve
 
 SPEC = ServiceSpec(
     name="notification", title="gridlink notification", metadata=tables.metadata, tables=tables.messaging,
-    migrations=Path(__file__).parent / "migrations", routers=[api.router, partners.router], handlers=handlers.HANDLERS,
+    migrations=Path(__file__).parent / "migrations", routers=ROUTERS, handlers=handlers.HANDLERS,
     workers=(send_messages, send_webhooks),
 )
 

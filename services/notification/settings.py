@@ -5,7 +5,7 @@ from datetime import timedelta
 from pydantic import Field, field_validator
 from pydantic_settings import SettingsConfigDict
 
-from services.notification.retries import DEFAULT_SCHEDULE, parse_schedule
+from services.notification.domain.retries import DEFAULT_SCHEDULE, parse_schedule
 from shared.runtime.settings import ServiceSettings
 
 

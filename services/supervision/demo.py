@@ -6,10 +6,10 @@ from datetime import UTC, datetime
 from sqlalchemy import select
 from sqlalchemy.dialects.postgresql import insert
 
-from services.supervision import tables
-from services.supervision.calendar import statutory_years
-from services.supervision.time_rules import load_statutory_year
-from services.supervision.watch import check_calendars
+from services.supervision.adapters import tables
+from services.supervision.adapters.time_rules import load_statutory_year
+from services.supervision.domain.calendar import statutory_years
+from services.supervision.workers.watch import check_calendars
 from shared.demo import demo_data
 from shared.messaging.unit_of_work import UnitOfWorkFactory
 

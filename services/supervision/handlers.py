@@ -10,9 +10,10 @@ from sqlalchemy import bindparam, func, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from services.supervision import clocks, deadlines, read_model, tables
-from services.supervision.assignment import SupervisorScope, pick_supervisor
-from services.supervision.time_rules import JurisdictionRules, rules_of
+from services.supervision.adapters import deadlines, read_model, tables
+from services.supervision.adapters.time_rules import JurisdictionRules, rules_of
+from services.supervision.domain import clocks
+from services.supervision.domain.assignment import SupervisorScope, pick_supervisor
 from shared.events import (
     AreaPath,
     CaseClaimed,

@@ -2,28 +2,18 @@
 
 from pathlib import Path
 
-from services.supervision import (
-    api,
-    bulletins,
-    evaluation,
-    handlers,
-    jurisdictions,
-    mirror_wall,
-    observers,
-    performance,
-    supervisors,
-    tables,
-)
+from services.supervision import handlers
+from services.supervision.adapters import tables
+from services.supervision.api import ROUTERS
 from services.supervision.demo import seed_demo
 from services.supervision.settings import SupervisionSettings
-from services.supervision.watch import watch
+from services.supervision.workers.watch import watch
 from shared.runtime.service import ServiceSpec, create_service_app, serve
 
 SPEC = ServiceSpec(
     name="supervision", title="gridlink supervision", metadata=tables.metadata, tables=tables.messaging,
     migrations=Path(__file__).parent / "migrations", handlers=handlers.HANDLERS, seed_demo=seed_demo, workers=(watch,),
-    routers=[api.router, jurisdictions.router, supervisors.router, observers.router, evaluation.router,
-             performance.router, bulletins.router, mirror_wall.router],
+    routers=ROUTERS,
 )
 
 

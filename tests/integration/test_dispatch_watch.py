@@ -8,9 +8,9 @@ from uuid import uuid4
 import pytest
 from sqlalchemy import insert, select
 
-from services.dispatch import tables
+from services.dispatch.adapters import tables
 from services.dispatch.service import SPEC
-from services.dispatch.watch import flag_missed_check_ins
+from services.dispatch.workers.watch import flag_missed_check_ins
 from shared.events import event_type
 from shared.messaging.unit_of_work import UnitOfWorkFactory
 from shared.persistence.database import create_engine, create_sessionmaker

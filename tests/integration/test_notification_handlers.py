@@ -7,7 +7,7 @@ from __future__ import annotations
 from sqlalchemy import select
 
 from gridlink.bench_notification import _events
-from services.notification import tables
+from services.notification.adapters import tables
 from services.notification.handlers import HANDLERS
 
 _d, _r = tables.deliveries.c, tables.recipients.c

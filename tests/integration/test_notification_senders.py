@@ -20,10 +20,10 @@ from aiosmtpd.controller import Controller
 from sqlalchemy import select
 
 from gridlink.embedded import free_port
-from services.notification import tables
-from services.notification.gateways import HttpSmsGateway, MessagingBridge, SmtpMailer, SmtpSettings
-from services.notification.outbound import OutboundSender
-from services.notification.webhook_sender import EndpointClients, WebhookSender
+from services.notification.adapters import tables
+from services.notification.adapters.gateways import HttpSmsGateway, MessagingBridge, SmtpMailer, SmtpSettings
+from services.notification.workers.outbound import OutboundSender
+from services.notification.workers.webhook_sender import EndpointClients, WebhookSender
 from shared.webhooks import new_secret, verify
 from tests.receivers import LocalReceiver
 

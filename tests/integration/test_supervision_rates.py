@@ -6,9 +6,9 @@ from uuid import uuid4
 
 import pytest
 
-from services.supervision import read_model
+from services.supervision.adapters import read_model
+from services.supervision.domain.rates import Kind
 from services.supervision.handlers import HANDLERS
-from services.supervision.rates import Kind
 from shared.events import (
     AreaPath,
     CaseCompleted,

@@ -11,7 +11,7 @@ from zoneinfo import ZoneInfo
 import pytest
 from sqlalchemy import select
 
-from services.supervision import tables
+from services.supervision.adapters import tables
 from services.supervision.handlers import (
     on_case_completed,
     on_case_dispatched,
@@ -20,7 +20,7 @@ from services.supervision.handlers import (
     on_evaluation_submitted,
 )
 from services.supervision.service import SPEC
-from services.supervision.watch import fire_due
+from services.supervision.workers.watch import fire_due
 from shared.events import (
     AreaPath,
     CaseCompleted,

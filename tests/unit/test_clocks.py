@@ -8,9 +8,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from services.supervision import clocks
-from services.supervision.calendar import WorkingCalendar
-from services.supervision.clocks import TimeLimitPolicy
+from services.supervision.domain import clocks
+from services.supervision.domain.calendar import WorkingCalendar
+from services.supervision.domain.clocks import TimeLimitPolicy
 from shared.events import DeadlineKind, EscalationLevel
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")

@@ -7,8 +7,8 @@ from datetime import UTC, date, datetime, timedelta
 
 import pytest
 
-from services.dispatch import lifecycle as lc
-from services.dispatch.lifecycle import ALLOWED, Action, CaseFile, IllegalTransition, NotYourCase, Refusal, State
+from services.dispatch.domain import lifecycle as lc
+from services.dispatch.domain.lifecycle import ALLOWED, Action, CaseFile, IllegalTransition, NotYourCase, Refusal, State
 
 NOW = datetime(2026, 11, 23, 9, 0, tzinfo=UTC)
 TODAY = NOW.date()
@@ -180,7 +180,7 @@ def test_every_action_a_state_does_not_allow_is_refused_naming_the_state_and_wha
 
 
 def _directory():
-    from services.dispatch.routing import CaseToRoute, Directory, Rule, Unit
+    from services.dispatch.domain.routing import CaseToRoute, Directory, Rule, Unit
     from shared.events import AreaPath
 
     area = AreaPath(district_id="d", street_id="s", community_id="c", grid_id="g")

@@ -1,6 +1,6 @@
 """Hotspots: a problem recurs when cases of one sub-item keep coming from one grid week after week."""
 
-from services.supervision.hotspots import rank_hotspots
+from services.supervision.domain.hotspots import rank_hotspots
 
 
 def test_a_steadily_recurring_problem_outranks_a_one_week_burst_and_rising_ones_are_named():

@@ -5,8 +5,8 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from services.supervision.panels import missing_parties, standings
-from services.supervision.periods import period_bounds, quarter_of
+from services.supervision.domain.panels import missing_parties, standings
+from services.supervision.domain.periods import period_bounds, quarter_of
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 

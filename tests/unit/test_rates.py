@@ -4,7 +4,7 @@ standings, red and black lists over them."""
 from datetime import UTC, datetime, timedelta
 from uuid import uuid4
 
-from services.supervision.rates import Kind, Rate, Standing, case_facts, red_and_black, standings
+from services.supervision.domain.rates import Kind, Rate, Standing, case_facts, red_and_black, standings
 from shared.events import (
     AreaPath,
     CaseCompleted,

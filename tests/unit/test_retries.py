@@ -6,7 +6,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from services.notification.retries import (
+from services.notification.domain.retries import (
     CHANNEL_LONGEST_WAIT,
     DEFAULT_SCHEDULE,
     JITTER,

@@ -2,7 +2,7 @@
 
 import pytest
 
-from services.dispatch.routing import CaseToRoute, Directory, Rule, Unit, Unroutable
+from services.dispatch.domain.routing import CaseToRoute, Directory, Rule, Unit, Unroutable
 from shared.events import AreaPath
 
 AREA = AreaPath(district_id="d", street_id="s1", community_id="c1", grid_id="g1")

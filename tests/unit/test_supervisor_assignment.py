@@ -1,6 +1,6 @@
 """A case's supervisor: the closest remit by area and sub-item, the least loaded among equals."""
 
-from services.supervision.assignment import SupervisorScope, pick_supervisor
+from services.supervision.domain.assignment import SupervisorScope, pick_supervisor
 from shared.events import AreaPath
 
 AREA = AreaPath(district_id="d", street_id="st-a", community_id="cm-a", grid_id="cm-a-g1")

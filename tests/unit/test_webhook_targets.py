@@ -3,7 +3,7 @@ operator allowed that network; filters must name declared event types."""
 
 import pytest
 
-from services.notification.endpoints import TargetRefused, check_target, unknown_filters
+from services.notification.domain.endpoints import TargetRefused, check_target, unknown_filters
 
 
 def resolver(addresses):
@@ -45,7 +45,7 @@ def test_filters_must_name_declared_event_types_and_well_formed_areas():
 async def test_the_senders_own_name_resolution_keeps_only_addresses_a_webhook_may_reach():
     """A name that resolved to a public address when checked and to an internal one when connecting (DNS
     rebinding) gets no address from the sender's resolver."""
-    from services.notification.webhook_sender import CheckedResolver
+    from services.notification.workers.webhook_sender import CheckedResolver
 
     with pytest.raises(OSError):
         await CheckedResolver([]).resolve("localhost", 80)

@@ -7,8 +7,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from services.supervision.calendar import WorkingCalendar, statutory_workday
-from services.supervision.clocks import TimeLimitPolicy, open_clocks
+from services.supervision.domain.calendar import WorkingCalendar, statutory_workday
+from services.supervision.domain.clocks import TimeLimitPolicy, open_clocks
 from shared.events import DeadlineKind
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
@@ -106,7 +106,7 @@ def test_the_holiday_oracle_is_injected_so_a_jurisdiction_can_keep_its_own_days(
 
 
 def test_a_jurisdiction_keeps_its_own_days_and_misses_the_next_year_from_mid_october():
-    from services.supervision.calendar import CalendarDay, LoadedDays, missing_years, statutory_days
+    from services.supervision.domain.calendar import CalendarDay, LoadedDays, missing_years, statutory_days
 
     days = statutory_days(2026)
     assert CalendarDay(date(2026, 10, 1), False, "National Day") in days

@@ -10,10 +10,10 @@ from fastapi import APIRouter, Response
 from pydantic import BaseModel, Field, StringConstraints, field_validator
 from sqlalchemy import func, insert, select, update
 
-from services.intake import tables
+from services.intake.adapters import tables
+from services.intake.adapters.reference import category_tree
 from services.intake.api.context import CategoryCode, Strict
 from services.intake.domain.categories import DATATYPES, PRIORITIES, TIME_LIMIT_CLASSES
-from services.intake.reference import category_tree
 from shared.auth import Role
 from shared.credentials import credential_hash, new_credential
 from shared.http.dependencies import ReadSession, UnitOfWorkDep

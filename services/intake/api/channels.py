@@ -11,7 +11,7 @@ from fastapi.responses import JSONResponse
 from pydantic import Field, ValidationError
 from sqlalchemy import insert
 
-from services.intake import tables
+from services.intake.adapters import tables
 from services.intake.api.context import (
     Address,
     CategoryCode,

@@ -11,9 +11,9 @@ from fastapi import APIRouter, File, Request, UploadFile
 from pydantic import BaseModel
 from sqlalchemy import select
 
-from services.intake import tables
+from services.intake.adapters import tables
 from services.intake.api.context import settings_of
-from services.intake.imports import enqueue
+from services.intake.workers.imports import enqueue
 from shared.auth import Role
 from shared.http.dependencies import ReadSession, UnitOfWorkDep
 from shared.http.errors import ApiError

@@ -10,7 +10,8 @@ from fastapi import APIRouter, Query, Response
 from pydantic import BaseModel, Field, StringConstraints
 from sqlalchemy import select
 
-from services.intake import tables
+from services.intake.adapters import tables
+from services.intake.adapters.reference import category_tree
 from services.intake.api.context import CategoryCode, PolicyDep, Strict
 from services.intake.api.residents import VerdictIn
 from services.intake.commands import (
@@ -22,7 +23,6 @@ from services.intake.commands import (
     unlink,
 )
 from services.intake.domain.cases import normalise_tracking_code
-from services.intake.reference import category_tree
 from shared.auth import Role
 from shared.http.dependencies import ReadSession, UnitOfWorkDep
 from shared.http.errors import ApiError

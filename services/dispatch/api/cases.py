@@ -1,0 +1,363 @@
+"""Dispatch's HTTP routes: a unit's queue, the triage queue, one case with its history, and ``ACTIONS``, every action
+units and dispatchers take on a case, each under optimistic concurrency and an idempotency key."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, timedelta
+from enum import StrEnum
+from typing import Annotated, Literal
+from uuid import UUID
+
+from fastapi import APIRouter, Query
+from fastapi.responses import JSONResponse, Response
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+from sqlalchemy import or_, select
+
+from services.dispatch.adapters import tables
+from services.dispatch.api.photos import attach_photos
+from services.dispatch.commands import act, casefile_of, require_units
+from services.dispatch.domain import lifecycle
+from services.dispatch.domain.routing import Directory
+from services.dispatch.handlers import directory_cache
+from shared.auth import Principal, Role
+from shared.events import SuspensionReason
+from shared.http.dependencies import ReadSession, UnitOfWorkDep
+from shared.http.errors import ApiError
+from shared.http.idempotency import IdempotencyGuard, IdempotencyKey
+from shared.http.security import CurrentPrincipal, require_roles
+from shared.local_time import LOCAL_ZONE
+from shared.photos import MAX_PHOTOS_PER_REPORT
+
+router = APIRouter(prefix="/v1", tags=["dispatch"])
+
+
+class HistoryEntry(BaseModel):
+    at: datetime
+    action: str
+    unit_id: str | None
+    rule_id: str | None
+    note: str
+
+
+class CaseView(BaseModel):
+    case_id: UUID
+    status: str
+    category: str
+    grid_id: str
+    lead_unit_id: str | None
+    assisting_unit_ids: list[str]
+    rule_id: str | None
+    version: int
+    reported_at: datetime
+    sign_due_at: datetime | None = None
+    due_at: datetime | None = None
+    redo_count: int = 0
+    transfer_to: str | None = None
+    planned_date: date | None = None
+    extension_pending: bool = False
+    suspended: SuspensionReason | None = None
+    escalation_level: str | None = None
+    reply_by: datetime | None = None
+    photos: list[UUID] = Field(default_factory=list, description="Photos the units attached (detail only)")
+    history: list[HistoryEntry] = []
+
+
+def _view(row, history=(), photos=()) -> CaseView:
+    return CaseView(case_id=row.id, status=row.status, category=row.category_code, grid_id=row.area["grid_id"],
+                    lead_unit_id=row.lead_unit_id, assisting_unit_ids=row.assisting_unit_ids, rule_id=row.rule_id,
+                    version=row.version, reported_at=row.reported_at, sign_due_at=row.sign_due_at,
+                    due_at=row.due_at, redo_count=row.redo_count, transfer_to=row.transfer_to,
+                    planned_date=row.planned_date, extension_pending=row.extension_pending,
+                    suspended=row.suspended,
+                    escalation_level=row.escalation_level, reply_by=row.reply_by, photos=list(photos),
+                    history=[HistoryEntry(at=h.at, action=h.action, unit_id=h.unit_id, rule_id=h.rule_id,
+                                          note=h.note) for h in history])
+
+
+_OVERSEERS = (Role.DISPATCHER, Role.ADMIN, Role.SUPERVISOR)
+
+
+def _sees_case(principal: Principal, row) -> bool:
+    """Dispatchers and supervisors within their jurisdiction; a unit's staff where the unit has a part (or the case
+    waits on the claiming board)."""
+    if principal.role in _OVERSEERS:
+        return row.area.get("district_id") == principal.jurisdiction
+    if principal.role is not Role.UNIT_STAFF or principal.unit_id is None:
+        return False
+    return row.status == lifecycle.State.ON_CLAIMING_BOARD or casefile_of(row).involves(principal.unit_id)
+
+
+@router.get("/units/{unit_id}/queue", response_model=list[CaseView],
+            summary="A unit's cases (lead or assisting): by status, due soon or overdue, by report or due time")
+async def unit_queue(unit_id: str, principal: CurrentPrincipal, session: ReadSession,
+                     status: Annotated[str | None, Query(pattern=r"^[a-z_]{3,30}$")] = None,
+                     due: Annotated[Literal["soon", "overdue"] | None, Query()] = None,
+                     within_hours: Annotated[int, Query(ge=1, le=720)] = 24,
+                     sort: Annotated[Literal["reported", "due"], Query()] = "reported") -> list[CaseView]:
+    if principal.role not in _OVERSEERS and not (principal.role is Role.UNIT_STAFF and principal.unit_id == unit_id):
+        raise ApiError(404, "not_found", "no such unit queue", "unit_id")
+    c = tables.cases.c
+    query = select(tables.cases).where(or_(c.lead_unit_id == unit_id, c.assisting_unit_ids.contains([unit_id])))
+    if principal.role in _OVERSEERS:
+        query = query.where(c.area["district_id"].astext == principal.jurisdiction)
+    if status:
+        query = query.where(c.status == status)
+    now = datetime.now(UTC)
+    if due == "overdue":
+        query = query.where(c.due_at < now, c.status != lifecycle.State.COMPLETED)
+    elif due == "soon":
+        query = query.where(c.due_at >= now, c.due_at < now + timedelta(hours=within_hours),
+                            c.status != lifecycle.State.COMPLETED)
+    order = (c.due_at.asc().nulls_last(), c.reported_at) if sort == "due" else (c.reported_at,)
+    return [_view(r) for r in (await session.execute(query.order_by(*order).limit(500))).all()]
+
+
+@router.get("/triage", response_model=list[CaseView], dependencies=[require_roles(Role.DISPATCHER)],
+            summary="Cases no rule could place (or given back), for the linkage centre of the dispatcher's jurisdiction")
+async def triage_queue(principal: CurrentPrincipal, session: ReadSession) -> list[CaseView]:
+    c = tables.cases.c
+    rows = (await session.execute(select(tables.cases).where(
+        c.status == "triage", c.area["district_id"].astext == principal.jurisdiction).order_by(c.reported_at))).all()
+    return [_view(r) for r in rows]
+
+
+@router.get("/cases/{case_id}", response_model=CaseView, summary="One case and which rule fired for it")
+async def case_detail(case_id: UUID, principal: CurrentPrincipal, session: ReadSession) -> CaseView:
+    row = (await session.execute(select(tables.cases).where(tables.cases.c.id == case_id))).first()
+    # Another unit's case is a 404, not a 403: its existence is not theirs to know.
+    if row is None or not _sees_case(principal, row):
+        raise ApiError(404, "not_found", "no such case", "case_id")
+    h = tables.history.c
+    history = (await session.execute(select(tables.history).where(h.case_id == case_id).order_by(h.id))).all()
+    p = tables.photos.c
+    photos = (await session.execute(select(p.id).where(p.case_id == case_id).order_by(p.uploaded_at))).scalars()
+    return _view(row, history, photos)
+
+
+@router.get("/cases/{case_id}/photos/{photo_id}", response_class=Response,
+            summary="A photo a unit attached to the case (metadata already stripped)")
+async def case_photo(case_id: UUID, photo_id: UUID, principal: CurrentPrincipal, session: ReadSession) -> Response:
+    row = (await session.execute(select(tables.cases).where(tables.cases.c.id == case_id))).first()
+    if row is None or not _sees_case(principal, row):
+        raise ApiError(404, "not_found", "no such case", "case_id")
+    p = tables.photos.c
+    photo = (await session.execute(select(p.content, p.content_type).where(p.id == photo_id, p.case_id == case_id))
+             ).first()
+    if photo is None:
+        raise ApiError(404, "not_found", "no such photo", "photo_id")
+    return Response(photo.content, media_type=photo.content_type, headers={"Cache-Control": "private, max-age=3600"})
+
+
+Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=2000)]
+UnitId = Annotated[str, StringConstraints(pattern=r"^[a-z0-9][a-z0-9-]{1,63}$")]
+
+
+class UnitAction(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    version: int = Field(ge=1, description="The case's version as the caller last saw it; a stale one gets 409")
+
+
+class ProgressIn(UnitAction):
+    text: Text
+    photos: list[UUID] = Field(default_factory=list, max_length=MAX_PHOTOS_PER_REPORT,
+                               description="Ids of photos this unit uploaded to /v1/photos")
+
+
+class CompleteIn(UnitAction):
+    result: Text
+    photos: list[UUID] = Field(default_factory=list, max_length=MAX_PHOTOS_PER_REPORT,
+                               description="Ids of photos this unit uploaded to /v1/photos")
+
+
+class ReturnIn(UnitAction):
+    reason: lifecycle.ReturnReason
+    text: Text
+
+
+class PartIn(UnitAction):
+    text: Text
+
+
+class TransferIn(UnitAction):
+    to_unit: UnitId
+    reason: Text
+
+
+class ExtensionIn(UnitAction):
+    reason: Text
+    proposed_date: date
+
+
+class ExplainIn(UnitAction):
+    explanation: Text
+    planned_date: date
+
+
+class SuspendIn(UnitAction):
+    reason: SuspensionReason
+    text: Text
+
+
+class DispatchIn(UnitAction):
+    lead: UnitId
+    assisting: list[UnitId] = Field(default_factory=list, max_length=10)
+    reason: Text
+
+
+class ReasonIn(UnitAction):
+    reason: Text
+
+
+class SummonIn(UnitAction):
+    units: list[UnitId] = Field(min_length=2, max_length=20)
+    check_in_within_minutes: int = Field(ge=5, le=1440)
+
+
+class RouteIn(UnitAction):
+    reason: Text | None = None
+
+
+class Actor(StrEnum):
+    LEAD_OR_PARTNER = "unit"   # a unit with a part in the case (anyone else: 404)
+    ANY_UNIT = "any_unit"      # a unit that may have no part yet (claiming from the board)
+    DISPATCHER = "dispatcher"
+
+
+@dataclass(frozen=True)
+class Asked:
+    """What a life-cycle step may need besides the case: who asks, what they sent, and the routing directory."""
+
+    principal: Principal
+    body: BaseModel
+    directory: Directory
+
+
+@dataclass(frozen=True)
+class CaseAction:
+    path: str
+    body: type[UnitAction]
+    actor: Actor
+    take: Callable[[lifecycle.CaseFile, Asked], lifecycle.Step]
+    summary: str
+    names_units: Callable[[BaseModel], tuple[str, ...]] = lambda body: ()
+    attaches_photos: bool = False
+
+
+def _action_route(action: CaseAction):
+    """The route of one action: who may call it, an idempotency key, the expected version, unknown units and photos
+    refused, then one life-cycle step, all in one transaction."""
+
+    async def route(case_id: UUID, body: UnitAction, principal: CurrentPrincipal, uow: UnitOfWorkDep,
+                    idempotency_key: IdempotencyKey = None):
+        if action.actor is Actor.DISPATCHER:
+            if principal.role is not Role.DISPATCHER:
+                raise ApiError(403, "forbidden_role", "only a dispatcher may do this")
+        elif principal.role is not Role.UNIT_STAFF or principal.unit_id is None:
+            raise ApiError(403, "forbidden_role", "only a unit's staff act on its cases")
+        guard = IdempotencyGuard(tables.idempotency_keys,
+                                 scope=f"{action.path} {principal.unit_id or principal.subject}")
+        async with uow:
+            if idempotency_key:
+                first = await guard.claim(uow.session, idempotency_key,
+                                          {"case_id": str(case_id), **body.model_dump(mode="json")})
+                if first is not None:
+                    return JSONResponse(first.body, status_code=first.status_code,
+                                        headers={"Idempotent-Replayed": "true"})
+            await require_units(uow.session, action.names_units(body))
+            asked = Asked(principal=principal, body=body, directory=await directory_cache.get(uow.session))
+            row = await act(uow, case_id,
+                            unit_id=principal.unit_id if action.actor is Actor.LEAD_OR_PARTNER else None,
+                            expected_version=body.version, take=lambda case: action.take(case, asked),
+                            actor=principal.subject if action.actor is Actor.DISPATCHER else None,
+                            jurisdiction=principal.jurisdiction if action.actor is Actor.DISPATCHER else None)
+            if action.attaches_photos:
+                await attach_photos(uow.session, case_id, principal.unit_id, body.photos)
+            view = _view(row)
+            if idempotency_key:
+                await guard.remember(uow.session, idempotency_key, 200, view.model_dump(mode="json"))
+        return view
+
+    # The body's model differs per action; FastAPI reads it from the annotation.
+    route.__annotations__ = {**route.__annotations__, "body": action.body}
+    return route
+
+
+def _today() -> date:
+    return datetime.now(LOCAL_ZONE).date()
+
+
+def _dispatched_units(body) -> tuple[str, ...]:
+    return (body.lead, *body.assisting)
+
+
+#: Every action on a case, by whom, with its body and its life-cycle step: the handler table of dispatch's API.
+ACTIONS = (
+    # the lead unit
+    CaseAction("sign", UnitAction, Actor.LEAD_OR_PARTNER, lambda c, a: lifecycle.sign(c, a.principal.unit_id),
+               "The lead unit signs for a dispatched case"),
+    CaseAction("progress", ProgressIn, Actor.LEAD_OR_PARTNER,
+               lambda c, a: lifecycle.note_progress(c, a.principal.unit_id, a.body.text, map(str, a.body.photos)),
+               "The lead unit notes progress, with photos uploaded to /v1/photos", attaches_photos=True),
+    CaseAction("complete", CompleteIn, Actor.LEAD_OR_PARTNER,
+               lambda c, a: lifecycle.complete(c, a.principal.unit_id, a.body.result, map(str, a.body.photos)),
+               "The lead unit completes the case with its result and photos (after every assisting unit reported "
+               "its part)", attaches_photos=True),
+    CaseAction("return", ReturnIn, Actor.LEAD_OR_PARTNER,
+               lambda c, a: lifecycle.return_case(c, a.principal.unit_id, a.body.reason, a.body.text),
+               "The lead unit gives the case back with a reason code; it goes to triage"),
+    CaseAction("transfer-request", TransferIn, Actor.LEAD_OR_PARTNER,
+               lambda c, a: lifecycle.request_transfer(c, a.principal.unit_id, a.body.to_unit, a.body.reason),
+               "The lead unit asks to hand the case to another unit; a dispatcher decides",
+               names_units=lambda b: (b.to_unit,)),
+    CaseAction("extension-request", ExtensionIn, Actor.LEAD_OR_PARTNER,
+               lambda c, a: lifecycle.request_extension(c, a.principal.unit_id, a.body.reason, a.body.proposed_date,
+                                                        today=_today()),
+               "The lead unit asks for more time (reason, proposed date); supervision decides"),
+    CaseAction("explanation", ExplainIn, Actor.LEAD_OR_PARTNER,
+               lambda c, a: lifecycle.explain(c, a.principal.unit_id, a.body.explanation, a.body.planned_date,
+                                              today=_today()),
+               "What cannot be solved soon: explained with a planned date (counts as answered, stays tracked)"),
+    CaseAction("suspension", SuspendIn, Actor.LEAD_OR_PARTNER,
+               lambda c, a: lifecycle.suspend(c, a.principal.unit_id, a.body.reason, a.body.text),
+               "The lead unit waits on something outside its hands (the jurisdiction's policy says whether the "
+               "clock stops)"),
+    CaseAction("resumption", UnitAction, Actor.LEAD_OR_PARTNER, lambda c, a: lifecycle.resume(c, a.principal.unit_id),
+               "The wait is over; stopped clocks run again"),
+    # assisting and summoned units, and partners on the claiming board
+    CaseAction("part", PartIn, Actor.LEAD_OR_PARTNER,
+               lambda c, a: lifecycle.report_part(c, a.principal.unit_id, a.body.text),
+               "An assisting unit reports its part of a co-handled case"),
+    CaseAction("check-in", UnitAction, Actor.LEAD_OR_PARTNER,
+               lambda c, a: lifecycle.check_in(c, a.principal.unit_id, now=datetime.now(UTC)),
+               "A unit summoned to joint handling checks in"),
+    CaseAction("claim", UnitAction, Actor.ANY_UNIT, lambda c, a: lifecycle.claim(c, a.principal.unit_id),
+               "A partner unit claims a case from the claiming board (one claim wins)"),
+    # dispatchers
+    CaseAction("route", RouteIn, Actor.DISPATCHER,
+               lambda c, a: lifecycle.route_again(c, a.directory, reason=a.body.reason),
+               "Route a triaged or held case automatically again (units that returned it are skipped)"),
+    CaseAction("dispatch", DispatchIn, Actor.DISPATCHER,
+               lambda c, a: lifecycle.dispatch(c, a.body.lead, a.body.assisting, reason=a.body.reason),
+               "Dispatch a triaged or held case by hand, with a reason", names_units=_dispatched_units),
+    CaseAction("redispatch", DispatchIn, Actor.DISPATCHER,
+               lambda c, a: lifecycle.redispatch(c, a.body.lead, a.body.assisting, reason=a.body.reason),
+               "Give a case being handled to another unit, with a reason", names_units=_dispatched_units),
+    CaseAction("board", UnitAction, Actor.DISPATCHER, lambda c, a: lifecycle.put_on_board(c),
+               "Put a triaged case on the claiming board"),
+    CaseAction("transfer-approval", UnitAction, Actor.DISPATCHER, lambda c, a: lifecycle.approve_transfer(c),
+               "Approve a unit's transfer request"),
+    CaseAction("transfer-refusal", ReasonIn, Actor.DISPATCHER,
+               lambda c, a: lifecycle.refuse_transfer(c, reason=a.body.reason),
+               "Refuse a unit's transfer request, with a reason"),
+    CaseAction("joint-handling", SummonIn, Actor.DISPATCHER,
+               lambda c, a: lifecycle.summon(c, a.body.units, now=datetime.now(UTC),
+                                             check_in_within=timedelta(minutes=a.body.check_in_within_minutes)),
+               "Summon several units to one case (the whistle); each must check in within the limit",
+               names_units=lambda b: tuple(b.units)),
+)
+
+for _action in ACTIONS:
+    router.add_api_route(f"/cases/{{case_id}}/{_action.path}", _action_route(_action), methods=["POST"],
+                         response_model=CaseView, summary=_action.summary, name=_action.path.replace("-", "_"))

@@ -1,0 +1,241 @@
+"""Notification's HTTP routes: the delivery log of a case, the in-app inbox of whoever calls (unit staff, a
+supervisor, a leader), the templates as the catalogue has them with admins' overrides, checked when saved, staff's
+e-mail contact points, and the dead letters (messages no channel could carry) with a retry."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Annotated, Literal
+from uuid import UUID
+
+from fastapi import APIRouter, Path, Query, Response
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+from sqlalchemy import func, select, update
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+
+from services.notification.adapters import tables
+from services.notification.domain.templates import LOCALES, TemplateProblem, catalogue, check
+from services.notification.handlers import DEAD_LETTERED, QUEUED, locales_cache, overrides_cache, source_of
+from shared.auth import Principal, Role
+from shared.http.dependencies import ReadSession, UnitOfWorkDep
+from shared.http.errors import ApiError
+from shared.http.security import CurrentPrincipal, require_roles
+from shared.persistence.versioned_cache import bump_version
+
+router = APIRouter(prefix="/v1", tags=["notification"])
+_d = tables.deliveries.c
+
+
+class DeliveryView(BaseModel):
+    id: int
+    case_id: UUID
+    event_type: str
+    audience: str
+    recipient: str
+    channel: str
+    template: str
+    body: str
+    status: str
+    created_at: datetime
+    read_at: datetime | None = None
+    not_before: datetime | None = None
+    attempts: int = 0
+    last_error: str | None = Field(None, description="Why the last try failed (the channel may have changed since)")
+
+
+def _views(rows) -> list[DeliveryView]:
+    return [DeliveryView(id=r.id, case_id=r.case_id, event_type=r.event_type, audience=r.audience, recipient=r.recipient,
+                         channel=r.channel, template=r.template, body=r.body, status=r.status, created_at=r.created_at,
+                         read_at=r.read_at, not_before=r.not_before, attempts=r.attempts, last_error=r.last_error)
+            for r in rows]
+
+
+@router.get("/cases/{case_id}/deliveries", response_model=list[DeliveryView],
+            dependencies=[require_roles(Role.OPERATOR, Role.DISPATCHER, Role.SUPERVISOR)],
+            summary="Every notification of a case, with its delivery status")
+async def case_deliveries(case_id: UUID, session: ReadSession) -> list[DeliveryView]:
+    rows = (await session.execute(select(tables.deliveries).where(_d.case_id == case_id).order_by(_d.id))).all()
+    return _views(rows)
+
+
+def inbox_of(principal: Principal) -> str:
+    """Whose inbox the caller reads: their unit's, their own as a supervisor, their jurisdiction's as a leader."""
+    if principal.role is Role.UNIT_STAFF and principal.unit_id:
+        return f"unit:{principal.unit_id}"
+    if principal.role is Role.SUPERVISOR:
+        return f"supervisor:{principal.subject}"
+    if principal.role is Role.LEADER:
+        return f"leader:{principal.jurisdiction}"
+    raise ApiError(403, "forbidden_role", "only unit staff, supervisors and leaders have an inbox")
+
+
+class InboxView(BaseModel):
+    recipient: str
+    unread: int
+    messages: list[DeliveryView]
+
+
+@router.get("/inbox", response_model=InboxView, summary="The caller's in-app inbox, newest first")
+async def inbox(principal: CurrentPrincipal, session: ReadSession,
+                unread: Annotated[bool, Query(description="Only messages not read yet")] = False,
+                limit: Annotated[int, Query(ge=1, le=500)] = 100) -> InboxView:
+    recipient = inbox_of(principal)
+    where = [_d.recipient == recipient, _d.channel == "inbox"]
+    query = select(tables.deliveries).where(*where)
+    if unread:
+        query = query.where(_d.read_at.is_(None))
+    rows = (await session.execute(query.order_by(_d.id.desc()).limit(limit))).all()
+    count = await session.scalar(select(func.count()).where(*where, _d.read_at.is_(None)))
+    return InboxView(recipient=recipient, unread=count, messages=_views(rows))
+
+
+@router.post("/inbox/{delivery_id}/read", response_model=DeliveryView, summary="Mark a message of the inbox read")
+async def mark_read(delivery_id: int, principal: CurrentPrincipal, uow: UnitOfWorkDep) -> DeliveryView:
+    recipient = inbox_of(principal)
+    async with uow:
+        row = (await uow.session.execute(update(tables.deliveries).where(
+            _d.id == delivery_id, _d.recipient == recipient, _d.channel == "inbox")
+            .values(read_at=func.coalesce(_d.read_at, datetime.now(UTC))).returning(tables.deliveries))).first()
+    if row is None:
+        raise ApiError(404, "not_found", "no such message in your inbox", "delivery_id")
+    return _views([row])[0]
+
+
+@router.get("/units/{unit_id}/inbox", response_model=list[DeliveryView], summary="A unit's in-app inbox")
+async def unit_inbox(unit_id: str, principal: CurrentPrincipal, session: ReadSession) -> list[DeliveryView]:
+    if principal.role not in (Role.DISPATCHER, Role.ADMIN) and principal.unit_id != unit_id:
+        raise ApiError(404, "not_found", "no such inbox", "unit_id")
+    rows = (await session.execute(select(tables.deliveries).where(_d.recipient == f"unit:{unit_id}",
+                                                                  _d.channel == "inbox")
+                                  .order_by(_d.id.desc()).limit(200))).all()
+    return _views(rows)
+
+
+class TemplateView(BaseModel):
+    event_type: str
+    audience: str
+    channel: str
+    template: str
+    locale: str
+    source: str
+    overridden: bool
+
+
+@router.get("/templates", response_model=list[TemplateView], dependencies=[require_roles(Role.ADMIN)],
+            summary="Who is told what: every rule's template in each language, as in force")
+async def templates(session: ReadSession) -> list[TemplateView]:
+    overrides = await overrides_cache.get(session)
+    return [TemplateView(event_type=rule.event_type, audience=rule.audience, channel=rule.channel,
+                         template=rule.template, locale=locale, source=source_of(rule, overrides, locale),
+                         overridden=(rule.event_type, rule.audience, rule.template, locale) in overrides)
+            for rules in catalogue().values() for rule in rules for locale in LOCALES]
+
+
+class TemplateIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    source: Annotated[str, StringConstraints(min_length=1, max_length=2000)]
+
+
+@router.put("/templates/{event_type}/{audience}/{template}/{locale}", response_model=TemplateView,
+            dependencies=[require_roles(Role.ADMIN)],
+            summary="Override a template; it is checked against the event's fields before it is saved")
+async def put_template(event_type: str, audience: str, template: str, locale: str, body: TemplateIn,
+                       principal: CurrentPrincipal, uow: UnitOfWorkDep) -> TemplateView:
+    rule = next((r for r in catalogue().get(event_type, ()) if r.audience == audience and r.template == template),
+                None)
+    if rule is None:
+        raise ApiError(404, "not_found", "no such rule in the catalogue", "template")
+    if locale not in LOCALES:
+        raise ApiError(422, "unknown_locale", f"locales are {', '.join(LOCALES)}", "locale")
+    try:
+        check(body.source, event_type=event_type, audience=audience)
+    except TemplateProblem as exc:
+        raise ApiError(422, "invalid_template", str(exc), "source")
+    t = tables.templates.c
+    async with uow:
+        await uow.session.execute(pg_insert(tables.templates).values(
+            event_type=event_type, audience=audience, template=template, locale=locale, source=body.source,
+            updated_by=principal.subject, updated_at=datetime.now(UTC)).on_conflict_do_update(
+            index_elements=[t.event_type, t.audience, t.template, t.locale],
+            set_={"source": body.source, "updated_by": principal.subject, "updated_at": datetime.now(UTC)}))
+        await bump_version(uow.session, tables.templates_version)
+    overrides_cache.invalidate()
+    return TemplateView(event_type=event_type, audience=audience, channel=rule.channel, template=template,
+                        locale=locale, source=body.source, overridden=True)
+
+
+Recipient = Annotated[str, Path(pattern=r"^(unit|supervisor|leader):[A-Za-z0-9_.:-]{1,100}$",
+                                description="unit:<unit id>, supervisor:<subject> or leader:<jurisdiction>")]
+
+
+class ContactPointIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    email: Annotated[str, StringConstraints(strip_whitespace=True, max_length=254,
+                                            pattern=r"^[^@\s]+@[^@\s]+\.[^@\s]+$")] | None = Field(
+        None, description="Work address messages the rules send by e-mail go to; none: the inbox")
+    locale: Literal["zh", "en"] = Field("zh", description="The language of this recipient's messages")
+
+
+class ContactPointView(BaseModel):
+    recipient: str
+    email: str | None
+    locale: str
+    updated_by: str
+    updated_at: datetime
+
+
+@router.get("/contact-points", response_model=list[ContactPointView], dependencies=[require_roles(Role.ADMIN)],
+            summary="How staff are reached: e-mail address (else the inbox) and language")
+async def contact_points(session: ReadSession) -> list[ContactPointView]:
+    rows = (await session.execute(select(tables.contact_points).order_by(tables.contact_points.c.recipient))).all()
+    return [ContactPointView(**r._mapping) for r in rows]
+
+
+@router.put("/contact-points/{recipient}", response_model=ContactPointView, dependencies=[require_roles(Role.ADMIN)],
+            summary="Set a unit's, supervisor's or leader's work e-mail address and language")
+async def put_contact_point(recipient: Recipient, body: ContactPointIn, principal: CurrentPrincipal,
+                            uow: UnitOfWorkDep) -> ContactPointView:
+    values = dict(recipient=recipient, email=body.email, locale=body.locale, updated_by=principal.subject,
+                  updated_at=datetime.now(UTC))
+    async with uow:
+        await uow.session.execute(pg_insert(tables.contact_points).values(**values).on_conflict_do_update(
+            index_elements=["recipient"], set_={k: v for k, v in values.items() if k != "recipient"}))
+        await bump_version(uow.session, tables.contact_points_version)
+    locales_cache.invalidate()
+    return ContactPointView(**values)
+
+
+@router.delete("/contact-points/{recipient}", status_code=204, response_class=Response,
+               dependencies=[require_roles(Role.ADMIN)],
+               summary="Remove a contact point: the inbox only, in the default language")
+async def delete_contact_point(recipient: Recipient, uow: UnitOfWorkDep) -> Response:
+    async with uow:
+        done = await uow.session.execute(tables.contact_points.delete().where(
+            tables.contact_points.c.recipient == recipient))
+        if done.rowcount == 0:
+            raise ApiError(404, "not_found", "no contact point for this recipient", "recipient")
+        await bump_version(uow.session, tables.contact_points_version)
+    locales_cache.invalidate()
+    return Response(status_code=204)
+
+
+@router.get("/dead-letters", response_model=list[DeliveryView], dependencies=[require_roles(Role.ADMIN)],
+            summary="Messages no channel could carry, newest first, each with the reason")
+async def dead_letters(session: ReadSession, limit: Annotated[int, Query(ge=1, le=500)] = 100) -> list[DeliveryView]:
+    rows = (await session.execute(select(tables.deliveries).where(_d.status == DEAD_LETTERED)
+                                  .order_by(_d.id.desc()).limit(limit))).all()
+    return _views(rows)
+
+
+@router.post("/dead-letters/{delivery_id}/retry", response_model=DeliveryView, status_code=202,
+             dependencies=[require_roles(Role.ADMIN)],
+             summary="Try a dead-lettered message again on its last channel (after the cause was fixed)")
+async def retry_dead_letter(delivery_id: int, uow: UnitOfWorkDep) -> DeliveryView:
+    async with uow:
+        row = (await uow.session.execute(update(tables.deliveries).where(
+            _d.id == delivery_id, _d.status == DEAD_LETTERED).values(
+            status=QUEUED, attempts=0, not_before=None, updated_at=datetime.now(UTC))
+            .returning(tables.deliveries))).first()
+    if row is None:
+        raise ApiError(404, "not_found", "no such dead letter", "delivery_id")
+    return _views([row])[0]

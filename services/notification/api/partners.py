@@ -1,0 +1,242 @@
+"""Notification's routes for partner systems: registering webhook endpoints (the URL checked, the filters known, the
+signing secret shown once), listing, enabling again and removing them; each endpoint's delivery log, every attempt,
+and replays."""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import UTC, datetime
+from typing import Annotated, Literal
+from uuid import UUID, uuid4
+
+from fastapi import APIRouter, Path, Query, Request, Response
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+from sqlalchemy import delete, func, select, update
+
+from services.notification.adapters import tables
+from services.notification.adapters.intake_client import AreasUnavailable, filterable_areas
+from services.notification.domain.endpoints import TargetRefused, check_target, unknown_filters
+from services.notification.partner_feed import PENDING, subscriptions_cache
+from shared.auth import Role
+from shared.events import REGISTRY
+from shared.http.dependencies import ReadSession, UnitOfWorkDep
+from shared.http.errors import ApiError
+from shared.http.security import CurrentPrincipal, require_roles
+from shared.persistence.versioned_cache import bump_version
+from shared.webhooks import new_secret
+
+router = APIRouter(prefix="/v1", tags=["partners"])
+Partners = [require_roles(Role.PARTNER)]
+_w, _m, _a = tables.webhook_endpoints.c, tables.webhook_messages.c, tables.webhook_attempts.c
+#: The steps a partner may subscribe to.
+PARTNER_STEPS = sorted(t for t, cls in REGISTRY.items() if cls.partner)
+
+
+class EndpointIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    url: Annotated[str, StringConstraints(strip_whitespace=True, min_length=8, max_length=2000)]
+    event_types: list[Annotated[str, StringConstraints(max_length=100)]] = Field(
+        min_length=1, max_length=50, description="Declared event types, e.g. org.gridlink.case.completed.v1")
+    areas: list[Annotated[str, StringConstraints(max_length=64)]] = Field(
+        default_factory=list, max_length=100, description="District or street ids; none: the whole jurisdiction")
+
+
+class ReplayIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    since: datetime = Field(description="Messages created since then that were given up are sent again")
+
+
+class EndpointView(BaseModel):
+    id: UUID
+    url: str
+    event_types: list[str]
+    areas: list[str]
+    status: str
+    disabled_reason: str | None
+    created_at: datetime
+    failing_since: datetime | None
+
+
+class MessageView(BaseModel):
+    id: str = Field(description="The webhook-id of every attempt of this message")
+    case_id: UUID
+    step: str
+    status: str = Field(description="pending, delivered or failed (given up)")
+    attempts: int
+    next_attempt_at: datetime | None
+    last_status_code: int | None
+    last_error: str | None
+    created_at: datetime
+    delivered_at: datetime | None
+
+
+class AttemptView(BaseModel):
+    attempt: int
+    attempted_at: datetime
+    status_code: int | None
+    error: str | None
+    duration_ms: int
+    next_attempt_at: datetime | None
+
+
+class MessageDetail(MessageView):
+    payload: str = Field(description="The body exactly as signed and sent (a structured CloudEvent)")
+    attempt_log: list[AttemptView]
+
+
+class Replayed(BaseModel):
+    replayed: int
+
+
+class EndpointCreated(EndpointView):
+    secret: str = Field(description="whsec_…: verify each message's webhook-signature with it (shown once)")
+
+
+def _view(r) -> EndpointView:
+    return EndpointView(id=r.id, url=r.url, event_types=r.event_types, areas=r.areas, status=r.status,
+                        disabled_reason=r.disabled_reason, created_at=r.created_at, failing_since=r.failing_since)
+
+
+def _message(r) -> dict:
+    return dict(id=r.id, case_id=r.case_id, step=r.step, status=r.status, attempts=r.attempts,
+                next_attempt_at=r.next_attempt_at if r.status == PENDING else None,
+                last_status_code=r.last_status_code, last_error=r.last_error, created_at=r.created_at,
+                delivered_at=r.delivered_at)
+
+
+async def _own_endpoint(session, endpoint_id: UUID, partner: str, *, active: bool = False):
+    """The calling partner's endpoint (404 for anyone else's); with ``active``, 409 if it is disabled."""
+    row = (await session.execute(select(tables.webhook_endpoints).where(
+        _w.id == endpoint_id, _w.partner == partner))).first()
+    if row is None:
+        raise ApiError(404, "not_found", "no such endpoint of yours", "endpoint_id")
+    if active and row.status != "active":
+        raise ApiError(409, "endpoint_disabled", "enable the endpoint before replaying its messages", "endpoint_id")
+    return row
+
+
+async def _checked(url: str, request: Request) -> None:
+    try:
+        # Name resolution blocks: done off the event loop.
+        await asyncio.to_thread(check_target, url, allowed_networks=request.app.state.runtime.settings.allowed_networks)
+    except TargetRefused as exc:
+        raise ApiError(422, exc.code, exc.message, "url")
+
+
+@router.post("/webhooks", response_model=EndpointCreated, status_code=201, dependencies=Partners,
+             summary="Register a webhook endpoint: an https URL that resolves to public addresses, with filters")
+async def register(body: EndpointIn, request: Request, principal: CurrentPrincipal,
+                   uow: UnitOfWorkDep) -> EndpointCreated:
+    unknown = unknown_filters(body.event_types, body.areas, known_types=PARTNER_STEPS)
+    if body.areas and not unknown:
+        try:
+            known = await filterable_areas.get(request.app.state.runtime.settings.intake_url)
+        except AreasUnavailable as exc:
+            raise ApiError(503, "areas_unavailable", f"the areas cannot be checked now: {exc}", "areas")
+        unknown = [f"area {a}" for a in body.areas if a not in known]
+    if unknown:
+        raise ApiError(422, "unknown_filter", f"unknown filter value: {unknown[0]}",
+                       "event_types" if unknown[0].startswith("event") else "areas")
+    await _checked(body.url, request)
+    secret = new_secret()
+    async with uow:
+        row = (await uow.session.execute(tables.webhook_endpoints.insert().values(
+            id=uuid4(), partner=principal.subject, url=body.url, secret=secret,
+            event_types=sorted(set(body.event_types)), areas=sorted(set(body.areas)), status="active",
+            created_at=datetime.now(UTC)).returning(tables.webhook_endpoints))).one()
+        await bump_version(uow.session, tables.webhook_endpoints_version)
+    subscriptions_cache.invalidate()
+    return EndpointCreated(**_view(row).model_dump(), secret=secret)
+
+
+@router.get("/webhooks", response_model=list[EndpointView], dependencies=Partners,
+            summary="The calling partner's endpoints (never their secrets)")
+async def endpoints(principal: CurrentPrincipal, session: ReadSession) -> list[EndpointView]:
+    rows = (await session.execute(select(tables.webhook_endpoints).where(_w.partner == principal.subject)
+                                  .order_by(_w.created_at))).all()
+    return [_view(r) for r in rows]
+
+
+@router.delete("/webhooks/{endpoint_id}", status_code=204, response_class=Response, dependencies=Partners,
+               summary="Remove one of the calling partner's endpoints")
+async def remove(endpoint_id: UUID, principal: CurrentPrincipal, uow: UnitOfWorkDep) -> Response:
+    async with uow:
+        done = await uow.session.execute(delete(tables.webhook_endpoints).where(
+            _w.id == endpoint_id, _w.partner == principal.subject))
+        if done.rowcount == 0:
+            raise ApiError(404, "not_found", "no such endpoint of yours", "endpoint_id")
+        await bump_version(uow.session, tables.webhook_endpoints_version)
+    subscriptions_cache.invalidate()
+    return Response(status_code=204)
+
+
+@router.post("/webhooks/{endpoint_id}/enable", response_model=EndpointView, dependencies=Partners,
+             summary="Enable a disabled endpoint again (its URL checked again); held messages go out")
+async def enable(endpoint_id: UUID, request: Request, principal: CurrentPrincipal,
+                 uow: UnitOfWorkDep) -> EndpointView:
+    async with uow:
+        row = await _own_endpoint(uow.session, endpoint_id, principal.subject)
+        await _checked(row.url, request)
+        row = (await uow.session.execute(update(tables.webhook_endpoints).where(_w.id == endpoint_id).values(
+            status="active", disabled_reason=None, failing_since=None).returning(tables.webhook_endpoints))).one()
+        await bump_version(uow.session, tables.webhook_endpoints_version)
+    subscriptions_cache.invalidate()
+    return _view(row)
+
+
+@router.get("/webhooks/{endpoint_id}/messages", response_model=list[MessageView], dependencies=Partners,
+            summary="The endpoint's delivery log, newest first")
+async def messages(endpoint_id: UUID, principal: CurrentPrincipal, session: ReadSession,
+                   status: Literal["pending", "delivered", "failed"] | None = None,
+                   limit: Annotated[int, Query(ge=1, le=500)] = 100,
+                   before: datetime | None = None) -> list[MessageView]:
+    await _own_endpoint(session, endpoint_id, principal.subject)
+    query = select(tables.webhook_messages).where(_m.endpoint_id == endpoint_id)
+    if status:
+        query = query.where(_m.status == status)
+    if before:
+        query = query.where(_m.created_at < before)
+    rows = (await session.execute(query.order_by(_m.created_at.desc(), _m.id).limit(limit))).all()
+    return [MessageView(**_message(r)) for r in rows]
+
+
+@router.get("/webhooks/{endpoint_id}/messages/{message_id}", response_model=MessageDetail, dependencies=Partners,
+            summary="One message: its payload and every attempt (when, the answer, how long, the next try)")
+async def message(endpoint_id: UUID, message_id: Annotated[str, Path(max_length=64)], principal: CurrentPrincipal,
+                  session: ReadSession) -> MessageDetail:
+    await _own_endpoint(session, endpoint_id, principal.subject)
+    row = (await session.execute(select(tables.webhook_messages).where(
+        _m.endpoint_id == endpoint_id, _m.id == message_id))).first()
+    if row is None:
+        raise ApiError(404, "not_found", "no such message of this endpoint", "message_id")
+    attempts = (await session.execute(select(tables.webhook_attempts).where(_a.message_id == message_id)
+                                      .order_by(_a.attempt, _a.id))).all()
+    return MessageDetail(**_message(row), payload=row.payload, attempt_log=[
+        AttemptView(attempt=a.attempt, attempted_at=a.attempted_at, status_code=a.status_code, error=a.error,
+                    duration_ms=a.duration_ms, next_attempt_at=a.next_attempt_at) for a in attempts])
+
+
+@router.post("/webhooks/{endpoint_id}/messages/{message_id}/replay", response_model=MessageView, status_code=202,
+             dependencies=Partners, summary="Send one message again now, under the same webhook-id")
+async def replay_message(endpoint_id: UUID, message_id: Annotated[str, Path(max_length=64)],
+                         principal: CurrentPrincipal, uow: UnitOfWorkDep) -> MessageView:
+    async with uow:
+        await _own_endpoint(uow.session, endpoint_id, principal.subject, active=True)
+        row = (await uow.session.execute(update(tables.webhook_messages).where(
+            _m.endpoint_id == endpoint_id, _m.id == message_id).values(
+            status=PENDING, next_attempt_at=func.now()).returning(tables.webhook_messages))).first()
+        if row is None:
+            raise ApiError(404, "not_found", "no such message of this endpoint", "message_id")
+    return MessageView(**_message(row))
+
+
+@router.post("/webhooks/{endpoint_id}/replay", response_model=Replayed, status_code=202, dependencies=Partners,
+             summary="Send again every message created since a time that was given up")
+async def replay_failed(endpoint_id: UUID, body: ReplayIn, principal: CurrentPrincipal,
+                        uow: UnitOfWorkDep) -> Replayed:
+    async with uow:
+        await _own_endpoint(uow.session, endpoint_id, principal.subject, active=True)
+        done = await uow.session.execute(update(tables.webhook_messages).where(
+            _m.endpoint_id == endpoint_id, _m.status == "failed", _m.created_at >= body.since).values(
+            status=PENDING, next_attempt_at=func.now()))
+    return Replayed(replayed=done.rowcount)

@@ -1,0 +1,1 @@
+"""Notification's background loops: the senders of messages and of webhooks."""

@@ -1,0 +1,323 @@
+"""The webhook sender: posts each due message to its endpoint signed per Standard Webhooks (the target checked again
+first, redirects never followed), logs every attempt, tries again on the back-off schedule under the same
+webhook-id, and disables an endpoint that answers 410 or has failed for days, with an alert. A slow or failing
+endpoint holds at most ``webhook_per_endpoint`` of the ``webhook_concurrency`` slots, so healthy ones keep going."""
+
+from __future__ import annotations
+
+import asyncio
+import socket
+import ssl
+import time
+from collections import defaultdict
+from contextlib import suppress
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from uuid import UUID
+
+import aiohttp
+import structlog
+from prometheus_client import Counter
+from sqlalchemy import bindparam, text, update
+
+from services.notification.adapters import tables
+from services.notification.domain.endpoints import TargetRefused, check_target, may_connect, names_a_host
+from services.notification.domain.retries import Outcome, next_attempt_at, outcome_of
+from services.notification.partner_feed import PENDING, subscriptions_cache
+from shared.messaging.unit_of_work import UnitOfWorkFactory
+from shared.persistence.versioned_cache import bump_version
+from shared.webhooks import signed_headers
+
+log = structlog.get_logger(__name__)
+ATTEMPTS = Counter("gridlink_webhook_attempts_total", "Webhook delivery attempts, by outcome", ["outcome"])
+DISABLED = Counter("gridlink_webhook_endpoints_disabled_total", "Webhook endpoints disabled, by reason", ["reason"])
+DELIVERED, FAILED = "delivered", "failed"
+USER_AGENT = "gridlink-webhooks/1"
+MAX_ANSWER_BYTES = 65536
+
+# Due messages of active endpoints, at most ``room`` of each (``per_endpoint`` less what is in flight there), the
+# endpoints in random order so none is always last, leased (the next attempt moved past the timeout) so that another
+# process, or this one after a crash, leaves them be. One index probe per endpoint, however long the backlog.
+_CLAIM = text("""
+    WITH busy AS (SELECT * FROM unnest(CAST(:busy AS uuid[]), CAST(:busy_room AS int[])) AS b(id, room)),
+    picked AS (
+        SELECT due.id FROM webhook_endpoints e LEFT JOIN busy ON busy.id = e.id
+        CROSS JOIN LATERAL (
+            SELECT m.id FROM webhook_messages m
+            WHERE m.endpoint_id = e.id AND m.status = 'pending' AND m.next_attempt_at <= :now
+            ORDER BY m.next_attempt_at LIMIT coalesce(busy.room, :per_endpoint)
+            FOR UPDATE OF m SKIP LOCKED) due
+        WHERE e.status = 'active' AND coalesce(busy.room, :per_endpoint) > 0
+        ORDER BY random() LIMIT :batch
+    )
+    UPDATE webhook_messages m SET next_attempt_at = :lease_until
+    FROM picked, webhook_endpoints e
+    WHERE m.id = picked.id AND e.id = m.endpoint_id
+    RETURNING m.id, m.endpoint_id, m.payload, m.attempts, e.url, e.secret""")
+_m, _e = tables.webhook_messages.c, tables.webhook_endpoints.c
+_SETTLE = (update(tables.webhook_messages).where(_m.id == bindparam("message_id"))
+           .values(status=bindparam("new_status"), attempts=bindparam("attempt"),
+                   next_attempt_at=bindparam("next_at"), last_status_code=bindparam("status_code"),
+                   last_error=bindparam("error"), delivered_at=bindparam("delivered")))
+_HEALTHY = (update(tables.webhook_endpoints).where(_e.id == bindparam("endpoint"), _e.failing_since.is_not(None))
+            .values(failing_since=None))
+_FAILING = (update(tables.webhook_endpoints).where(_e.id == bindparam("endpoint"), _e.failing_since.is_(None))
+            .values(failing_since=bindparam("since")))
+_DISABLE = (update(tables.webhook_endpoints).where(_e.id == bindparam("endpoint"), _e.status == "active")
+            .values(status="disabled", disabled_reason=bindparam("reason"))
+            .returning(_e.id, _e.partner))
+_DISABLE_LONG_FAILING = text("""
+    UPDATE webhook_endpoints SET status = 'disabled',
+           disabled_reason = 'failing without a success since ' || to_char(failing_since AT TIME ZONE 'UTC',
+                                                                             'YYYY-MM-DD"T"HH24:MI"Z"')
+    WHERE status = 'active' AND failing_since <= :cutoff AND id = ANY(CAST(:endpoints AS uuid[]))
+    RETURNING id, partner""")
+
+
+class CheckedResolver(aiohttp.ThreadedResolver):
+    """Name resolution for the webhook sender that drops every address a webhook may not reach: the check before an
+    attempt and the connection cannot see different answers (DNS rebinding)."""
+
+    def __init__(self, allowed_networks: list[str]):
+        super().__init__()
+        self._allowed = allowed_networks
+
+    async def resolve(self, host: str, port: int = 0, family: socket.AddressFamily = socket.AF_INET):
+        found = await super().resolve(host, port, family)
+        kept = [r for r in found if may_connect(r["host"], self._allowed)]
+        if not kept:
+            raise OSError(f"{host} resolves to no address a webhook may reach")
+        return kept
+
+
+class EndpointClients:
+    """One small HTTP connection pool per endpoint (aiohttp: several times httpx's requests per core), never
+    following redirects. A pool idle for ``idle_seconds`` is closed."""
+
+    def __init__(self, *, timeout: float, per_endpoint: int, allowed_networks: list[str],
+                 idle_seconds: float = 120.0):
+        self._timeout = aiohttp.ClientTimeout(total=timeout, connect=min(3.0, timeout))
+        self._allowed = allowed_networks
+        self._per_endpoint, self._idle = per_endpoint, idle_seconds
+        self._tls = ssl.create_default_context()  # loading the CA store costs milliseconds: once, for all pools
+        self._clients: dict[UUID, tuple[aiohttp.ClientSession, float]] = {}
+
+    def of(self, endpoint_id: UUID) -> aiohttp.ClientSession:
+        client = self._clients.get(endpoint_id, (None, 0.0))[0]
+        if client is None:
+            client = aiohttp.ClientSession(
+                connector=aiohttp.TCPConnector(limit=self._per_endpoint, ssl=self._tls,
+                                               resolver=CheckedResolver(self._allowed)), timeout=self._timeout,
+                trust_env=False, auto_decompress=False)
+        self._clients[endpoint_id] = (client, time.monotonic())
+        return client
+
+    async def close_idle(self) -> None:
+        cutoff = time.monotonic() - self._idle
+        for key, (client, used) in list(self._clients.items()):
+            if used < cutoff:
+                del self._clients[key]
+                await client.close()
+
+    async def aclose(self) -> None:
+        clients, self._clients = self._clients, {}
+        for client, _ in clients.values():
+            await client.close()
+
+
+@dataclass(frozen=True)
+class Attempt:
+    """One try of one message, as the delivery log keeps it."""
+
+    message_id: str
+    endpoint_id: UUID
+    attempt: int
+    attempted_at: datetime
+    status_code: int | None
+    error: str | None
+    duration_ms: int
+
+
+class WebhookSender:
+    def __init__(self, uow: UnitOfWorkFactory, clients: EndpointClients, *, schedule: tuple[timedelta, ...],
+                 disable_after: timedelta, concurrency: int, per_endpoint: int, timeout: float,
+                 allowed_networks: list[str], poll_seconds: float):
+        self._uow, self._clients, self._schedule = uow, clients, schedule
+        self._disable_after, self._concurrency, self._per_endpoint = disable_after, concurrency, per_endpoint
+        self._lease = timedelta(seconds=timeout + 30)
+        self._allowed, self._poll = allowed_networks, poll_seconds
+        self._in_flight: dict[UUID, int] = defaultdict(int)
+        self._tasks: set[asyncio.Task] = set()
+        self._done: list[Attempt] = []
+        self._wake = asyncio.Event()
+
+    def wake(self) -> None:
+        """New messages were committed: look now rather than at the next poll."""
+        self._wake.set()
+
+    async def run(self) -> None:
+        writer = asyncio.create_task(self._write_continuously(), name="webhook-log-writer")
+        try:
+            while True:
+                started = 0
+                try:
+                    started = await self.start_due()
+                except Exception as exc:
+                    log.warning("webhook claim failed; will try again", error=type(exc).__name__)
+                if len(self._tasks) >= self._concurrency:
+                    await asyncio.wait(self._tasks, return_when=asyncio.FIRST_COMPLETED)
+                elif started == 0:
+                    with suppress(TimeoutError):
+                        await asyncio.wait_for(self._wake.wait(), self._poll)
+                    self._wake.clear()
+                    await asyncio.sleep(0.005)  # let a few more attempts finish: one claim for them all
+        finally:
+            writer.cancel()
+            if self._tasks:
+                await asyncio.wait(self._tasks, timeout=5)
+            with suppress(Exception):
+                await self.write_log()
+
+    async def start_due(self, *, now: datetime | None = None) -> int:
+        """Claim due messages for the free slots and start an attempt for each; returns how many started."""
+        room = self._concurrency - len(self._tasks)
+        if room <= 0:
+            return 0
+        now = now or datetime.now(UTC)
+        busy = list(self._in_flight.items())
+        async with self._uow() as uow:
+            rows = (await uow.session.execute(_CLAIM, dict(
+                now=now, busy=[str(e) for e, _ in busy], busy_room=[max(0, self._per_endpoint - n) for _, n in busy],
+                per_endpoint=self._per_endpoint, batch=min(room, 500), lease_until=now + self._lease))).all()
+        for row in rows:
+            self._in_flight[row.endpoint_id] += 1
+            task = asyncio.create_task(self._attempt(row))
+            self._tasks.add(task)
+            task.add_done_callback(self._tasks.discard)
+        return len(rows)
+
+    async def _attempt(self, row) -> None:
+        started, attempted_at = time.perf_counter(), datetime.now(UTC)
+        status_code = error = None
+        try:
+            # The name may point elsewhere since registration: checked again (a name off the event loop: it may block).
+            if names_a_host(row.url):
+                await asyncio.to_thread(check_target, row.url, allowed_networks=self._allowed)
+            else:
+                check_target(row.url, allowed_networks=self._allowed)
+            body = row.payload.encode()
+            headers = {**signed_headers(row.secret, row.id, body), "content-type": "application/json",
+                       "user-agent": USER_AGENT}
+            async with self._clients.of(row.endpoint_id).post(row.url, data=body, headers=headers,
+                                                              allow_redirects=False) as response:
+                status_code = response.status
+                await response.content.read(MAX_ANSWER_BYTES)  # what the partner says is not kept
+            if 300 <= status_code < 400:
+                error = f"redirect ({status_code}) not followed"
+            elif not 200 <= status_code < 300:
+                error = f"HTTP {status_code}"
+        except TargetRefused as exc:
+            error = exc.code
+        except TimeoutError:
+            error = "timeout"
+        except aiohttp.ClientError as exc:
+            error = f"no answer ({type(exc).__name__})"
+        finally:
+            self._in_flight[row.endpoint_id] -= 1
+            if self._in_flight[row.endpoint_id] <= 0:
+                del self._in_flight[row.endpoint_id]
+            self._wake.set()  # a slot is free: the endpoint may have more due
+        self._done.append(Attempt(row.id, row.endpoint_id, row.attempts + 1, attempted_at, status_code, error,
+                                  round((time.perf_counter() - started) * 1000)))
+
+    async def _write_continuously(self) -> None:
+        rounds = 0
+        while True:
+            await asyncio.sleep(0.05)
+            rounds += 1
+            try:
+                await self.write_log()
+                if rounds % 1200 == 0:  # once a minute
+                    await self._clients.close_idle()
+            except Exception as exc:
+                log.warning("webhook log write failed; will try again", error=type(exc).__name__)
+                await asyncio.sleep(1)
+
+    async def write_log(self) -> int:
+        """Settle the finished attempts in one transaction: the log, each message's next step, each endpoint's
+        health (disabled on 410, on a target now refused, or after failing for too long)."""
+        done, self._done = self._done, []
+        if not done:
+            return 0
+        try:
+            await self._settle(done)
+        except BaseException:
+            self._done[:0] = done  # written on the next round; nothing is lost
+            raise
+        return len(done)
+
+    async def _settle(self, done: list[Attempt]) -> None:
+        attempts, settled, healthy, failing, to_disable = [], [], set(), {}, {}
+        for a in done:
+            outcome = outcome_of(a.status_code)
+            next_at = None
+            if outcome is Outcome.DELIVERED:
+                healthy.add(a.endpoint_id)
+                status = DELIVERED
+            else:
+                failing.setdefault(a.endpoint_id, a.attempted_at)
+                if outcome is Outcome.GONE:
+                    to_disable[a.endpoint_id] = "the endpoint answered 410 Gone"
+                elif a.error == "forbidden_target":
+                    to_disable[a.endpoint_id] = "the URL now resolves to an internal address"
+                next_at = None if a.endpoint_id in to_disable else next_attempt_at(self._schedule, a.attempt,
+                                                                                   a.attempted_at)
+                status = PENDING if next_at else FAILED
+            ATTEMPTS.labels(outcome.value).inc()
+            attempts.append(dict(message_id=a.message_id, attempt=a.attempt, attempted_at=a.attempted_at,
+                                 status_code=a.status_code, error=a.error, duration_ms=a.duration_ms,
+                                 next_attempt_at=next_at))
+            settled.append(dict(message_id=a.message_id, new_status=status, attempt=a.attempt,
+                                next_at=next_at or a.attempted_at, status_code=a.status_code,
+                                error=a.error if status != DELIVERED else None,
+                                delivered=a.attempted_at if status == DELIVERED else None))
+        disabled = []
+        async with self._uow() as uow:
+            session = uow.session
+            await session.execute(tables.webhook_attempts.insert(), attempts)
+            await session.execute(_SETTLE, settled)
+            if healthy - failing.keys():
+                await session.execute(_HEALTHY, [dict(endpoint=e) for e in healthy - failing.keys()])
+            if failing:
+                await session.execute(_FAILING, [dict(endpoint=e, since=t) for e, t in failing.items()])
+                for endpoint, reason in to_disable.items():
+                    disabled += [(*r, reason) for r in await session.execute(_DISABLE, dict(endpoint=endpoint,
+                                                                                             reason=reason))]
+                cutoff = datetime.now(UTC) - self._disable_after
+                disabled += [(*r, "failing for days") for r in await session.execute(
+                    _DISABLE_LONG_FAILING, dict(cutoff=cutoff, endpoints=[str(e) for e in failing]))]
+            if disabled:
+                await bump_version(session, tables.webhook_endpoints_version)
+        if disabled:
+            subscriptions_cache.invalidate()
+        for endpoint_id, partner, reason in disabled:
+            # The alert: operators watch error logs and this counter; the partner sees the reason on its endpoint.
+            DISABLED.labels("gone" if "410" in reason else "internal" if "internal" in reason else "failing").inc()
+            log.error("webhook endpoint disabled", endpoint_id=str(endpoint_id), partner=partner, reason=reason)
+
+
+async def send_webhooks(runtime) -> None:
+    """The service's worker: one sender per process."""
+    settings = runtime.settings
+    clients = EndpointClients(timeout=settings.webhook_timeout_seconds, per_endpoint=settings.webhook_per_endpoint,
+                              allowed_networks=settings.allowed_networks)
+    sender = WebhookSender(
+        runtime.uow, clients, schedule=settings.retry_schedule,
+        disable_after=timedelta(hours=settings.webhook_disable_after_hours), concurrency=settings.webhook_concurrency,
+        per_endpoint=settings.webhook_per_endpoint, timeout=settings.webhook_timeout_seconds,
+        allowed_networks=settings.allowed_networks, poll_seconds=settings.webhook_poll_seconds)
+    runtime.uow.after_commit.append(sender.wake)
+    try:
+        await sender.run()
+    finally:
+        await clients.aclose()

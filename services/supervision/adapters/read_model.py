@@ -1,0 +1,82 @@
+"""The rates' read model as stored: each rated event journaled as supervision receives it, the facts of a case folded
+again from its journal shortly after, the whole model rebuilt from the journal on demand, and the counts behind the
+rates."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from uuid import UUID
+
+from sqlalchemy import delete, func, insert, select, text
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from services.supervision.adapters import tables
+from services.supervision.domain.rates import Kind, case_facts
+from shared.events import REGISTRY, Event
+from shared.messaging.unit_of_work import UnitOfWork, UnitOfWorkFactory
+
+_j, _f = tables.rate_journal.c, tables.rate_facts.c
+_JOURNAL = pg_insert(tables.rate_journal).on_conflict_do_nothing()
+_STALE = pg_insert(tables.rate_stale).on_conflict_do_nothing()
+_ADD_FACTS = insert(tables.rate_facts)
+DIMENSIONS = {"unit": _f.unit_id, "street": _f.street_id, "grid": _f.grid_id, "category": _f.category_code}
+
+
+async def journal(event: Event, uow: UnitOfWork) -> None:
+    """Keep a rated event (once, whatever the redeliveries) and mark its case's facts stale."""
+    await uow.session.execute(_JOURNAL, dict(event_id=uow.causation_id, case_id=event.case_id, type=event.type,
+                                             data=event.model_dump(mode="json")))
+    await uow.session.execute(_STALE, dict(case_id=event.case_id))
+
+
+async def refresh(session: AsyncSession, case_ids: list[UUID]) -> None:
+    """Fold the cases' journals into their facts again."""
+    if not case_ids:
+        return
+    rows = (await session.execute(select(_j.case_id, _j.type, _j.data).where(_j.case_id.in_(case_ids))
+                                  .order_by(_j.case_id, _j.id))).all()
+    by_case: dict[UUID, list[Event]] = {c: [] for c in case_ids}
+    for r in rows:
+        cls = REGISTRY.get(r.type)
+        if cls is not None:
+            by_case[r.case_id].append(cls.model_validate(r.data))
+    await session.execute(delete(tables.rate_facts).where(_f.case_id.in_(case_ids)))
+    facts = [dict(case_id=f.case_id, kind=f.kind.value, seq=f.seq, unit_id=f.unit_id, street_id=f.street_id,
+                  grid_id=f.grid_id, category_code=f.category_code, at=f.at, ok=f.ok)
+             for events in by_case.values() for f in case_facts(events)]
+    if facts:
+        await session.execute(_ADD_FACTS, facts)
+
+
+async def refresh_stale(uow_factory: UnitOfWorkFactory, *, batch: int = 500) -> int:
+    """Fold the stale cases again (claimed with SKIP LOCKED, so instances share the work); how many."""
+    async with uow_factory() as uow:
+        stale = list((await uow.session.execute(text(
+            "DELETE FROM rate_stale WHERE case_id IN "
+            "(SELECT case_id FROM rate_stale LIMIT :batch FOR UPDATE SKIP LOCKED) RETURNING case_id"),
+            {"batch": batch})).scalars())
+        await refresh(uow.session, stale)
+    return len(stale)
+
+
+async def rebuild(uow_factory: UnitOfWorkFactory, *, batch: int = 500) -> int:
+    """Every case's facts folded again from the journal alone; the number of cases."""
+    async with uow_factory() as uow:
+        await uow.session.execute(delete(tables.rate_facts))
+        await uow.session.execute(delete(tables.rate_stale))
+        case_ids = list((await uow.session.execute(select(_j.case_id).distinct())).scalars())
+        for i in range(0, len(case_ids), batch):
+            await refresh(uow.session, case_ids[i:i + batch])
+    return len(case_ids)
+
+
+async def counts(session: AsyncSession, *, by: str, start: datetime, end: datetime,
+                 where: dict[str, str] | None = None) -> list[tuple[str, Kind, int, int]]:
+    """``(key, kind, measured, ok)`` for the facts of ``[start, end)``, grouped by a dimension."""
+    key = DIMENSIONS[by]
+    query = (select(key, _f.kind, func.count(), func.count().filter(_f.ok))
+             .where(_f.at >= start, _f.at < end).group_by(key, _f.kind))
+    for dimension, value in (where or {}).items():
+        query = query.where(DIMENSIONS[dimension] == value)
+    return [(r[0], Kind(r[1]), r[2], r[3]) for r in (await session.execute(query)).all()]

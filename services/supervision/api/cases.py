@@ -1,0 +1,232 @@
+"""Supervision's HTTP routes: the clocks running on a case, units' extension requests and their decisions, and a
+supervisor's urging."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime, timedelta
+from typing import Annotated, Literal
+from uuid import UUID
+
+from fastapi import APIRouter, Query
+from fastapi.responses import JSONResponse
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+from sqlalchemy import func, select, update
+
+from services.supervision.adapters import deadlines, tables
+from services.supervision.adapters.time_rules import rules_of
+from services.supervision.domain import clocks
+from shared.auth import Role
+from shared.events import CaseEscalated, CaseExtensionDecided, DeadlineKind, EscalationLevel
+from shared.http.dependencies import ReadSession, UnitOfWorkDep
+from shared.http.errors import ApiError
+from shared.http.idempotency import IdempotencyGuard, IdempotencyKey
+from shared.http.security import CurrentPrincipal, require_roles
+from shared.masking import mask_numbers_in_text
+
+router = APIRouter(prefix="/v1", tags=["supervision"])
+Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=1000)]
+
+
+class CaseSummary(BaseModel):
+    """What supervision shows of a case in a list: where, what, who has it and how far up the ladder it went."""
+
+    case_id: UUID
+    category_code: str
+    street_id: str
+    grid_id: str
+    unit_id: str | None
+    status: str
+    escalation_level: str | None
+
+
+def case_summary(r) -> dict:
+    return dict(case_id=r.id, category_code=r.category_code, street_id=r.street_id, grid_id=r.grid_id,
+                unit_id=r.unit_id, status=r.status, escalation_level=r.escalation_level)
+
+
+class DeadlineView(BaseModel):
+    unit_id: str
+    kind: str
+    started_at: datetime
+    due_at: datetime
+    status: str = Field(description="open, paused or closed")
+    policy: str
+    warnings: list[tuple[datetime, float]] = Field(description="When the unit is warned, and at what share of its time")
+    stages_fired: int
+    next_fire_at: datetime | None
+    level: EscalationLevel | None = Field(None, description="The ladder's step, for a reply clock")
+    breached_at: datetime | None
+    outcome: str | None = Field(None, description="met, late, answered, explained, handed_over, returned, unanswered")
+    closed_at: datetime | None
+
+
+@router.get("/cases/{case_id}/deadlines", response_model=list[DeadlineView],
+            dependencies=[require_roles(Role.SUPERVISOR, Role.DISPATCHER, Role.LEADER)],
+            summary="The clocks of a case, on the working calendar: warnings, breach, the ladder's reply deadlines")
+async def case_deadlines(case_id: UUID, session: ReadSession) -> list[DeadlineView]:
+    d = tables.deadlines.c
+    rows = (await session.execute(select(tables.deadlines).where(d.case_id == case_id).order_by(d.id))).all()
+    return [deadline_view(r) for r in rows]
+
+
+def deadline_view(r) -> DeadlineView:
+    return DeadlineView(unit_id=r.unit_id, kind=r.kind, started_at=r.started_at, due_at=r.due_at, status=r.status,
+                        policy=r.policy, warnings=[(datetime.fromisoformat(a), t) for a, t in r.warnings],
+                        stages_fired=r.fired, next_fire_at=r.next_fire_at, level=r.level, breached_at=r.breached_at,
+                        outcome=r.outcome, closed_at=r.closed_at)
+
+
+class TimelineEntry(BaseModel):
+    at: datetime
+    kind: str
+    unit_id: str | None
+    text: str
+    actor: str | None
+
+
+@router.get("/cases/{case_id}/timeline", response_model=list[TimelineEntry],
+            dependencies=[require_roles(Role.SUPERVISOR, Role.DISPATCHER, Role.LEADER)],
+            summary="Supervision's timeline of a case: clocks, warnings, breaches, each step of the ladder, decisions")
+async def case_timeline(case_id: UUID, principal: CurrentPrincipal, session: ReadSession) -> list[TimelineEntry]:
+    c, g = tables.cases.c, tables.case_log.c
+    district = await session.scalar(select(c.district_id).where(c.id == case_id))
+    if district is None or district != principal.jurisdiction:
+        raise ApiError(404, "not_found", "no such case", "case_id")
+    rows = (await session.execute(select(tables.case_log).where(g.case_id == case_id).order_by(g.at, g.id))).all()
+    return [TimelineEntry(at=r.at, kind=r.kind, unit_id=r.unit_id, text=r.text, actor=r.actor) for r in rows]
+
+
+class ExtensionRequestView(BaseModel):
+    id: int
+    case_id: UUID
+    unit_id: str
+    reason: str
+    proposed_date: date
+    requested_at: datetime
+    status: str
+    due_at: datetime | None
+    decision_reason: str | None
+    decided_at: datetime | None
+
+
+def _request_view(r) -> ExtensionRequestView:
+    return ExtensionRequestView(id=r.id, case_id=r.case_id, unit_id=r.unit_id, reason=r.reason,
+                                proposed_date=r.proposed_date, requested_at=r.requested_at, status=r.status,
+                                due_at=r.due_at, decision_reason=r.decision_reason, decided_at=r.decided_at)
+
+
+@router.get("/extension-requests", response_model=list[ExtensionRequestView],
+            dependencies=[require_roles(Role.SUPERVISOR)],
+            summary="Units' requests for more time in the supervisor's jurisdiction, oldest first")
+async def extension_requests(principal: CurrentPrincipal, session: ReadSession,
+                             status: Annotated[Literal["pending", "approved", "refused"], Query()] = "pending",
+                             case_id: Annotated[UUID | None, Query()] = None) -> list[ExtensionRequestView]:
+    e = tables.extension_requests.c
+    query = select(tables.extension_requests).where(e.district_id == principal.jurisdiction, e.status == status)
+    if case_id is not None:
+        query = query.where(e.case_id == case_id)
+    return [_request_view(r) for r in (await session.execute(query.order_by(e.requested_at).limit(500))).all()]
+
+
+class DecisionIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    approve: bool
+    due_date: date | None = Field(None, description="The new completion date if approved (default: the one proposed)")
+    reason: Text
+
+
+@router.post("/extension-requests/{request_id}/decision", response_model=ExtensionRequestView,
+             dependencies=[require_roles(Role.SUPERVISOR)],
+             summary="Approve a unit's request with a new completion date, or refuse it with a reason")
+async def decide_extension(request_id: int, body: DecisionIn, principal: CurrentPrincipal, uow: UnitOfWorkDep,
+                           idempotency_key: IdempotencyKey = None):
+    guard = IdempotencyGuard(tables.idempotency_keys, scope=f"extension-decision {principal.subject}")
+    e = tables.extension_requests.c
+    async with uow:
+        if idempotency_key:
+            first = await guard.claim(uow.session, idempotency_key,
+                                      {"request_id": request_id, **body.model_dump(mode="json")})
+            if first is not None:
+                return JSONResponse(first.body, status_code=first.status_code, headers={"Idempotent-Replayed": "true"})
+        row = (await uow.session.execute(select(tables.extension_requests).where(e.id == request_id)
+                                         .with_for_update())).first()
+        if row is None or row.district_id != principal.jurisdiction:
+            raise ApiError(404, "not_found", "no such extension request", "request_id")
+        if row.status != "pending":
+            raise ApiError(409, "already_decided", f"this request was {row.status} already", "request_id")
+        now = datetime.now(UTC)
+        due_at, clock_row = None, None
+        if body.approve:
+            due_date = body.due_date or row.proposed_date
+            if due_date <= now.date():
+                raise ApiError(422, "out_of_range", "the new completion date must be after today", "due_date")
+            case = (await uow.session.execute(select(tables.cases).where(tables.cases.c.id == row.case_id))).first()
+            rules = await rules_of(uow.session, row.district_id)
+            policy = rules and case and rules.policy(category_code=case.category_code,
+                                                     time_limit_class=case.time_limit_class or "")
+            if policy is None:
+                raise ApiError(409, "no_policy", "the case's jurisdiction has no time-limit policy for it", "request_id")
+            due_at = rules.calendar.end_of_working_day(due_date).astimezone(UTC)
+            running = await deadlines.running(uow, row.case_id, (DeadlineKind.COMPLETION,))
+            clock_row = next((r for r in running if r.unit_id == row.unit_id), None)
+            if clock_row is None:
+                raise ApiError(409, "no_running_deadline", "the unit has no completion deadline running on this case",
+                               "request_id")
+            granted = await uow.session.scalar(select(func.count()).where(
+                e.case_id == row.case_id, e.unit_id == row.unit_id, e.status == "approved"))
+            check = clocks.check_extension(policy, rules.calendar, granted_before=granted,
+                                           current_due=clock_row.due_at, new_due=due_at)
+            if not check.allowed:
+                raise ApiError(409 if check.code == "extension_limit_reached" else 422, check.code, check.message,
+                               "due_date", **({"latest": check.latest.isoformat()} if check.latest else {}))
+            moved = clocks.extend(deadlines.clock_of(clock_row), policy, rules.calendar, due_at, now)
+            await deadlines.save(uow, [deadlines.save_parameters(clock_row.id, moved,
+                                                                 breached_at=clock_row.breached_at)])
+            await deadlines.announce(uow, row.case_id, moved, policy=f"{policy.name}:extended", now=now)
+        reason = mask_numbers_in_text(body.reason)
+        stored = (await uow.session.execute(update(tables.extension_requests).where(e.id == request_id).values(
+            status="approved" if body.approve else "refused", due_at=due_at, decided_by=principal.subject,
+            decision_reason=reason, decided_at=now).returning(tables.extension_requests))).one()
+        uow.record(CaseExtensionDecided(case_id=row.case_id, unit_id=row.unit_id, approved=body.approve,
+                                        due_at=due_at, reason=reason, decided_at=now))
+        await deadlines.log(uow, row.case_id, now, "extension_decided", row.unit_id,
+                            f"approved, due {due_at.isoformat()}" if due_at else f"refused: {reason}",
+                            actor=principal.subject)
+        view = _request_view(stored)
+        if idempotency_key:
+            await guard.remember(uow.session, idempotency_key, 200, view.model_dump(mode="json"))
+    return view
+
+
+class UrgingIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    reason: Text
+    reply_within_hours: int | None = Field(None, ge=1, le=720,
+                                           description="Hours the unit has to answer in writing, if it must")
+
+
+class EscalationView(BaseModel):
+    case_id: UUID
+    unit_id: str
+    level: EscalationLevel
+    reply_by: datetime | None
+
+
+@router.post("/cases/{case_id}/urging", response_model=EscalationView, status_code=201,
+             dependencies=[require_roles(Role.SUPERVISOR)],
+             summary="A supervisor presses the unit handling a case (催办); it shows on the unit's case")
+async def urge(case_id: UUID, body: UrgingIn, principal: CurrentPrincipal, uow: UnitOfWorkDep) -> EscalationView:
+    c = tables.cases.c
+    async with uow:
+        case = (await uow.session.execute(select(tables.cases).where(c.id == case_id))).first()
+        if case is None or case.district_id != principal.jurisdiction:
+            raise ApiError(404, "not_found", "no such case", "case_id")
+        if case.status == "completed" or case.unit_id is None:
+            raise ApiError(409, "not_being_handled", "only a case a unit is handling can be urged", "case_id")
+        now = datetime.now(UTC)
+        reply_by = now + timedelta(hours=body.reply_within_hours) if body.reply_within_hours else None
+        reason = mask_numbers_in_text(body.reason)
+        uow.record(CaseEscalated(case_id=case_id, unit_id=case.unit_id, level=EscalationLevel.URGING,
+                                 reason=reason, reply_by=reply_by, escalated_at=now, supervisor_id=case.supervisor_id))
+        await deadlines.log(uow, case_id, now, "urging", case.unit_id, reason, actor=principal.subject)
+    return EscalationView(case_id=case_id, unit_id=case.unit_id, level=EscalationLevel.URGING, reply_by=reply_by)

@@ -1,0 +1,277 @@
+"""Supervision's routes for evaluation beyond the resident's verdict: explanation meetings once the reopenings are
+used up, wide-impact cases, and the three-party panels that rate units on them each quarter."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Annotated, Literal
+from uuid import UUID, uuid4
+
+from fastapi import APIRouter, Query
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+from sqlalchemy import select, update
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+
+from services.supervision.adapters import deadlines, tables
+from services.supervision.api.cases import CaseSummary, case_summary
+from services.supervision.domain.panels import PARTIES, missing_parties, standings
+from services.supervision.domain.periods import period_bounds
+from services.supervision.handlers import reopen
+from shared.auth import Role
+from shared.events import CaseExplanationMeetingHeld, CasePanelRated
+from shared.http.dependencies import ReadSession, UnitOfWorkDep
+from shared.http.errors import ApiError
+from shared.http.security import CurrentPrincipal, require_roles
+from shared.local_time import LOCAL_ZONE
+from shared.masking import mask_name, mask_numbers_in_text
+
+router = APIRouter(prefix="/v1", tags=["evaluation"])
+Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=2000)]
+Quarter = Annotated[str, StringConstraints(pattern=r"^20\d\dQ[1-4]$")]
+AreaId = Annotated[str, StringConstraints(pattern=r"^[a-z0-9][a-z0-9_.-]{1,63}$")]
+Score = Annotated[int, Field(ge=1, le=5)]
+Supervisors = [require_roles(Role.SUPERVISOR)]
+
+
+class MeetingView(BaseModel):
+    id: int
+    case_id: UUID
+    round: int
+    reason: str
+    called_at: datetime
+    status: Literal["called", "scheduled", "held"]
+    scheduled_for: datetime | None
+    place: str | None
+    held_at: datetime | None
+    summary: str | None
+    accepted: bool | None
+
+
+def _meeting(r) -> MeetingView:
+    return MeetingView(id=r.id, case_id=r.case_id, round=r.round, reason=r.reason, called_at=r.called_at,
+                       status=r.status, scheduled_for=r.scheduled_for, place=r.place, held_at=r.held_at,
+                       summary=r.summary, accepted=r.accepted)
+
+
+@router.get("/meetings", response_model=list[MeetingView], dependencies=Supervisors,
+            summary="Explanation meetings of the jurisdiction (情况说明会), oldest first")
+async def meetings(principal: CurrentPrincipal, session: ReadSession,
+                   status: Annotated[Literal["called", "scheduled", "held"] | None, Query()] = None
+                   ) -> list[MeetingView]:
+    m = tables.meetings.c
+    query = select(tables.meetings).where(m.district_id == principal.jurisdiction)
+    if status:
+        query = query.where(m.status == status)
+    return [_meeting(r) for r in (await session.execute(query.order_by(m.called_at).limit(500))).all()]
+
+
+async def _locked_meeting(uow, principal, meeting_id: int):
+    m = tables.meetings.c
+    row = (await uow.session.execute(select(tables.meetings).where(m.id == meeting_id).with_for_update())).first()
+    if row is None or row.district_id != principal.jurisdiction:
+        raise ApiError(404, "not_found", "no such meeting", "meeting_id")
+    if row.status == "held":
+        raise ApiError(409, "already_held", "this meeting was held already", "meeting_id")
+    return row
+
+
+class ScheduleIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    scheduled_for: datetime
+    place: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
+
+
+@router.post("/meetings/{meeting_id}/schedule", response_model=MeetingView, dependencies=Supervisors,
+             summary="Set the meeting's date and place")
+async def schedule(meeting_id: int, body: ScheduleIn, principal: CurrentPrincipal, uow: UnitOfWorkDep) -> MeetingView:
+    if body.scheduled_for.tzinfo is None:
+        raise ApiError(422, "invalid_format", "give the time with its offset, e.g. 2026-12-01T19:00:00+08:00",
+                       "scheduled_for")
+    async with uow:
+        row = await _locked_meeting(uow, principal, meeting_id)
+        row = (await uow.session.execute(update(tables.meetings).where(tables.meetings.c.id == meeting_id).values(
+            status="scheduled", scheduled_for=body.scheduled_for, place=mask_numbers_in_text(body.place))
+            .returning(tables.meetings))).one()
+        await deadlines.log(uow, row.case_id, datetime.now(UTC), "meeting_scheduled", None,
+                            f"{body.scheduled_for.astimezone(LOCAL_ZONE):%Y-%m-%d %H:%M}, {row.place}",
+                            actor=principal.subject)
+    return _meeting(row)
+
+
+class HeldIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    summary: Text
+    accepted: bool = Field(description="The residents understood and accepted the explanation")
+
+
+@router.post("/meetings/{meeting_id}/record", response_model=MeetingView, dependencies=Supervisors,
+             summary="Record the meeting: accepted closes the matter; not accepted reopens the case once more")
+async def record(meeting_id: int, body: HeldIn, principal: CurrentPrincipal, uow: UnitOfWorkDep) -> MeetingView:
+    now = datetime.now(UTC)
+    summary = mask_numbers_in_text(body.summary)
+    async with uow:
+        row = await _locked_meeting(uow, principal, meeting_id)
+        row = (await uow.session.execute(update(tables.meetings).where(tables.meetings.c.id == meeting_id).values(
+            status="held", held_at=now, summary=summary, accepted=body.accepted, recorded_by=principal.subject)
+            .returning(tables.meetings))).one()
+        uow.record(CaseExplanationMeetingHeld(case_id=row.case_id, round=row.round, accepted=body.accepted,
+                                              summary=summary, held_at=now))
+        await deadlines.log(uow, row.case_id, now, "meeting_held", None,
+                            ("accepted: " if body.accepted else "not accepted: ") + summary, actor=principal.subject)
+        if body.accepted:
+            await uow.session.execute(update(tables.cases).where(tables.cases.c.id == row.case_id).values(
+                status="completed", updated_at=now))
+        else:
+            await reopen(uow, row.case_id, row.round, f"说明会未获居民认可：{summary[:200]}", now)
+    return _meeting(row)
+
+
+class WideImpactIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    reason: Text
+
+
+@router.post("/cases/{case_id}/wide-impact", response_model=CaseSummary, dependencies=Supervisors,
+             summary="Mark a case as wide-impact (its result goes before the quarter's panel)")
+async def mark_wide_impact(case_id: UUID, body: WideImpactIn, principal: CurrentPrincipal,
+                           uow: UnitOfWorkDep) -> CaseSummary:
+    c = tables.cases.c
+    async with uow:
+        row = (await uow.session.execute(update(tables.cases).where(
+            c.id == case_id, c.district_id == principal.jurisdiction).values(wide_impact=True)
+            .returning(tables.cases))).first()
+        if row is None:
+            raise ApiError(404, "not_found", "no such case", "case_id")
+        await deadlines.log(uow, case_id, datetime.now(UTC), "wide_impact", None, mask_numbers_in_text(body.reason),
+                            actor=principal.subject)
+    return CaseSummary(**case_summary(row))
+
+
+class Member(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    party: Literal["community", "party_member", "resident"]
+    name: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=50)] = Field(
+        description="Kept masked")
+
+
+class PanelIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    quarter: Quarter
+    street_id: AreaId
+    members: list[Member] = Field(min_length=3, max_length=15)
+
+
+class PanelView(BaseModel):
+    id: UUID
+    quarter: str
+    street_id: str
+    members: list[Member]
+    created_at: datetime
+
+
+def _panel(r) -> PanelView:
+    return PanelView(id=r.id, quarter=r.quarter, street_id=r.street_id, members=r.members, created_at=r.created_at)
+
+
+@router.post("/panels", response_model=PanelView, status_code=201, dependencies=Supervisors,
+             summary="Seat a three-party panel for a street and a quarter (community, party-member and resident "
+                     "representatives)")
+async def seat_panel(body: PanelIn, principal: CurrentPrincipal, uow: UnitOfWorkDep) -> PanelView:
+    missing = missing_parties(m.party for m in body.members)
+    if missing:
+        raise ApiError(422, "panel_incomplete", f"the panel needs a representative of: {', '.join(missing)}",
+                       "members")
+    async with uow:
+        row = (await uow.session.execute(tables.panels.insert().values(
+            id=uuid4(), district_id=principal.jurisdiction, quarter=body.quarter, street_id=body.street_id,
+            members=[{"party": m.party, "name": mask_name(m.name)} for m in body.members],
+            created_by=principal.subject, created_at=datetime.now(UTC)).returning(tables.panels))).one()
+    return _panel(row)
+
+
+async def _panel_row(session, principal, panel_id: UUID):
+    row = (await session.execute(select(tables.panels).where(tables.panels.c.id == panel_id))).first()
+    if row is None or row.district_id != principal.jurisdiction:
+        raise ApiError(404, "not_found", "no such panel", "panel_id")
+    return row
+
+
+def _wide_impact_cases(panel):
+    """The panel's docket: wide-impact cases of its street completed in its quarter."""
+    c = tables.cases.c
+    start, end = period_bounds(panel.quarter, LOCAL_ZONE)
+    return select(tables.cases).where(c.district_id == panel.district_id, c.street_id == panel.street_id,
+                                      c.wide_impact, c.status == "completed", c.completed_at >= start,
+                                      c.completed_at < end)
+
+
+class DocketCase(CaseSummary):
+    residents_affected: int
+    completed_at: datetime | None
+    rated: bool
+
+
+@router.get("/panels/{panel_id}/cases", response_model=list[DocketCase], dependencies=Supervisors,
+            summary="The panel's docket: its street's wide-impact cases completed in its quarter")
+async def docket(panel_id: UUID, principal: CurrentPrincipal, session: ReadSession) -> list[DocketCase]:
+    panel = await _panel_row(session, principal, panel_id)
+    rated = set((await session.execute(select(tables.panel_ratings.c.case_id).where(
+        tables.panel_ratings.c.panel_id == panel_id))).scalars())
+    rows = (await session.execute(_wide_impact_cases(panel).order_by(tables.cases.c.completed_at))).all()
+    return [DocketCase(**case_summary(r), residents_affected=r.residents_affected, completed_at=r.completed_at,
+                       rated=r.id in rated) for r in rows]
+
+
+class RatingIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    case_id: UUID
+    community: Score
+    party_member: Score
+    resident: Score
+    comment: Annotated[str | None, StringConstraints(strip_whitespace=True, max_length=2000)] = None
+
+
+@router.post("/panels/{panel_id}/ratings", status_code=201, response_model=RatingIn, dependencies=Supervisors,
+             summary="Record the panel's rating of the unit that handled a case on its docket (once per case)")
+async def rate(panel_id: UUID, body: RatingIn, principal: CurrentPrincipal, uow: UnitOfWorkDep) -> RatingIn:
+    now = datetime.now(UTC)
+    async with uow:
+        panel = await _panel_row(uow.session, principal, panel_id)
+        case = (await uow.session.execute(_wide_impact_cases(panel).where(tables.cases.c.id == body.case_id)))\
+            .first()
+        if case is None:
+            raise ApiError(422, "not_on_docket", "the case is not on this panel's docket", "case_id")
+        comment = mask_numbers_in_text(body.comment) if body.comment else None
+        stored = await uow.session.scalar(pg_insert(tables.panel_ratings).values(
+            panel_id=panel_id, case_id=body.case_id, unit_id=case.unit_id, community=body.community,
+            party_member=body.party_member, resident=body.resident, comment=comment, rated_at=now)
+            .on_conflict_do_nothing().returning(tables.panel_ratings.c.case_id))
+        if stored is None:
+            raise ApiError(409, "already_rated", "this panel rated this case already", "case_id")
+        uow.record(CasePanelRated(case_id=body.case_id, unit_id=case.unit_id, panel_id=panel_id,
+                                  quarter=panel.quarter, community=body.community, party_member=body.party_member,
+                                  resident=body.resident, rated_at=now))
+        await deadlines.log(uow, body.case_id, now, "panel_rated", case.unit_id,
+                            f"panel {panel.quarter}: " + ", ".join(f"{p} {getattr(body, p)}" for p in PARTIES),
+                            actor=principal.subject)
+    return body.model_copy(update={"comment": comment})
+
+
+class StandingView(BaseModel):
+    unit_id: str
+    cases: int
+    community: float
+    party_member: float
+    resident: float
+    overall: float
+
+
+@router.get("/panels/{panel_id}/results", response_model=list[StandingView], dependencies=Supervisors,
+            summary="The units the panel rated, by the mean of the three parties' scores, best first")
+async def results(panel_id: UUID, principal: CurrentPrincipal, session: ReadSession) -> list[StandingView]:
+    await _panel_row(session, principal, panel_id)
+    r = tables.panel_ratings.c
+    rows = (await session.execute(select(r.unit_id, r.community, r.party_member, r.resident)
+                                  .where(r.panel_id == panel_id))).all()
+    return [StandingView(unit_id=s.unit_id, cases=s.cases, community=s.community, party_member=s.party_member,
+                         resident=s.resident, overall=s.overall) for s in standings(tuple(x) for x in rows)]

@@ -1,0 +1,190 @@
+"""The mirror wall (镜子墙), public: statistics by sub-item, street and month, and an anonymised list of cases with
+their status and the unit's answer. No token, no personal data: supervision holds none, and every text it shows was
+masked before it arrived."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from html import escape
+from typing import Annotated, Literal
+from uuid import UUID
+
+from fastapi import APIRouter, Query, Response
+from fastapi.responses import HTMLResponse
+from pydantic import BaseModel, Field
+from sqlalchemy import func, select
+
+from services.supervision.adapters import read_model, tables
+from services.supervision.domain.periods import period_bounds
+from services.supervision.domain.rates import Kind
+from shared.http.dependencies import ReadSession
+from shared.http.errors import ApiError
+from shared.local_time import LOCAL_ZONE
+
+router = APIRouter(tags=["mirror wall (public)"])
+Period = Annotated[str | None, Query(description="A month (2026-11), a quarter or a year; default this month",
+                                     max_length=7)]
+_c = tables.cases.c
+PUBLIC_CACHE = {"Cache-Control": "public, max-age=60"}
+
+
+class Tally(BaseModel):
+    key: str
+    received: int
+    completed: int
+    on_time_rate: float | None = Field(description="Of completions, the share on time")
+    satisfaction_rate: float | None = Field(description="Of residents' verdicts, satisfied or basically satisfied")
+
+
+class MonthTally(BaseModel):
+    month: str
+    received: int
+    completed: int
+
+
+class Wall(BaseModel):
+    period: str
+    received: int
+    completed: int
+    by_category: list[Tally]
+    by_street: list[Tally]
+    by_month: list[MonthTally] = Field(description="The twelve months up to the period's end")
+
+
+def _period(period: str | None) -> tuple[str, datetime, datetime]:
+    period = period or datetime.now(LOCAL_ZONE).strftime("%Y-%m")
+    try:
+        return period, *period_bounds(period, LOCAL_ZONE)
+    except ValueError as exc:
+        raise ApiError(422, "invalid_format", str(exc), "period")
+
+
+async def _tallies(session, column, by: str, start: datetime, end: datetime) -> list[Tally]:
+    received = dict((await session.execute(select(column, func.count()).where(
+        _c.reported_at >= start, _c.reported_at < end).group_by(column))).all())
+    completed = dict((await session.execute(select(column, func.count()).where(
+        _c.completed_at >= start, _c.completed_at < end).group_by(column))).all())
+    rates: dict[str, dict[Kind, float]] = {}
+    for key, kind, measured, ok in await read_model.counts(session, by=by, start=start, end=end):
+        rates.setdefault(key, {})[kind] = round(ok / measured, 4) if measured else None
+    keys = sorted(set(received) | set(completed), key=lambda k: (-received.get(k, 0), k))
+    return [Tally(key=k, received=received.get(k, 0), completed=completed.get(k, 0),
+                  on_time_rate=rates.get(k, {}).get(Kind.ON_TIME), satisfaction_rate=rates.get(k, {}).get(Kind.SATISFIED))
+            for k in keys]
+
+
+async def wall(session, period: str | None) -> Wall:
+    period, start, end = _period(period)
+    by_category = await _tallies(session, _c.category_code, "category", start, end)
+    by_street = await _tallies(session, _c.street_id, "street", start, end)
+    year_ago = (end - timedelta(days=366)).replace(day=1)
+    month = func.to_char(func.timezone(str(LOCAL_ZONE), _c.reported_at), "YYYY-MM")
+    done_month = func.to_char(func.timezone(str(LOCAL_ZONE), _c.completed_at), "YYYY-MM")
+    received = dict((await session.execute(select(month, func.count()).where(
+        _c.reported_at >= year_ago, _c.reported_at < end).group_by(month))).all())
+    completed = dict((await session.execute(select(done_month, func.count()).where(
+        _c.completed_at >= year_ago, _c.completed_at < end).group_by(done_month))).all())
+    months = sorted(set(received) | set(completed))
+    return Wall(period=period, received=sum(t.received for t in by_category),
+                completed=sum(t.completed for t in by_category), by_category=by_category, by_street=by_street,
+                by_month=[MonthTally(month=m, received=received.get(m, 0), completed=completed.get(m, 0))
+                          for m in months])
+
+
+@router.get("/v1/public/mirror-wall", response_model=Wall, summary="Statistics by sub-item, street and month")
+async def wall_data(session: ReadSession, response: Response, period: Period = None) -> Wall:
+    response.headers.update(PUBLIC_CACHE)
+    return await wall(session, period)
+
+
+class PublicCase(BaseModel):
+    number: str = Field(description="A public number for the case (not the resident's tracking code)")
+    category: str
+    street: str
+    status: str
+    reported_on: str | None
+    completed_on: str | None
+    response: str | None = Field(description="The unit's answer: its result or its explanation (numbers masked)")
+
+
+def public_number(case_id: UUID) -> str:
+    return "GL-" + case_id.hex[:10].upper()
+
+
+def _day(moment: datetime | None) -> str | None:
+    return moment.astimezone(LOCAL_ZONE).date().isoformat() if moment else None
+
+
+def _public(r) -> PublicCase:
+    return PublicCase(number=public_number(r.id), category=r.category_code, street=r.street_id,
+                      status="handling" if r.status not in ("completed", "explained") else r.status,
+                      reported_on=_day(r.reported_at), completed_on=_day(r.completed_at), response=r.response)
+
+
+async def public_cases(session, *, status: str | None, category: str | None, street: str | None, limit: int,
+                       offset: int) -> list[PublicCase]:
+    query = select(tables.cases).where(_c.reported_at.is_not(None))
+    if status == "completed":
+        query = query.where(_c.status == "completed")
+    elif status == "explained":
+        query = query.where(_c.status == "explained")
+    elif status == "handling":
+        query = query.where(_c.status.not_in(("completed", "explained")))
+    if category:
+        query = query.where(_c.category_code == category)
+    if street:
+        query = query.where(_c.street_id == street)
+    rows = (await session.execute(query.order_by(_c.reported_at.desc(), _c.id).limit(limit).offset(offset))).all()
+    return [_public(r) for r in rows]
+
+
+@router.get("/v1/public/mirror-wall/cases", response_model=list[PublicCase],
+            summary="Cases, anonymised: sub-item, street, status and the unit's answer, newest first")
+async def wall_cases(session: ReadSession, response: Response,
+                     status: Annotated[Literal["handling", "completed", "explained"] | None, Query()] = None,
+                     category: Annotated[str | None, Query(max_length=64)] = None,
+                     street: Annotated[str | None, Query(max_length=64)] = None,
+                     limit: Annotated[int, Query(ge=1, le=200)] = 50,
+                     offset: Annotated[int, Query(ge=0, le=100_000)] = 0) -> list[PublicCase]:
+    response.headers.update(PUBLIC_CACHE)
+    return await public_cases(session, status=status, category=category, street=street, limit=limit, offset=offset)
+
+
+def _rate(value: float | None) -> str:
+    return "—" if value is None else f"{value:.0%}"
+
+
+def render_page(w: Wall, cases: list[PublicCase]) -> str:
+    def tally_rows(tallies: list[Tally]) -> str:
+        return "".join(f"<tr><td>{escape(t.key)}</td><td>{t.received}</td><td>{t.completed}</td>"
+                       f"<td>{_rate(t.on_time_rate)}</td><td>{_rate(t.satisfaction_rate)}</td></tr>"
+                       for t in tallies) or '<tr><td colspan="5">暂无</td></tr>'
+
+    head = "<tr><th>{}</th><th>受理</th><th>办结</th><th>按时办结率</th><th>满意率</th></tr>"
+    months = "".join(f"<tr><td>{escape(m.month)}</td><td>{m.received}</td><td>{m.completed}</td></tr>"
+                     for m in w.by_month)
+    rows = "".join(
+        f"<tr><td>{escape(c.number)}</td><td>{escape(c.category)}</td><td>{escape(c.street)}</td>"
+        f"<td>{escape(c.status)}</td><td>{escape(c.reported_on or '')}</td>"
+        f"<td>{escape(c.response or '')}</td></tr>" for c in cases)
+    return f"""<!doctype html>
+<html lang="zh-CN"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
+<title>镜子墙 · {escape(w.period)}</title>
+<style>body{{font-family:sans-serif;margin:1.5rem;color:#222}}table{{border-collapse:collapse;margin:.5rem 0 1.5rem}}
+td,th{{border:1px solid #ccc;padding:.3rem .6rem;text-align:left}}th{{background:#f3f3f3}}
+.big{{font-size:1.4rem}}</style></head><body>
+<h1>镜子墙 Mirror wall</h1>
+<p class="big">{escape(w.period)}：受理 {w.received} 件，办结 {w.completed} 件</p>
+<h2>按类别 By sub-item</h2><table>{head.format("类别")}{tally_rows(w.by_category)}</table>
+<h2>按街道 By street</h2><table>{head.format("街道")}{tally_rows(w.by_street)}</table>
+<h2>按月 By month</h2><table><tr><th>月份</th><th>受理</th><th>办结</th></tr>{months}</table>
+<h2>诉求与答复 Cases and answers</h2>
+<table><tr><th>编号</th><th>类别</th><th>街道</th><th>状态</th><th>受理日期</th><th>答复</th></tr>{rows}</table>
+<p>数据每分钟更新；不含任何个人信息。</p></body></html>"""
+
+
+@router.get("/mirror-wall", response_class=HTMLResponse, summary="The mirror wall as a page")
+async def wall_page(session: ReadSession, period: Period = None) -> HTMLResponse:
+    w = await wall(session, period)
+    cases = await public_cases(session, status=None, category=None, street=None, limit=50, offset=0)
+    return HTMLResponse(render_page(w, cases), headers=PUBLIC_CACHE)

@@ -1,0 +1,199 @@
+"""Resident supervisors (群众督办员): supervisors issue and revoke their certificates; with one, a resident lists and
+follows the cases in the certificate's areas at any time and leaves observations on a case's timeline."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from typing import Annotated
+from uuid import UUID, uuid4
+
+from fastapi import APIRouter, Depends, Query
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+from sqlalchemy import func, or_, select, update
+
+from services.supervision.adapters import deadlines, tables
+from services.supervision.api.cases import CaseSummary, DeadlineView, TimelineEntry, case_summary, deadline_view
+from shared.auth import Role
+from shared.credentials import credential_hash, new_credential
+from shared.events import CaseObserved
+from shared.http.dependencies import ReadSession, UnitOfWorkDep
+from shared.http.errors import ApiError
+from shared.http.security import CurrentPrincipal, require_roles
+from shared.masking import mask_name, mask_numbers_in_text
+
+router = APIRouter(prefix="/v1", tags=["resident supervisors"])
+AreaId = Annotated[str, StringConstraints(pattern=r"^[a-z0-9][a-z0-9_.-]{1,63}$")]
+Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=1000)]
+_certificate_bearer = HTTPBearer(auto_error=False, description="A resident supervisor's certificate credential")
+
+
+class CertificateIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    holder_name: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=50)] = Field(
+        description="Kept masked (王*英); the full name stays on the paper certificate")
+    areas: list[AreaId] = Field(min_length=1, max_length=20, description="Street, community or grid ids")
+    valid_days: int = Field(365, ge=1, le=1096)
+
+
+class CertificateView(BaseModel):
+    id: UUID
+    number: str
+    holder: str
+    areas: list[str]
+    issued_by: str
+    issued_at: datetime
+    expires_at: datetime
+    revoked_at: datetime | None
+    revocation_reason: str | None
+
+
+class CertificateIssued(CertificateView):
+    credential: str = Field(description="Shown once: the resident supervisor presents it as a bearer token")
+
+
+def _view(r) -> CertificateView:
+    return CertificateView(id=r.id, number=r.number, holder=r.holder, areas=r.areas, issued_by=r.issued_by,
+                           issued_at=r.issued_at, expires_at=r.expires_at, revoked_at=r.revoked_at,
+                           revocation_reason=r.revocation_reason)
+
+
+@router.post("/certificates", response_model=CertificateIssued, status_code=201,
+             dependencies=[require_roles(Role.SUPERVISOR)],
+             summary="Issue a resident supervisor's certificate for some areas; the credential is shown once")
+async def issue(body: CertificateIn, principal: CurrentPrincipal, uow: UnitOfWorkDep) -> CertificateIssued:
+    now = datetime.now(UTC)
+    credential = new_credential("cert")
+    async with uow:
+        n = tables.certificates.c
+        count = await uow.session.scalar(select(func.count()).where(n.jurisdiction_id == principal.jurisdiction))
+        row = (await uow.session.execute(tables.certificates.insert().values(
+            id=uuid4(), number=f"DB-{now.year}-{count + 1:05d}", holder=mask_name(body.holder_name),
+            jurisdiction_id=principal.jurisdiction, areas=sorted(set(body.areas)),
+            credential_hash=credential_hash(credential), issued_by=principal.subject, issued_at=now,
+            expires_at=now + timedelta(days=body.valid_days)).returning(tables.certificates))).one()
+    return CertificateIssued(**_view(row).model_dump(), credential=credential)
+
+
+@router.get("/certificates", response_model=list[CertificateView], dependencies=[require_roles(Role.SUPERVISOR)],
+            summary="Certificates of the jurisdiction (never their credentials)")
+async def certificates(principal: CurrentPrincipal, session: ReadSession) -> list[CertificateView]:
+    n = tables.certificates.c
+    rows = (await session.execute(select(tables.certificates).where(n.jurisdiction_id == principal.jurisdiction)
+                                  .order_by(n.issued_at))).all()
+    return [_view(r) for r in rows]
+
+
+class RevocationIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    reason: Text
+
+
+@router.post("/certificates/{certificate_id}/revocation", response_model=CertificateView,
+             dependencies=[require_roles(Role.SUPERVISOR)],
+             summary="Revoke a certificate: its credential stops working at once")
+async def revoke(certificate_id: UUID, body: RevocationIn, principal: CurrentPrincipal,
+                 uow: UnitOfWorkDep) -> CertificateView:
+    n = tables.certificates.c
+    async with uow:
+        row = (await uow.session.execute(select(tables.certificates).where(n.id == certificate_id)
+                                         .with_for_update())).first()
+        if row is None or row.jurisdiction_id != principal.jurisdiction:
+            raise ApiError(404, "not_found", "no such certificate", "certificate_id")
+        if row.revoked_at is not None:
+            raise ApiError(409, "already_revoked", "this certificate was revoked already", "certificate_id")
+        row = (await uow.session.execute(update(tables.certificates).where(n.id == certificate_id).values(
+            revoked_at=datetime.now(UTC), revoked_by=principal.subject,
+            revocation_reason=mask_numbers_in_text(body.reason)).returning(tables.certificates))).one()
+    return _view(row)
+
+
+async def current_certificate(session: ReadSession, credentials: Annotated[
+        HTTPAuthorizationCredentials | None, Depends(_certificate_bearer)]):
+    """The certificate a resident supervisor presents; refused once revoked or expired."""
+    if credentials is None:
+        raise ApiError(401, "unauthenticated", "a certificate credential is required", "authorization")
+    n = tables.certificates.c
+    row = (await session.execute(select(tables.certificates)
+                                 .where(n.credential_hash == credential_hash(credentials.credentials)))).first()
+    if row is None:
+        raise ApiError(401, "invalid_certificate", "this is not a valid certificate credential", "authorization")
+    if row.revoked_at is not None:
+        raise ApiError(401, "certificate_revoked", "this certificate was revoked", "authorization")
+    if row.expires_at <= datetime.now(UTC):
+        raise ApiError(401, "certificate_expired", "this certificate has expired", "authorization")
+    return row
+
+
+Certificate = Annotated[object, Depends(current_certificate)]
+
+
+def _in_areas(certificate):
+    c = tables.cases.c
+    areas = list(certificate.areas)
+    return (c.district_id == certificate.jurisdiction_id) & or_(
+        c.street_id.in_(areas), c.community_id.in_(areas), c.grid_id.in_(areas))
+
+
+class ObservedCase(CaseSummary):
+    updated_at: datetime
+
+
+class ObservedCaseDetail(ObservedCase):
+    deadlines: list[DeadlineView]
+    timeline: list[TimelineEntry]
+
+
+def _observed(r) -> dict:
+    return {**case_summary(r), "updated_at": r.updated_at}
+
+
+@router.get("/observer/cases", response_model=list[ObservedCase],
+            summary="For a resident supervisor: the cases in the certificate's areas, most recently moved first")
+async def observed_cases(certificate: Certificate, session: ReadSession,
+                         status: Annotated[str | None, Query(max_length=40)] = None,
+                         limit: Annotated[int, Query(ge=1, le=500)] = 100) -> list[ObservedCase]:
+    c = tables.cases.c
+    query = select(tables.cases).where(_in_areas(certificate))
+    if status:
+        query = query.where(c.status == status)
+    rows = (await session.execute(query.order_by(c.updated_at.desc()).limit(limit))).all()
+    return [ObservedCase(**_observed(r)) for r in rows]
+
+
+async def _observed_case(session, certificate, case_id: UUID):
+    row = (await session.execute(select(tables.cases).where(tables.cases.c.id == case_id, _in_areas(certificate))))\
+        .first()
+    if row is None:
+        raise ApiError(404, "not_found", "no such case in the certificate's areas", "case_id")
+    return row
+
+
+@router.get("/observer/cases/{case_id}", response_model=ObservedCaseDetail,
+            summary="For a resident supervisor: a case in the certificate's areas, its clocks and its timeline")
+async def observed_case(case_id: UUID, certificate: Certificate, session: ReadSession) -> ObservedCaseDetail:
+    row = await _observed_case(session, certificate, case_id)
+    d, g = tables.deadlines.c, tables.case_log.c
+    clocks = (await session.execute(select(tables.deadlines).where(d.case_id == case_id).order_by(d.id))).all()
+    log = (await session.execute(select(tables.case_log).where(g.case_id == case_id).order_by(g.at, g.id))).all()
+    return ObservedCaseDetail(**_observed(row), deadlines=[deadline_view(r) for r in clocks],
+                              timeline=[TimelineEntry(at=e.at, kind=e.kind, unit_id=e.unit_id, text=e.text,
+                                                      actor=e.actor) for e in log])
+
+
+class ObservationIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    text: Text
+
+
+@router.post("/observer/cases/{case_id}/observations", response_model=TimelineEntry, status_code=201,
+             summary="For a resident supervisor: leave an observation on the case's timeline (numbers masked)")
+async def observe(case_id: UUID, body: ObservationIn, certificate: Certificate, uow: UnitOfWorkDep) -> TimelineEntry:
+    now = datetime.now(UTC)
+    text = mask_numbers_in_text(body.text)
+    actor = f"resident supervisor {certificate.number}"
+    async with uow:
+        await _observed_case(uow.session, certificate, case_id)
+        await deadlines.log(uow, case_id, now, "observation", None, text, actor=actor)
+        uow.record(CaseObserved(case_id=case_id, certificate_number=certificate.number, text=text, observed_at=now))
+    return TimelineEntry(at=now, kind="observation", unit_id=None, text=text[:500], actor=actor)

@@ -1,0 +1,1 @@
+"""Supervision's background loops: the deadline watch and its periodic jobs."""
