@@ -534,13 +534,12 @@ async def run_deadlines(database_url: str, *, open_deadlines: int, burst: int, u
     from services.supervision.service import SPEC
     from services.supervision.workers.watch import fire_due
     from shared.events import AreaPath, CaseDispatched, CaseReported, Channel, ReportedLocation, Reporter
-    from shared.messaging.unit_of_work import UnitOfWorkFactory
-    from shared.persistence.database import create_engine, create_sessionmaker
+    from shared.persistence.database import create_engine
     from shared.persistence.migrations import upgrade_to_head
 
     await upgrade_to_head(database_url, SPEC.migrations)
     engine = create_engine(database_url, pool_size=workers + 4)
-    uows = UnitOfWorkFactory(create_sessionmaker(engine), SPEC.tables, source="/gridlink/supervision")
+    uows = SPEC.units_of_work(engine)
     await seed_demo(uows)
     cases = open_deadlines // 2
     started = time.perf_counter()

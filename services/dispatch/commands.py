@@ -1,15 +1,16 @@
-"""What dispatch does when a unit or a dispatcher acts on a case: load its file, take one step of the life cycle,
-store it under optimistic concurrency, write the history line and record the event the step names."""
+"""What dispatch does, whoever asks (a unit, a dispatcher, an event, its watch): open a reported case, take one step
+of the life cycle on a case under optimistic concurrency, keep supervision's word on it. Each runs in the caller's
+unit of work, reads and writes through ``uow.store`` (``DispatchStore``), writes the history line and records the
+event the step names."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from uuid import UUID
 
-from sqlalchemy import insert, select, update
-
-from services.dispatch.adapters import tables
+from services.dispatch.adapters.store import CaseRecord, DispatchStore
+from services.dispatch.domain import lifecycle
 from services.dispatch.domain.lifecycle import (
     Action,
     CaseFile,
@@ -18,7 +19,6 @@ from services.dispatch.domain.lifecycle import (
     Refusal,
     State,
     Step,
-    Summons,
 )
 from services.dispatch.domain.routing import CaseToRoute
 from shared.events import (
@@ -26,21 +26,28 @@ from shared.events import (
     CaseCheckInMissed,
     CaseClaimed,
     CaseCompleted,
+    CaseDeadlineSet,
     CaseDispatched,
+    CaseEscalated,
     CaseExplained,
+    CaseExtensionDecided,
     CaseExtensionRequested,
     CaseJointHandlingStarted,
+    CaseObserved,
     CaseProgressNoted,
+    CaseReclassified,
     CaseRedispatched,
+    CaseReopened,
+    CaseReported,
     CaseResumed,
     CaseReturned,
     CaseSigned,
     CaseSuspended,
     CaseTransferred,
     Event,
-    SuspensionReason,
 )
 from shared.masking import mask_numbers_in_text
+from shared.messaging.consumer import PermanentFailure
 from shared.messaging.unit_of_work import UnitOfWork
 from shared.refusals import Refused
 
@@ -50,41 +57,6 @@ _CONFLICTS = {"already_claimed", "parts_missing", "already_checked_in", "lead_on
               "already_suspended", "not_suspended"}
 
 
-def casefile_of(row) -> CaseFile:
-    summons = None
-    if row.summons:
-        summons = Summons(check_in_by=datetime.fromisoformat(row.summons["check_in_by"]),
-                          checked_in={u: datetime.fromisoformat(at) if at else None
-                                      for u, at in row.summons["checked_in"].items()},
-                          alerted="alerted" in row.summons)
-    return CaseFile(
-        case_id=str(row.id), state=State(row.status), version=row.version, lead=row.lead_unit_id,
-        assisting=tuple(row.assisting_unit_ids), parts_reported=frozenset(row.parts_reported),
-        excluded=frozenset(row.excluded_unit_ids), redo_count=row.redo_count,
-        state_before_transfer=State(row.state_before_transfer) if row.state_before_transfer else None,
-        transfer_to=row.transfer_to, summons=summons, planned_date=row.planned_date,
-        extensions_requested=row.extensions_requested, extension_pending=row.extension_pending,
-        suspended=SuspensionReason(row.suspended) if row.suspended else None,
-        routing=CaseToRoute(category_code=row.category_code, category_class=row.category_class or "",
-                            handle_locally=row.handle_locally, area=AreaPath.model_validate(row.area)))
-
-
-def _columns(case: CaseFile) -> dict:
-    summons = None
-    if case.summons is not None:
-        summons = {"check_in_by": case.summons.check_in_by.isoformat(),
-                   "checked_in": {u: at.isoformat() if at else None for u, at in case.summons.checked_in.items()}}
-        if case.summons.alerted:  # a key, not a value: the poller's partial index asks whether it is there
-            summons["alerted"] = True
-    return {"status": case.state, "version": case.version, "lead_unit_id": case.lead,
-            "assisting_unit_ids": list(case.assisting), "parts_reported": sorted(case.parts_reported),
-            "excluded_unit_ids": sorted(case.excluded), "redo_count": case.redo_count,
-            "state_before_transfer": case.state_before_transfer, "transfer_to": case.transfer_to,
-            "summons": summons, "planned_date": case.planned_date,
-            "extensions_requested": case.extensions_requested, "extension_pending": case.extension_pending,
-            "suspended": case.suspended}
-
-
 async def act(uow: UnitOfWork, case_id: UUID, *, unit_id: str | None, expected_version: int | None,
               take: Callable[[CaseFile], Step], actor: str | None = None,
               jurisdiction: str | None = None):
@@ -92,13 +64,13 @@ async def act(uow: UnitOfWork, case_id: UUID, *, unit_id: str | None, expected_v
     is a 409 naming the current one; an action the state does not allow is a 409 naming the state and what it
     allows. Nothing is half-applied: the step, its history line and its event commit together or not at all.
     Returns the case's row as stored."""
-    session = uow.session
-    row = (await session.execute(select(tables.cases).where(tables.cases.c.id == case_id).with_for_update())).first()
+    store: DispatchStore = uow.store
+    row = await store.lock_case(case_id)
     if row is None:
         raise Refused("not_found", "no such case", "case_id", status=404)
-    case = casefile_of(row)
+    case = row.casefile()
     # A dispatcher acts within their jurisdiction; elsewhere, as for another unit's case, the case does not exist.
-    if jurisdiction is not None and row.area.get("district_id") != jurisdiction:
+    if jurisdiction is not None and row.district_id != jurisdiction:
         raise Refused("not_found", "no such case", "case_id", status=404)
     if unit_id is not None and not case.involves(unit_id):
         raise Refused("not_found", "no such case", "case_id", status=404)
@@ -116,26 +88,21 @@ async def act(uow: UnitOfWork, case_id: UUID, *, unit_id: str | None, expected_v
     now = datetime.now(UTC)
     # A dispatch names the rule that fired (none when by hand); other steps leave the rule on record.
     fired = {"rule_id": step.detail.get("rule_id")} if step.action == Action.DISPATCH else {}
-    stored = (await session.execute(update(tables.cases).where(tables.cases.c.id == case_id)
-                                    .values(**_columns(step.case), **fired, updated_at=now)
-                                    .returning(tables.cases))).one()
-    await session.execute(insert(tables.history).values(
-        case_id=case_id, at=now, action=step.action, unit_id=unit_id or step.case.lead,
-        rule_id=step.detail.get("rule_id"),
-        note=_note(step, actor)))
-    event = await _event(uow, row, step, now)
+    stored = await store.save_case(case_id, step.case, now=now, **fired)
+    await store.add_history(case_id, at=now, action=step.action, unit_id=unit_id or step.case.lead,
+                            rule_id=step.detail.get("rule_id"), note=_note(step, actor))
+    event = await _event(store, row, step, now)
     if event is not None:
         uow.record(event)
     return stored
 
 
-async def require_units(session, unit_ids, *, field: str = "unit_id") -> None:
+async def require_units(store: DispatchStore, unit_ids, *, field: str = "unit_id") -> None:
     """Every unit named must be in the directory (an unknown one is a 422 naming it and ``field``)."""
     unit_ids = set(unit_ids)
     if not unit_ids:
         return
-    known = set((await session.execute(select(tables.units.c.id).where(tables.units.c.id.in_(unit_ids))))
-                .scalars())
+    known = await store.known_units(unit_ids)
     unknown = sorted(unit_ids - known)
     if unknown:
         raise Refused("unknown_unit", f"no such unit: {', '.join(unknown)}", field)
@@ -147,7 +114,7 @@ def _note(step: Step, actor: str | None) -> str:
     match step.action:
         case Action.RETURN:
             text = f"{detail['reason']}: {detail['text']}"
-        case Action.DISPATCH if detail.get("rule_id"):
+        case Action.DISPATCH | Action.ROUTE if detail.get("rule_id"):
             text = f"rule {detail['rule_id']} named {detail.get('lead_name', detail['lead'])}" + (
                 f"; {detail['reason']}" if detail.get("reason") else "")
         case Action.DECIDE_EXTENSION:
@@ -164,31 +131,26 @@ def _note(step: Step, actor: str | None) -> str:
     return mask_numbers_in_text(str(text))[:500]
 
 
-async def _unit_name(uow: UnitOfWork, unit_id: str) -> str:
-    name = await uow.session.scalar(select(tables.units.c.name_zh).where(tables.units.c.id == unit_id))
-    return name or unit_id
-
-
-async def _event(uow: UnitOfWork, row, step: Step, now: datetime) -> Event | None:
+async def _event(store: DispatchStore, row: CaseRecord, step: Step, now: datetime) -> Event | None:
     """The fact each step publishes; a note on a case or a part reported stays in its history."""
     d, case_id = step.detail, row.id
     match step.action:
         case Action.DISPATCH:
             return CaseDispatched(
-                case_id=case_id, unit_id=d["lead"], unit_name=await _unit_name(uow, d["lead"]),
+                case_id=case_id, unit_id=d["lead"], unit_name=await store.unit_name(d["lead"]),
                 assisting_unit_ids=d["assisting"], rule_id=d["rule_id"], category_code=row.category_code,
                 time_limit_class="urgent" if row.urgent else row.time_limit_class, urgent=row.urgent,
                 area=AreaPath.model_validate(row.area), dispatched_at=now)
         case Action.REDISPATCH | Action.REOPEN if d.get("lead"):
-            return CaseRedispatched(case_id=case_id, unit_id=d["lead"], unit_name=await _unit_name(uow, d["lead"]),
+            return CaseRedispatched(case_id=case_id, unit_id=d["lead"], unit_name=await store.unit_name(d["lead"]),
                                     previous_unit_id=row.lead_unit_id, redo_count=step.case.redo_count,
                                     reason=mask_numbers_in_text(d["reason"]), redispatched_at=now)
         case Action.CLAIM:
-            return CaseClaimed(case_id=case_id, unit_id=d["unit"], unit_name=await _unit_name(uow, d["unit"]),
+            return CaseClaimed(case_id=case_id, unit_id=d["unit"], unit_name=await store.unit_name(d["unit"]),
                                claimed_at=now)
         case Action.APPROVE_TRANSFER:
             return CaseTransferred(case_id=case_id, from_unit_id=d["from"], unit_id=d["to"],
-                                   unit_name=await _unit_name(uow, d["to"]), transferred_at=now)
+                                   unit_name=await store.unit_name(d["to"]), transferred_at=now)
         case Action.SUMMON:
             return CaseJointHandlingStarted(case_id=case_id, unit_ids=d["units"], check_in_by=d["check_in_by"],
                                             started_at=now)
@@ -197,13 +159,13 @@ async def _event(uow: UnitOfWork, row, step: Step, now: datetime) -> Event | Non
                                           proposed_date=d["proposed_date"], requested_at=now,
                                           area=AreaPath.model_validate(row.area))
         case Action.SIGN:
-            return CaseSigned(case_id=case_id, unit_id=d["unit"], unit_name=await _unit_name(uow, d["unit"]),
+            return CaseSigned(case_id=case_id, unit_id=d["unit"], unit_name=await store.unit_name(d["unit"]),
                               signed_at=now)
         case Action.NOTE_PROGRESS:
             return CaseProgressNoted(case_id=case_id, unit_id=d["unit"], text=mask_numbers_in_text(d["text"]),
                                      photo_count=len(d["photos"]), noted_at=now)
         case Action.COMPLETE:
-            return CaseCompleted(case_id=case_id, unit_id=d["unit"], unit_name=await _unit_name(uow, d["unit"]),
+            return CaseCompleted(case_id=case_id, unit_id=d["unit"], unit_name=await store.unit_name(d["unit"]),
                                  result=mask_numbers_in_text(d["result"]), completed_at=now)
         case Action.EXPLAIN:
             return CaseExplained(case_id=case_id, unit_id=d["unit"], explanation=mask_numbers_in_text(d["explanation"]),
@@ -220,3 +182,141 @@ async def _event(uow: UnitOfWork, row, step: Step, now: datetime) -> Event | Non
             return CaseReturned(case_id=case_id, unit_id=d["unit"], reason=d["reason"].value,
                                 text=mask_numbers_in_text(d["text"]), returned_at=now)
     return None
+
+
+# --- what other services tell dispatch (the handler table's commands: the event, then the unit of work) -----------
+
+async def open_reported_case(event: CaseReported, uow: UnitOfWork) -> None:
+    """Route a new case by category and area (``lifecycle.receive``); a case no rule can place waits in triage, one
+    whose sub-item intake's classifier was unsure of waits for a person's word (``case.reclassified``)."""
+    store: DispatchStore = uow.store
+    now = datetime.now(UTC)
+    routing = CaseToRoute(category_code=event.category_code, category_class=event.category_class,
+                          handle_locally=event.handle_locally, area=event.location.area)
+    directory = None if event.needs_triage else await store.directory()
+    step = lifecycle.receive(str(event.case_id), routing, directory, needs_triage=event.needs_triage)
+    case, detail = step.case, step.detail
+    created = await store.open_case(CaseRecord(
+        id=event.case_id, category_code=event.category_code, time_limit_class=event.time_limit_class,
+        urgent=event.urgent, area=event.location.area.model_dump(), status=case.state, lead_unit_id=case.lead,
+        assisting_unit_ids=list(case.assisting), rule_id=detail.get("rule_id"), version=case.version,
+        reported_at=event.reported_at, updated_at=now, category_class=event.category_class,
+        handle_locally=event.handle_locally))
+    if not created:
+        return  # the same report under another event id: the case is already there
+    await store.add_history(event.case_id, at=now, action=step.action, unit_id=case.lead,
+                            rule_id=detail.get("rule_id"), note=_note(step, None))
+    if step.action is Action.ROUTE:
+        uow.record(CaseDispatched(
+            case_id=event.case_id, unit_id=case.lead, unit_name=detail["lead_name"],
+            assisting_unit_ids=case.assisting, rule_id=detail["rule_id"], category_code=event.category_code,
+            time_limit_class=event.time_limit_class, urgent=event.urgent, area=event.location.area,
+            dispatched_at=now))
+
+
+async def reclassify(event: CaseReclassified, uow: UnitOfWork) -> None:
+    """A held or triaged case is routed now that a person placed it (never to a unit that returned it); a case being
+    handled keeps its unit, its new sub-item noted."""
+    store: DispatchStore = uow.store
+    now = datetime.now(UTC)
+    case = await store.update_case(
+        event.case_id, category_code=event.category_code, category_class=event.category_class,
+        handle_locally=event.handle_locally, time_limit_class=event.time_limit_class, updated_at=now)
+    if case is None:
+        return  # reported before dispatch knew the case: case.reported, replayed, will carry the new category
+    await store.add_history(event.case_id, at=now, action="reclassified", unit_id=case.lead_unit_id,
+                            note=f"{event.previous_category_code} -> {event.category_code}")
+    if case.status not in (State.AWAITING_CLASSIFICATION, State.TRIAGE):
+        return
+    directory = await store.directory()
+    try:
+        await act(uow, event.case_id, unit_id=None, expected_version=None, actor="reclassified",
+                  take=lambda file: lifecycle.route_again(file, directory))
+    except Refused as refused:
+        if refused.code != "unroutable":
+            raise
+        await store.update_case(event.case_id, status=State.TRIAGE)
+        await store.add_history(event.case_id, at=now, action=Action.TRIAGE, note=refused.message)
+
+
+async def reopen(event: CaseReopened, uow: UnitOfWork) -> None:
+    """A dissatisfied verdict: the case goes back to its unit (or the one supervision names), one more redo."""
+    try:
+        await act(uow, event.case_id, unit_id=None, expected_version=None, actor="supervision",
+                  take=lambda file: lifecycle.reopen(file, reason=event.reason, lead=event.unit_id,
+                                                     round=event.round))
+    except Refused as refused:
+        if refused.code == "already_reopened":
+            return  # another resident's verdict on the same round
+        raise PermanentFailure(f"cannot reopen: {refused.message}") from None
+
+
+async def decide_extension(event: CaseExtensionDecided, uow: UnitOfWork) -> None:
+    """Supervision's decision on a unit's request for more time (the new completion date of an approval arrives as
+    ``case.deadline_set``, right behind it on the same partition)."""
+    try:
+        await act(uow, event.case_id, unit_id=None, expected_version=None, actor="supervision",
+                  take=lambda file: lifecycle.decide_extension(file, approved=event.approved, reason=event.reason,
+                                                               due_at=event.due_at))
+    except Refused as refused:
+        if refused.code in ("not_found", "no_extension_pending"):
+            raise PermanentFailure(f"extension decision not applicable: {refused.message}") from None
+        raise
+
+
+async def note_escalation(event: CaseEscalated, uow: UnitOfWork) -> None:
+    """A step up the escalation ladder: kept on the case (a unit sees it in its queue) and on its timeline."""
+    store: DispatchStore = uow.store
+    now = datetime.now(UTC)
+    found = await store.update_case(event.case_id, escalation_level=event.level, reply_by=event.reply_by,
+                                    updated_at=now)
+    if found is None:
+        raise PermanentFailure("escalation of a case dispatch does not know")
+    reply = f"; written reply due {event.reply_by:%Y-%m-%d %H:%M} UTC" if event.reply_by else ""
+    await store.add_history(event.case_id, at=now, action=f"escalated:{event.level}", unit_id=event.unit_id,
+                            note=mask_numbers_in_text(f"{event.reason}{reply}")[:500])
+
+
+async def note_observation(event: CaseObserved, uow: UnitOfWork) -> None:
+    """A resident supervisor's observation: the units handling the case read it in its history."""
+    store: DispatchStore = uow.store
+    if not await store.has_case(event.case_id):
+        raise PermanentFailure("an observation on a case dispatch does not know")
+    await store.add_history(
+        event.case_id, at=event.observed_at, action="observed",
+        note=mask_numbers_in_text(f"resident supervisor {event.certificate_number}: {event.text}")[:500])
+
+
+async def keep_clock(event: CaseDeadlineSet, uow: UnitOfWork) -> None:
+    """Supervision's clock for the unit now handling the case; a clock for a unit that no longer has it is stale."""
+    await uow.store.set_clock(event.kind, event.case_id, event.unit_id, event.due_at)
+
+
+# --- photos and dispatch's own watch -------------------------------------------------------------------------------
+
+async def attach_photos(uow: UnitOfWork, case_id: UUID, unit_id: str, photo_ids) -> None:
+    """Tie the named photos to the case; each must be the unit's own and not already on another case (422)."""
+    wanted = set(photo_ids)
+    if not wanted:
+        return
+    attached = await uow.store.attach_photos(case_id, unit_id, wanted)
+    if attached != wanted:
+        raise Refused("unknown_photo", f"{len(wanted - attached)} photo(s) are not this unit's uploads or belong to "
+                      "another case", "photos")
+
+
+async def flag_missed_check_ins(uow: UnitOfWork, *, now: datetime, batch: int = 100) -> int:
+    """Every case whose check-in limit passed unflagged, once, whichever dispatch instance gets there first."""
+    due = await uow.store.cases_past_check_in(now.astimezone(UTC), limit=batch)
+    for case_id in due:
+        await act(uow, case_id, unit_id=None, expected_version=None, actor="check-in watch",
+                  take=lambda file: lifecycle.flag_missed_check_ins(file, now=now))
+    return len(due)
+
+
+ORPHAN_PHOTO_AGE = timedelta(hours=24)
+
+
+async def drop_orphan_photos(uow: UnitOfWork, *, now: datetime) -> int:
+    """Photos uploaded but never attached to a case go after a day."""
+    return await uow.store.drop_unattached_photos(now - ORPHAN_PHOTO_AGE)

@@ -4,6 +4,7 @@ from pathlib import Path
 
 from services.dispatch import handlers
 from services.dispatch.adapters import tables
+from services.dispatch.adapters.store import DispatchStore
 from services.dispatch.api import ROUTERS
 from services.dispatch.demo import seed_demo
 from services.dispatch.settings import DispatchSettings
@@ -13,7 +14,7 @@ from shared.runtime.service import ServiceSpec, create_service_app, serve
 SPEC = ServiceSpec(
     name="dispatch", title="gridlink dispatch", metadata=tables.metadata, tables=tables.messaging,
     migrations=Path(__file__).parent / "migrations", routers=ROUTERS, handlers=handlers.HANDLERS,
-    seed_demo=seed_demo, workers=(watch,),
+    seed_demo=seed_demo, workers=(watch,), store=DispatchStore,
 )
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
 from datetime import datetime
-from typing import Self
+from typing import Any, Self
 
 from sqlalchemy import insert
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
@@ -13,13 +13,20 @@ from shared.events import REGISTRY, Event
 from shared.messaging.envelope import Envelope
 from shared.messaging.tables import MessagingTables
 
+#: Builds a service's store (its repository: every read and write of its state) over one unit of work's session.
+StoreFactory = Callable[["UnitOfWork"], Any]
+
 
 class UnitOfWork:
-    """Use as ``async with uow_factory(...) as uow``; ``uow.session`` for state, ``uow.record(event)`` for facts."""
+    """Use as ``async with uow_factory(...) as uow``; ``uow.store`` for state (the service's storage seam; tests put
+    a fake one behind a fake unit of work), ``uow.record(event)`` for facts. ``uow.session`` is for the store and the
+    messaging machinery (inbox, outbox), not for commands and handlers."""
 
     def __init__(self, sessionmaker: async_sessionmaker[AsyncSession], tables: MessagingTables, *, source: str,
-                 correlation_id: str | None, causation_id: str | None, after_commit: list[Callable[[], None]]):
+                 correlation_id: str | None, causation_id: str | None, after_commit: list[Callable[[], None]],
+                 store: StoreFactory | None = None):
         self._sessionmaker = sessionmaker
+        self._store_factory = store
         self._tables = tables
         self._source = source
         self.correlation_id = correlation_id
@@ -37,10 +44,13 @@ class UnitOfWork:
         self._staged: list[Envelope] = []
         self._recorded_any = False
         self.session: AsyncSession
+        self.store: Any = None
 
     async def __aenter__(self) -> Self:
         self.session = self._sessionmaker()
         await self.session.begin()
+        if self._store_factory is not None:
+            self.store = self._store_factory(self)
         return self
 
     def caused_by(self, *, correlation_id: str, causation_id: str, occurred_at: datetime | None = None) -> None:
@@ -103,12 +113,14 @@ class UnitOfWork:
 class UnitOfWorkFactory:
     """Makes units of work for one service's database; the relay subscribes to hear of commits."""
 
-    def __init__(self, sessionmaker: async_sessionmaker[AsyncSession], tables: MessagingTables, *, source: str):
+    def __init__(self, sessionmaker: async_sessionmaker[AsyncSession], tables: MessagingTables, *, source: str,
+                 store: StoreFactory | None = None):
         self.sessionmaker = sessionmaker
         self.tables = tables
         self.source = source
+        self.store = store
         self.after_commit: list[Callable[[], None]] = []
 
     def __call__(self, *, correlation_id: str | None = None, causation_id: str | None = None) -> UnitOfWork:
         return UnitOfWork(self.sessionmaker, self.tables, source=self.source, correlation_id=correlation_id,
-                          causation_id=causation_id, after_commit=self.after_commit)
+                          causation_id=causation_id, after_commit=self.after_commit, store=self.store)

@@ -15,6 +15,7 @@ from fastapi import APIRouter, FastAPI, Request
 from fastapi.responses import JSONResponse, Response
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from sqlalchemy import MetaData, text
+from sqlalchemy.ext.asyncio import AsyncEngine
 
 from shared.auth import TokenVerifier
 from shared.events import Event
@@ -24,7 +25,7 @@ from shared.messaging.consumer import EventConsumer, Handler
 from shared.messaging.kafka import ensure_topics, make_consumer, make_producer
 from shared.messaging.relay import OutboxRelay
 from shared.messaging.tables import MessagingTables
-from shared.messaging.unit_of_work import UnitOfWorkFactory
+from shared.messaging.unit_of_work import StoreFactory, UnitOfWorkFactory
 from shared.persistence.database import create_engine, create_sessionmaker
 from shared.persistence.migrations import upgrade_to_head
 from shared.runtime.logs import configure_logging
@@ -47,6 +48,13 @@ class ServiceSpec:
     seed_demo: Callable[[UnitOfWorkFactory], Awaitable[None]] | None = None
     #: Long-running background work of the service (an import worker, a purge), cancelled at stop.
     workers: Sequence[Callable[[ServiceRuntime], Awaitable[None]]] = ()
+    #: The service's store over a unit of work (``uow.store``): the one place its commands' SQL lives.
+    store: StoreFactory | None = None
+
+    def units_of_work(self, engine: AsyncEngine) -> UnitOfWorkFactory:
+        """Units of work on this service's database, each with the service's store."""
+        return UnitOfWorkFactory(create_sessionmaker(engine), self.tables, source=f"/gridlink/{self.name}",
+                                 store=self.store)
 
 
 class ServiceRuntime:
@@ -55,7 +63,7 @@ class ServiceRuntime:
     def __init__(self, spec: ServiceSpec, settings: ServiceSettings):
         self.spec, self.settings = spec, settings
         self.engine = create_engine(settings.database_url)
-        self.uow = UnitOfWorkFactory(create_sessionmaker(self.engine), spec.tables, source=f"/gridlink/{spec.name}")
+        self.uow = spec.units_of_work(self.engine)
         self.producer = make_producer(settings.kafka_bootstrap_servers, idempotence=settings.kafka_idempotence,
                                       client_id=f"gridlink-{spec.name}")
         self.relay = OutboxRelay(self.uow.sessionmaker, spec.tables, self.producer,

@@ -44,14 +44,13 @@ async def supervision_uows(infrastructure):
     """Supervision's schema and demo data (the district's calendar, policies, supervisors) on a fresh database."""
     from services.supervision.demo import seed_demo
     from services.supervision.service import SPEC
-    from shared.messaging.unit_of_work import UnitOfWorkFactory
-    from shared.persistence.database import create_engine, create_sessionmaker
+    from shared.persistence.database import create_engine
     from shared.persistence.migrations import upgrade_to_head
 
     url = await create_database(infrastructure.database_url)
     await upgrade_to_head(url, SPEC.migrations)
     engine = create_engine(url, pool_size=6)
-    factory = UnitOfWorkFactory(create_sessionmaker(engine), SPEC.tables, source="/gridlink/supervision")
+    factory = SPEC.units_of_work(engine)
     await seed_demo(factory)
     yield factory
     await engine.dispose()
@@ -61,12 +60,11 @@ async def supervision_uows(infrastructure):
 async def notification_uows(infrastructure):
     """Notification's schema on a fresh database."""
     from services.notification.service import SPEC
-    from shared.messaging.unit_of_work import UnitOfWorkFactory
-    from shared.persistence.database import create_engine, create_sessionmaker
+    from shared.persistence.database import create_engine
     from shared.persistence.migrations import upgrade_to_head
 
     url = await create_database(infrastructure.database_url)
     await upgrade_to_head(url, SPEC.migrations)
     engine = create_engine(url, pool_size=4)
-    yield UnitOfWorkFactory(create_sessionmaker(engine), SPEC.tables, source="/gridlink/notification")
+    yield SPEC.units_of_work(engine)
     await engine.dispose()

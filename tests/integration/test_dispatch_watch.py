@@ -9,11 +9,10 @@ import pytest
 from sqlalchemy import insert, select
 
 from services.dispatch.adapters import tables
+from services.dispatch.commands import flag_missed_check_ins
 from services.dispatch.service import SPEC
-from services.dispatch.workers.watch import flag_missed_check_ins
 from shared.events import event_type
-from shared.messaging.unit_of_work import UnitOfWorkFactory
-from shared.persistence.database import create_engine, create_sessionmaker
+from shared.persistence.database import create_engine
 from shared.persistence.migrations import upgrade_to_head
 from tests.integration.conftest import create_database
 
@@ -27,7 +26,7 @@ async def test_missed_check_ins_are_flagged_once_by_one_of_two_watchers(infrastr
     url = await create_database(infrastructure.database_url)
     await upgrade_to_head(url, SPEC.migrations)
     engine = create_engine(url, pool_size=4)
-    uows = UnitOfWorkFactory(create_sessionmaker(engine), SPEC.tables, source="/gridlink/dispatch")
+    uows = SPEC.units_of_work(engine)
     try:
         late, on_time, all_came = uuid4(), uuid4(), uuid4()
         async with uows() as uow:
@@ -44,9 +43,13 @@ async def test_missed_check_ins_are_flagged_once_by_one_of_two_watchers(infrastr
                     id=case_id, category_code="noise", time_limit_class="complaint", urgent=False, area=AREA,
                     status="dispatched", lead_unit_id="unit-a", assisting_unit_ids=[], version=3, reported_at=NOW,
                     updated_at=NOW, summons={"check_in_by": check_in_by.isoformat(), "checked_in": checked}))
-        flagged = await asyncio.gather(flag_missed_check_ins(uows, now=NOW), flag_missed_check_ins(uows, now=NOW))
+        async def flag(now):
+            async with uows() as uow:
+                return await flag_missed_check_ins(uow, now=now)
+
+        flagged = await asyncio.gather(flag(NOW), flag(NOW))
         assert sum(flagged) == 2  # the late case and the one where all came, each by one watcher only
-        assert await flag_missed_check_ins(uows, now=NOW + timedelta(hours=1)) == 1  # now the other one's limit passed
+        assert await flag(NOW + timedelta(hours=1)) == 1  # now the other one's limit passed
         async with uows.sessionmaker() as session:
             h = tables.history.c
             notes = (await session.execute(select(h.case_id, h.note).where(h.action == "flag_missed_check_ins"))).all()

@@ -16,11 +16,10 @@ from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 from sqlalchemy import or_, select
 
 from services.dispatch.adapters import tables
-from services.dispatch.api.photos import attach_photos
-from services.dispatch.commands import act, casefile_of, require_units
+from services.dispatch.adapters.store import CaseRecord
+from services.dispatch.commands import act, attach_photos, require_units
 from services.dispatch.domain import lifecycle
 from services.dispatch.domain.routing import Directory
-from services.dispatch.handlers import directory_cache
 from shared.auth import Principal, Role
 from shared.events import SuspensionReason
 from shared.http.dependencies import ReadSession, UnitOfWorkDep
@@ -86,7 +85,7 @@ def _sees_case(principal: Principal, row) -> bool:
         return row.area.get("district_id") == principal.jurisdiction
     if principal.role is not Role.UNIT_STAFF or principal.unit_id is None:
         return False
-    return row.status == lifecycle.State.ON_CLAIMING_BOARD or casefile_of(row).involves(principal.unit_id)
+    return row.status == lifecycle.State.ON_CLAIMING_BOARD or CaseRecord.of(row).casefile().involves(principal.unit_id)
 
 
 @router.get("/units/{unit_id}/queue", response_model=list[CaseView],
@@ -265,15 +264,15 @@ def _action_route(action: CaseAction):
                 if first is not None:
                     return JSONResponse(first.body, status_code=first.status_code,
                                         headers={"Idempotent-Replayed": "true"})
-            await require_units(uow.session, action.names_units(body))
-            asked = Asked(principal=principal, body=body, directory=await directory_cache.get(uow.session))
+            await require_units(uow.store, action.names_units(body))
+            asked = Asked(principal=principal, body=body, directory=await uow.store.directory())
             row = await act(uow, case_id,
                             unit_id=principal.unit_id if action.actor is Actor.LEAD_OR_PARTNER else None,
                             expected_version=body.version, take=lambda case: action.take(case, asked),
                             actor=principal.subject if action.actor is Actor.DISPATCHER else None,
                             jurisdiction=principal.jurisdiction if action.actor is Actor.DISPATCHER else None)
             if action.attaches_photos:
-                await attach_photos(uow.session, case_id, principal.unit_id, body.photos)
+                await attach_photos(uow, case_id, principal.unit_id, body.photos)
             view = _view(row)
             if idempotency_key:
                 await guard.remember(uow.session, idempotency_key, 200, view.model_dump(mode="json"))

@@ -13,9 +13,9 @@ from sqlalchemy import delete, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 
 from services.dispatch.adapters import tables
+from services.dispatch.adapters.store import directory_cache
 from services.dispatch.commands import require_units
 from services.dispatch.domain.routing import CaseToRoute, Unroutable
-from services.dispatch.handlers import directory_cache
 from shared.auth import Role
 from shared.events import AreaPath
 from shared.http.dependencies import ReadSession, UnitOfWorkDep
@@ -90,19 +90,19 @@ async def one_unit(unit_id: str, principal: CurrentPrincipal, session: ReadSessi
     return _view(row)
 
 
-async def _check_parent(session, unit_id: str, parent_id: str | None) -> None:
+async def _check_parent(store, unit_id: str, parent_id: str | None) -> None:
     if parent_id is None:
         return
     if parent_id == unit_id:
         raise ApiError(422, "invalid_parent", "a unit is not its own parent", "parent_id")
-    await require_units(session, [parent_id], field="parent_id")
+    await require_units(store, [parent_id], field="parent_id")
 
 
 @router.post("/units", status_code=201, response_model=UnitView, dependencies=[require_roles(Role.ADMIN)],
              summary="Add a unit to the directory")
 async def add_unit(body: NewUnit, uow: UnitOfWorkDep) -> UnitView:
     async with uow:
-        await _check_parent(uow.session, body.id, body.parent_id)
+        await _check_parent(uow.store, body.id, body.parent_id)
         created = await uow.session.scalar(pg_insert(tables.units).values(**body.model_dump())
                                            .on_conflict_do_nothing().returning(tables.units.c.id))
         if created is None:
@@ -116,7 +116,7 @@ async def add_unit(body: NewUnit, uow: UnitOfWorkDep) -> UnitView:
             summary="Edit a unit (routing reloads at once)")
 async def edit_unit(unit_id: Code, body: UnitIn, uow: UnitOfWorkDep) -> UnitView:
     async with uow:
-        await _check_parent(uow.session, unit_id, body.parent_id)
+        await _check_parent(uow.store, unit_id, body.parent_id)
         changed = await uow.session.scalar(update(tables.units).where(tables.units.c.id == unit_id)
                                            .values(**body.model_dump()).returning(tables.units.c.id))
         if changed is None:
@@ -273,9 +273,9 @@ def _rule_view(row) -> RuleView:
                     local_only=row.local_only)
 
 
-async def _check_rule_units(session, body: RuleIn) -> None:
-    await require_units(session, [body.lead_unit_id] if body.lead_unit_id else [], field="lead_unit_id")
-    await require_units(session, body.assisting, field="assisting")
+async def _check_rule_units(store, body: RuleIn) -> None:
+    await require_units(store, [body.lead_unit_id] if body.lead_unit_id else [], field="lead_unit_id")
+    await require_units(store, body.assisting, field="assisting")
 
 
 @router.get("/routing-rules", response_model=list[RuleView], summary="Routing rules, by category or area")
@@ -295,7 +295,7 @@ async def list_rules(principal: CurrentPrincipal, session: ReadSession,
              summary="Add a routing rule (routing reloads at once)")
 async def add_rule(body: NewRule, uow: UnitOfWorkDep) -> RuleView:
     async with uow:
-        await _check_rule_units(uow.session, body)
+        await _check_rule_units(uow.store, body)
         created = await uow.session.scalar(pg_insert(tables.rules).values(**body.model_dump())
                                            .on_conflict_do_nothing().returning(tables.rules.c.id))
         if created is None:
@@ -309,7 +309,7 @@ async def add_rule(body: NewRule, uow: UnitOfWorkDep) -> RuleView:
             summary="Edit a routing rule (routing reloads at once)")
 async def edit_rule(rule_id: Code, body: RuleIn, uow: UnitOfWorkDep) -> RuleView:
     async with uow:
-        await _check_rule_units(uow.session, body)
+        await _check_rule_units(uow.store, body)
         changed = await uow.session.scalar(update(tables.rules).where(tables.rules.c.id == rule_id)
                                            .values(**body.model_dump()).returning(tables.rules.c.id))
         if changed is None:

@@ -8,8 +8,7 @@ from uuid import UUID, uuid4
 
 from fastapi import APIRouter, File, Request, UploadFile
 from pydantic import BaseModel
-from sqlalchemy import insert, or_, update
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy import insert
 
 from services.dispatch.adapters import tables
 from shared.auth import Role
@@ -17,7 +16,6 @@ from shared.http.dependencies import UnitOfWorkDep
 from shared.http.errors import ApiError
 from shared.http.security import CurrentPrincipal
 from shared.http.uploads import uploaded_photo
-from shared.refusals import Refused
 
 router = APIRouter(prefix="/v1", tags=["unit photos"])
 
@@ -42,18 +40,3 @@ async def upload_photo(request: Request, principal: CurrentPrincipal, uow: UnitO
             id=photo_id, unit_id=principal.unit_id, content_type=photo.content_type, width=photo.width,
             height=photo.height, sha256=photo.sha256, content=photo.content))
     return PhotoStored(photo_id=photo_id, content_type=photo.content_type, width=photo.width, height=photo.height)
-
-
-async def attach_photos(session: AsyncSession, case_id: UUID, unit_id: str, photo_ids) -> None:
-    """Tie the named photos to the case; each must be the unit's own and not already on another case (422)."""
-    wanted = set(photo_ids)
-    if not wanted:
-        return
-    p = tables.photos.c
-    attached = set((await session.execute(
-        update(tables.photos).where(p.id.in_(wanted), p.unit_id == unit_id,
-                                    or_(p.case_id.is_(None), p.case_id == case_id))
-        .values(case_id=case_id).returning(p.id))).scalars())
-    if attached != wanted:
-        raise Refused("unknown_photo", f"{len(wanted - attached)} photo(s) are not this unit's uploads or belong to "
-                      "another case", "photos")

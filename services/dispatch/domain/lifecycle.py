@@ -32,6 +32,10 @@ class State(StrEnum):
 
 
 class Action(StrEnum):
+    # how a case arrives (the first transition): held for a person's word, in triage, or routed by a rule
+    HOLD = "held"
+    TRIAGE = "triaged"
+    ROUTE = "dispatched"
     DISPATCH = "dispatch"
     PUT_ON_BOARD = "put_on_board"
     CLAIM = "claim"
@@ -182,6 +186,24 @@ def _require_text(value: str, field_name: str) -> str:
     if not value:
         raise Refusal("missing_field", f"{field_name} is required", field_name)
     return value
+
+
+# --- a new case ----------------------------------------------------------------------------------------------------
+
+def receive(case_id: str, routing: CaseToRoute, directory: Directory, *, needs_triage: bool) -> Step:
+    """A reported case's first state: held while intake's classifier was unsure (a person decides), in triage when
+    no rule places it, else dispatched to the unit the rule names."""
+    if needs_triage:
+        return Step(CaseFile(case_id, State.AWAITING_CLASSIFICATION, routing=routing), Action.HOLD,
+                    {"text": "waiting for intake to confirm the sub-item"})
+    try:
+        decision = directory.route(routing)
+    except Unroutable as exc:
+        return Step(CaseFile(case_id, State.TRIAGE, routing=routing), Action.TRIAGE, {"text": str(exc)})
+    assisting = tuple(u.id for u in decision.assisting)
+    return Step(CaseFile(case_id, State.DISPATCHED, lead=decision.lead.id, assisting=assisting, routing=routing),
+                Action.ROUTE, {"lead": decision.lead.id, "lead_name": decision.lead.name_zh, "assisting": assisting,
+                               "rule_id": decision.rule_id, "reason": None})
 
 
 # --- dispatchers ---------------------------------------------------------------------------------------------------

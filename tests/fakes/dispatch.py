@@ -1,0 +1,103 @@
+"""Dispatch's store in memory: cases, their history, the directory and photos in dicts and lists."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+from datetime import datetime
+from uuid import UUID
+
+from services.dispatch.adapters.store import CaseRecord, columns_of
+from services.dispatch.domain.lifecycle import CaseFile
+from services.dispatch.domain.routing import Directory
+from shared.events import DeadlineKind
+
+
+@dataclass
+class HistoryLine:
+    case_id: UUID
+    at: datetime
+    action: str
+    note: str
+    unit_id: str | None = None
+    rule_id: str | None = None
+
+
+@dataclass
+class Photo:
+    id: UUID
+    unit_id: str
+    uploaded_at: datetime
+    case_id: UUID | None = None
+
+
+class FakeDispatchStore:
+    def __init__(self, directory: Directory, *, unit_names: dict[str, str] | None = None):
+        self._directory = directory
+        self.unit_names = unit_names or {u.id: u.name_zh for u in directory.units.values()}
+        self.cases: dict[UUID, CaseRecord] = {}
+        self.history: list[HistoryLine] = []
+        self.photos: dict[UUID, Photo] = {}
+
+    def notes(self, case_id: UUID) -> list[tuple[str, str]]:
+        return [(h.action, h.note) for h in self.history if h.case_id == case_id]
+
+    async def directory(self) -> Directory:
+        return self._directory
+
+    async def open_case(self, case: CaseRecord) -> bool:
+        if case.id in self.cases:
+            return False
+        self.cases[case.id] = case
+        return True
+
+    async def lock_case(self, case_id: UUID) -> CaseRecord | None:
+        return self.cases.get(case_id)
+
+    async def save_case(self, case_id: UUID, case: CaseFile, *, now: datetime, **more) -> CaseRecord:
+        self.cases[case_id] = replace(self.cases[case_id], **columns_of(case), **more, updated_at=now)
+        return self.cases[case_id]
+
+    async def update_case(self, case_id: UUID, **values) -> CaseRecord | None:
+        if case_id not in self.cases:
+            return None
+        self.cases[case_id] = replace(self.cases[case_id], **values)
+        return self.cases[case_id]
+
+    async def has_case(self, case_id: UUID) -> bool:
+        return case_id in self.cases
+
+    async def add_history(self, case_id: UUID, *, at: datetime, action: str, note: str, unit_id: str | None = None,
+                          rule_id: str | None = None) -> None:
+        self.history.append(HistoryLine(case_id, at, str(action), note, unit_id, rule_id))
+
+    async def set_clock(self, kind: DeadlineKind, case_id: UUID, unit_id: str, due_at: datetime) -> None:
+        case = self.cases.get(case_id)
+        if case is not None and case.lead_unit_id == unit_id:
+            column = {DeadlineKind.SIGN_FOR: "sign_due_at", DeadlineKind.COMPLETION: "due_at"}.get(kind)
+            if column:
+                self.cases[case_id] = replace(case, **{column: due_at})
+
+    async def unit_name(self, unit_id: str) -> str:
+        return self.unit_names.get(unit_id, unit_id)
+
+    async def known_units(self, unit_ids: set[str]) -> set[str]:
+        return set(unit_ids) & set(self.unit_names)
+
+    async def attach_photos(self, case_id: UUID, unit_id: str, photo_ids: set[UUID]) -> set[UUID]:
+        attached = set()
+        for photo_id in photo_ids:
+            photo = self.photos.get(photo_id)
+            if photo and photo.unit_id == unit_id and photo.case_id in (None, case_id):
+                photo.case_id = case_id
+                attached.add(photo_id)
+        return attached
+
+    async def cases_past_check_in(self, now: datetime, *, limit: int) -> list[UUID]:
+        return [c.id for c in self.cases.values() if c.summons and "alerted" not in c.summons
+                and datetime.fromisoformat(c.summons["check_in_by"]) < now][:limit]
+
+    async def drop_unattached_photos(self, uploaded_before: datetime) -> int:
+        gone = [p.id for p in self.photos.values() if p.case_id is None and p.uploaded_at < uploaded_before]
+        for photo_id in gone:
+            del self.photos[photo_id]
+        return len(gone)
