@@ -9,27 +9,40 @@ from shared.messaging.unit_of_work import UnitOfWorkFactory
 from shared.persistence.versioned_cache import bump_version
 
 
-async def seed_demo(uow_factory: UnitOfWorkFactory) -> None:
-    places, tree = demo_data("ground"), demo_data("categories")
-    async with uow_factory() as uow:
-        await uow.session.execute(insert(tables.areas).values([
-            {"id": a["id"], "level": a["level"], "parent_id": a["parent"], "name_zh": a["name_zh"],
-             "name_en": a["name_en"], "polygon": a["polygon"]} for a in places["areas"]]).on_conflict_do_nothing())
-        gazetteer = places["gazetteer"]
-        await uow.session.execute(insert(tables.gazetteer).values(
-            [{"id": g["id"], "kind": "compound", "name_zh": g["name_zh"], "aliases": g["aliases"], "lat": g["lat"],
+def area_rows() -> list[dict]:
+    return [{"id": a["id"], "level": a["level"], "parent_id": a["parent"], "name_zh": a["name_zh"],
+             "name_en": a["name_en"], "polygon": a["polygon"]} for a in demo_data("ground")["areas"]]
+
+
+def gazetteer_rows() -> list[dict]:
+    gazetteer = demo_data("ground")["gazetteer"]
+    return ([{"id": g["id"], "kind": "compound", "name_zh": g["name_zh"], "aliases": g["aliases"], "lat": g["lat"],
               "lon": g["lon"], "segments": []} for g in gazetteer["compounds"]]
             + [{"id": r["id"], "kind": "road", "name_zh": r["name_zh"], "aliases": [], "lat": None, "lon": None,
-                "segments": r["segments"]} for r in gazetteer["roads"]]).on_conflict_do_nothing())
-        await bump_version(uow.session, tables.ground_version)
-        await uow.session.execute(insert(tables.category_classes).values(tree["classes"]).on_conflict_do_nothing())
-        # Only a sub-item the tree does not have yet is added: edits made through the admin API are kept.
-        await uow.session.execute(insert(tables.categories).values([
-            {"code": i["code"], "version": tree["version"], "class_code": i["class"], "name_zh": i["name_zh"],
+                "segments": r["segments"]} for r in gazetteer["roads"]])
+
+
+def category_rows() -> list[dict]:
+    tree = demo_data("categories")
+    return [{"code": i["code"], "version": tree["version"], "class_code": i["class"], "name_zh": i["name_zh"],
              "name_en": i["name_en"], "time_limit_class": i["time_limit_class"], "priority": i["priority"],
              "handle_locally": i["local"], "keywords": i["keywords"], "examples": i.get("examples", []),
              "attributes": i.get("attributes", []), "service_code": i["service_code"], "current": True}
-            for i in tree["items"]]).on_conflict_do_update(
+            for i in tree["items"]]
+
+
+def class_rows() -> list[dict]:
+    return demo_data("categories")["classes"]
+
+
+async def seed_demo(uow_factory: UnitOfWorkFactory) -> None:
+    async with uow_factory() as uow:
+        await uow.session.execute(insert(tables.areas).values(area_rows()).on_conflict_do_nothing())
+        await uow.session.execute(insert(tables.gazetteer).values(gazetteer_rows()).on_conflict_do_nothing())
+        await bump_version(uow.session, tables.ground_version)
+        await uow.session.execute(insert(tables.category_classes).values(class_rows()).on_conflict_do_nothing())
+        # Only a sub-item the tree does not have yet is added: edits made through the admin API are kept.
+        await uow.session.execute(insert(tables.categories).values(category_rows()).on_conflict_do_update(
             index_elements=["code", "version"],
             # A tree loaded before sub-items had service codes gets them; nothing else is overwritten.
             set_={"service_code": insert(tables.categories).excluded.service_code,

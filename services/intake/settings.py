@@ -5,8 +5,8 @@ from datetime import timedelta
 from pydantic import Field
 from pydantic_settings import SettingsConfigDict
 
-from services.intake.commands import IntakePolicy
 from services.intake.domain.duplicates import DuplicatePolicy
+from services.intake.domain.reports import IntakePolicy
 from shared.runtime.settings import ServiceSettings
 
 

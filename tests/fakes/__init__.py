@@ -30,7 +30,8 @@ class FakeUnitOfWork:
         return self
 
     async def __aenter__(self) -> FakeUnitOfWork:
-        self._saved = copy.deepcopy(self.store.__dict__)
+        # The store's state: its public attributes (private ones hold reference data, read only).
+        self._saved = copy.deepcopy({k: v for k, v in vars(self.store).items() if not k.startswith("_")})
         return self
 
     async def __aexit__(self, exc_type, exc, tb) -> None:

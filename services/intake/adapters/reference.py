@@ -1,4 +1,5 @@
-"""Intake's reference data as each process holds it: the category tree with its classifier, the map with its gazetteer.
+"""Intake's reference data as each process holds it, loaded from its tables: the category tree with its classifier,
+the map with its gazetteer.
 
 Both are rebuilt from the database when their version row moves (every edit bumps it), not on every report.
 """
@@ -6,38 +7,16 @@ Both are rebuilt from the database when their version row moves (every edit bump
 from __future__ import annotations
 
 import asyncio
-from dataclasses import dataclass
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.intake.adapters import tables
-from services.intake.domain.categories import Attribute, Category, UnknownCategory
+from services.intake.domain.categories import Attribute, Category
 from services.intake.domain.classification import CategoryText, Classifier
 from services.intake.domain.location import Area, Compound, Gazetteer, JurisdictionMap, Road, RoadSegment
+from services.intake.domain.reference import CategoryTree, Ground
 from shared.persistence.versioned_cache import VersionedCache
-
-
-@dataclass(frozen=True)
-class CategoryTree:
-    """The current version of every sub-item (retired ones too: old cases name them) and the classifier."""
-
-    categories: dict[str, Category]
-    active: frozenset[str]
-    classes: dict[str, tuple[str, str]]
-    classifier: Classifier
-
-    def current(self, code: str) -> Category:
-        """A sub-item new reports may be filed under."""
-        if code not in self.active:
-            raise UnknownCategory(code)
-        return self.categories[code]
-
-    def by_service_code(self, service_code: str) -> Category:
-        for code in self.active:
-            if self.categories[code].service_code == service_code:
-                return self.categories[code]
-        raise UnknownCategory(service_code)
 
 
 def category_from_row(row) -> Category:
@@ -48,32 +27,37 @@ def category_from_row(row) -> Category:
         attributes=tuple(Attribute.from_data(a) for a in row.attributes))
 
 
-async def _load_tree(session: AsyncSession) -> CategoryTree:
-    rows = (await session.execute(select(tables.categories).where(tables.categories.c.current))).all()
-    classes = {r.code: (r.name_zh, r.name_en) for r in (await session.execute(select(tables.category_classes))).all()}
+def tree_from_rows(rows, class_rows) -> CategoryTree:
+    """The tree from the current rows of ``categories`` and the rows of ``category_classes`` (trains the classifier:
+    a second or two of CPU)."""
+    classes = {r.code: (r.name_zh, r.name_en) for r in class_rows}
     categories = {r.code: category_from_row(r) for r in rows}
     active = frozenset(r.code for r in rows if r.active)
     texts = [CategoryText(c.code, c.keywords, c.examples, (c.name_zh, c.name_en))
              for c in categories.values() if c.code in active]
+    return CategoryTree(categories=categories, active=active, classes=classes, classifier=Classifier(texts))
+
+
+async def _load_tree(session: AsyncSession) -> CategoryTree:
+    rows = (await session.execute(select(tables.categories).where(tables.categories.c.current))).all()
+    class_rows = (await session.execute(select(tables.category_classes))).all()
     # Segmenting every example takes a second or two of CPU: not on the event loop.
-    classifier = await asyncio.to_thread(Classifier, texts)
-    return CategoryTree(categories=categories, active=active, classes=classes, classifier=classifier)
+    return await asyncio.to_thread(tree_from_rows, rows, class_rows)
 
 
-@dataclass(frozen=True)
-class Ground:
-    map: JurisdictionMap
-    gazetteer: Gazetteer
+def ground_from_rows(area_rows, entry_rows) -> Ground:
+    """The map from the rows of ``areas``, the gazetteer from the rows of ``gazetteer``."""
+    areas = [Area(id=r.id, level=r.level, parent_id=r.parent_id, name_zh=r.name_zh, polygon=r.polygon)
+             for r in area_rows]
+    compounds = [Compound(e.id, e.name_zh, tuple(e.aliases), e.lat, e.lon) for e in entry_rows if e.kind == "compound"]
+    roads = [Road(e.id, e.name_zh, tuple(RoadSegment(s["from"], s["to"], s["lat"], s["lon"]) for s in e.segments))
+             for e in entry_rows if e.kind == "road"]
+    return Ground(map=JurisdictionMap(areas), gazetteer=Gazetteer(compounds, roads, noise=[a.name_zh for a in areas]))
 
 
 async def _load_ground(session: AsyncSession) -> Ground:
-    areas = [Area(id=r.id, level=r.level, parent_id=r.parent_id, name_zh=r.name_zh, polygon=r.polygon)
-             for r in (await session.execute(select(tables.areas))).all()]
-    entries = (await session.execute(select(tables.gazetteer))).all()
-    compounds = [Compound(e.id, e.name_zh, tuple(e.aliases), e.lat, e.lon) for e in entries if e.kind == "compound"]
-    roads = [Road(e.id, e.name_zh, tuple(RoadSegment(s["from"], s["to"], s["lat"], s["lon"]) for s in e.segments))
-             for e in entries if e.kind == "road"]
-    return Ground(map=JurisdictionMap(areas), gazetteer=Gazetteer(compounds, roads, noise=[a.name_zh for a in areas]))
+    return ground_from_rows((await session.execute(select(tables.areas))).all(),
+                            (await session.execute(select(tables.gazetteer))).all())
 
 
 # Each report reads both; a second's delay for another instance's edit is the price of not asking every time.

@@ -25,8 +25,9 @@ from services.intake.api.context import (
     Strict,
     settings_of,
 )
-from services.intake.commands import ReportDraft, submit_report
+from services.intake.commands.reports import submit_report
 from services.intake.domain.cases import national_mobile
+from services.intake.domain.reports import ReportDraft
 from shared.auth import Role
 from shared.events import Channel, ClassifiedBy
 from shared.http.dependencies import UnitOfWorkDep

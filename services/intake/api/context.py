@@ -7,8 +7,8 @@ from typing import Annotated
 from fastapi import Depends, Request
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
-from services.intake.commands import MAX_DESCRIPTION, IntakePolicy, ReportOutcome
 from services.intake.domain.cases import MOBILE_PATTERN
+from services.intake.domain.reports import MAX_DESCRIPTION, IntakePolicy, ReportOutcome
 from services.intake.settings import IntakeSettings
 
 Description = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=MAX_DESCRIPTION)]

@@ -13,7 +13,7 @@ from sqlalchemy import select
 
 from services.intake.adapters import tables
 from services.intake.api.context import settings_of
-from services.intake.workers.imports import enqueue
+from services.intake.commands.imports import enqueue
 from shared.auth import Role
 from shared.http.dependencies import ReadSession, UnitOfWorkDep
 from shared.http.errors import ApiError

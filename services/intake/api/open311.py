@@ -21,11 +21,13 @@ from fastapi.responses import JSONResponse, Response
 from sqlalchemy import select
 
 from services.intake.adapters import tables
-from services.intake.adapters.reference import CategoryTree, category_tree, ground
+from services.intake.adapters.reference import category_tree, ground
 from services.intake.api.context import settings_of
-from services.intake.commands import MAX_DESCRIPTION, ReportDraft, submit_report
+from services.intake.commands.reports import submit_report
 from services.intake.domain.cases import national_mobile, normalise_tracking_code
 from services.intake.domain.categories import UnknownCategory
+from services.intake.domain.reference import CategoryTree
+from services.intake.domain.reports import MAX_DESCRIPTION, ReportDraft
 from shared.credentials import credential_hash
 from shared.events import Channel
 from shared.masking import mask_numbers_in_text

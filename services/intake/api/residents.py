@@ -13,8 +13,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from services.intake.adapters import tables
 from services.intake.adapters.reference import category_tree
 from services.intake.api.context import Description, PolicyDep, Strict
-from services.intake.commands import reporter_ref, submit_verdict
+from services.intake.commands.verdicts import submit_verdict
 from services.intake.domain.cases import normalise_tracking_code, phone_matches
+from services.intake.domain.reports import reporter_ref
 from shared.events import Verdict
 from shared.http.dependencies import ReadSession, UnitOfWorkDep
 from shared.http.errors import ApiError

@@ -14,15 +14,12 @@ from services.intake.adapters import tables
 from services.intake.adapters.reference import category_tree
 from services.intake.api.context import CategoryCode, PolicyDep, Strict
 from services.intake.api.residents import VerdictIn
-from services.intake.commands import (
-    numbers_for_delivery,
-    reclassify,
-    reporter_ref,
-    reveal_reporters,
-    submit_verdict,
-    unlink,
-)
+from services.intake.commands.cases import reclassify
+from services.intake.commands.contacts import numbers_for_delivery, reveal_reporters
+from services.intake.commands.reports import unlink
+from services.intake.commands.verdicts import submit_verdict
 from services.intake.domain.cases import normalise_tracking_code
+from services.intake.domain.reports import reporter_ref
 from shared.auth import Role
 from shared.http.dependencies import ReadSession, UnitOfWorkDep
 from shared.http.errors import ApiError

@@ -1,7 +1,12 @@
-"""Reads batch-import files (suggestion-box slips, questionnaires, visit logs) from CSV or XLSX into plain rows."""
+"""Reads batch-import files (suggestion-box slips, questionnaires, visit logs) from CSV or XLSX into plain rows, and
+turns each row into the report it stands for."""
 
 from __future__ import annotations
 
+from services.intake.domain.cases import national_mobile
+from services.intake.domain.reports import ReportDraft
+from shared.events import Channel
+from shared.refusals import Refused
 from shared.spreadsheets import SheetRow, UnreadableFile, read_sheet
 
 # Column headers as people write them, Chinese or English, mapped to one name each.
@@ -43,3 +48,39 @@ def read_slips(content: bytes, filename: str, *, max_rows: int) -> list[SlipRow]
 
 
 __all__ = ["COLUMNS", "SLIP_KINDS", "SlipRow", "UnreadableFile", "read_slips", "slip_kind"]
+
+
+_YES = {"1", "true", "yes", "y", "是", "匿名"}
+_NO = {"", "0", "false", "no", "n", "否"}
+
+
+def draft_of(row: SlipRow) -> ReportDraft:
+    """The report a slip row stands for, or ``Refused`` naming the column at fault."""
+    v = row.values
+    kind = slip_kind(v.get("kind", "")) if v.get("kind") else "suggestion_box"
+    if kind is None:
+        raise Refused("unknown_kind", "the kind must be a suggestion box, questionnaire, visit log, liaison log or "
+                      "opinion book", "kind")
+    lat = lon = None
+    if v.get("lat") or v.get("lon"):
+        try:
+            lat, lon = float(v.get("lat", "")), float(v.get("lon", ""))
+        except ValueError:
+            raise Refused("invalid_field", "lat and lon must both be numbers", "lat") from None
+        if not (-90 <= lat <= 90 and -180 <= lon <= 180):
+            raise Refused("out_of_range", "lat or lon is out of range", "lat")
+    anonymous_raw = v.get("anonymous", "").strip().lower()
+    if anonymous_raw not in _YES | _NO:
+        raise Refused("invalid_field", "anonymous must be yes or no", "anonymous")
+    phone = None
+    if v.get("phone"):
+        phone = national_mobile(v["phone"])
+        if phone is None:
+            raise Refused("invalid_phone", "the phone is not a mainland mobile number", "phone")
+    anonymous = anonymous_raw in _YES or phone is None
+    if len(v.get("name", "")) > 50:
+        raise Refused("too_long", "the name may be at most 50 characters", "name")
+    return ReportDraft(channel=Channel.BATCH_IMPORT, description=v.get("description", ""),
+                       category_code=v.get("category") or None, lat=lat, lon=lon, address=v.get("address") or None,
+                       name=None if anonymous else (v.get("name") or None), phone=None if anonymous else phone,
+                       anonymous=anonymous, external_ref=row.key, channel_detail=kind)

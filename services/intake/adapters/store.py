@@ -1,0 +1,338 @@
+"""Intake's store: every read and write its commands make, over one unit of work's session (the storage seam; unit
+tests put an in-memory one in its place)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field, fields
+from datetime import datetime, timedelta
+from uuid import UUID, uuid4
+
+from sqlalchemy import bindparam, exists, func, insert, or_, select, text, update
+from sqlalchemy import case as sql_case
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+
+from services.intake.adapters import tables
+from services.intake.adapters.reference import category_tree, ground
+from services.intake.domain.cases import CaseStatus
+from services.intake.domain.classification import words
+from services.intake.domain.duplicates import OpenCase
+from services.intake.domain.reference import CategoryTree, Ground
+from services.intake.domain.reports import ReportOutcome
+from services.intake.domain.timeline import TimelineLine
+from shared.events import Channel
+from shared.messaging.unit_of_work import UnitOfWork
+
+
+@dataclass(frozen=True)
+class CaseRecord:
+    """One row of ``cases``: what a resident reported, where, and the state they read."""
+
+    id: UUID
+    tracking_code: str
+    category_code: str
+    category_version: int
+    description: str
+    channel: str
+    urgent: bool
+    lat: float
+    lon: float
+    grid_id: str
+    anonymous: bool
+    status: str
+    reported_at: datetime
+    updated_at: datetime
+    address: str | None = None
+    reporter_id: UUID | None = None
+    unit_name: str | None = None
+    expected_at: datetime | None = None
+    category_confidence: float = 1.0
+    classified_by: str = "resident"
+    needs_triage: bool = False
+    attributes: dict = field(default_factory=dict)
+    residents_affected: int = 1
+    suspected_duplicate_of: UUID | None = None
+    address_id: str | None = None
+    completion_round: int = 0
+    words: str | None = None
+
+
+@dataclass(frozen=True)
+class ReportRecord:
+    """One row of ``reports``: one resident's report, the case's first (primary) or a co-report."""
+
+    id: UUID
+    case_id: UUID
+    role: str
+    channel: str
+    description: str
+    anonymous: bool
+    lat: float
+    lon: float
+    received_at: datetime
+    channel_detail: str | None = None
+    external_ref: str | None = None
+    reporter_id: UUID | None = None
+    submitted_by: str | None = None
+    address: str | None = None
+    similarity: float | None = None
+    media_url: str | None = None
+
+
+@dataclass(frozen=True)
+class ReporterContact:
+    reporter_id: UUID
+    case_id: UUID
+    role: str
+    name: str | None
+    phone: str | None
+
+
+def _record(cls, row):
+    return cls(**{f.name: row._mapping[f.name] for f in fields(cls)}) if row is not None else None
+
+
+# The hot path's statements are built once; each call only binds its values.
+_INSERT_CASE = insert(tables.cases)
+_INSERT_REPORT = insert(tables.reports)
+_INSERT_CLASSIFICATION = insert(tables.classifications)
+_INSERT_TIMELINE = pg_insert(tables.timeline).on_conflict_do_nothing()
+_c = tables.cases.c
+# The open cases in a box around a point, newest first: the candidates a new report may duplicate.
+_OPEN_CASES_NEAR = (
+    select(_c.id, _c.tracking_code, _c.category_code, _c.lat, _c.lon, _c.reported_at, _c.words,
+           # the text only where its words were never kept
+           sql_case((_c.words.is_(None), _c.description)).label("description"))
+    .where(_c.status != CaseStatus.COMPLETED, _c.reported_at >= bindparam("since"),
+           _c.lat.between(bindparam("south"), bindparam("north")), _c.lon.between(bindparam("west"), bindparam("east")))
+    .order_by(_c.reported_at.desc()).limit(50))
+
+
+class IntakeStore:
+    """Reporters, reports, cases and what hangs off them, as intake's commands see them."""
+
+    def __init__(self, uow: UnitOfWork):
+        self._session = uow.session
+
+    # --- reference data ---------------------------------------------------------------------------------------------
+
+    async def category_tree(self) -> CategoryTree:
+        return await category_tree.get(self._session)
+
+    async def ground(self) -> Ground:
+        return await ground.get(self._session)
+
+    # --- reports and cases ------------------------------------------------------------------------------------------
+
+    async def report_by_ref(self, channel: Channel, external_ref: str) -> ReportOutcome | None:
+        """The answer given to the report this channel already sent under ``external_ref``, if any."""
+        rp, c = tables.reports.c, tables.cases.c
+        row = (await self._session.execute(
+            select(rp.id, rp.role, c.id.label("case_id"), c.tracking_code, c.category_code, c.category_confidence,
+                   c.needs_triage)
+            .join(tables.cases, c.id == rp.case_id).where(rp.channel == channel, rp.external_ref == external_ref))
+        ).first()
+        if row is None:
+            return None
+        return ReportOutcome(row.id, row.case_id, row.tracking_code, linked=row.role == "co_report", replayed=True,
+                             category_code=row.category_code, confidence=row.category_confidence,
+                             needs_triage=row.needs_triage)
+
+    async def reporter_for(self, phone: str, name: str | None) -> UUID:
+        """The resident's record, found by number so that one resident keeps one reference across reports (the name
+        given last is kept)."""
+        r = tables.reporters.c
+        found = (await self._session.execute(select(r.id, r.name).where(r.phone == phone).order_by(r.created_at)
+                                             .limit(1))).first()
+        if found is not None:
+            if name and name != found.name:
+                await self._session.execute(update(tables.reporters).where(r.id == found.id).values(name=name))
+            return found.id
+        reporter_id = uuid4()
+        await self._session.execute(insert(tables.reporters).values(id=reporter_id, name=name, phone=phone))
+        return reporter_id
+
+    async def lock_cell(self, category_code: str, grid_id: str) -> None:
+        """Reports of one sub-item in one grid are taken one at a time (until the transaction ends)."""
+        await self._session.execute(select(func.pg_advisory_xact_lock(func.hashtext(f"{category_code}|{grid_id}"))))
+
+    async def open_cases_near(self, box: tuple[float, float, float, float], since: datetime) -> list[OpenCase]:
+        south, north, west, east = box
+        rows = (await self._session.execute(_OPEN_CASES_NEAR, dict(since=since, south=south, north=north, west=west,
+                                                                   east=east))).all()
+        return [OpenCase(r.id, r.tracking_code, r.category_code, r.lat, r.lon, r.reported_at,
+                         frozenset(r.words.split() if r.words is not None else words(r.description))) for r in rows]
+
+    async def add_case(self, case: CaseRecord) -> None:
+        await self._session.execute(_INSERT_CASE, {f.name: getattr(case, f.name) for f in fields(case)
+                                                   if f.name not in _CASE_LATER})
+
+    async def add_report(self, report: ReportRecord) -> None:
+        await self._session.execute(_INSERT_REPORT, {f.name: getattr(report, f.name) for f in fields(report)})
+
+    async def add_classification(self, case_id: UUID, *, category_code: str, category_version: int,
+                                 confidence: float, classified_by: str, at: datetime, suggested_code: str | None = None,
+                                 actor: str | None = None, reason: str | None = None) -> None:
+        await self._session.execute(_INSERT_CLASSIFICATION, dict(
+            case_id=case_id, category_code=category_code, category_version=category_version, confidence=confidence,
+            classified_by=classified_by, suggested_code=suggested_code, actor=actor, reason=reason, at=at))
+
+    async def add_timeline(self, case_id: UUID, at: datetime, line: TimelineLine, event_id: str | None = None) -> None:
+        """One line of the resident's timeline; the same event's line twice is one."""
+        await self._session.execute(_INSERT_TIMELINE, dict(case_id=case_id, at=at, kind=line.kind,
+                                                           text_zh=line.text_zh, text_en=line.text_en,
+                                                           event_id=event_id))
+
+    async def add_co_reporter(self, case_id: UUID, report_id: UUID, reporter_id: UUID | None, now: datetime) -> int:
+        """One more resident affected, unless this resident had already reported the case (one statement: the row
+        lock of the update serialises co-reports of one case); the residents affected now."""
+        c, rp = tables.cases.c, tables.reports.c
+        increment = 1
+        if reporter_id is not None:  # an anonymous resident is always one more
+            already = exists().where(rp.case_id == case_id, rp.reporter_id == reporter_id, rp.id != report_id)
+            increment = sql_case((already, 0), else_=1)
+        return await self._session.scalar(
+            update(tables.cases).where(c.id == case_id)
+            .values(residents_affected=c.residents_affected + increment, updated_at=now)
+            .returning(c.residents_affected))
+
+    async def lock_case(self, case_id: UUID) -> CaseRecord | None:
+        row = (await self._session.execute(select(tables.cases).where(tables.cases.c.id == case_id)
+                                           .with_for_update())).first()
+        return _record(CaseRecord, row)
+
+    async def has_case(self, case_id: UUID) -> bool:
+        return await self._session.scalar(select(tables.cases.c.id).where(tables.cases.c.id == case_id)) is not None
+
+    async def update_case(self, case_id: UUID, **values) -> None:
+        await self._session.execute(update(tables.cases).where(tables.cases.c.id == case_id).values(**values))
+
+    async def lock_report(self, report_id: UUID) -> ReportRecord | None:
+        row = (await self._session.execute(select(tables.reports).where(tables.reports.c.id == report_id)
+                                           .with_for_update())).first()
+        return _record(ReportRecord, row)
+
+    async def update_report(self, report_id: UUID, **values) -> None:
+        await self._session.execute(update(tables.reports).where(tables.reports.c.id == report_id).values(**values))
+
+    async def reported_by(self, case_id: UUID, reporter_id: UUID) -> bool:
+        """Whether the resident has a report on the case."""
+        rp = tables.reports.c
+        return await self._session.scalar(select(func.count()).select_from(tables.reports).where(
+            rp.case_id == case_id, rp.reporter_id == reporter_id)) > 0
+
+    # --- photos -----------------------------------------------------------------------------------------------------
+
+    async def unattached_photos(self, photo_ids: list[UUID]) -> int:
+        """How many of the photos exist and belong to no report yet (locked until the transaction ends)."""
+        p = tables.photos.c
+        return len((await self._session.execute(select(p.id).where(p.id.in_(photo_ids), p.report_id.is_(None))
+                                                .with_for_update())).scalars().all())
+
+    async def attach_photos(self, photo_ids: list[UUID], report_id: UUID) -> None:
+        await self._session.execute(update(tables.photos).where(tables.photos.c.id.in_(photo_ids))
+                                    .values(report_id=report_id))
+
+    async def drop_unattached_photos(self, older_than: timedelta) -> int:
+        result = await self._session.execute(
+            text("DELETE FROM photos WHERE report_id IS NULL AND uploaded_at < now() - :age").bindparams(age=older_than))
+        return result.rowcount or 0
+
+    # --- verdicts and call-backs ------------------------------------------------------------------------------------
+
+    async def add_verdict(self, case_id: UUID, *, round: int, submitter: str, verdict: str, comment: str | None,
+                          via: str, at: datetime) -> bool:
+        """False when this submitter already judged this round."""
+        inserted = await self._session.execute(pg_insert(tables.verdicts).values(
+            case_id=case_id, round=round, submitter=submitter, verdict=verdict, comment=comment, via=via,
+            submitted_at=at).on_conflict_do_nothing().returning(tables.verdicts.c.id))
+        return inserted.first() is not None
+
+    async def has_verdict(self, case_id: UUID, round: int) -> bool:
+        v = tables.verdicts.c
+        return await self._session.scalar(select(v.id).where(v.case_id == case_id, v.round == round).limit(1)) \
+            is not None
+
+    async def add_callback_task(self, case_id: UUID, *, round: int, requested_at: datetime,
+                                done_at: datetime | None, done_by: str | None) -> None:
+        """The operators' call-back of one completion round, once."""
+        await self._session.execute(pg_insert(tables.callback_tasks).values(
+            case_id=case_id, round=round, requested_at=requested_at, done_at=done_at, done_by=done_by,
+        ).on_conflict_do_nothing())
+
+    async def close_callback_task(self, case_id: UUID, *, round: int, at: datetime, by: str) -> None:
+        t = tables.callback_tasks.c
+        await self._session.execute(update(tables.callback_tasks).where(
+            t.case_id == case_id, t.round == round, t.done_at.is_(None)).values(done_at=at, done_by=by))
+
+    # --- personal data ----------------------------------------------------------------------------------------------
+
+    async def contacts(self, case_ids: list[UUID], *, with_phone_only: bool = False) -> list[ReporterContact]:
+        """The named reporters of the cases (anonymous ones never), oldest report first."""
+        rp, r = tables.reports.c, tables.reporters.c
+        query = (select(rp.case_id, rp.role, r.id, r.name, r.phone).join(tables.reporters, rp.reporter_id == r.id)
+                 .where(rp.case_id.in_(case_ids), rp.anonymous.is_(False)).order_by(rp.case_id, rp.received_at))
+        if with_phone_only:
+            query = query.where(r.phone.is_not(None))
+        return [ReporterContact(row.id, row.case_id, row.role, row.name, row.phone)
+                for row in (await self._session.execute(query)).all()]
+
+    async def reporter_phone(self, reporter_id: UUID) -> str | None:
+        return await self._session.scalar(select(tables.reporters.c.phone).where(tables.reporters.c.id == reporter_id))
+
+    async def audit_reveals(self, reveals: list[dict]) -> None:
+        """One audit line per reporter shown: case_id, reporter_id, actor, actor_role, reason, at."""
+        if reveals:
+            await self._session.execute(insert(tables.reveals), reveals)
+
+    # --- upkeep -----------------------------------------------------------------------------------------------------
+
+    async def cases_without_words(self, *, limit: int) -> list[tuple[UUID, str]]:
+        """Cases filed before their words were kept, open ones first (duplicate finding reads those), locked."""
+        c = tables.cases.c
+        return [(r.id, r.description) for r in (await self._session.execute(
+            select(c.id, c.description).where(c.words.is_(None))
+            .order_by((c.status == CaseStatus.COMPLETED).asc(), c.reported_at.desc())
+            .limit(limit).with_for_update(skip_locked=True))).all()]
+
+    # --- batch imports ----------------------------------------------------------------------------------------------
+
+    async def add_import(self, import_id: UUID, *, filename: str, sha256: str, content: bytes, created_by: str,
+                         at: datetime) -> None:
+        await self._session.execute(insert(tables.imports).values(
+            id=import_id, filename=filename, sha256=sha256, content=content, status="pending",
+            created_by=created_by, created_at=at))
+
+    async def claim_import(self, now: datetime, *, heartbeat_timeout: timedelta) -> UUID | None:
+        """The oldest import waiting, or one whose worker stopped beating, marked running."""
+        i = tables.imports.c
+        row = (await self._session.execute(
+            select(i.id).where(or_(i.status == "pending",
+                                   (i.status == "running") & (i.heartbeat_at < now - heartbeat_timeout)))
+            .order_by(i.created_at).limit(1).with_for_update(skip_locked=True))).first()
+        if row is None:
+            return None
+        await self.update_import(row.id, status="running", heartbeat_at=now)
+        return row.id
+
+    async def import_file(self, import_id: UUID) -> tuple[str, bytes]:
+        i = tables.imports.c
+        row = (await self._session.execute(select(i.filename, i.content).where(i.id == import_id))).one()
+        return row.filename, row.content
+
+    async def import_rows_done(self, import_id: UUID) -> set[int]:
+        r = tables.import_rows.c
+        return set((await self._session.execute(select(r.row_number).where(r.import_id == import_id))).scalars())
+
+    async def add_import_rows(self, lines: list[dict]) -> int:
+        """Keep each row's outcome (once); the rows of the import done so far."""
+        await self._session.execute(pg_insert(tables.import_rows).values(lines).on_conflict_do_nothing())
+        r = tables.import_rows.c
+        return await self._session.scalar(select(func.count()).select_from(tables.import_rows)
+                                          .where(r.import_id == lines[0]["import_id"]))
+
+    async def update_import(self, import_id: UUID, **values) -> None:
+        await self._session.execute(update(tables.imports).where(tables.imports.c.id == import_id).values(**values))
+
+
+# Columns a new case leaves to their server defaults.
+_CASE_LATER = frozenset({"unit_name", "expected_at", "residents_affected", "completion_round"})

@@ -1,0 +1,227 @@
+"""Intake's store in memory: reporters, cases, reports, timelines, verdicts, photos, reveals and imports."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+from datetime import UTC, datetime, timedelta
+from functools import cache
+from types import SimpleNamespace
+from uuid import UUID, uuid4
+
+from services.intake import demo
+from services.intake.adapters.reference import ground_from_rows, tree_from_rows
+from services.intake.adapters.store import CaseRecord, ReporterContact, ReportRecord
+from services.intake.domain.cases import CaseStatus
+from services.intake.domain.classification import words
+from services.intake.domain.duplicates import OpenCase
+from services.intake.domain.reference import CategoryTree, Ground
+from services.intake.domain.reports import ReportOutcome
+from services.intake.domain.timeline import TimelineLine
+from shared.events import Channel
+
+
+@dataclass
+class Import:
+    filename: str
+    content: bytes
+    status: str = "pending"
+    created_at: datetime = datetime.min.replace(tzinfo=UTC)
+    heartbeat_at: datetime | None = None
+    total_rows: int = 0
+    processed_rows: int = 0
+    finished_at: datetime | None = None
+    error: str | None = None
+
+
+class FakeIntakeStore:
+    def __init__(self, tree: CategoryTree, ground: Ground):
+        self._tree, self._ground = tree, ground
+        self.reporters: dict[UUID, dict] = {}
+        self.cases: dict[UUID, CaseRecord] = {}
+        self.reports: dict[UUID, ReportRecord] = {}
+        self.classifications: list[dict] = []
+        self.timeline: list[tuple[UUID, datetime, TimelineLine, str | None]] = []
+        self.photos: dict[UUID, UUID | None] = {}  # photo -> report
+        self.verdicts: dict[tuple[UUID, int, str], dict] = {}
+        self.callback_tasks: dict[tuple[UUID, int], dict] = {}
+        self.reveals: list[dict] = []
+        self.imports: dict[UUID, Import] = {}
+        self.import_rows: dict[tuple[UUID, int], dict] = {}
+        self.locked_cells: list[tuple[str, str]] = []
+
+    def lines(self, case_id: UUID) -> list[TimelineLine]:
+        return [line for c, _, line, _ in self.timeline if c == case_id]
+
+    async def category_tree(self) -> CategoryTree:
+        return self._tree
+
+    async def ground(self) -> Ground:
+        return self._ground
+
+    async def report_by_ref(self, channel: Channel, external_ref: str) -> ReportOutcome | None:
+        for report in self.reports.values():
+            if report.channel == channel and report.external_ref == external_ref:
+                case = self.cases[report.case_id]
+                return ReportOutcome(report.id, case.id, case.tracking_code, linked=report.role == "co_report",
+                                     replayed=True, category_code=case.category_code,
+                                     confidence=case.category_confidence, needs_triage=case.needs_triage)
+        return None
+
+    async def reporter_for(self, phone: str, name: str | None) -> UUID:
+        for reporter_id, reporter in self.reporters.items():
+            if reporter["phone"] == phone:
+                if name:
+                    reporter["name"] = name
+                return reporter_id
+        reporter_id = uuid4()
+        self.reporters[reporter_id] = {"phone": phone, "name": name}
+        return reporter_id
+
+    async def lock_cell(self, category_code: str, grid_id: str) -> None:
+        self.locked_cells.append((category_code, grid_id))
+
+    async def open_cases_near(self, box: tuple[float, float, float, float], since: datetime) -> list[OpenCase]:
+        south, north, west, east = box
+        return [OpenCase(c.id, c.tracking_code, c.category_code, c.lat, c.lon, c.reported_at,
+                         frozenset(c.words.split() if c.words is not None else words(c.description)))
+                for c in sorted(self.cases.values(), key=lambda c: c.reported_at, reverse=True)
+                if c.status != CaseStatus.COMPLETED and c.reported_at >= since and south <= c.lat <= north
+                and west <= c.lon <= east][:50]
+
+    async def add_case(self, case: CaseRecord) -> None:
+        self.cases[case.id] = case
+
+    async def add_report(self, report: ReportRecord) -> None:
+        self.reports[report.id] = report
+
+    async def add_classification(self, case_id: UUID, *, category_code: str, category_version: int,
+                                 confidence: float, classified_by: str, at: datetime, suggested_code: str | None = None,
+                                 actor: str | None = None, reason: str | None = None) -> None:
+        self.classifications.append(dict(case_id=case_id, category_code=category_code, confidence=confidence,
+                                         classified_by=classified_by, suggested_code=suggested_code, actor=actor,
+                                         reason=reason))
+
+    async def add_timeline(self, case_id: UUID, at: datetime, line: TimelineLine, event_id: str | None = None) -> None:
+        if event_id is not None and any(c == case_id and l.kind == line.kind and e == event_id
+                                        for c, _, l, e in self.timeline):
+            return
+        self.timeline.append((case_id, at, line, event_id))
+
+    async def add_co_reporter(self, case_id: UUID, report_id: UUID, reporter_id: UUID | None, now: datetime) -> int:
+        already = reporter_id is not None and any(
+            r.case_id == case_id and r.reporter_id == reporter_id and r.id != report_id for r in self.reports.values())
+        case = self.cases[case_id]
+        self.cases[case_id] = replace(case, residents_affected=case.residents_affected + (0 if already else 1),
+                                      updated_at=now)
+        return self.cases[case_id].residents_affected
+
+    async def lock_case(self, case_id: UUID) -> CaseRecord | None:
+        return self.cases.get(case_id)
+
+    async def has_case(self, case_id: UUID) -> bool:
+        return case_id in self.cases
+
+    async def update_case(self, case_id: UUID, **values) -> None:
+        if case_id in self.cases:
+            self.cases[case_id] = replace(self.cases[case_id], **values)
+
+    async def lock_report(self, report_id: UUID) -> ReportRecord | None:
+        return self.reports.get(report_id)
+
+    async def update_report(self, report_id: UUID, **values) -> None:
+        self.reports[report_id] = replace(self.reports[report_id], **values)
+
+    async def reported_by(self, case_id: UUID, reporter_id: UUID) -> bool:
+        return any(r.case_id == case_id and r.reporter_id == reporter_id for r in self.reports.values())
+
+    async def unattached_photos(self, photo_ids: list[UUID]) -> int:
+        return sum(1 for p in photo_ids if p in self.photos and self.photos[p] is None)
+
+    async def attach_photos(self, photo_ids: list[UUID], report_id: UUID) -> None:
+        for photo_id in photo_ids:
+            self.photos[photo_id] = report_id
+
+    async def drop_unattached_photos(self, older_than: timedelta) -> int:
+        gone = [p for p, report in self.photos.items() if report is None]
+        for photo_id in gone:
+            del self.photos[photo_id]
+        return len(gone)
+
+    async def add_verdict(self, case_id: UUID, *, round: int, submitter: str, verdict: str, comment: str | None,
+                          via: str, at: datetime) -> bool:
+        if (case_id, round, submitter) in self.verdicts:
+            return False
+        self.verdicts[(case_id, round, submitter)] = dict(verdict=verdict, comment=comment, via=via, at=at)
+        return True
+
+    async def has_verdict(self, case_id: UUID, round: int) -> bool:
+        return any(c == case_id and r == round for c, r, _ in self.verdicts)
+
+    async def add_callback_task(self, case_id: UUID, *, round: int, requested_at: datetime,
+                                done_at: datetime | None, done_by: str | None) -> None:
+        self.callback_tasks.setdefault((case_id, round), dict(requested_at=requested_at, done_at=done_at,
+                                                              done_by=done_by))
+
+    async def close_callback_task(self, case_id: UUID, *, round: int, at: datetime, by: str) -> None:
+        task = self.callback_tasks.get((case_id, round))
+        if task is not None and task["done_at"] is None:
+            task.update(done_at=at, done_by=by)
+
+    async def contacts(self, case_ids: list[UUID], *, with_phone_only: bool = False) -> list[ReporterContact]:
+        found = []
+        for report in sorted(self.reports.values(), key=lambda r: (str(r.case_id), r.received_at)):
+            if report.case_id in case_ids and not report.anonymous and report.reporter_id in self.reporters:
+                reporter = self.reporters[report.reporter_id]
+                if with_phone_only and not reporter["phone"]:
+                    continue
+                found.append(ReporterContact(report.reporter_id, report.case_id, report.role, reporter["name"],
+                                             reporter["phone"]))
+        return found
+
+    async def reporter_phone(self, reporter_id: UUID) -> str | None:
+        return self.reporters.get(reporter_id, {}).get("phone")
+
+    async def audit_reveals(self, reveals: list[dict]) -> None:
+        self.reveals.extend(reveals)
+
+    async def cases_without_words(self, *, limit: int) -> list[tuple[UUID, str]]:
+        return [(c.id, c.description) for c in self.cases.values() if c.words is None][:limit]
+
+    async def add_import(self, import_id: UUID, *, filename: str, sha256: str, content: bytes, created_by: str,
+                         at: datetime) -> None:
+        self.imports[import_id] = Import(filename, content, created_at=at)
+
+    async def claim_import(self, now: datetime, *, heartbeat_timeout: timedelta) -> UUID | None:
+        waiting = [(i.created_at, import_id) for import_id, i in self.imports.items()
+                   if i.status == "pending" or (i.status == "running" and i.heartbeat_at < now - heartbeat_timeout)]
+        if not waiting:
+            return None
+        import_id = min(waiting)[1]
+        await self.update_import(import_id, status="running", heartbeat_at=now)
+        return import_id
+
+    async def import_file(self, import_id: UUID) -> tuple[str, bytes]:
+        return self.imports[import_id].filename, self.imports[import_id].content
+
+    async def import_rows_done(self, import_id: UUID) -> set[int]:
+        return {number for i, number in self.import_rows if i == import_id}
+
+    async def add_import_rows(self, lines: list[dict]) -> int:
+        for line in lines:
+            self.import_rows.setdefault((line["import_id"], line["row_number"]), line)
+        return len(await self.import_rows_done(lines[0]["import_id"]))
+
+    async def update_import(self, import_id: UUID, **values) -> None:
+        self.imports[import_id] = replace(self.imports[import_id], **values)
+
+
+
+
+@cache
+def demo_reference() -> tuple[CategoryTree, Ground]:
+    """The demo category tree (with its trained classifier) and the demo map, as the loaders build them from rows."""
+    def rows(dicts, **defaults):
+        return [SimpleNamespace(**{**defaults, **d}) for d in dicts]
+
+    tree = tree_from_rows(rows(demo.category_rows(), active=True), rows(demo.class_rows()))
+    return tree, ground_from_rows(rows(demo.area_rows()), rows(demo.gazetteer_rows()))

@@ -1,0 +1,261 @@
+"""Intake's commands and handler table on the fake store: taking reports (new cases, co-reports, replays, refusals),
+unlinking, reclassifying, verdicts and call-backs, reveals, imports, and the resident's timeline as the units act.
+The same paths run on PostgreSQL in the end-to-end tests."""
+
+from __future__ import annotations
+
+import re
+from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
+from uuid import uuid4
+
+import pytest
+
+from services.intake.adapters.store import IntakeStore
+from services.intake.commands import contacts, imports, reports, upkeep
+from services.intake.commands.cases import reclassify
+from services.intake.commands.verdicts import submit_verdict
+from services.intake.domain.reports import IntakePolicy, ReportDraft
+from services.intake.domain.timeline import wordings
+from services.intake.handlers import HANDLERS
+from shared.events import (
+    CaseCallbackRequested,
+    CaseCompleted,
+    CaseDispatched,
+    CaseDuplicateLinked,
+    CaseDuplicateUnlinked,
+    CaseExplained,
+    CaseExtensionDecided,
+    CaseReclassified,
+    CaseReopened,
+    CaseReported,
+    Channel,
+    EvaluationSubmitted,
+    Verdict,
+)
+from shared.messaging.consumer import PermanentFailure
+from shared.refusals import Refused
+from tests.fakes import FakeUnitOfWork, public_methods
+from tests.fakes.intake import FakeIntakeStore, demo_reference
+from tests.samples import HUAYANG_AREA
+
+NOW = datetime(2026, 11, 23, 9, 0, tzinfo=UTC)
+POLICY = IntakePolicy()
+DRAIN = ReportDraft(channel=Channel.SELF_SERVICE, description="小区门口下水道堵塞，雨后积水严重", lat=31.22, lon=121.43,
+                    name="张三", phone="13812341234", category_code="drainage")
+
+
+@pytest.fixture
+def uow() -> FakeUnitOfWork:
+    return FakeUnitOfWork(FakeIntakeStore(*demo_reference()))
+
+
+async def _report(uow, draft=DRAIN):
+    async with uow:
+        return await reports.submit_report(uow, draft, POLICY)
+
+
+def test_the_fake_store_offers_exactly_what_the_real_one_does():
+    assert public_methods(FakeIntakeStore).keys() - {"lines"} == public_methods(IntakeStore).keys()
+    for name, signature in public_methods(IntakeStore).items():
+        assert list(public_methods(FakeIntakeStore)[name].parameters) == list(signature.parameters), name
+
+
+async def test_a_report_opens_a_case_with_a_tracking_code_and_publishes_it_masked(uow):
+    outcome = await _report(uow, DRAIN.__class__(**{**DRAIN.__dict__, "description": "下水道堵塞 请回电13812341234"}))
+    case = uow.store.cases[outcome.case_id]
+    assert (case.category_code, case.grid_id, case.status) == ("drainage", "cm-xiushui-g1", "received")
+    [reported] = uow.of_type(CaseReported)
+    assert reported.tracking_code == outcome.tracking_code and "13812341234" not in reported.description
+    assert reported.reporter.phone_masked == "138****1234" and reported.location.area == HUAYANG_AREA
+    assert [line.text_zh for line in uow.store.lines(outcome.case_id)] == [f"已受理，查询码 {outcome.tracking_code}"]
+    assert uow.store.locked_cells == [("drainage", "cm-xiushui-g1")]
+
+
+async def test_the_same_problem_nearby_joins_the_open_case_and_one_resident_counts_once(uow):
+    first = await _report(uow)
+    neighbour = ReportDraft(channel=Channel.HOTLINE, description="下水道堵塞，积水严重", lat=31.2201, lon=121.4301,
+                            phone="13900001111", category_code="drainage")
+    second = await _report(uow, neighbour)
+    assert second.linked and second.case_id == first.case_id and second.tracking_code == first.tracking_code
+    again = await _report(uow, ReportDraft(**{**neighbour.__dict__, "description": "下水道还是堵塞积水"}))
+    assert again.linked and uow.store.cases[first.case_id].residents_affected == 2
+    assert [e.residents_affected for e in uow.of_type(CaseDuplicateLinked)] == [2, 2]
+    assert len(uow.of_type(CaseReported)) == 1
+
+
+async def test_a_channel_sending_the_same_message_twice_gets_the_first_answer(uow):
+    draft = ReportDraft(**{**DRAIN.__dict__, "channel": Channel.MESSAGING_GROUP, "external_ref": "group-1/msg-9"})
+    first, replay = await _report(uow, draft), await _report(uow, draft)
+    assert replay.replayed and replay.case_id == first.case_id and len(uow.store.cases) == 1
+    assert uow.of_type(CaseReported)[0].reply_to == "group-1/msg-9"
+
+
+@pytest.mark.parametrize(("change", "code"), [
+    ({"description": "  "}, "missing_field"),
+    ({"description": "长" * 4001}, "too_long"),
+    ({"category_code": "no-such-thing"}, "unknown_category"),
+    ({"lat": 31.3, "lon": 121.5}, "outside_jurisdiction"),
+    ({"lat": None, "lon": None, "address": "火星路1号"}, "address_not_found"),
+    ({"lat": None, "lon": None}, "missing_location"),
+    ({"photo_ids": (uuid4(),)}, "unknown_photo"),
+])
+async def test_a_report_intake_cannot_take_is_refused_naming_the_field_and_leaves_nothing(uow, change, code):
+    with pytest.raises(Refused) as refused:
+        await _report(uow, ReportDraft(**{**DRAIN.__dict__, **change}))
+    assert refused.value.code == code and refused.value.field
+    assert uow.store.cases == {} and uow.store.reporters == {} and uow.events == []
+
+
+async def test_an_address_is_placed_through_the_gazetteer_and_photos_join_the_report(uow):
+    photo = uuid4()
+    uow.store.photos[photo] = None
+    outcome = await _report(uow, ReportDraft(**{**DRAIN.__dict__, "lat": None, "lon": None, "address": "华阳花园",
+                                                "photo_ids": (photo,)}))
+    assert uow.store.cases[outcome.case_id].address_id == "gz-huayang-garden"
+    assert uow.store.photos[photo] == outcome.report_id
+
+
+async def test_an_unsure_classification_waits_for_a_person_who_places_it(uow):
+    unsure = await _report(uow, ReportDraft(channel=Channel.SELF_SERVICE, description="你好", lat=31.22,
+                                            lon=121.43, anonymous=True))
+    assert unsure.needs_triage and uow.of_type(CaseReported)[0].needs_triage
+    async with uow:
+        await reclassify(uow, unsure.case_id, "noise", actor="op-1", reason="居民电话补充 13812341234")
+    [moved] = uow.of_type(CaseReclassified)
+    assert moved.was_triage and moved.category_code == "noise" and "13812341234" not in moved.reason
+    assert not uow.store.cases[unsure.case_id].needs_triage
+    with pytest.raises(Refused) as same:
+        async with uow:
+            await reclassify(uow, unsure.case_id, "noise", actor="op-1", reason=None)
+    assert same.value.code == "no_change"
+
+
+async def test_unlinking_a_co_report_makes_it_a_case_of_its_own(uow):
+    first = await _report(uow)
+    linked = await _report(uow, ReportDraft(channel=Channel.HOTLINE, description="下水道堵塞，积水严重", lat=31.2201,
+                                            lon=121.4301, phone="13900001111", category_code="drainage"))
+    async with uow:
+        outcome = await reports.unlink(uow, linked.report_id, actor="op-1", policy=POLICY)
+    assert outcome.case_id != first.case_id and uow.store.cases[first.case_id].residents_affected == 1
+    [unlinked] = uow.of_type(CaseDuplicateUnlinked)
+    assert unlinked.new_case_id == outcome.case_id
+    assert uow.of_type(CaseReported)[-1].suspected_duplicate_of == first.case_id
+    with pytest.raises(Refused) as twice:
+        async with uow:
+            await reports.unlink(uow, linked.report_id, actor="op-1", policy=POLICY)
+    assert twice.value.code == "not_linked"
+
+
+async def test_the_units_steps_reach_the_residents_timeline_in_words_and_status_only_rises(uow):
+    case_id = (await _report(uow)).case_id
+    dispatched = CaseDispatched(case_id=case_id, unit_id="cn-construction", unit_name="区建设和管理委员会",
+                                category_code="drainage", time_limit_class="urgent", area=HUAYANG_AREA,
+                                dispatched_at=NOW)
+    completed = CaseCompleted(case_id=case_id, unit_id="cn-construction", unit_name="区建设和管理委员会",
+                              result="已疏通，电话13812341234", completed_at=NOW)
+    async with uow:
+        await HANDLERS[CaseCompleted](completed, uow)
+        await HANDLERS[CaseDispatched](dispatched, uow)  # late: the status stays completed
+        await HANDLERS[CaseExplained](CaseExplained(case_id=case_id, unit_id="cn-construction", explanation="需改造管网",
+                                                    planned_date=date(2027, 3, 1), explained_at=NOW), uow)
+        await HANDLERS[CaseExtensionDecided](CaseExtensionDecided(
+            case_id=case_id, unit_id="cn-construction", approved=True, reason="ok", due_at=datetime(
+                2026, 12, 31, 20, tzinfo=UTC), decided_at=NOW), uow)
+    case = uow.store.cases[case_id]
+    assert (case.status, case.completion_round, case.unit_name) == ("completed", 1, "区建设和管理委员会")
+    texts = [line.text_zh for line in uow.store.lines(case_id)]
+    assert "区建设和管理委员会已办结：已疏通，电话138****1234" in texts and "已派发至区建设和管理委员会办理" in texts
+    assert "承办单位说明：需改造管网；计划于2027-03-01前解决" in texts
+    assert "经督办部门批准，办理期限延长至2027-01-01" in texts  # 20:00 UTC is the next day in Shanghai
+    async with uow:
+        await HANDLERS[CaseReopened](CaseReopened(case_id=case_id, round=1, reason="不满意", reopened_at=NOW), uow)
+        await HANDLERS[CaseReopened](CaseReopened(case_id=case_id, round=1, reason="不满意", reopened_at=NOW), uow)
+    assert uow.store.cases[case_id].status == "dispatched"
+    assert [line.kind for line in uow.store.lines(case_id)].count("reopened") == 1
+    with pytest.raises(PermanentFailure):
+        async with uow:
+            await HANDLERS[CaseDispatched](dispatched.model_copy(update={"case_id": uuid4()}), uow)
+
+
+async def test_one_verdict_per_resident_and_round_closes_the_call_back(uow):
+    case_id = (await _report(uow)).case_id
+    with pytest.raises(Refused) as early:
+        async with uow:
+            await submit_verdict(uow, case_id, Verdict.SATISFIED, None, via="resident", submitter=None)
+    assert early.value.code == "not_completed"
+    async with uow:
+        await HANDLERS[CaseCompleted](CaseCompleted(case_id=case_id, unit_id="u", unit_name="区建设和管理委员会",
+                                                    result="已疏通", completed_at=NOW), uow)
+        await HANDLERS[CaseCallbackRequested](CaseCallbackRequested(case_id=case_id, round=1, completed_at=NOW,
+                                                                    requested_at=NOW), uow)
+        assert await submit_verdict(uow, case_id, Verdict.DISSATISFIED, "还是堵", via="callback", submitter=None) == 1
+    assert uow.store.callback_tasks[(case_id, 1)]["done_by"] == "operator"
+    [judged] = uow.of_type(EvaluationSubmitted)
+    assert judged.verdict is Verdict.DISSATISFIED and judged.resolved is False and judged.reporter_ref.startswith("rp-")
+    assert uow.store.lines(case_id)[-1].text_zh == "居民评价：不满意"
+    with pytest.raises(Refused) as again:
+        async with uow:
+            await submit_verdict(uow, case_id, Verdict.SATISFIED, None, via="resident", submitter=None)
+    assert again.value.code == "already_evaluated"
+
+
+async def test_every_number_shown_is_audited_and_anonymous_residents_are_never_shown(uow):
+    named = await _report(uow)
+    anonymous = await _report(uow, ReportDraft(channel=Channel.SELF_SERVICE, description="路灯不亮", lat=31.224,
+                                               lon=121.437, anonymous=True, category_code="street-lighting"))
+    async with uow:
+        shown = await contacts.reveal_reporters(uow, named.case_id, actor="op-1", actor_role="operator",
+                                                reason="回访")
+        numbers = await contacts.numbers_for_delivery(uow, [named.case_id, anonymous.case_id], actor="notification",
+                                                      purpose="sms")
+    assert [(s["name"], s["phone"]) for s in shown] == [("张三", "13812341234")]
+    assert list(numbers) == [named.case_id] and numbers[named.case_id][0]["phone"] == "13812341234"
+    assert [(r["actor"], r["actor_role"]) for r in uow.store.reveals] == [("op-1", "operator"),
+                                                                          ("notification", "service")]
+    with pytest.raises(Refused):
+        async with uow:
+            await contacts.reveal_reporters(uow, uuid4(), actor="op-1", actor_role="operator", reason="x")
+
+
+async def test_an_import_takes_each_row_once_and_says_why_a_row_was_refused(uow):
+    import_id = uuid4()
+    sheet = ("kind,description,lat,lon,phone\n"
+             "意见箱,小区门口下水道堵塞,31.22,121.43,13812341234\n"
+             "意见箱,,31.22,121.43,\n"
+             "问卷,路灯不亮，晚上很黑,31.224,121.437,1234\n").encode()
+    async with uow:
+        await imports.enqueue(uow, import_id=import_id, filename="slips.csv", sha256="x", content=sheet,
+                              created_by="op-1")
+        assert await imports.claim_import(uow) == import_id
+        assert await imports.claim_import(uow) is None  # running, its heartbeat fresh
+    await imports.process(uow, import_id, POLICY, max_rows=100)
+    outcomes = {n: (line["outcome"], line["code"]) for (_, n), line in uow.store.import_rows.items()}
+    assert outcomes == {2: ("accepted", None), 3: ("refused", "missing_field"), 4: ("refused", "invalid_phone")}
+    assert uow.store.imports[import_id].status == "done" and uow.store.imports[import_id].processed_rows == 3
+    uow.store.imports[import_id].status = "pending"
+    await imports.process(uow, import_id, POLICY, max_rows=100)  # again: the rows done are skipped
+    assert len(uow.store.cases) == 1
+
+
+async def test_upkeep_gives_old_cases_their_words_and_drops_unattached_photos(uow):
+    case_id = (await _report(uow)).case_id
+    uow.store.cases[case_id] = uow.store.cases[case_id].__class__(**{**uow.store.cases[case_id].__dict__,
+                                                                     "words": None})
+    uow.store.photos[uuid4()] = None
+    async with uow:
+        assert await upkeep.fill_case_words(uow) == 1
+        assert await upkeep.purge_orphan_photos(uow, timedelta(hours=24)) == 1
+    assert "下水道" in uow.store.cases[case_id].words.split()
+
+
+def test_every_timeline_wording_says_the_same_in_chinese_and_english_and_every_one_used_exists():
+    for name, wording in wordings().items():
+        assert wording.zh and wording.en, name
+        assert {f for f in wording.fields()} == set(re.findall(r"{(\w+)", wording.zh)) == set(
+            re.findall(r"{(\w+)", wording.en)), name
+    used = set()
+    for path in Path("services/intake").rglob("*.py"):
+        used |= set(re.findall(r'\bline\("(\w+)"', path.read_text()))
+    used |= {f"evaluated_{v.value}" for v in Verdict}
+    assert used <= set(wordings()), used - set(wordings())
