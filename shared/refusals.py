@@ -4,8 +4,10 @@ from __future__ import annotations
 
 
 class Refused(Exception):
-    """Raised by application code; the HTTP edge answers ``{code, message, field}`` with ``status``."""
+    """Raised by application code; the HTTP edge answers ``{code, message, field}`` with ``status``; ``extra`` adds
+    fields to that body (say, the latest date a rule would allow)."""
 
-    def __init__(self, code: str, message: str, field: str | None = None, status: int = 422):
+    def __init__(self, code: str, message: str, field: str | None = None, status: int = 422, **extra):
         super().__init__(message)
         self.code, self.message, self.field, self.status = code, message, field, status
+        self.extra = extra

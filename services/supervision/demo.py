@@ -9,7 +9,7 @@ from sqlalchemy.dialects.postgresql import insert
 from services.supervision.adapters import tables
 from services.supervision.adapters.time_rules import load_statutory_year
 from services.supervision.domain.calendar import statutory_years
-from services.supervision.workers.watch import check_calendars
+from services.supervision.commands.firing import check_calendars
 from shared.demo import demo_data
 from shared.messaging.unit_of_work import UnitOfWorkFactory
 

@@ -1,9 +1,10 @@
-"""The supervision service assembled: its tables, routes, handler table, its deadline watch and demo data."""
+"""The supervision service assembled: its tables and store, routes, handler table, its deadline watch and demo data."""
 
 from pathlib import Path
 
 from services.supervision import handlers
 from services.supervision.adapters import tables
+from services.supervision.adapters.store import SupervisionStore
 from services.supervision.api import ROUTERS
 from services.supervision.demo import seed_demo
 from services.supervision.settings import SupervisionSettings
@@ -12,8 +13,8 @@ from shared.runtime.service import ServiceSpec, create_service_app, serve
 
 SPEC = ServiceSpec(
     name="supervision", title="gridlink supervision", metadata=tables.metadata, tables=tables.messaging,
-    migrations=Path(__file__).parent / "migrations", handlers=handlers.HANDLERS, seed_demo=seed_demo, workers=(watch,),
-    routers=ROUTERS,
+    migrations=Path(__file__).parent / "migrations", routers=ROUTERS, handlers=handlers.HANDLERS,
+    seed_demo=seed_demo, workers=(watch,), store=SupervisionStore,
 )
 
 

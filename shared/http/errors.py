@@ -18,8 +18,7 @@ class ApiError(Refused):
     """A refusal raised by a route, status first; ``extra`` adds fields to the error body."""
 
     def __init__(self, status: int, code: str, message: str, field: str | None = None, **extra):
-        super().__init__(code, message, field, status)
-        self.extra = extra
+        super().__init__(code, message, field, status, **extra)
 
 
 def error_body(code: str, message: str, field: str | None = None, **extra) -> dict:
@@ -61,7 +60,7 @@ async def _on_validation(_: Request, exc: RequestValidationError) -> JSONRespons
 
 
 async def _on_refused(_: Request, exc: Refused) -> JSONResponse:
-    return error_response(exc.status, exc.code, exc.message, exc.field, **getattr(exc, "extra", {}))
+    return error_response(exc.status, exc.code, exc.message, exc.field, **exc.extra)
 
 
 _HTTP_CODES = {401: "unauthenticated", 403: "forbidden", 404: "not_found", 405: "method_not_allowed",

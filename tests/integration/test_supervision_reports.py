@@ -7,9 +7,9 @@ import pytest
 from sqlalchemy import select, update
 
 from services.supervision.adapters import tables
-from services.supervision.api.bulletins import compose, publish_last_week
 from services.supervision.api.performance import hotspots
-from services.supervision.workers.watch import fire_due
+from services.supervision.commands.bulletins import compose, publish_last_week
+from services.supervision.commands.firing import fire_due
 from shared.auth import Principal, Role
 from tests.integration.test_supervision_watch import MONDAY_9, _given
 

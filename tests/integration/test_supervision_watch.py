@@ -12,15 +12,15 @@ import pytest
 from sqlalchemy import select
 
 from services.supervision.adapters import tables
-from services.supervision.handlers import (
-    on_case_completed,
-    on_case_dispatched,
-    on_case_reported,
-    on_case_signed,
-    on_evaluation_submitted,
+from services.supervision.commands.firing import fire_due
+from services.supervision.commands.handling import (
+    give_clocks_on_dispatch,
+    judge_verdict,
+    know_reported,
+    stop_on_completion,
+    stop_sign_for,
 )
 from services.supervision.service import SPEC
-from services.supervision.workers.watch import fire_due
 from shared.events import (
     AreaPath,
     CaseCompleted,
@@ -54,7 +54,7 @@ async def _given(uows, unit: str, *, at: datetime = MONDAY_9, category="noise", 
         location=ReportedLocation(lat=31.22, lon=121.43, area=AREA), reporter=Reporter(ref="r1"), reported_at=at)
     dispatched = CaseDispatched(case_id=case_id, unit_id=unit, unit_name=unit, category_code=category,
                                 time_limit_class=time_limit_class, area=AREA, dispatched_at=at)
-    for event, handler in ((reported, on_case_reported), (dispatched, on_case_dispatched)):
+    for event, handler in ((reported, know_reported), (dispatched, give_clocks_on_dispatch)):
         async with uows(causation_id=str(uuid4())) as uow:
             uow.caused_by(correlation_id=str(case_id), causation_id=str(uuid4()))
             await handler(event, uow)
@@ -114,7 +114,7 @@ async def test_a_signed_case_stops_its_sign_for_clock_and_answers_the_supervisio
     await fire_due(uows, now=MONDAY_9 + timedelta(hours=3))  # sign-for breached: a supervision order
     async with uows() as uow:
         uow.caused_by(correlation_id=str(case_id), causation_id=str(uuid4()))
-        await on_case_signed(CaseSigned(case_id=case_id, unit_id="unit-c", unit_name="C",
+        await stop_sign_for(CaseSigned(case_id=case_id, unit_id="unit-c", unit_name="C",
                                         signed_at=MONDAY_9 + timedelta(hours=4)), uow)
     async with uows.sessionmaker() as session:
         d = tables.deadlines.c
@@ -152,7 +152,7 @@ async def _handle(uows, handler, event):
 async def test_a_completion_nobody_judged_in_time_asks_once_for_a_call_back(uows):
     case_id = await _given(uows, "unit-d")
     friday_4pm = datetime(2026, 11, 27, 16, 0, tzinfo=SHANGHAI)
-    await _handle(uows, on_case_completed, CaseCompleted(case_id=case_id, unit_id="unit-d", unit_name="D",
+    await _handle(uows, stop_on_completion, CaseCompleted(case_id=case_id, unit_id="unit-d", unit_name="D",
                                                          result="已处理", completed_at=friday_4pm))
     await _both(uows, datetime(2026, 12, 2, 17, 0, tzinfo=SHANGHAI))  # three working days are not over yet
     assert not [d for t, d in await _events(uows, case_id) if t == "callback_requested"]
@@ -166,12 +166,12 @@ async def test_dissatisfied_rounds_reopen_up_to_the_cap_then_an_explanation_meet
     case_id = await _given(uows, "unit-e")
     for round_ in (1, 2, 3):
         done = MONDAY_9 + timedelta(days=round_)
-        await _handle(uows, on_case_completed, CaseCompleted(case_id=case_id, unit_id="unit-e", unit_name="E",
+        await _handle(uows, stop_on_completion, CaseCompleted(case_id=case_id, unit_id="unit-e", unit_name="E",
                                                              result="已处理", completed_at=done))
         verdict = EvaluationSubmitted(case_id=case_id, round=round_, verdict=Verdict.DISSATISFIED, via="resident",
                                       comment="还是很吵", submitted_at=done + timedelta(hours=1))
-        await _handle(uows, on_evaluation_submitted, verdict)
-        await _handle(uows, on_evaluation_submitted, verdict.model_copy(update={"via": "callback"}))  # same round
+        await _handle(uows, judge_verdict, verdict)
+        await _handle(uows, judge_verdict, verdict.model_copy(update={"via": "callback"}))  # same round
     outcomes = [(t, d["round"]) for t, d in await _events(uows, case_id)
                 if t in ("reopened", "explanation_meeting_called")]
     assert outcomes == [("reopened", 1), ("reopened", 2), ("explanation_meeting_called", 3)]

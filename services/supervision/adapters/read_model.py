@@ -1,6 +1,6 @@
-"""The rates' read model as stored: each rated event journaled as supervision receives it, the facts of a case folded
-again from its journal shortly after, the whole model rebuilt from the journal on demand, and the counts behind the
-rates."""
+"""The rates' read model as stored: the facts of a case folded again from its journal (``SupervisionStore.journal``
+keeps each rated event as supervision receives it) shortly after, the whole model rebuilt from the journal on
+demand, and the counts behind the rates."""
 
 from __future__ import annotations
 
@@ -8,26 +8,16 @@ from datetime import datetime
 from uuid import UUID
 
 from sqlalchemy import delete, func, insert, select, text
-from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.supervision.adapters import tables
 from services.supervision.domain.rates import Kind, case_facts
 from shared.events import REGISTRY, Event
-from shared.messaging.unit_of_work import UnitOfWork, UnitOfWorkFactory
+from shared.messaging.unit_of_work import UnitOfWorkFactory
 
 _j, _f = tables.rate_journal.c, tables.rate_facts.c
-_JOURNAL = pg_insert(tables.rate_journal).on_conflict_do_nothing()
-_STALE = pg_insert(tables.rate_stale).on_conflict_do_nothing()
 _ADD_FACTS = insert(tables.rate_facts)
 DIMENSIONS = {"unit": _f.unit_id, "street": _f.street_id, "grid": _f.grid_id, "category": _f.category_code}
-
-
-async def journal(event: Event, uow: UnitOfWork) -> None:
-    """Keep a rated event (once, whatever the redeliveries) and mark its case's facts stale."""
-    await uow.session.execute(_JOURNAL, dict(event_id=uow.causation_id, case_id=event.case_id, type=event.type,
-                                             data=event.model_dump(mode="json")))
-    await uow.session.execute(_STALE, dict(case_id=event.case_id))
 
 
 async def refresh(session: AsyncSession, case_ids: list[UUID]) -> None:

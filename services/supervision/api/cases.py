@@ -3,25 +3,23 @@ supervisor's urging."""
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime, timedelta
+from datetime import date, datetime
 from typing import Annotated, Literal
 from uuid import UUID
 
 from fastapi import APIRouter, Query
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
-from sqlalchemy import func, select, update
+from sqlalchemy import select
 
-from services.supervision.adapters import deadlines, tables
-from services.supervision.adapters.time_rules import rules_of
-from services.supervision.domain import clocks
+from services.supervision.adapters import tables
+from services.supervision.commands import extensions
 from shared.auth import Role
-from shared.events import CaseEscalated, CaseExtensionDecided, DeadlineKind, EscalationLevel
+from shared.events import EscalationLevel
 from shared.http.dependencies import ReadSession, UnitOfWorkDep
 from shared.http.errors import ApiError
 from shared.http.idempotency import IdempotencyGuard, IdempotencyKey
 from shared.http.security import CurrentPrincipal, require_roles
-from shared.masking import mask_numbers_in_text
 
 router = APIRouter(prefix="/v1", tags=["supervision"])
 Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=1000)]
@@ -141,57 +139,15 @@ class DecisionIn(BaseModel):
 async def decide_extension(request_id: int, body: DecisionIn, principal: CurrentPrincipal, uow: UnitOfWorkDep,
                            idempotency_key: IdempotencyKey = None):
     guard = IdempotencyGuard(tables.idempotency_keys, scope=f"extension-decision {principal.subject}")
-    e = tables.extension_requests.c
     async with uow:
         if idempotency_key:
             first = await guard.claim(uow.session, idempotency_key,
                                       {"request_id": request_id, **body.model_dump(mode="json")})
             if first is not None:
                 return JSONResponse(first.body, status_code=first.status_code, headers={"Idempotent-Replayed": "true"})
-        row = (await uow.session.execute(select(tables.extension_requests).where(e.id == request_id)
-                                         .with_for_update())).first()
-        if row is None or row.district_id != principal.jurisdiction:
-            raise ApiError(404, "not_found", "no such extension request", "request_id")
-        if row.status != "pending":
-            raise ApiError(409, "already_decided", f"this request was {row.status} already", "request_id")
-        now = datetime.now(UTC)
-        due_at, clock_row = None, None
-        if body.approve:
-            due_date = body.due_date or row.proposed_date
-            if due_date <= now.date():
-                raise ApiError(422, "out_of_range", "the new completion date must be after today", "due_date")
-            case = (await uow.session.execute(select(tables.cases).where(tables.cases.c.id == row.case_id))).first()
-            rules = await rules_of(uow.session, row.district_id)
-            policy = rules and case and rules.policy(category_code=case.category_code,
-                                                     time_limit_class=case.time_limit_class or "")
-            if policy is None:
-                raise ApiError(409, "no_policy", "the case's jurisdiction has no time-limit policy for it", "request_id")
-            due_at = rules.calendar.end_of_working_day(due_date).astimezone(UTC)
-            running = await deadlines.running(uow, row.case_id, (DeadlineKind.COMPLETION,))
-            clock_row = next((r for r in running if r.unit_id == row.unit_id), None)
-            if clock_row is None:
-                raise ApiError(409, "no_running_deadline", "the unit has no completion deadline running on this case",
-                               "request_id")
-            granted = await uow.session.scalar(select(func.count()).where(
-                e.case_id == row.case_id, e.unit_id == row.unit_id, e.status == "approved"))
-            check = clocks.check_extension(policy, rules.calendar, granted_before=granted,
-                                           current_due=clock_row.due_at, new_due=due_at)
-            if not check.allowed:
-                raise ApiError(409 if check.code == "extension_limit_reached" else 422, check.code, check.message,
-                               "due_date", **({"latest": check.latest.isoformat()} if check.latest else {}))
-            moved = clocks.extend(deadlines.clock_of(clock_row), policy, rules.calendar, due_at, now)
-            await deadlines.save(uow, [deadlines.save_parameters(clock_row.id, moved,
-                                                                 breached_at=clock_row.breached_at)])
-            await deadlines.announce(uow, row.case_id, moved, policy=f"{policy.name}:extended", now=now)
-        reason = mask_numbers_in_text(body.reason)
-        stored = (await uow.session.execute(update(tables.extension_requests).where(e.id == request_id).values(
-            status="approved" if body.approve else "refused", due_at=due_at, decided_by=principal.subject,
-            decision_reason=reason, decided_at=now).returning(tables.extension_requests))).one()
-        uow.record(CaseExtensionDecided(case_id=row.case_id, unit_id=row.unit_id, approved=body.approve,
-                                        due_at=due_at, reason=reason, decided_at=now))
-        await deadlines.log(uow, row.case_id, now, "extension_decided", row.unit_id,
-                            f"approved, due {due_at.isoformat()}" if due_at else f"refused: {reason}",
-                            actor=principal.subject)
+        stored = await extensions.decide_extension(uow, request_id, approve=body.approve, due_date=body.due_date,
+                                                   reason=body.reason, jurisdiction=principal.jurisdiction,
+                                                   by=principal.subject)
         view = _request_view(stored)
         if idempotency_key:
             await guard.remember(uow.session, idempotency_key, 200, view.model_dump(mode="json"))
@@ -216,17 +172,7 @@ class EscalationView(BaseModel):
              dependencies=[require_roles(Role.SUPERVISOR)],
              summary="A supervisor presses the unit handling a case (催办); it shows on the unit's case")
 async def urge(case_id: UUID, body: UrgingIn, principal: CurrentPrincipal, uow: UnitOfWorkDep) -> EscalationView:
-    c = tables.cases.c
     async with uow:
-        case = (await uow.session.execute(select(tables.cases).where(c.id == case_id))).first()
-        if case is None or case.district_id != principal.jurisdiction:
-            raise ApiError(404, "not_found", "no such case", "case_id")
-        if case.status == "completed" or case.unit_id is None:
-            raise ApiError(409, "not_being_handled", "only a case a unit is handling can be urged", "case_id")
-        now = datetime.now(UTC)
-        reply_by = now + timedelta(hours=body.reply_within_hours) if body.reply_within_hours else None
-        reason = mask_numbers_in_text(body.reason)
-        uow.record(CaseEscalated(case_id=case_id, unit_id=case.unit_id, level=EscalationLevel.URGING,
-                                 reason=reason, reply_by=reply_by, escalated_at=now, supervisor_id=case.supervisor_id))
-        await deadlines.log(uow, case_id, now, "urging", case.unit_id, reason, actor=principal.subject)
-    return EscalationView(case_id=case_id, unit_id=case.unit_id, level=EscalationLevel.URGING, reply_by=reply_by)
+        urging = await extensions.urge(uow, case_id, reason=body.reason, reply_within_hours=body.reply_within_hours,
+                                       jurisdiction=principal.jurisdiction, by=principal.subject)
+    return EscalationView(case_id=case_id, unit_id=urging.unit_id, level=urging.level, reply_by=urging.reply_by)

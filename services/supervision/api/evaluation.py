@@ -12,13 +12,14 @@ from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 from sqlalchemy import select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 
-from services.supervision.adapters import deadlines, tables
+from services.supervision.adapters import tables
 from services.supervision.api.cases import CaseSummary, case_summary
+from services.supervision.commands import deadlines
+from services.supervision.commands.meetings import record_meeting, schedule_meeting
 from services.supervision.domain.panels import PARTIES, missing_parties, standings
 from services.supervision.domain.periods import period_bounds
-from services.supervision.handlers import reopen
 from shared.auth import Role
-from shared.events import CaseExplanationMeetingHeld, CasePanelRated
+from shared.events import CasePanelRated
 from shared.http.dependencies import ReadSession, UnitOfWorkDep
 from shared.http.errors import ApiError
 from shared.http.security import CurrentPrincipal, require_roles
@@ -65,16 +66,6 @@ async def meetings(principal: CurrentPrincipal, session: ReadSession,
     return [_meeting(r) for r in (await session.execute(query.order_by(m.called_at).limit(500))).all()]
 
 
-async def _locked_meeting(uow, principal, meeting_id: int):
-    m = tables.meetings.c
-    row = (await uow.session.execute(select(tables.meetings).where(m.id == meeting_id).with_for_update())).first()
-    if row is None or row.district_id != principal.jurisdiction:
-        raise ApiError(404, "not_found", "no such meeting", "meeting_id")
-    if row.status == "held":
-        raise ApiError(409, "already_held", "this meeting was held already", "meeting_id")
-    return row
-
-
 class ScheduleIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
     scheduled_for: datetime
@@ -84,18 +75,10 @@ class ScheduleIn(BaseModel):
 @router.post("/meetings/{meeting_id}/schedule", response_model=MeetingView, dependencies=Supervisors,
              summary="Set the meeting's date and place")
 async def schedule(meeting_id: int, body: ScheduleIn, principal: CurrentPrincipal, uow: UnitOfWorkDep) -> MeetingView:
-    if body.scheduled_for.tzinfo is None:
-        raise ApiError(422, "invalid_format", "give the time with its offset, e.g. 2026-12-01T19:00:00+08:00",
-                       "scheduled_for")
     async with uow:
-        row = await _locked_meeting(uow, principal, meeting_id)
-        row = (await uow.session.execute(update(tables.meetings).where(tables.meetings.c.id == meeting_id).values(
-            status="scheduled", scheduled_for=body.scheduled_for, place=mask_numbers_in_text(body.place))
-            .returning(tables.meetings))).one()
-        await deadlines.log(uow, row.case_id, datetime.now(UTC), "meeting_scheduled", None,
-                            f"{body.scheduled_for.astimezone(LOCAL_ZONE):%Y-%m-%d %H:%M}, {row.place}",
-                            actor=principal.subject)
-    return _meeting(row)
+        meeting = await schedule_meeting(uow, meeting_id, scheduled_for=body.scheduled_for, place=body.place,
+                                                   jurisdiction=principal.jurisdiction, by=principal.subject)
+    return _meeting(meeting)
 
 
 class HeldIn(BaseModel):
@@ -107,23 +90,10 @@ class HeldIn(BaseModel):
 @router.post("/meetings/{meeting_id}/record", response_model=MeetingView, dependencies=Supervisors,
              summary="Record the meeting: accepted closes the matter; not accepted reopens the case once more")
 async def record(meeting_id: int, body: HeldIn, principal: CurrentPrincipal, uow: UnitOfWorkDep) -> MeetingView:
-    now = datetime.now(UTC)
-    summary = mask_numbers_in_text(body.summary)
     async with uow:
-        row = await _locked_meeting(uow, principal, meeting_id)
-        row = (await uow.session.execute(update(tables.meetings).where(tables.meetings.c.id == meeting_id).values(
-            status="held", held_at=now, summary=summary, accepted=body.accepted, recorded_by=principal.subject)
-            .returning(tables.meetings))).one()
-        uow.record(CaseExplanationMeetingHeld(case_id=row.case_id, round=row.round, accepted=body.accepted,
-                                              summary=summary, held_at=now))
-        await deadlines.log(uow, row.case_id, now, "meeting_held", None,
-                            ("accepted: " if body.accepted else "not accepted: ") + summary, actor=principal.subject)
-        if body.accepted:
-            await uow.session.execute(update(tables.cases).where(tables.cases.c.id == row.case_id).values(
-                status="completed", updated_at=now))
-        else:
-            await reopen(uow, row.case_id, row.round, f"说明会未获居民认可：{summary[:200]}", now)
-    return _meeting(row)
+        meeting = await record_meeting(uow, meeting_id, summary=body.summary, accepted=body.accepted,
+                                                 jurisdiction=principal.jurisdiction, by=principal.subject)
+    return _meeting(meeting)
 
 
 class WideImpactIn(BaseModel):

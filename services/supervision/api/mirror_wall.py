@@ -7,7 +7,6 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from html import escape
 from typing import Annotated, Literal
-from uuid import UUID
 
 from fastapi import APIRouter, Query, Response
 from fastapi.responses import HTMLResponse
@@ -16,6 +15,7 @@ from sqlalchemy import func, select
 
 from services.supervision.adapters import read_model, tables
 from services.supervision.domain.periods import period_bounds
+from services.supervision.domain.public_record import public_number
 from services.supervision.domain.rates import Kind
 from shared.http.dependencies import ReadSession
 from shared.http.errors import ApiError
@@ -105,10 +105,6 @@ class PublicCase(BaseModel):
     reported_on: str | None
     completed_on: str | None
     response: str | None = Field(description="The unit's answer: its result or its explanation (numbers masked)")
-
-
-def public_number(case_id: UUID) -> str:
-    return "GL-" + case_id.hex[:10].upper()
 
 
 def _day(moment: datetime | None) -> str | None:

@@ -12,8 +12,9 @@ from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 from sqlalchemy import func, or_, select, update
 
-from services.supervision.adapters import deadlines, tables
+from services.supervision.adapters import tables
 from services.supervision.api.cases import CaseSummary, DeadlineView, TimelineEntry, case_summary, deadline_view
+from services.supervision.commands import deadlines
 from shared.auth import Role
 from shared.credentials import credential_hash, new_credential
 from shared.events import CaseObserved

@@ -12,8 +12,8 @@ from sqlalchemy import func, select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 
 from services.supervision.adapters import tables
+from services.supervision.adapters.store import supervisors_cache
 from services.supervision.api.cases import CaseSummary, case_summary
-from services.supervision.handlers import supervisors_cache
 from shared.auth import Role
 from shared.http.dependencies import ReadSession, UnitOfWorkDep
 from shared.http.errors import ApiError
