@@ -38,23 +38,30 @@ def policy_of(row) -> TimeLimitPolicy:
         callback_after_days=row.callback_after_days, max_reopenings=row.max_reopenings)
 
 
-async def load_time_rules(session: AsyncSession) -> dict[str, JurisdictionRules]:
+def rules_from_rows(jurisdiction_rows, year_rows, day_rows, policy_rows) -> dict[str, JurisdictionRules]:
+    """Every jurisdiction's rules from the rows of ``jurisdictions``, ``calendar_years``, ``calendar_days`` and
+    ``policies``."""
     years: dict[str, list[int]] = {}
-    for r in (await session.execute(select(tables.calendar_years))).all():
+    for r in year_rows:
         years.setdefault(r.jurisdiction_id, []).append(r.year)
     days: dict[str, list[CalendarDay]] = {}
-    for r in (await session.execute(select(tables.calendar_days))).all():
+    for r in day_rows:
         days.setdefault(r.jurisdiction_id, []).append(CalendarDay(r.day, r.workday, r.name))
     policies: dict[str, list[TimeLimitPolicy]] = {}
-    for r in (await session.execute(select(tables.policies))).all():
+    for r in policy_rows:
         policies.setdefault(r.jurisdiction_id, []).append(policy_of(r))
     rules = {}
-    for j in (await session.execute(select(tables.jurisdictions))).all():
+    for j in jurisdiction_rows:
         loaded = LoadedDays(days.get(j.id, ()), years.get(j.id, ()))
         rules[j.id] = JurisdictionRules(
             id=j.id, days=loaded, policies=tuple(policies.get(j.id, ())),
             calendar=WorkingCalendar(windows=parse_windows(j.working_hours), is_workday=loaded, tz=j.timezone))
     return rules
+
+
+async def load_time_rules(session: AsyncSession) -> dict[str, JurisdictionRules]:
+    return rules_from_rows(*[(await session.execute(select(table))).all() for table in (
+        tables.jurisdictions, tables.calendar_years, tables.calendar_days, tables.policies)])
 
 
 CALENDAR_MISSING = Gauge("supervision_calendar_year_missing", "1 while a jurisdiction lacks a year's working calendar",

@@ -1,0 +1,234 @@
+"""Supervision's commands and handler table on the fake store: clocks given, stopped, paused and moved; the poller's
+warnings, breaches and ladder; verdicts, reopenings and meetings; extension decisions and urging. The same paths run
+on PostgreSQL in the integration tests (watch, rates, reports) and end to end."""
+
+from __future__ import annotations
+
+from datetime import date, datetime, timedelta
+from uuid import uuid4
+from zoneinfo import ZoneInfo
+
+import pytest
+
+from services.supervision.adapters.store import SupervisionStore
+from services.supervision.commands.extensions import decide_extension, urge
+from services.supervision.commands.firing import fire_due
+from services.supervision.commands.meetings import record_meeting, schedule_meeting
+from services.supervision.handlers import HANDLERS
+from shared.events import (
+    CaseCallbackRequested,
+    CaseCompleted,
+    CaseDeadlineBreached,
+    CaseDeadlineSet,
+    CaseDeadlineWarned,
+    CaseDispatched,
+    CaseEscalated,
+    CaseExplanationMeetingCalled,
+    CaseExplanationMeetingHeld,
+    CaseExtensionDecided,
+    CaseExtensionRequested,
+    CaseReopened,
+    CaseResumed,
+    CaseSigned,
+    CaseSupervisorAssigned,
+    CaseSuspended,
+    EscalationLevel,
+    EvaluationSubmitted,
+    SuspensionReason,
+    Verdict,
+)
+from shared.messaging.consumer import PermanentFailure
+from shared.refusals import Refused
+from tests.fakes import FakeUnitOfWork, public_methods
+from tests.fakes.supervision import FakeSupervisionStore
+from tests.samples import HUAYANG_AREA, case_reported
+
+SHANGHAI = ZoneInfo("Asia/Shanghai")
+MONDAY_9 = datetime(2026, 11, 23, 9, 0, tzinfo=SHANGHAI)
+
+
+@pytest.fixture
+def uow() -> FakeUnitOfWork:
+    return FakeUnitOfWork(FakeSupervisionStore())
+
+
+async def _handle(uow, event):
+    async with uow:
+        uow.caused_by(correlation_id=str(event.case_id), causation_id=f"evt-{uuid4()}")
+        await HANDLERS[type(event)](event, uow)
+
+
+async def _dispatched(uow, *, category="noise", time_limit_class="complaint", unit="unit-a"):
+    reported = case_reported(category_code=category, time_limit_class=time_limit_class, reported_at=MONDAY_9)
+    await _handle(uow, reported)
+    await _handle(uow, CaseDispatched(case_id=reported.case_id, unit_id=unit, unit_name="华阳路街道办事处",
+                                      category_code=category, time_limit_class=time_limit_class, area=HUAYANG_AREA,
+                                      dispatched_at=MONDAY_9))
+    return reported.case_id
+
+
+def _due(uow, case_id, kind):
+    return next(d.due_at for d in uow.store.clocks(case_id) if d.kind == kind)
+
+
+def test_the_fake_store_offers_exactly_what_the_real_one_does():
+    assert public_methods(FakeSupervisionStore).keys() - {"kinds", "clocks"} == public_methods(SupervisionStore).keys()
+    for name, signature in public_methods(SupervisionStore).items():
+        assert list(public_methods(FakeSupervisionStore)[name].parameters) == list(signature.parameters), name
+
+
+async def test_a_dispatched_unit_gets_its_clocks_on_the_working_calendar_and_the_case_its_supervisor(uow):
+    case_id = await _dispatched(uow)
+    assert _due(uow, case_id, "sign_for") == MONDAY_9 + timedelta(hours=2)
+    assert {e.kind.value for e in uow.of_type(CaseDeadlineSet)} == {"sign_for", "completion"}
+    assert uow.of_type(CaseSupervisorAssigned)[0].supervisor_id == "sup-huayang"
+    assert uow.store.cases[case_id].unit_id == "unit-a" and uow.store.unit_names["unit-a"] == "华阳路街道办事处"
+    assert set(uow.store.journaled.values()) == {(case_id, "org.gridlink.case.dispatched.v1")}
+    elderly = await _dispatched(uow, category="elderly-care", time_limit_class="help")
+    assert uow.of_type(CaseSupervisorAssigned)[-1].supervisor_id == "sup-elderly"  # a sub-item before a street
+    assert _due(uow, elderly, "sign_for") == MONDAY_9 + timedelta(hours=1)  # the sub-item's own policy
+
+
+async def test_the_same_dispatch_delivered_twice_opens_its_clocks_once(uow):
+    case_id = await _dispatched(uow)
+    dispatched = CaseDispatched(case_id=case_id, unit_id="unit-a", unit_name="华阳路街道办事处", category_code="noise",
+                                time_limit_class="complaint", area=HUAYANG_AREA, dispatched_at=MONDAY_9)
+    async with uow:
+        uow.caused_by(correlation_id="c", causation_id="evt-same")
+        await HANDLERS[CaseDispatched](dispatched, uow)
+        before = len(uow.store.deadlines)
+        await HANDLERS[CaseDispatched](dispatched, uow)
+    assert len(uow.store.deadlines) == before
+
+
+async def test_signing_stops_the_sign_for_clock_met_and_the_completion_clock_runs_on(uow):
+    case_id = await _dispatched(uow)
+    await _handle(uow, CaseSigned(case_id=case_id, unit_id="unit-a", unit_name="华阳路街道办事处",
+                                  signed_at=MONDAY_9 + timedelta(minutes=30)))
+    assert [d.kind for d in uow.store.clocks(case_id)] == ["completion"]
+    assert [uow.store.outcomes[d.id] for d in uow.store.clocks(case_id, running=False) if d.kind == "sign_for"] == \
+        ["met"]
+    assert uow.store.cases[case_id].status == "signed"
+
+
+async def test_the_poller_warns_then_breaches_once_and_starts_the_ladder(uow):
+    case_id = await _dispatched(uow)
+    assert await fire_due(uow, now=MONDAY_9 + timedelta(hours=1, minutes=1)) == 1  # half the sign-for time
+    assert [e.threshold for e in uow.of_type(CaseDeadlineWarned)] == [0.5]
+    await fire_due(uow, now=MONDAY_9 + timedelta(hours=3))
+    await fire_due(uow, now=MONDAY_9 + timedelta(hours=3))
+    [breach] = uow.of_type(CaseDeadlineBreached)
+    assert breach.kind.value == "sign_for" and breach.supervisor_id == "sup-huayang"
+    [order] = uow.of_type(CaseEscalated)
+    assert order.level is EscalationLevel.SUPERVISION_ORDER and order.reply_by is not None
+    assert uow.store.cases[case_id].escalation_level == "supervision_order"
+    assert "breach" in uow.store.kinds(case_id) and "escalation" in uow.store.kinds(case_id)
+
+
+async def test_a_wait_the_policy_names_stops_the_clocks_and_the_resumption_moves_them_on(uow):
+    case_id = await _dispatched(uow)
+    await _handle(uow, CaseSigned(case_id=case_id, unit_id="unit-a", unit_name="A", signed_at=MONDAY_9))
+    due = _due(uow, case_id, "completion")
+    await _handle(uow, CaseSuspended(case_id=case_id, unit_id="unit-a", reason=SuspensionReason.WAITING_FOR_RESIDENT,
+                                     text="居民外出", suspended_at=MONDAY_9 + timedelta(hours=1)))
+    assert all(d.paused_at for d in uow.store.clocks(case_id))
+    await _handle(uow, CaseResumed(case_id=case_id, unit_id="unit-a", resumed_at=MONDAY_9 + timedelta(days=1,
+                                                                                                      hours=1)))
+    assert _due(uow, case_id, "completion") > due and not any(d.paused_at for d in uow.store.clocks(case_id))
+    assert uow.store.kinds(case_id).count("clock_paused") == 1 and "clock_resumed" in uow.store.kinds(case_id)
+
+
+async def test_a_dissatisfied_verdict_reopens_once_per_round_then_calls_a_meeting_past_the_cap(uow):
+    case_id = await _dispatched(uow)
+    for round_ in (1, 2, 3):
+        await _handle(uow, CaseCompleted(case_id=case_id, unit_id="unit-a", unit_name="A", result="已处理",
+                                         completed_at=MONDAY_9 + timedelta(days=round_)))
+        assert [d.kind for d in uow.store.clocks(case_id)] == ["verdict"]
+        verdict = EvaluationSubmitted(case_id=case_id, round=round_, verdict=Verdict.DISSATISFIED, resolved=False,
+                                      comment="电话13812341234 仍未解决", via="resident",
+                                      submitted_at=MONDAY_9 + timedelta(days=round_, hours=2))
+        await _handle(uow, verdict)
+        await _handle(uow, verdict.model_copy(update={"via": "callback"}))  # the same round judged again
+    assert [e.round for e in uow.of_type(CaseReopened)] == [1, 2]  # the demo's cap: two reopenings
+    assert "13812341234" not in uow.of_type(CaseReopened)[0].reason
+    [called] = uow.of_type(CaseExplanationMeetingCalled)
+    assert called.round == 3 and uow.store.cases[case_id].status == "explanation_meeting"
+    [meeting] = uow.store.meetings.values()
+    async with uow:
+        await schedule_meeting(uow, meeting.id, scheduled_for=datetime(2026, 12, 3, 19, tzinfo=SHANGHAI),
+                               place="华阳路街道会议室", jurisdiction="cn-changning", by="sup-huayang")
+        await record_meeting(uow, meeting.id, summary="居民不认可", accepted=False, jurisdiction="cn-changning",
+                             by="sup-huayang")
+    assert uow.of_type(CaseExplanationMeetingHeld)[0].accepted is False
+    assert [e.round for e in uow.of_type(CaseReopened)] == [1, 2, 3]
+    with pytest.raises(Refused) as again:
+        async with uow:
+            await record_meeting(uow, meeting.id, summary="x", accepted=True, jurisdiction="cn-changning", by="s")
+    assert again.value.code == "already_held"
+    with pytest.raises(Refused) as elsewhere:
+        async with uow:
+            await schedule_meeting(uow, meeting.id, scheduled_for=MONDAY_9, place="x", jurisdiction="cn-xuhui",
+                                   by="s")
+    assert elsewhere.value.status == 404
+
+
+async def test_no_verdict_in_time_asks_the_operators_to_call_back(uow):
+    case_id = await _dispatched(uow)
+    await _handle(uow, CaseCompleted(case_id=case_id, unit_id="unit-a", unit_name="A", result="已处理",
+                                     completed_at=MONDAY_9))
+    await fire_due(uow, now=MONDAY_9 + timedelta(days=10))
+    [callback] = uow.of_type(CaseCallbackRequested)
+    assert callback.round == 1 and uow.store.clocks(case_id) == []
+
+
+async def test_an_extension_moves_the_completion_deadline_within_the_policy_and_is_decided_once(uow):
+    case_id = await _dispatched(uow)
+    due = _due(uow, case_id, "completion")
+    await _handle(uow, CaseExtensionRequested(case_id=case_id, unit_id="unit-a", reason="等待配件",
+                                              proposed_date=(due + timedelta(days=3)).date(),
+                                              requested_at=MONDAY_9, area=HUAYANG_AREA))
+    [request] = uow.store.extension_requests.values()
+    with pytest.raises(Refused) as elsewhere:
+        async with uow:
+            await decide_extension(uow, request.id, approve=True, due_date=None, reason="同意",
+                                   jurisdiction="cn-xuhui", by="sup-huayang")
+    assert elsewhere.value.status == 404
+    with pytest.raises(Refused) as too_far:
+        async with uow:
+            await decide_extension(uow, request.id, approve=True, due_date=date(2027, 6, 1), reason="同意",
+                                   jurisdiction="cn-changning", by="sup-huayang")
+    assert too_far.value.code == "extension_too_long" and too_far.value.extra["latest"]
+    async with uow:
+        decided = await decide_extension(uow, request.id, approve=True, due_date=None, reason="同意，电话13812341234",
+                                         jurisdiction="cn-changning", by="sup-huayang")
+    assert decided.status == "approved" and _due(uow, case_id, "completion") == decided.due_at > due
+    [told] = uow.of_type(CaseExtensionDecided)
+    assert told.approved and "13812341234" not in told.reason
+    with pytest.raises(Refused) as twice:
+        async with uow:
+            await decide_extension(uow, request.id, approve=False, due_date=None, reason="x",
+                                   jurisdiction="cn-changning", by="sup-huayang")
+    assert (twice.value.code, twice.value.status) == ("already_decided", 409)
+
+
+async def test_urging_presses_the_unit_handling_a_case_and_nobody_else(uow):
+    case_id = await _dispatched(uow)
+    async with uow:
+        urging = await urge(uow, case_id, reason="请尽快处理", reply_within_hours=4, jurisdiction="cn-changning",
+                            by="sup-huayang")
+    assert urging.level is EscalationLevel.URGING and urging.unit_id == "unit-a" and urging.reply_by
+    await _handle(uow, CaseCompleted(case_id=case_id, unit_id="unit-a", unit_name="A", result="已处理",
+                                     completed_at=MONDAY_9))
+    with pytest.raises(Refused) as done:
+        async with uow:
+            await urge(uow, case_id, reason="x", reply_within_hours=None, jurisdiction="cn-changning", by="s")
+    assert done.value.code == "not_being_handled"
+
+
+async def test_steps_of_a_case_supervision_never_saw_go_to_the_dead_letters(uow):
+    with pytest.raises(PermanentFailure):
+        await _handle(uow, CaseSuspended(case_id=uuid4(), unit_id="unit-a", reason=SuspensionReason.WEATHER,
+                                         text="雨", suspended_at=MONDAY_9))
+    with pytest.raises(PermanentFailure):
+        await _handle(uow, CaseCompleted(case_id=uuid4(), unit_id="unit-a", unit_name="A", result="x",
+                                         completed_at=MONDAY_9))
