@@ -529,10 +529,10 @@ async def run_deadlines(database_url: str, *, open_deadlines: int, burst: int, u
 
     from sqlalchemy import text
 
+    from services.supervision.commands.firing import fire_due
     from services.supervision.demo import seed_demo
     from services.supervision.handlers import HANDLERS
     from services.supervision.service import SPEC
-    from services.supervision.commands.firing import fire_due
     from shared.events import AreaPath, CaseDispatched, CaseReported, Channel, ReportedLocation, Reporter
     from shared.persistence.database import create_engine
     from shared.persistence.migrations import upgrade_to_head

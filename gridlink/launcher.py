@@ -120,7 +120,9 @@ class Platform:
         own = {"notification": {
             "SERVICE_TOKEN": issue_token(private_key, role=Role.SERVICE, jurisdiction="cn-changning",
                                          subject="service:notification", ttl=timedelta(days=365)),
-            "INTAKE_URL": f"http://{c.host}:{c.ports['intake']}", "OUTBOX_DIR": str(c.data_dir / "outbox")}}
+            "INTAKE_URL": f"http://{c.host}:{c.ports['intake']}", "OUTBOX_DIR": str(c.data_dir / "outbox"),
+            # The link in residents' messages: intake's tracking route on this platform.
+            "TRACK_URL": f"http://{c.host}:{c.ports['intake']}/v1/track/{{tracking_code}}"}}
         # Only intake receives the messaging-group bridge's webhooks; the bridge signs them with this secret.
         os.environ.setdefault("INTAKE_MESSAGING_BRIDGE_SECRET", ensure_secret(c.data_dir, "messaging-bridge"))
         for name in SERVICES:

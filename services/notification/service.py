@@ -4,6 +4,7 @@ from pathlib import Path
 
 from services.notification import handlers
 from services.notification.adapters import tables
+from services.notification.adapters.store import NotificationStore
 from services.notification.api import ROUTERS
 from services.notification.settings import NotificationSettings
 from services.notification.workers.outbound import send_messages
@@ -13,7 +14,7 @@ from shared.runtime.service import ServiceSpec, create_service_app, serve
 SPEC = ServiceSpec(
     name="notification", title="gridlink notification", metadata=tables.metadata, tables=tables.messaging,
     migrations=Path(__file__).parent / "migrations", routers=ROUTERS, handlers=handlers.HANDLERS,
-    workers=(send_messages, send_webhooks),
+    workers=(send_messages, send_webhooks), store=NotificationStore,
 )
 
 

@@ -24,9 +24,11 @@ class UnitOfWork:
 
     def __init__(self, sessionmaker: async_sessionmaker[AsyncSession], tables: MessagingTables, *, source: str,
                  correlation_id: str | None, causation_id: str | None, after_commit: list[Callable[[], None]],
-                 store: StoreFactory | None = None):
+                 store: StoreFactory | None = None, settings: Any = None):
         self._sessionmaker = sessionmaker
         self._store_factory = store
+        #: The service's settings, for the commands that need configuration (a public link, a policy).
+        self.settings = settings
         self._tables = tables
         self._source = source
         self.correlation_id = correlation_id
@@ -114,13 +116,15 @@ class UnitOfWorkFactory:
     """Makes units of work for one service's database; the relay subscribes to hear of commits."""
 
     def __init__(self, sessionmaker: async_sessionmaker[AsyncSession], tables: MessagingTables, *, source: str,
-                 store: StoreFactory | None = None):
+                 store: StoreFactory | None = None, settings: Any = None):
         self.sessionmaker = sessionmaker
         self.tables = tables
         self.source = source
         self.store = store
+        self.settings = settings
         self.after_commit: list[Callable[[], None]] = []
 
     def __call__(self, *, correlation_id: str | None = None, causation_id: str | None = None) -> UnitOfWork:
         return UnitOfWork(self.sessionmaker, self.tables, source=self.source, correlation_id=correlation_id,
-                          causation_id=causation_id, after_commit=self.after_commit, store=self.store)
+                          causation_id=causation_id, after_commit=self.after_commit, store=self.store,
+                          settings=self.settings)

@@ -51,10 +51,10 @@ class ServiceSpec:
     #: The service's store over a unit of work (``uow.store``): the one place its commands' SQL lives.
     store: StoreFactory | None = None
 
-    def units_of_work(self, engine: AsyncEngine) -> UnitOfWorkFactory:
-        """Units of work on this service's database, each with the service's store."""
+    def units_of_work(self, engine: AsyncEngine, settings: ServiceSettings | None = None) -> UnitOfWorkFactory:
+        """Units of work on this service's database, each with the service's store and settings."""
         return UnitOfWorkFactory(create_sessionmaker(engine), self.tables, source=f"/gridlink/{self.name}",
-                                 store=self.store)
+                                 store=self.store, settings=settings)
 
 
 class ServiceRuntime:
@@ -63,7 +63,7 @@ class ServiceRuntime:
     def __init__(self, spec: ServiceSpec, settings: ServiceSettings):
         self.spec, self.settings = spec, settings
         self.engine = create_engine(settings.database_url)
-        self.uow = spec.units_of_work(self.engine)
+        self.uow = spec.units_of_work(self.engine, settings)
         self.producer = make_producer(settings.kafka_bootstrap_servers, idempotence=settings.kafka_idempotence,
                                       client_id=f"gridlink-{spec.name}")
         self.relay = OutboxRelay(self.uow.sessionmaker, spec.tables, self.producer,

@@ -7,6 +7,8 @@ import copy
 import inspect
 from datetime import datetime
 
+from shared.messaging.envelope import Envelope
+
 
 class FakeUnitOfWork:
     """What commands and handlers use of a unit of work: ``store``, ``record``, the flow's ids and ``memo``.
@@ -15,8 +17,9 @@ class FakeUnitOfWork:
     ``commits`` counts the units of work that ended well. Recorded events are in ``events`` in order.
     """
 
-    def __init__(self, store):
+    def __init__(self, store, *, settings=None):
         self.store = store
+        self.settings = settings
         self.events: list = []
         self.commits = 0
         self.memo: dict = {}
@@ -42,15 +45,21 @@ class FakeUnitOfWork:
         self.commits += 1
 
     async def flush(self) -> None:
+        """The store's steps for the end of a batch (``after_batch``), as the real unit of work runs them."""
         flush = getattr(self.store, "flush", None)
         if flush is not None:
-            await flush()
+            await flush(self)
 
     def caused_by(self, *, correlation_id: str, causation_id: str, occurred_at: datetime | None = None) -> None:
         self.correlation_id, self.causation_id, self.occurred_at = correlation_id, causation_id, occurred_at
 
-    def record(self, event) -> None:
+    def record(self, event) -> Envelope:
+        """Keep the event; the envelope is the one the real unit of work would write to the outbox."""
         self.events.append(event)
+        envelope = Envelope.wrap(event, source="/gridlink/test", correlation_id=self.correlation_id,
+                                 causation_id=self.causation_id)
+        self.correlation_id = envelope.correlation_id
+        return envelope
 
     def of_type(self, cls) -> list:
         return [e for e in self.events if isinstance(e, cls)]

@@ -60,11 +60,13 @@ async def supervision_uows(infrastructure):
 async def notification_uows(infrastructure):
     """Notification's schema on a fresh database."""
     from services.notification.service import SPEC
+    from services.notification.settings import NotificationSettings
     from shared.persistence.database import create_engine
     from shared.persistence.migrations import upgrade_to_head
 
     url = await create_database(infrastructure.database_url)
     await upgrade_to_head(url, SPEC.migrations)
     engine = create_engine(url, pool_size=4)
-    yield SPEC.units_of_work(engine)
+    # The settings' defaults (what the commands read of them); the connections are the fixture's own.
+    yield SPEC.units_of_work(engine, NotificationSettings.model_construct())
     await engine.dispose()

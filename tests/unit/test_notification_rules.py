@@ -5,8 +5,8 @@ from datetime import UTC, datetime
 
 import pytest
 
+from services.notification.domain.deliveries import quiet_until
 from services.notification.domain.templates import TemplateProblem, catalogue, check, render
-from services.notification.handlers import quiet_until
 from shared.local_time import LOCAL_ZONE
 
 

@@ -14,8 +14,9 @@ from sqlalchemy import func, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 
 from services.notification.adapters import tables
-from services.notification.domain.templates import LOCALES, TemplateProblem, catalogue, check
-from services.notification.handlers import DEAD_LETTERED, QUEUED, locales_cache, overrides_cache, source_of
+from services.notification.adapters.store import locales_cache, overrides_cache
+from services.notification.domain.deliveries import DeliveryStatus
+from services.notification.domain.templates import LOCALES, TemplateProblem, catalogue, check, source_of
 from shared.auth import Principal, Role
 from shared.http.dependencies import ReadSession, UnitOfWorkDep
 from shared.http.errors import ApiError
@@ -222,7 +223,7 @@ async def delete_contact_point(recipient: Recipient, uow: UnitOfWorkDep) -> Resp
 @router.get("/dead-letters", response_model=list[DeliveryView], dependencies=[require_roles(Role.ADMIN)],
             summary="Messages no channel could carry, newest first, each with the reason")
 async def dead_letters(session: ReadSession, limit: Annotated[int, Query(ge=1, le=500)] = 100) -> list[DeliveryView]:
-    rows = (await session.execute(select(tables.deliveries).where(_d.status == DEAD_LETTERED)
+    rows = (await session.execute(select(tables.deliveries).where(_d.status == DeliveryStatus.DEAD_LETTERED)
                                   .order_by(_d.id.desc()).limit(limit))).all()
     return _views(rows)
 
@@ -233,8 +234,8 @@ async def dead_letters(session: ReadSession, limit: Annotated[int, Query(ge=1, l
 async def retry_dead_letter(delivery_id: int, uow: UnitOfWorkDep) -> DeliveryView:
     async with uow:
         row = (await uow.session.execute(update(tables.deliveries).where(
-            _d.id == delivery_id, _d.status == DEAD_LETTERED).values(
-            status=QUEUED, attempts=0, not_before=None, updated_at=datetime.now(UTC))
+            _d.id == delivery_id, _d.status == DeliveryStatus.DEAD_LETTERED).values(
+            status=DeliveryStatus.QUEUED, attempts=0, not_before=None, updated_at=datetime.now(UTC))
             .returning(tables.deliveries))).first()
     if row is None:
         raise ApiError(404, "not_found", "no such dead letter", "delivery_id")

@@ -15,8 +15,9 @@ from sqlalchemy import delete, func, select, update
 
 from services.notification.adapters import tables
 from services.notification.adapters.intake_client import AreasUnavailable, filterable_areas
+from services.notification.adapters.store import subscriptions_cache
 from services.notification.domain.endpoints import TargetRefused, check_target, unknown_filters
-from services.notification.partner_feed import PENDING, subscriptions_cache
+from services.notification.domain.partners import WebhookStatus
 from shared.auth import Role
 from shared.events import REGISTRY
 from shared.http.dependencies import ReadSession, UnitOfWorkDep
@@ -99,7 +100,7 @@ def _view(r) -> EndpointView:
 
 def _message(r) -> dict:
     return dict(id=r.id, case_id=r.case_id, step=r.step, status=r.status, attempts=r.attempts,
-                next_attempt_at=r.next_attempt_at if r.status == PENDING else None,
+                next_attempt_at=r.next_attempt_at if r.status == WebhookStatus.PENDING else None,
                 last_status_code=r.last_status_code, last_error=r.last_error, created_at=r.created_at,
                 delivered_at=r.delivered_at)
 
@@ -224,7 +225,7 @@ async def replay_message(endpoint_id: UUID, message_id: Annotated[str, Path(max_
         await _own_endpoint(uow.session, endpoint_id, principal.subject, active=True)
         row = (await uow.session.execute(update(tables.webhook_messages).where(
             _m.endpoint_id == endpoint_id, _m.id == message_id).values(
-            status=PENDING, next_attempt_at=func.now()).returning(tables.webhook_messages))).first()
+            status=WebhookStatus.PENDING, next_attempt_at=func.now()).returning(tables.webhook_messages))).first()
         if row is None:
             raise ApiError(404, "not_found", "no such message of this endpoint", "message_id")
     return MessageView(**_message(row))
@@ -238,5 +239,5 @@ async def replay_failed(endpoint_id: UUID, body: ReplayIn, principal: CurrentPri
         await _own_endpoint(uow.session, endpoint_id, principal.subject, active=True)
         done = await uow.session.execute(update(tables.webhook_messages).where(
             _m.endpoint_id == endpoint_id, _m.status == "failed", _m.created_at >= body.since).values(
-            status=PENDING, next_attempt_at=func.now()))
+            status=WebhookStatus.PENDING, next_attempt_at=func.now()))
     return Replayed(replayed=done.rowcount)

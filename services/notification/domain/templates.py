@@ -21,8 +21,6 @@ AUDIENCES = ("resident", "unit", "supervisor", "leader")
 CHANNELS = ("sms", "email", "inbox")
 # Names a resident's template may use beyond the event's own fields.
 RESIDENT_EXTRAS = frozenset({"tracking_code", "track_url"})
-# Where a resident follows and judges a case (the demo platform's intake; a deployment points at its public site).
-TRACK_URL = "http://127.0.0.1:8001/v1/track/{tracking_code}"
 _KIND_ZH = {"sign_for": "签收", "completion": "办结", "planned": "计划办结", "reply": "督办回复", "verdict": "评价"}
 
 
@@ -117,3 +115,8 @@ _misrouted = [f"{r.event_type} {r.audience} {r.channel}" for rules in catalogue(
               if r.channel not in CHANNELS.get(r.audience, ())]
 if _misrouted:
     raise RuntimeError(f"catalogue.yaml names a channel its audience has not: {', '.join(_misrouted)}")
+
+
+def source_of(rule: Rule, overrides: dict, locale: str) -> str:
+    """The template a rule speaks with in ``locale``: an admin's override, else the catalogue's own."""
+    return overrides.get((rule.event_type, rule.audience, rule.template, locale)) or rule.texts[locale]

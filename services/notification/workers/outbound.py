@@ -29,8 +29,8 @@ from services.notification.adapters.gateways import (
     SmtpSettings,
 )
 from services.notification.adapters.intake_client import ResidentDirectory
+from services.notification.domain.deliveries import DeliveryStatus, quiet_until
 from services.notification.domain.retries import after_failure
-from services.notification.handlers import DEAD_LETTERED, DELIVERED, QUEUED, quiet_until
 from shared.messaging.unit_of_work import UnitOfWorkFactory
 
 log = structlog.get_logger(__name__)
@@ -54,7 +54,7 @@ _CLAIM = text("""
               due.urgent, due.email""")
 _d = tables.deliveries.c
 _SENT_RECENTLY = (select(_d.recipient, func.count()).where(
-    _d.recipient.in_(bindparam("recipients", expanding=True)), _d.status == DELIVERED, _d.channel != "inbox",
+    _d.recipient.in_(bindparam("recipients", expanding=True)), _d.status == DeliveryStatus.DELIVERED, _d.channel != "inbox",
     _d.updated_at > bindparam("since")).group_by(_d.recipient))
 _SETTLE = (update(tables.deliveries).where(_d.id == bindparam("row_id"))
            .values(status=bindparam("new_status"), channel=bindparam("new_channel"), fallbacks=bindparam("rest"),
@@ -157,13 +157,13 @@ class OutboundSender:
         for s in sent:
             row = s.row
             if s.failure is None:
-                changes.append(dict(row_id=row.id, new_status=DELIVERED, new_channel=row.channel,
+                changes.append(dict(row_id=row.id, new_status=DeliveryStatus.DELIVERED, new_channel=row.channel,
                                     rest=list(row.fallbacks), tries=row.attempts + 1, after=None, error=None, now=now))
                 continue
             step = after_failure(row.channel, row.fallbacks, row.attempts + 1, permanent=s.failure.permanent,
                                  max_attempts=self._max_attempts, now=now)
-            status = {"retry": QUEUED, "fallback": DELIVERED if step.channel == "inbox" else QUEUED,
-                      "dead_letter": DEAD_LETTERED}[step.action]
+            status = {"retry": DeliveryStatus.QUEUED, "fallback": DeliveryStatus.DELIVERED if step.channel == "inbox" else DeliveryStatus.QUEUED,
+                      "dead_letter": DeliveryStatus.DEAD_LETTERED}[step.action]
             after = step.not_before
             if step.action == "fallback" and step.channel == "sms":  # residents are not texted at night
                 after = quiet_until(now, urgent=row.urgent)
@@ -174,7 +174,7 @@ class OutboundSender:
             changes.append(dict(row_id=row.id, new_status=status, new_channel=step.channel, rest=list(step.fallbacks),
                                 tries=step.attempts, after=after, error=s.failure.reason, now=now))
         for row in held:
-            changes.append(dict(row_id=row.id, new_status=QUEUED, new_channel=row.channel, rest=list(row.fallbacks),
+            changes.append(dict(row_id=row.id, new_status=DeliveryStatus.QUEUED, new_channel=row.channel, rest=list(row.fallbacks),
                                 tries=row.attempts, after=now + RATE_WINDOW / self._hourly_limit,
                                 error="held: the recipient's hourly limit is reached", now=now))
         async with self._uow() as uow:

@@ -21,9 +21,10 @@ from prometheus_client import Counter
 from sqlalchemy import bindparam, text, update
 
 from services.notification.adapters import tables
+from services.notification.adapters.store import subscriptions_cache
 from services.notification.domain.endpoints import TargetRefused, check_target, may_connect, names_a_host
+from services.notification.domain.partners import WebhookStatus
 from services.notification.domain.retries import Outcome, next_attempt_at, outcome_of
-from services.notification.partner_feed import PENDING, subscriptions_cache
 from shared.messaging.unit_of_work import UnitOfWorkFactory
 from shared.persistence.versioned_cache import bump_version
 from shared.webhooks import signed_headers
@@ -31,7 +32,6 @@ from shared.webhooks import signed_headers
 log = structlog.get_logger(__name__)
 ATTEMPTS = Counter("gridlink_webhook_attempts_total", "Webhook delivery attempts, by outcome", ["outcome"])
 DISABLED = Counter("gridlink_webhook_endpoints_disabled_total", "Webhook endpoints disabled, by reason", ["reason"])
-DELIVERED, FAILED = "delivered", "failed"
 USER_AGENT = "gridlink-webhooks/1"
 MAX_ANSWER_BYTES = 65536
 
@@ -263,7 +263,7 @@ class WebhookSender:
             next_at = None
             if outcome is Outcome.DELIVERED:
                 healthy.add(a.endpoint_id)
-                status = DELIVERED
+                status = WebhookStatus.DELIVERED
             else:
                 failing.setdefault(a.endpoint_id, a.attempted_at)
                 if outcome is Outcome.GONE:
@@ -272,15 +272,15 @@ class WebhookSender:
                     to_disable[a.endpoint_id] = "the URL now resolves to an internal address"
                 next_at = None if a.endpoint_id in to_disable else next_attempt_at(self._schedule, a.attempt,
                                                                                    a.attempted_at)
-                status = PENDING if next_at else FAILED
+                status = WebhookStatus.PENDING if next_at else WebhookStatus.FAILED
             ATTEMPTS.labels(outcome.value).inc()
             attempts.append(dict(message_id=a.message_id, attempt=a.attempt, attempted_at=a.attempted_at,
                                  status_code=a.status_code, error=a.error, duration_ms=a.duration_ms,
                                  next_attempt_at=next_at))
             settled.append(dict(message_id=a.message_id, new_status=status, attempt=a.attempt,
                                 next_at=next_at or a.attempted_at, status_code=a.status_code,
-                                error=a.error if status != DELIVERED else None,
-                                delivered=a.attempted_at if status == DELIVERED else None))
+                                error=a.error if status != WebhookStatus.DELIVERED else None,
+                                delivered=a.attempted_at if status == WebhookStatus.DELIVERED else None))
         disabled = []
         async with self._uow() as uow:
             session = uow.session

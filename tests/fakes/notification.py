@@ -1,0 +1,91 @@
+"""Notification's store in memory: contacts, deliveries, overrides, languages, subscriptions and held notices."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from datetime import datetime
+from types import SimpleNamespace
+from uuid import UUID
+
+from services.notification.domain.deliveries import CaseContact, DeliveryStatus
+from services.notification.domain.partners import Subscription
+
+
+class FakeNotificationStore:
+    def __init__(self, *, subscriptions: list[Subscription] = (), locales: dict[str, str] | None = None,
+                 overrides: dict | None = None):
+        self._subscriptions = list(subscriptions)
+        self._locales = locales or {}
+        self._overrides = overrides or {}
+        self._steps: dict[str, Callable] = {}
+        self.contacts: dict[UUID, CaseContact] = {}
+        self.deliveries: list[dict] = []
+        self.webhook_messages: list[dict] = []
+        self.held: list[dict] = []
+
+    def to(self, recipient: str) -> list[dict]:
+        return [d for d in self.deliveries if d["recipient"] == recipient]
+
+    async def flush(self, uow) -> None:
+        while self._steps:
+            steps, self._steps = self._steps, {}
+            for step in steps.values():
+                await step(uow)
+
+    async def template_overrides(self) -> dict:
+        return self._overrides
+
+    async def locales(self) -> dict[str, str]:
+        return self._locales
+
+    async def subscriptions(self) -> list[Subscription]:
+        return self._subscriptions
+
+    async def contact(self, case_id: UUID) -> CaseContact | None:
+        return self.contacts.get(case_id)
+
+    async def keep_contact(self, case_id: UUID, **known) -> CaseContact:
+        self.contacts[case_id] = CaseContact.known(self.contacts.get(case_id), case_id, **known)
+        return self.contacts[case_id]
+
+    async def mark_waiting(self, case_id: UUID) -> None:
+        self.contacts[case_id] = CaseContact.known(self.contacts.get(case_id), case_id, waiting=True)
+
+    async def set_supervisor(self, case_id: UUID, supervisor_id: str) -> CaseContact:
+        return await self.keep_contact(case_id, supervisor_id=supervisor_id)
+
+    async def set_category(self, case_id: UUID, category_code: str) -> CaseContact:
+        return await self.keep_contact(case_id, category_code=category_code)
+
+    def log_deliveries(self, rows: list[dict]) -> None:
+        seen = {(d["event_id"], d["recipient"], d["template"]) for d in self.deliveries}
+        for row in rows:
+            if (row["event_id"], row["recipient"], row["template"]) not in seen:
+                self.deliveries.append({**row, "id": len(self.deliveries) + 1})
+
+    async def awaiting_contact(self, case_ids: list[UUID]) -> list:
+        return [SimpleNamespace(**d) for d in self.deliveries
+                if d["case_id"] in case_ids and d["status"] is DeliveryStatus.AWAITING_CONTACT]
+
+    def release(self, releases: list[dict]) -> None:
+        for r in releases:
+            row = next(d for d in self.deliveries if d["id"] == r["row_id"])
+            row.update(body=r["text"], status=r["new_status"], not_before=r["after"], channel=r["first"],
+                       fallbacks=r["rest"])
+
+    def after_batch(self, key: str, step: Callable[..., Awaitable[None]]) -> None:
+        self._steps.setdefault(key, step)
+
+    def queue_webhook_messages(self, rows: list[dict]) -> None:
+        self.webhook_messages.extend(rows)
+
+    def hold_notice(self, *, event_id: str, case_id: UUID, event_type: str, data: dict, occurred_at: datetime) -> None:
+        self.held.append(dict(event_id=event_id, case_id=case_id, event_type=event_type, data=data,
+                              occurred_at=occurred_at))
+
+    async def take_held_notices(self, case_ids: list[UUID]) -> list:
+        taken = sorted((h for h in self.held if h["case_id"] in case_ids), key=lambda h: h["occurred_at"])
+        self.held = [h for h in self.held if h["case_id"] not in case_ids]
+        return [SimpleNamespace(**h) for h in taken]
+
+

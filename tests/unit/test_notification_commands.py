@@ -1,0 +1,151 @@
+"""Notification's commands and handler table on the fake store: who is told what and by which channel, messages
+that arrive before the report, staff's languages, partners' notices and their filters. The same paths run on
+PostgreSQL (one statement per kind of row for a batch) in the integration tests and end to end."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from datetime import UTC, datetime
+from uuid import uuid4
+
+from services.notification.adapters.store import NotificationStore
+from services.notification.domain.deliveries import CaseContact, DeliveryStatus, resident_route
+from services.notification.domain.partners import Subscription
+from services.notification.handlers import HANDLERS
+from services.notification.settings import NotificationSettings
+from shared.events import (
+    CaseCompleted,
+    CaseDeadlineBreached,
+    CaseReclassified,
+    CaseSupervisorAssigned,
+    Channel,
+    DeadlineKind,
+    PartnerCaseNotice,
+)
+from tests.fakes import FakeUnitOfWork, public_methods
+from tests.fakes.notification import FakeNotificationStore
+from tests.samples import HUAYANG_AREA, case_dispatched, case_reported
+
+DAYTIME = datetime(2026, 11, 23, 3, 0, tzinfo=UTC)  # 11:00 in Shanghai
+SETTINGS = NotificationSettings.model_construct(track_url="https://gridlink.example/track/{tracking_code}")
+
+
+def _uow(**store) -> FakeUnitOfWork:
+    return FakeUnitOfWork(FakeNotificationStore(**store), settings=SETTINGS)
+
+
+async def _handle(uow, *events):
+    for event in events:
+        async with uow:
+            uow.caused_by(correlation_id=str(event.case_id), causation_id=f"evt-{uuid4()}", occurred_at=DAYTIME)
+            await HANDLERS[type(event)](event, uow)
+
+
+def test_the_fake_store_offers_exactly_what_the_real_one_does():
+    assert public_methods(FakeNotificationStore).keys() - {"to", "flush"} == public_methods(NotificationStore).keys()
+    for name, signature in public_methods(NotificationStore).items():
+        assert list(public_methods(FakeNotificationStore)[name].parameters) == list(signature.parameters), name
+
+
+async def test_the_resident_gets_a_receipt_and_the_unit_its_assignment_in_words():
+    uow = _uow()
+    reported = case_reported()
+    await _handle(uow, reported, case_dispatched(reported.case_id))
+    resident = uow.store.to(f"resident:{reported.case_id}")
+    assert [d["template"] for d in resident] == ["received", "dispatched"]
+    assert all(d["channel"] == "sms" and d["status"] is DeliveryStatus.QUEUED for d in resident)
+    assert "NTA9S5BK" in resident[0]["body"] and "区建设和管理委员会" in resident[1]["body"]
+    [unit] = uow.store.to("unit:cn-construction")
+    assert unit["channel"] == "inbox" and unit["status"] is DeliveryStatus.DELIVERED
+
+
+async def test_the_completion_message_carries_the_configured_tracking_link():
+    uow = _uow()
+    reported = case_reported()
+    await _handle(uow, reported, CaseCompleted(case_id=reported.case_id, unit_id="cn-construction",
+                                               unit_name="区建设和管理委员会", result="已疏通", completed_at=DAYTIME))
+    completed = next(d for d in uow.store.to(f"resident:{reported.case_id}") if d["template"] == "completed")
+    assert "https://gridlink.example/track/NTA9S5BK" in completed["body"] and "127.0.0.1" not in completed["body"]
+
+
+async def test_a_message_read_before_the_report_waits_and_is_sent_once_the_report_arrives():
+    uow = _uow()
+    reported = case_reported()
+    await _handle(uow, case_dispatched(reported.case_id))
+    [waiting] = uow.store.to(f"resident:{reported.case_id}")
+    assert waiting["status"] is DeliveryStatus.AWAITING_CONTACT and waiting["body"] == ""
+    assert uow.store.contacts[reported.case_id].waiting
+    await _handle(uow, reported)
+    dispatched = next(d for d in uow.store.to(f"resident:{reported.case_id}") if d["template"] == "dispatched")
+    assert dispatched["status"] is DeliveryStatus.QUEUED and "NTA9S5BK" in dispatched["body"]
+    assert not uow.store.contacts[reported.case_id].waiting
+
+
+def test_residents_are_not_texted_at_night_unless_the_matter_is_urgent():
+    night = datetime(2026, 11, 23, 15, 30, tzinfo=UTC)  # 23:30 in Shanghai
+    contact = CaseContact(case_id=uuid4(), tracking_code="NTA9S5BK", phone_masked="138****1234")
+    held = resident_route(contact, night)
+    assert held.channel == "sms" and held.not_before == datetime(2026, 11, 24, 0, 0, tzinfo=UTC)  # 08:00 local
+    assert resident_route(replace(contact, urgent=True), night).not_before is None
+    assert resident_route(contact, DAYTIME).not_before is None
+
+
+async def test_a_group_report_is_answered_in_the_group_and_anonymous_residents_are_not_texted():
+    uow = _uow()
+    grouped = case_reported(reply_to="group-7/msg-3", channel=Channel.MESSAGING_GROUP)
+    anonymous = case_reported(reporter={"ref": "anon-x", "anonymous": True})
+    await _handle(uow, grouped, case_dispatched(grouped.case_id), anonymous, case_dispatched(anonymous.case_id))
+    [told] = uow.store.to(f"resident:{grouped.case_id}")  # the receipt was intake's own answer in the group
+    assert (told["channel"], told["fallbacks"]) == ("group", ["sms"])
+    assert {d["status"] for d in uow.store.to(f"resident:{anonymous.case_id}")} == {DeliveryStatus.NO_CONTACT}
+
+
+async def test_supervisors_hear_of_breaches_by_email_in_the_language_of_their_contact_point():
+    uow = _uow(locales={"supervisor:sup-huayang": "en"})
+    reported = case_reported()
+    breach = CaseDeadlineBreached(case_id=reported.case_id, unit_id="cn-construction", kind=DeadlineKind.SIGN_FOR,
+                                  due_at=DAYTIME, breached_at=DAYTIME)
+    await _handle(uow, reported, CaseSupervisorAssigned(case_id=reported.case_id, supervisor_id="sup-huayang",
+                                                        assigned_at=DAYTIME), breach)
+    [mail] = uow.store.to("supervisor:sup-huayang")
+    assert (mail["channel"], mail["fallbacks"], mail["locale"]) == ("email", ["inbox"], "en")
+    assert mail["body"].startswith("[Red]") and "11:00" in mail["body"]  # the local time, not UTC
+
+
+async def test_partners_hear_the_steps_their_filters_pass_thin_and_masked():
+    here, elsewhere = uuid4(), uuid4()
+    uow = _uow(subscriptions=[
+        Subscription(here, frozenset({"org.gridlink.case.reported.v1", "org.gridlink.case.dispatched.v1"}),
+                     frozenset({"st-huayang"})),
+        Subscription(elsewhere, frozenset({"org.gridlink.case.reported.v1"}), frozenset({"st-jiangsu"}))])
+    reported = case_reported(description="下水道堵塞，电话13812341234")
+    await _handle(uow, reported, case_dispatched(reported.case_id))
+    notices = uow.of_type(PartnerCaseNotice)
+    assert [n.step for n in notices] == ["org.gridlink.case.reported.v1", "org.gridlink.case.dispatched.v1"]
+    assert all(n.street_id == "st-huayang" for n in notices)
+    assert "13812341234" not in str([n.model_dump() for n in notices])
+    assert [m["endpoint_id"] for m in uow.store.webhook_messages] == [here, here]
+
+
+async def test_a_step_that_does_not_say_where_the_case_lies_is_held_for_partners_until_the_report_does():
+    uow = _uow()
+    reported = case_reported()
+    reclassified = CaseReclassified(case_id=reported.case_id, category_code="noise", category_class="livelihood",
+                                    category_version=1, time_limit_class="complaint", previous_category_code="drainage",
+                                    was_triage=False, reclassified_at=DAYTIME)
+    await _handle(uow, reclassified)
+    assert uow.of_type(PartnerCaseNotice) == [] and len(uow.store.held) == 1
+    await _handle(uow, reported)
+    assert [n.step for n in uow.of_type(PartnerCaseNotice)] == ["org.gridlink.case.reported.v1",
+                                                                "org.gridlink.case.reclassified.v1"]
+    assert uow.store.held == [] and uow.of_type(PartnerCaseNotice)[1].street_id == HUAYANG_AREA.street_id
+
+
+async def test_partners_hear_a_case_s_steps_in_order_even_when_the_dispatch_is_read_before_the_report():
+    uow = _uow()
+    reported = case_reported()
+    await _handle(uow, case_dispatched(reported.case_id))
+    assert uow.of_type(PartnerCaseNotice) == []
+    await _handle(uow, reported)
+    assert [n.step for n in uow.of_type(PartnerCaseNotice)] == ["org.gridlink.case.reported.v1",
+                                                                "org.gridlink.case.dispatched.v1"]
