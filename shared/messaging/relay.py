@@ -11,6 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from shared.messaging.envelope import Envelope
 from shared.messaging.tables import MessagingTables
+from shared.runtime.loop import Loop
 from shared.runtime.metrics import EVENTS_PRODUCED, OUTBOX_BACKLOG
 
 log = structlog.get_logger(__name__)
@@ -30,14 +31,13 @@ class OutboxRelay:
         self._outbox = tables.outbox
         self._producer = producer
         self._batch_size = batch_size
-        self._poll_interval = poll_interval
         self._retention_hours = retention_hours
-        self._wakeup = asyncio.Event()
-        self._stopping = False
+        self._rounds = 0
+        self._loop = Loop("outbox-relay", self._round, interval=poll_interval)
 
     def wake(self) -> None:
         """Called after a unit of work commits events, so they go out without waiting for the next poll."""
-        self._wakeup.set()
+        self._loop.wake()
 
     async def publish_pending(self) -> int:
         """Publish one batch of settled rows; returns how many went out (0 if another relay holds the lock)."""
@@ -98,26 +98,16 @@ class OutboxRelay:
             while await self.publish_pending():
                 pass
 
+    async def _round(self) -> bool:
+        published = await self.publish_pending()
+        self._rounds += 1
+        if self._rounds % 2000 == 0:
+            await self.purge_published()
+        return published > 0  # rows went out: more may be settled behind them
+
     async def run(self) -> None:
-        rounds = 0
-        while not self._stopping:
-            try:
-                published = await self.publish_pending()
-                rounds += 1
-                if rounds % 2000 == 0:
-                    await self.purge_published()
-                if published:
-                    continue
-            except asyncio.CancelledError:
-                raise
-            except Exception as exc:  # broker or database away: keep the rows, try again after a pause
-                log.warning("outbox relay round failed", error=type(exc).__name__)
-            self._wakeup.clear()
-            try:
-                await asyncio.wait_for(self._wakeup.wait(), self._poll_interval)
-            except TimeoutError:
-                pass
+        """Publish until stopped (broker or database away: the rows stay, the loop tries again after a pause)."""
+        await self._loop.run()
 
     def stop(self) -> None:
-        self._stopping = True
-        self._wakeup.set()
+        self._loop.stop()

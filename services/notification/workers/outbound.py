@@ -6,7 +6,6 @@ next channel after a lasting one, and dead-letters, with the reason, a message n
 from __future__ import annotations
 
 import asyncio
-from contextlib import suppress
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -32,6 +31,7 @@ from services.notification.adapters.intake_client import ResidentDirectory
 from services.notification.domain.deliveries import DeliveryStatus, quiet_until
 from services.notification.domain.retries import after_failure
 from shared.messaging.unit_of_work import UnitOfWorkFactory
+from shared.runtime.loop import Loop
 
 log = structlog.get_logger(__name__)
 SENT = Counter("gridlink_notifications_sent_total", "Messages handed to a gateway, by channel and outcome",
@@ -73,23 +73,16 @@ class OutboundSender:
                  batch: int, max_attempts: int, hourly_limit: int, poll_seconds: float):
         self._uow, self._gateways, self._directory = uow, gateways, directory
         self._batch, self._max_attempts, self._hourly_limit = batch, max_attempts, hourly_limit
-        self._poll = poll_seconds
-        self._wake = asyncio.Event()
+        self._loop = Loop("outbound-sender", self._round, interval=poll_seconds)
 
     def wake(self) -> None:
-        self._wake.set()
+        self._loop.wake()
+
+    async def _round(self) -> bool:
+        return await self.send_due() >= self._batch  # a full batch: more may be due
 
     async def run(self) -> None:
-        while True:
-            sent = 0
-            try:
-                sent = await self.send_due()
-            except Exception as exc:
-                log.warning("sending failed; will try again", error=type(exc).__name__)
-            if sent < self._batch:
-                with suppress(TimeoutError):
-                    await asyncio.wait_for(self._wake.wait(), self._poll)
-                self._wake.clear()
+        await self._loop.run()
 
     async def send_due(self, *, now: datetime | None = None) -> int:
         """Send one batch of due messages; returns how many were taken."""

@@ -27,6 +27,7 @@ from services.notification.domain.partners import WebhookStatus
 from services.notification.domain.retries import Outcome, next_attempt_at, outcome_of
 from shared.messaging.unit_of_work import UnitOfWorkFactory
 from shared.persistence.versioned_cache import bump_version
+from shared.runtime.loop import Loop
 from shared.webhooks import signed_headers
 
 log = structlog.get_logger(__name__)
@@ -149,28 +150,36 @@ class WebhookSender:
         self._in_flight: dict[UUID, int] = defaultdict(int)
         self._tasks: set[asyncio.Task] = set()
         self._done: list[Attempt] = []
-        self._wake = asyncio.Event()
+        self._claims: Loop | None = None
+        self._log_rounds = 0
 
     def wake(self) -> None:
-        """New messages were committed: look now rather than at the next poll."""
-        self._wake.set()
+        """New messages were committed (or a slot freed): look now rather than at the next poll."""
+        if self._claims is not None:
+            self._claims.wake()
+
+    async def _claim_round(self) -> bool:
+        """Start what is due for the free slots; with every slot taken, wait for one to free. True: look again now."""
+        started = await self.start_due()
+        if len(self._tasks) >= self._concurrency:
+            await asyncio.wait(self._tasks, return_when=asyncio.FIRST_COMPLETED)
+            return True
+        return started > 0
+
+    async def _log_round(self) -> None:
+        self._log_rounds += 1
+        await self.write_log()
+        if self._log_rounds % 1200 == 0:  # once a minute
+            await self._clients.close_idle()
 
     async def run(self) -> None:
-        writer = asyncio.create_task(self._write_continuously(), name="webhook-log-writer")
+        # A slot freed or new messages committed cut the claim loop's wait short; after a wake-up it lets a few more
+        # attempts finish, so that one claim takes them all.
+        self._claims = Loop("webhook-claims", self._claim_round, interval=self._poll, settle=0.005)
+        writer = asyncio.create_task(Loop("webhook-log", self._log_round, interval=0.05).run(),
+                                     name="webhook-log-writer")
         try:
-            while True:
-                started = 0
-                try:
-                    started = await self.start_due()
-                except Exception as exc:
-                    log.warning("webhook claim failed; will try again", error=type(exc).__name__)
-                if len(self._tasks) >= self._concurrency:
-                    await asyncio.wait(self._tasks, return_when=asyncio.FIRST_COMPLETED)
-                elif started == 0:
-                    with suppress(TimeoutError):
-                        await asyncio.wait_for(self._wake.wait(), self._poll)
-                    self._wake.clear()
-                    await asyncio.sleep(0.005)  # let a few more attempts finish: one claim for them all
+            await self._claims.run()
         finally:
             writer.cancel()
             if self._tasks:
@@ -226,22 +235,9 @@ class WebhookSender:
             self._in_flight[row.endpoint_id] -= 1
             if self._in_flight[row.endpoint_id] <= 0:
                 del self._in_flight[row.endpoint_id]
-            self._wake.set()  # a slot is free: the endpoint may have more due
+            self.wake()  # a slot is free: the endpoint may have more due
         self._done.append(Attempt(row.id, row.endpoint_id, row.attempts + 1, attempted_at, status_code, error,
                                   round((time.perf_counter() - started) * 1000)))
-
-    async def _write_continuously(self) -> None:
-        rounds = 0
-        while True:
-            await asyncio.sleep(0.05)
-            rounds += 1
-            try:
-                await self.write_log()
-                if rounds % 1200 == 0:  # once a minute
-                    await self._clients.close_idle()
-            except Exception as exc:
-                log.warning("webhook log write failed; will try again", error=type(exc).__name__)
-                await asyncio.sleep(1)
 
     async def write_log(self) -> int:
         """Settle the finished attempts in one transaction: the log, each message's next step, each endpoint's
