@@ -1,49 +1,56 @@
-"""Domain event contracts: each event declared once, and the registry everything else is derived from."""
+"""Domain event contracts: each event declared once, in the module of the service that produces it (intake, dispatch,
+supervision; notification's partner notice), and the registry everything else is derived from."""
 
-from shared.events.case import (
-    AreaPath,
-    CaseCallbackRequested,
+from shared.events.contract import PARTNER_CASES, REGISTRY, TOPICS, Event, Topic, event_type
+from shared.events.dispatch import (
     CaseCheckInMissed,
     CaseClaimed,
     CaseCompleted,
-    CaseDeadlineBreached,
-    CaseDeadlineSet,
-    CaseDeadlineWarned,
     CaseDispatched,
-    CaseDuplicateLinked,
-    CaseDuplicateUnlinked,
-    CaseEscalated,
     CaseExplained,
-    CaseExplanationMeetingCalled,
-    CaseExplanationMeetingHeld,
-    CaseExtensionDecided,
     CaseExtensionRequested,
     CaseJointHandlingStarted,
-    CaseObserved,
-    CasePanelRated,
     CaseProgressNoted,
-    CaseReclassified,
     CaseRedispatched,
-    CaseReopened,
-    CaseReported,
     CaseResumed,
     CaseReturned,
     CaseSigned,
-    CaseSupervisorAssigned,
     CaseSuspended,
     CaseTransferred,
+)
+from shared.events.intake import (
+    CaseDuplicateLinked,
+    CaseDuplicateUnlinked,
+    CaseReclassified,
+    CaseReported,
+    EvaluationSubmitted,
+)
+from shared.events.partner import COPIED_FIELDS, PartnerCaseNotice
+from shared.events.supervision import (
+    CaseCallbackRequested,
+    CaseDeadlineBreached,
+    CaseDeadlineSet,
+    CaseDeadlineWarned,
+    CaseEscalated,
+    CaseExplanationMeetingCalled,
+    CaseExplanationMeetingHeld,
+    CaseExtensionDecided,
+    CaseObserved,
+    CasePanelRated,
+    CaseReopened,
+    CaseSupervisorAssigned,
+)
+from shared.events.values import (
+    AreaPath,
     Channel,
     ClassifiedBy,
     DeadlineKind,
     EscalationLevel,
-    EvaluationSubmitted,
     ReportedLocation,
     Reporter,
     SuspensionReason,
     Verdict,
 )
-from shared.events.contract import PARTNER_CASES, REGISTRY, TOPICS, Event, Topic, event_type
-from shared.events.partner import COPIED_FIELDS, PartnerCaseNotice
 
 __all__ = [
     "AreaPath", "CaseCallbackRequested", "CaseCheckInMissed", "CaseClaimed", "CaseCompleted", "CaseDeadlineBreached",

@@ -6,8 +6,8 @@ from uuid import UUID
 
 from pydantic import AwareDatetime
 
-from shared.events.case import DeadlineKind, EscalationLevel, Verdict
 from shared.events.contract import PARTNER_CASES, Event, event_type
+from shared.events.values import DeadlineKind, EscalationLevel, Verdict
 
 
 class PartnerCaseNotice(Event, type=event_type("partner.case_step"), topic=PARTNER_CASES):
