@@ -1,8 +1,6 @@
 """Dispatch's HTTP routes: a unit's queue, the triage queue, one case with its history, and ``ACTIONS``, every action
 units and dispatchers take on a case, each under optimistic concurrency and an idempotency key."""
 
-from __future__ import annotations
-
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
@@ -247,8 +245,10 @@ class CaseAction:
 def _action_route(action: CaseAction):
     """The route of one action: who may call it, an idempotency key, the expected version, unknown units and photos
     refused, then one life-cycle step, all in one transaction."""
+    # The action's own body model; this module has no deferred annotations, so FastAPI reads the model itself.
+    ActionBody = action.body
 
-    async def route(case_id: UUID, body: UnitAction, principal: CurrentPrincipal, uow: UnitOfWorkDep,
+    async def route(case_id: UUID, body: ActionBody, principal: CurrentPrincipal, uow: UnitOfWorkDep,
                     idempotency_key: IdempotencyKey = None):
         if action.actor is Actor.DISPATCHER:
             if principal.role is not Role.DISPATCHER:
@@ -278,8 +278,6 @@ def _action_route(action: CaseAction):
                 await guard.remember(uow.session, idempotency_key, 200, view.model_dump(mode="json"))
         return view
 
-    # The body's model differs per action; FastAPI reads it from the annotation.
-    route.__annotations__ = {**route.__annotations__, "body": action.body}
     return route
 
 
