@@ -20,7 +20,8 @@ install: $(VENV)/.installed
 run: install  ## the whole platform on the embedded defaults, with demo data; Ctrl-C stops it
 	$(VENV)/bin/gridlink up
 
-test: install  ## unit, integration (real PostgreSQL and Tansu) and end-to-end tests
+test: install  ## the import contracts (docs/architecture.md), then unit, integration (real PostgreSQL and Tansu) and end-to-end tests
+	$(VENV)/bin/lint-imports
 	$(VENV)/bin/pytest
 
 asyncapi: install  ## regenerate docs/asyncapi.yaml from the event registry

@@ -208,7 +208,7 @@ def bench_flow(intake_url: str, service_urls: str, reports: int, concurrency: in
     """Measure the thin flow on a running platform (`gridlink up` in another terminal); prints and saves figures."""
     import json
 
-    from gridlink.bench import bench_flow as run
+    from gridlink.bench.flow import bench_flow as run
 
     click.echo(json.dumps(run(intake_url, service_urls.split(","), reports=reports, concurrency=concurrency, out=out), ensure_ascii=False,
                           indent=2))
@@ -232,7 +232,7 @@ def bench_intake(intake_url: str, service_urls: str, database_url: str, seconds:
     """Accepted reports/s and latency of intake on a running platform, beside a bare FastAPI + asyncpg ceiling."""
     import json
 
-    from gridlink.bench import bench_intake as run
+    from gridlink.bench.intake import bench_intake as run
 
     click.echo(json.dumps(run(intake_url, service_urls.split(","), database_url=database_url, seconds=seconds,
                               concurrency=concurrency, rate=rate, out=out), ensure_ascii=False, indent=2))
@@ -248,7 +248,7 @@ def bench_routing(units: int, rules: int, decisions: int, out: Path) -> None:
     """Routing decisions per second and their latency on a synthetic directory (in one process)."""
     import json
 
-    from gridlink.bench import bench_routing as run
+    from gridlink.bench.routing import bench_routing as run
 
     click.echo(json.dumps(run(units=units, rules=rules, decisions=decisions, out=out), ensure_ascii=False, indent=2))
     click.echo(f"saved {out}")
@@ -265,7 +265,7 @@ def bench_dispatch(dispatch_url: str, service_urls: str, bootstrap_servers: str,
     """Cases dispatched per second end to end from case.reported on the broker, on a running platform."""
     import json
 
-    from gridlink.bench import bench_dispatch as run
+    from gridlink.bench.dispatch import bench_dispatch as run
 
     click.echo(json.dumps(run(dispatch_url, service_urls.split(","), bootstrap_servers=bootstrap_servers,
                               cases=cases, out=out), ensure_ascii=False, indent=2))
@@ -282,7 +282,7 @@ def bench_notification(cases: int, endpoints: int, webhook_cases: int, out: Path
     with and without 1 % of endpoints failing (notification alone, on its own embedded PostgreSQL and Tansu)."""
     import json
 
-    from gridlink.bench_notification import bench_notification as run
+    from gridlink.bench.notification import bench_notification as run
 
     click.echo(json.dumps(run(cases=cases, endpoints=endpoints, webhook_cases=webhook_cases, out=out),
                           ensure_ascii=False, indent=2))
@@ -296,7 +296,7 @@ def bench_messaging(events: int, out: Path) -> None:
     """Measure the messaging path alone (outbox, relay, consumer) on its own embedded PostgreSQL and Tansu."""
     import json
 
-    from gridlink.bench import bench_messaging as run
+    from gridlink.bench.messaging import bench_messaging as run
 
     click.echo(json.dumps(run(events=events, out=out), ensure_ascii=False, indent=2))
     click.echo(f"saved {out}")
@@ -314,7 +314,7 @@ def bench_deadlines(open_deadlines: int, burst: int, units: int, workers: int, b
     to drain a post-holiday burst while new cases keep being served (on its own embedded PostgreSQL)."""
     import json
 
-    from gridlink.bench import bench_deadlines as run
+    from gridlink.bench.deadlines import bench_deadlines as run
 
     click.echo(json.dumps(run(open_deadlines=open_deadlines, burst=burst, units=units, workers=workers, batch=batch,
                               out=out), ensure_ascii=False, indent=2))

@@ -365,7 +365,7 @@ def publish(platform, event, *, source: str) -> None:
 
 def test_after_completion_each_resident_gives_one_verdict_per_round_online_or_on_a_call_back(platform):
     """The test publishes ``case.completed`` on the broker as a stand-in for dispatch, so that intake's verdict rules
-    are tried alone (tests/e2e/test_platform.py drives the whole loop through dispatch)."""
+    are tried alone (tests/e2e/test_flow.py and its neighbours drive the whole loop through dispatch)."""
     from datetime import UTC, datetime
 
     from shared.events import CaseCompleted

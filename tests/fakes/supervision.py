@@ -13,9 +13,6 @@ from uuid import UUID
 
 from services.supervision import demo
 from services.supervision.adapters.store import (
-    CLOSED,
-    OPEN,
-    PAUSED,
     CaseRecord,
     ClockChange,
     ClosedClock,
@@ -30,6 +27,7 @@ from services.supervision.adapters.time_rules import JurisdictionRules, rules_fr
 from services.supervision.domain.assignment import SupervisorScope
 from services.supervision.domain.calendar import statutory_days, statutory_years
 from services.supervision.domain.clocks import Clock
+from services.supervision.domain.statuses import ClockStatus
 from shared.events import AreaPath, DeadlineKind
 
 
@@ -49,7 +47,7 @@ def _stored(clock: Clock) -> dict:
     return {"due_at": clock.due_at, "warnings": [[s.at.isoformat(), s.threshold] for s in clock.warnings],
             "fired": clock.fired, "next_fire_at": clock.next_fire_at,
             "level": clock.level.value if clock.level else None, "paused_at": clock.paused_at,
-            "status": PAUSED if clock.paused_at is not None else OPEN, "started_at": clock.started_at}
+            "status": ClockStatus.PAUSED if clock.paused_at is not None else ClockStatus.OPEN, "started_at": clock.started_at}
 
 
 class FakeSupervisionStore:
@@ -75,7 +73,7 @@ class FakeSupervisionStore:
         return [line.kind for line in self.timeline if line.case_id == case_id]
 
     def clocks(self, case_id: UUID, *, running: bool = True) -> list[DeadlineRecord]:
-        return [d for d in self.deadlines.values() if d.case_id == case_id and (d.status != CLOSED or not running)]
+        return [d for d in self.deadlines.values() if d.case_id == case_id and (d.status != ClockStatus.CLOSED or not running)]
 
     async def rules(self, jurisdiction_id: str) -> JurisdictionRules | None:
         return self._rules.get(jurisdiction_id)
@@ -179,11 +177,11 @@ class FakeSupervisionStore:
 
     async def close_clocks(self, closing: list[ClosedClock], *, at: datetime) -> None:
         for c in closing:
-            self.deadlines[c.row.id] = replace(self.deadlines[c.row.id], status=CLOSED, next_fire_at=None)
+            self.deadlines[c.row.id] = replace(self.deadlines[c.row.id], status=ClockStatus.CLOSED, next_fire_at=None)
             self.outcomes[c.row.id] = c.outcome
 
     async def due_clocks(self, now: datetime, *, limit: int) -> list[DueClock]:
-        due = sorted((d for d in self.deadlines.values() if d.status == OPEN and d.next_fire_at
+        due = sorted((d for d in self.deadlines.values() if d.status == ClockStatus.OPEN and d.next_fire_at
                       and d.next_fire_at <= now), key=lambda d: d.next_fire_at)[:limit]
         found = []
         for d in due:
@@ -194,7 +192,7 @@ class FakeSupervisionStore:
 
     async def ladders_under_way(self, case_ids: list[UUID]) -> set[UUID]:
         return {d.case_id for d in self.deadlines.values() if d.case_id in case_ids and d.kind == DeadlineKind.REPLY
-                and (d.status != CLOSED or self.outcomes.get(d.id) == "unanswered")}
+                and (d.status != ClockStatus.CLOSED or self.outcomes.get(d.id) == "unanswered")}
 
     async def log(self, lines: list[TimelineLine]) -> None:
         self.timeline.extend(lines)

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from sqlalchemy import select
 
-from gridlink.bench_notification import _events
+from gridlink.bench.notification import _events
 from services.notification.adapters import tables
 from services.notification.handlers import HANDLERS
 

@@ -18,6 +18,7 @@ from services.intake.domain.classification import words
 from services.intake.domain.duplicates import OpenCase
 from services.intake.domain.reference import CategoryTree, Ground
 from services.intake.domain.reports import ReportOutcome
+from services.intake.domain.slips import ImportStatus
 from services.intake.domain.timeline import TimelineLine
 from shared.events import Channel
 from shared.messaging.unit_of_work import UnitOfWork
@@ -233,8 +234,8 @@ class IntakeStore:
                                     .values(report_id=report_id))
 
     async def drop_unattached_photos(self, older_than: timedelta) -> int:
-        result = await self._session.execute(
-            text("DELETE FROM photos WHERE report_id IS NULL AND uploaded_at < now() - :age").bindparams(age=older_than))
+        result = await self._session.execute(text(
+            "DELETE FROM photos WHERE report_id IS NULL AND uploaded_at < now() - :age").bindparams(age=older_than))
         return result.rowcount or 0
 
     # --- verdicts and call-backs ------------------------------------------------------------------------------------
@@ -299,19 +300,19 @@ class IntakeStore:
     async def add_import(self, import_id: UUID, *, filename: str, sha256: str, content: bytes, created_by: str,
                          at: datetime) -> None:
         await self._session.execute(insert(tables.imports).values(
-            id=import_id, filename=filename, sha256=sha256, content=content, status="pending",
+            id=import_id, filename=filename, sha256=sha256, content=content, status=ImportStatus.PENDING,
             created_by=created_by, created_at=at))
 
     async def claim_import(self, now: datetime, *, heartbeat_timeout: timedelta) -> UUID | None:
         """The oldest import waiting, or one whose worker stopped beating, marked running."""
         i = tables.imports.c
         row = (await self._session.execute(
-            select(i.id).where(or_(i.status == "pending",
-                                   (i.status == "running") & (i.heartbeat_at < now - heartbeat_timeout)))
+            select(i.id).where(or_(i.status == ImportStatus.PENDING,
+                                   (i.status == ImportStatus.RUNNING) & (i.heartbeat_at < now - heartbeat_timeout)))
             .order_by(i.created_at).limit(1).with_for_update(skip_locked=True))).first()
         if row is None:
             return None
-        await self.update_import(row.id, status="running", heartbeat_at=now)
+        await self.update_import(row.id, status=ImportStatus.RUNNING, heartbeat_at=now)
         return row.id
 
     async def import_file(self, import_id: UUID) -> tuple[str, bytes]:

@@ -14,6 +14,7 @@ from sqlalchemy import select
 from services.intake.adapters import tables
 from services.intake.api.context import settings_of
 from services.intake.commands.imports import enqueue
+from services.intake.domain import slips
 from shared.auth import Role
 from shared.http.dependencies import ReadSession, UnitOfWorkDep
 from shared.http.errors import ApiError
@@ -67,7 +68,7 @@ async def upload(request: Request, uow: UnitOfWorkDep, principal: CurrentPrincip
     async with uow:
         await enqueue(uow, import_id=import_id, filename=name, sha256=hashlib.sha256(content).hexdigest(),
                       content=content, created_by=principal.subject)
-    return ImportQueued(import_id=import_id, status="pending", status_url=f"/v1/imports/{import_id}")
+    return ImportQueued(import_id=import_id, status=slips.ImportStatus.PENDING, status_url=f"/v1/imports/{import_id}")
 
 
 @router.get("/{import_id}", response_model=ImportStatus,

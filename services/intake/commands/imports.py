@@ -15,7 +15,14 @@ import structlog
 
 from services.intake.commands.reports import submit_report
 from services.intake.domain.reports import IntakePolicy
-from services.intake.domain.slips import SlipRow, UnreadableFile, draft_of, read_slips
+from services.intake.domain.slips import (
+    ImportStatus,
+    RowOutcome,
+    SlipRow,
+    UnreadableFile,
+    draft_of,
+    read_slips,
+)
 from shared.messaging.unit_of_work import UnitOfWork, UnitOfWorkFactory
 from shared.refusals import Refused
 
@@ -44,7 +51,7 @@ async def process(uow_factory: UnitOfWorkFactory, import_id: UUID, policy: Intak
         rows = read_slips(content, filename, max_rows=max_rows)
     except UnreadableFile as exc:
         async with uow_factory() as uow:
-            await uow.store.update_import(import_id, status="failed", error=f"{exc.code}: {exc.message}",
+            await uow.store.update_import(import_id, status=ImportStatus.FAILED, error=f"{exc.code}: {exc.message}",
                                           finished_at=datetime.now(UTC))
         return
     async with uow_factory() as uow:
@@ -57,7 +64,7 @@ async def process(uow_factory: UnitOfWorkFactory, import_id: UUID, policy: Intak
             processed = await uow.store.add_import_rows(lines)
             await uow.store.update_import(import_id, processed_rows=processed, heartbeat_at=datetime.now(UTC))
     async with uow_factory() as uow:
-        await uow.store.update_import(import_id, status="done", finished_at=datetime.now(UTC))
+        await uow.store.update_import(import_id, status=ImportStatus.DONE, finished_at=datetime.now(UTC))
 
 
 async def _row_outcome(uow_factory: UnitOfWorkFactory, import_id: UUID, row: SlipRow, policy: IntakePolicy) -> dict:
@@ -70,7 +77,8 @@ async def _row_outcome(uow_factory: UnitOfWorkFactory, import_id: UUID, row: Sli
         async with uow_factory() as uow:
             outcome = await submit_report(uow, draft, policy)
         if outcome.replayed:
-            return {**line, "outcome": "already_imported", "tracking_code": outcome.tracking_code}
-        return {**line, "outcome": "linked" if outcome.linked else "accepted", "tracking_code": outcome.tracking_code}
+            return {**line, "outcome": RowOutcome.ALREADY_IMPORTED, "tracking_code": outcome.tracking_code}
+        return {**line, "outcome": RowOutcome.LINKED if outcome.linked else RowOutcome.ACCEPTED,
+                "tracking_code": outcome.tracking_code}
     except Refused as exc:
-        return {**line, "outcome": "refused", "code": exc.code, "field": exc.field, "message": exc.message}
+        return {**line, "outcome": RowOutcome.REFUSED, "code": exc.code, "field": exc.field, "message": exc.message}

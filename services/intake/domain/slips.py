@@ -3,6 +3,8 @@ turns each row into the report it stands for."""
 
 from __future__ import annotations
 
+from enum import StrEnum
+
 from services.intake.domain.cases import national_mobile
 from services.intake.domain.reports import ReportDraft
 from shared.events import Channel
@@ -29,6 +31,22 @@ SLIP_KINDS = {
     "liaison_log": ("liaison_log", "联系日志", "民情日志"),
     "opinion_book": ("opinion_book", "意见簿", "小区意见簿"),
 }
+
+class ImportStatus(StrEnum):
+    PENDING = "pending"
+    RUNNING = "running"      # a worker has it and beats a heartbeat
+    DONE = "done"
+    FAILED = "failed"        # the file could not be read at all
+
+
+class RowOutcome(StrEnum):
+    """What became of one row: a new case, a co-report of an open one, a row imported before, or why not."""
+
+    ACCEPTED = "accepted"
+    LINKED = "linked"
+    ALREADY_IMPORTED = "already_imported"
+    REFUSED = "refused"
+
 
 #: One slip: its row number and values by column name.
 SlipRow = SheetRow

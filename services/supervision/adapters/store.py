@@ -17,11 +17,10 @@ from services.supervision.adapters import tables
 from services.supervision.adapters.time_rules import JurisdictionRules, time_rules
 from services.supervision.domain.assignment import SupervisorScope
 from services.supervision.domain.clocks import Clock, Stage
+from services.supervision.domain.statuses import CaseStatus, ClockOutcome, ClockStatus, MeetingStatus, RequestStatus
 from shared.events import AreaPath, DeadlineKind, EscalationLevel
 from shared.messaging.unit_of_work import UnitOfWork
 from shared.persistence.versioned_cache import VersionedCache
-
-OPEN, PAUSED, CLOSED = "open", "paused", "closed"
 
 
 def _record(cls, row):
@@ -169,7 +168,8 @@ def _stored(clock: Clock) -> dict:
     return {"due_at": clock.due_at, "warnings": [[s.at.isoformat(), s.threshold] for s in clock.warnings],
             "fired": clock.fired, "next_fire_at": clock.next_fire_at,
             "level": clock.level.value if clock.level else None, "paused_at": clock.paused_at,
-            "status": PAUSED if clock.paused_at is not None else OPEN, "started_at": clock.started_at}
+            "status": ClockStatus.PAUSED if clock.paused_at is not None else ClockStatus.OPEN,
+            "started_at": clock.started_at}
 
 
 async def load_supervisors(session: AsyncSession) -> dict[str, list[SupervisorScope]]:
@@ -203,7 +203,7 @@ _FOLLOWED = update(tables.cases).where(_c.id == bindparam("case")).values(
 _CASE = select(tables.cases).where(_c.id == bindparam("case"))
 _OPEN_DEADLINE = pg_insert(tables.deadlines).on_conflict_do_nothing().returning(_d.opened_by_event, _d.kind)
 _CLOSE = (update(tables.deadlines).where(_d.id == bindparam("row_id"))
-          .values(status=CLOSED, next_fire_at=None, closed_at=bindparam("at"), outcome=bindparam("result")))
+          .values(status=ClockStatus.CLOSED, next_fire_at=None, closed_at=bindparam("at"), outcome=bindparam("result")))
 _SAVE = (update(tables.deadlines).where(_d.id == bindparam("row_id"))
          .values(due_at=bindparam("due"), warnings=bindparam("stages"), fired=bindparam("spoken"),
                  next_fire_at=bindparam("next_fire"), level=bindparam("step"), paused_at=bindparam("paused"),
@@ -245,7 +245,7 @@ class SupervisionStore:
         """How many open cases each of the supervisors watches."""
         return dict((await self._session.execute(
             select(_c.supervisor_id, func.count()).where(_c.supervisor_id.in_(supervisor_ids),
-                                                         _c.status != "completed")
+                                                         _c.status != CaseStatus.COMPLETED)
             .group_by(_c.supervisor_id))).all())
 
     # --- cases ------------------------------------------------------------------------------------------------------
@@ -256,7 +256,7 @@ class SupervisionStore:
         await self._session.execute(_KNOW_CASE, dict(
             id=case_id, district_id=area.district_id, street_id=area.street_id, community_id=area.community_id,
             grid_id=area.grid_id, category_code=category_code, time_limit_class=time_limit_class,
-            status="reported", reported_at=reported_at, updated_at=now))
+            status=CaseStatus.REPORTED, reported_at=reported_at, updated_at=now))
 
     async def follow_dispatched(self, case_id: UUID, area: AreaPath, *, category_code: str, time_limit_class: str,
                                 unit_id: str, now: datetime) -> CaseRecord:
@@ -264,7 +264,7 @@ class SupervisionStore:
         row = (await self._session.execute(_FOLLOW_DISPATCHED, dict(
             id=case_id, district_id=area.district_id, street_id=area.street_id, community_id=area.community_id,
             grid_id=area.grid_id, category_code=category_code, time_limit_class=time_limit_class,
-            unit_id=unit_id, status="dispatched", updated_at=now))).one()
+            unit_id=unit_id, status=CaseStatus.DISPATCHED, updated_at=now))).one()
         return _record(CaseRecord, row)
 
     async def follow(self, case_id: UUID, *, unit_id: str | None, status: str, now: datetime) -> CaseRecord | None:
@@ -284,7 +284,7 @@ class SupervisionStore:
     async def complete_case(self, case_id: UUID, *, unit_id: str, at: datetime, response: str,
                             now: datetime) -> CaseRecord | None:
         """Completed by ``unit_id``: one more completion round."""
-        return await self.update_case(case_id, unit_id=unit_id, status="completed", completed_at=at,
+        return await self.update_case(case_id, unit_id=unit_id, status=CaseStatus.COMPLETED, completed_at=at,
                                       response=response, completion_round=_c.completion_round + 1, updated_at=now)
 
     async def note_residents(self, case_id: UUID, residents_affected: int, *, wide_from: int) -> None:
@@ -308,7 +308,7 @@ class SupervisionStore:
 
     async def running(self, case_id: UUID, kinds: Iterable[DeadlineKind] | None = None) -> list[DeadlineRecord]:
         """The clocks still running (or paused) on a case, locked for this transaction."""
-        query = select(tables.deadlines).where(_d.case_id == case_id, _d.status != CLOSED)
+        query = select(tables.deadlines).where(_d.case_id == case_id, _d.status != ClockStatus.CLOSED)
         if kinds is not None:
             query = query.where(_d.kind.in_([k.value for k in kinds]))
         return [_record(DeadlineRecord, r) for r in
@@ -347,7 +347,7 @@ class SupervisionStore:
             select(tables.deadlines, _c.district_id, _c.category_code, _c.time_limit_class, _c.supervisor_id,
                    _c.completion_round)
             .join(tables.cases, _c.id == _d.case_id, isouter=True)
-            .where(_d.status == OPEN, _d.next_fire_at <= now)
+            .where(_d.status == ClockStatus.OPEN, _d.next_fire_at <= now)
             .order_by(_d.next_fire_at).limit(limit).with_for_update(of=tables.deadlines, skip_locked=True))).all()
         return [DueClock(_record(DeadlineRecord, r), r.district_id, r.category_code, r.time_limit_class,
                          r.supervisor_id, r.completion_round) for r in rows]
@@ -356,7 +356,7 @@ class SupervisionStore:
         """Cases with a step of the ladder awaiting its reply, or a ladder that reached the top unanswered."""
         return set((await self._session.execute(select(_d.case_id).where(
             _d.case_id.in_(case_ids), _d.kind == DeadlineKind.REPLY,
-            (_d.status != CLOSED) | (_d.outcome == "unanswered")))).scalars())
+            (_d.status != ClockStatus.CLOSED) | (_d.outcome == ClockOutcome.UNANSWERED)))).scalars())
 
     async def log(self, lines: list[TimelineLine]) -> None:
         """Lines on supervision's timeline of the cases."""
@@ -376,7 +376,7 @@ class SupervisionStore:
     async def call_meeting(self, case_id: UUID, *, district_id: str, round: int, reason: str, at: datetime) -> None:
         await self._session.execute(pg_insert(tables.meetings).values(
             case_id=case_id, district_id=district_id, round=round, reason=reason, called_at=at,
-            status="called").on_conflict_do_nothing())
+            status=MeetingStatus.CALLED).on_conflict_do_nothing())
 
     async def lock_meeting(self, meeting_id: int) -> Meeting | None:
         m = tables.meetings.c
@@ -393,7 +393,8 @@ class SupervisionStore:
         """A unit's request (once per requesting event), pending."""
         await self._session.execute(pg_insert(tables.extension_requests).values(
             case_id=case_id, unit_id=unit_id, district_id=district_id, reason=reason, proposed_date=proposed_date,
-            requested_at=requested_at, requested_by_event=event_id, status="pending").on_conflict_do_nothing())
+            requested_at=requested_at, requested_by_event=event_id, status=RequestStatus.PENDING)
+            .on_conflict_do_nothing())
 
     async def lock_extension_request(self, request_id: int) -> ExtensionRequest | None:
         e = tables.extension_requests.c
@@ -403,7 +404,7 @@ class SupervisionStore:
     async def extensions_granted(self, case_id: UUID, unit_id: str) -> int:
         e = tables.extension_requests.c
         return await self._session.scalar(select(func.count()).where(
-            e.case_id == case_id, e.unit_id == unit_id, e.status == "approved"))
+            e.case_id == case_id, e.unit_id == unit_id, e.status == RequestStatus.APPROVED))
 
     async def decide_extension_request(self, request_id: int, **values) -> ExtensionRequest:
         row = (await self._session.execute(update(tables.extension_requests)

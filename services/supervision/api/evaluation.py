@@ -18,6 +18,7 @@ from services.supervision.commands import deadlines
 from services.supervision.commands.meetings import record_meeting, schedule_meeting
 from services.supervision.domain.panels import PARTIES, missing_parties, standings
 from services.supervision.domain.periods import period_bounds
+from services.supervision.domain.statuses import CaseStatus
 from shared.auth import Role
 from shared.events import CasePanelRated
 from shared.http.dependencies import ReadSession, UnitOfWorkDep
@@ -171,7 +172,7 @@ def _wide_impact_cases(panel):
     c = tables.cases.c
     start, end = period_bounds(panel.quarter, LOCAL_ZONE)
     return select(tables.cases).where(c.district_id == panel.district_id, c.street_id == panel.street_id,
-                                      c.wide_impact, c.status == "completed", c.completed_at >= start,
+                                      c.wide_impact, c.status == CaseStatus.COMPLETED, c.completed_at >= start,
                                       c.completed_at < end)
 
 

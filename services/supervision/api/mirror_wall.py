@@ -17,6 +17,7 @@ from services.supervision.adapters import read_model, tables
 from services.supervision.domain.periods import period_bounds
 from services.supervision.domain.public_record import public_number
 from services.supervision.domain.rates import Kind
+from services.supervision.domain.statuses import CaseStatus
 from shared.http.dependencies import ReadSession
 from shared.http.errors import ApiError
 from shared.local_time import LOCAL_ZONE
@@ -121,9 +122,9 @@ async def public_cases(session, *, status: str | None, category: str | None, str
                        offset: int) -> list[PublicCase]:
     query = select(tables.cases).where(_c.reported_at.is_not(None))
     if status == "completed":
-        query = query.where(_c.status == "completed")
+        query = query.where(_c.status == CaseStatus.COMPLETED)
     elif status == "explained":
-        query = query.where(_c.status == "explained")
+        query = query.where(_c.status == CaseStatus.EXPLAINED)
     elif status == "handling":
         query = query.where(_c.status.not_in(("completed", "explained")))
     if category:

@@ -14,6 +14,7 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from services.supervision.adapters import tables
 from services.supervision.adapters.store import supervisors_cache
 from services.supervision.api.cases import CaseSummary, case_summary
+from services.supervision.domain.statuses import CaseStatus
 from shared.auth import Role
 from shared.http.dependencies import ReadSession, UnitOfWorkDep
 from shared.http.errors import ApiError
@@ -44,7 +45,7 @@ class SupervisorView(SupervisorIn):
             summary="The jurisdiction's supervisors, their remit and how many open cases each watches")
 async def list_supervisors(principal: CurrentPrincipal, session: ReadSession) -> list[SupervisorView]:
     s, c = tables.supervisors.c, tables.cases.c
-    load = (select(c.supervisor_id, func.count().label("n")).where(c.status != "completed")
+    load = (select(c.supervisor_id, func.count().label("n")).where(c.status != CaseStatus.COMPLETED)
             .group_by(c.supervisor_id).subquery())
     rows = (await session.execute(
         select(tables.supervisors, func.coalesce(load.c.n, 0).label("open_cases"))
@@ -89,9 +90,9 @@ async def my_cases(principal: CurrentPrincipal, session: ReadSession,
     query = (select(tables.cases, clocks.c.next_due_at, func.coalesce(clocks.c.breached, False).label("late"))
              .join(clocks, clocks.c.case_id == c.id, isouter=True).where(c.supervisor_id == principal.subject))
     if status == "open":
-        query = query.where(c.status != "completed")
+        query = query.where(c.status != CaseStatus.COMPLETED)
     elif status == "completed":
-        query = query.where(c.status == "completed")
+        query = query.where(c.status == CaseStatus.COMPLETED)
     if late:
         query = query.where(clocks.c.breached.is_(True))
     rows = (await session.execute(query.order_by(func.coalesce(clocks.c.breached, False).desc(),

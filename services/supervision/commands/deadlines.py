@@ -9,6 +9,7 @@ from uuid import UUID
 
 from services.supervision.adapters.store import ClockChange, ClosedClock, DeadlineRecord, NewClock, TimelineLine
 from services.supervision.domain.clocks import Clock, TimeLimitPolicy
+from services.supervision.domain.statuses import ClockOutcome
 from shared.events import CaseDeadlineSet, DeadlineKind
 from shared.messaging.unit_of_work import UnitOfWork
 
@@ -45,7 +46,7 @@ async def announce_many(uow: UnitOfWork, items: list[tuple[UUID, Clock, str]], *
 
 
 def outcome_at(row: DeadlineRecord, at: datetime) -> str:
-    return "met" if at <= row.due_at else "late"
+    return ClockOutcome.MET if at <= row.due_at else ClockOutcome.LATE
 
 
 async def close(uow: UnitOfWork, rows: Iterable[DeadlineRecord], *, at: datetime, outcome: str | None = None,

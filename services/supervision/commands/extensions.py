@@ -9,6 +9,7 @@ from uuid import UUID
 from services.supervision.adapters.store import ClockChange, ExtensionRequest, SupervisionStore
 from services.supervision.commands import deadlines
 from services.supervision.domain import clocks
+from services.supervision.domain.statuses import CaseStatus, RequestStatus
 from shared.events import CaseEscalated, CaseExtensionDecided, DeadlineKind, EscalationLevel
 from shared.masking import mask_numbers_in_text
 from shared.messaging.unit_of_work import UnitOfWork
@@ -23,7 +24,7 @@ async def decide_extension(uow: UnitOfWork, request_id: int, *, approve: bool, d
     request = await store.lock_extension_request(request_id)
     if request is None or request.district_id != jurisdiction:
         raise Refused("not_found", "no such extension request", "request_id", status=404)
-    if request.status != "pending":
+    if request.status != RequestStatus.PENDING:
         raise Refused("already_decided", f"this request was {request.status} already", "request_id", status=409)
     now = datetime.now(UTC)
     due_at = None
@@ -56,7 +57,7 @@ async def decide_extension(uow: UnitOfWork, request_id: int, *, approve: bool, d
         await deadlines.announce(uow, request.case_id, moved, policy=f"{policy.name}:extended", now=now)
     reason = mask_numbers_in_text(reason)
     stored = await store.decide_extension_request(
-        request_id, status="approved" if approve else "refused", due_at=due_at, decided_by=by,
+        request_id, status=RequestStatus.APPROVED if approve else RequestStatus.REFUSED, due_at=due_at, decided_by=by,
         decision_reason=reason, decided_at=now)
     uow.record(CaseExtensionDecided(case_id=request.case_id, unit_id=request.unit_id, approved=approve,
                                     due_at=due_at, reason=reason, decided_at=now))
@@ -71,7 +72,7 @@ async def urge(uow: UnitOfWork, case_id: UUID, *, reason: str, reply_within_hour
     case = await uow.store.case(case_id)
     if case is None or case.district_id != jurisdiction:
         raise Refused("not_found", "no such case", "case_id", status=404)
-    if case.status == "completed" or case.unit_id is None:
+    if case.status == CaseStatus.COMPLETED or case.unit_id is None:
         raise Refused("not_being_handled", "only a case a unit is handling can be urged", "case_id", status=409)
     now = datetime.now(UTC)
     reply_by = now + timedelta(hours=reply_within_hours) if reply_within_hours else None

@@ -13,6 +13,7 @@ from services.supervision.adapters.time_rules import CALENDAR_MISSING, load_stat
 from services.supervision.commands import deadlines
 from services.supervision.domain import clocks
 from services.supervision.domain.calendar import missing_years
+from services.supervision.domain.statuses import ClockOutcome
 from shared.events import CaseCallbackRequested, CaseDeadlineBreached, CaseDeadlineWarned, CaseEscalated, DeadlineKind
 from shared.messaging.unit_of_work import UnitOfWork, UnitOfWorkFactory
 
@@ -92,15 +93,15 @@ class _Poll:
             record(CaseDeadlineBreached(case_id=deadline.case_id, unit_id=clock.unit_id, kind=clock.kind,
                                         due_at=clock.due_at, breached_at=now, level=clock.level,
                                         supervisor_id=row.supervisor_id))
-            self.closing.append(ClosedClock(deadline, "unanswered", f"at {clock.level}"))
+            self.closing.append(ClosedClock(deadline, ClockOutcome.UNANSWERED, f"at {clock.level}"))
             return
         if clock.kind is DeadlineKind.VERDICT:
             record(CaseCallbackRequested(case_id=deadline.case_id, round=max(row.completion_round or 1, 1),
                                          completed_at=clock.started_at, requested_at=now))
-            self.closing.append(ClosedClock(deadline, "callback_requested", "no verdict in time"))
+            self.closing.append(ClosedClock(deadline, ClockOutcome.CALLBACK_REQUESTED, "no verdict in time"))
             return
-        record(CaseDeadlineBreached(case_id=deadline.case_id, unit_id=clock.unit_id, kind=clock.kind, due_at=clock.due_at,
-                                    breached_at=now, supervisor_id=row.supervisor_id))
+        record(CaseDeadlineBreached(case_id=deadline.case_id, unit_id=clock.unit_id, kind=clock.kind,
+                                    due_at=clock.due_at, breached_at=now, supervisor_id=row.supervisor_id))
         self._line(row, "breach", clock.unit_id,
                    f"red: the {clock.kind.value} deadline {clock.due_at.isoformat()} passed")
         self.saves.append(ClockChange(deadline.id, clock, breached_at=now))
@@ -113,8 +114,9 @@ class _Poll:
         await self._start_ladders()
         uow, now = self.uow, self.now
         for row, order, reason in self.escalations:
-            uow.record(CaseEscalated(case_id=row.deadline.case_id, unit_id=order.unit_id, level=order.level, reason=reason,
-                                     reply_by=order.due_at, escalated_at=now, supervisor_id=row.supervisor_id))
+            uow.record(CaseEscalated(case_id=row.deadline.case_id, unit_id=order.unit_id, level=order.level,
+                                     reason=reason, reply_by=order.due_at, escalated_at=now,
+                                     supervisor_id=row.supervisor_id))
             self._line(row, "escalation", order.unit_id,
                        f"{order.level}: {reason}; reply by {order.due_at.isoformat()}")
         await uow.store.mark_escalated([(row.deadline.case_id, order.level) for row, order, _ in self.escalations])

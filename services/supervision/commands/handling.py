@@ -12,6 +12,7 @@ from services.supervision.adapters.time_rules import JurisdictionRules
 from services.supervision.commands import deadlines
 from services.supervision.domain import clocks
 from services.supervision.domain.assignment import pick_supervisor
+from services.supervision.domain.statuses import CaseStatus, ClockOutcome
 from shared.events import (
     AreaPath,
     CaseClaimed,
@@ -92,7 +93,7 @@ async def give_clocks_to_new_unit(event: CaseRedispatched | CaseTransferred | Ca
     """Another unit has the case: the last one's clocks stop (handed over), the new one's start."""
     at = getattr(event, "redispatched_at", None) or getattr(event, "transferred_at", None) or event.claimed_at
     now = datetime.now(UTC)
-    case = await uow.store.follow(event.case_id, unit_id=event.unit_id, status="dispatched", now=now)
+    case = await uow.store.follow(event.case_id, unit_id=event.unit_id, status=CaseStatus.DISPATCHED, now=now)
     await uow.store.name_unit(event.unit_id, event.unit_name)
     await _give_clocks(uow, case, event.unit_id, at, now, why=event.type)
 
@@ -103,7 +104,7 @@ async def _give_clocks(uow: UnitOfWork, case: CaseRecord | None, unit_id: str, s
         raise PermanentFailure("a unit was given a case supervision has not seen reported")
     rules = await rules_for(uow, case.district_id)
     policy = policy_for(rules, case)
-    await deadlines.close(uow, await deadlines.running(uow, case.id), at=now, outcome="handed_over", why=why)
+    await deadlines.close(uow, await deadlines.running(uow, case.id), at=now, outcome=ClockOutcome.HANDED_OVER, why=why)
     await deadlines.open_clocks(uow, case.id, clocks.open_clocks(policy, rules.calendar, unit_id, start),
                                 policy=policy, opened_by=uow.causation_id, now=now)
 
@@ -134,7 +135,7 @@ async def stop_sign_for(event: CaseSigned, uow: UnitOfWork) -> None:
     rows = await deadlines.running(uow, event.case_id, (DeadlineKind.SIGN_FOR, DeadlineKind.REPLY))
     await deadlines.close(uow, [r for r in rows if r.kind == DeadlineKind.SIGN_FOR], at=event.signed_at)
     await _answer(uow, rows, event.signed_at, "signed for")
-    await uow.store.follow(event.case_id, unit_id=event.unit_id, status="signed", now=datetime.now(UTC))
+    await uow.store.follow(event.case_id, unit_id=event.unit_id, status=CaseStatus.SIGNED, now=datetime.now(UTC))
 
 
 async def answer_with_progress(event: CaseProgressNoted, uow: UnitOfWork) -> None:
@@ -145,7 +146,8 @@ async def answer_with_progress(event: CaseProgressNoted, uow: UnitOfWork) -> Non
 async def track_explanation(event: CaseExplained, uow: UnitOfWork) -> None:
     """An explanation counts as answered: the completion clock stops; a clock for the planned date starts."""
     rows = await deadlines.running(uow, event.case_id)
-    await deadlines.close(uow, [r for r in rows if r.kind in _HANDLING], at=event.explained_at, outcome="explained",
+    await deadlines.close(uow, [r for r in rows if r.kind in _HANDLING], at=event.explained_at,
+                          outcome=ClockOutcome.EXPLAINED,
                           why=f"planned for {event.planned_date.isoformat()}")
     await _answer(uow, rows, event.explained_at, "explained")
     case = await _known(uow, event.case_id, "an explanation")
@@ -154,7 +156,7 @@ async def track_explanation(event: CaseExplained, uow: UnitOfWork) -> None:
                            rules.calendar.end_of_working_day(event.planned_date))
     await deadlines.open_clocks(uow, event.case_id, [planned], policy=policy_for(rules, case),
                                 opened_by=uow.causation_id, now=datetime.now(UTC))
-    await uow.store.update_case(event.case_id, unit_id=event.unit_id, status="explained",
+    await uow.store.update_case(event.case_id, unit_id=event.unit_id, status=CaseStatus.EXPLAINED,
                                 response=event.explanation[:1000], updated_at=datetime.now(UTC))
 
 
@@ -177,13 +179,15 @@ async def stop_on_completion(event: CaseCompleted, uow: UnitOfWork) -> None:
 
 async def stop_on_return(event: CaseReturned, uow: UnitOfWork) -> None:
     """Back to triage: the unit's clocks stop (a return is counted by the rates, not as lateness)."""
-    await deadlines.close(uow, await deadlines.running(uow, event.case_id), at=event.returned_at, outcome="returned",
+    await deadlines.close(uow, await deadlines.running(uow, event.case_id), at=event.returned_at,
+                          outcome=ClockOutcome.RETURNED,
                           why=event.reason)
-    await uow.store.follow(event.case_id, unit_id=None, status="triage", now=datetime.now(UTC))
+    await uow.store.follow(event.case_id, unit_id=None, status=CaseStatus.TRIAGE, now=datetime.now(UTC))
 
 
 async def _answer(uow: UnitOfWork, rows: list[DeadlineRecord], at: datetime, how: str) -> None:
-    await deadlines.close(uow, [r for r in rows if r.kind == DeadlineKind.REPLY], at=at, outcome="answered", why=how)
+    await deadlines.close(uow, [r for r in rows if r.kind == DeadlineKind.REPLY], at=at, outcome=ClockOutcome.ANSWERED,
+                          why=how)
 
 
 async def pause_for_wait(event: CaseSuspended, uow: UnitOfWork) -> None:
@@ -235,7 +239,7 @@ async def judge_verdict(event: EvaluationSubmitted, uow: UnitOfWork) -> None:
         return
     await store.call_meeting(event.case_id, district_id=case.district_id, round=event.round, reason=reason, at=now)
     uow.record(CaseExplanationMeetingCalled(case_id=event.case_id, round=event.round, reason=reason, called_at=now))
-    await store.update_case(event.case_id, status="explanation_meeting", updated_at=now)
+    await store.update_case(event.case_id, status=CaseStatus.EXPLANATION_MEETING, updated_at=now)
     await deadlines.log(uow, event.case_id, now, "meeting_called", None,
                         f"round {event.round} dissatisfied after {policy.max_reopenings} reopening(s): {reason}")
 
@@ -243,7 +247,7 @@ async def judge_verdict(event: EvaluationSubmitted, uow: UnitOfWork) -> None:
 async def reopen(uow: UnitOfWork, case_id: UUID, round: int, reason: str, now: datetime) -> None:
     """Back to dispatch for another round (the same unit unless dispatch decides otherwise)."""
     uow.record(CaseReopened(case_id=case_id, round=round, reason=reason, reopened_at=now))
-    await uow.store.update_case(case_id, status="reopened", updated_at=now)
+    await uow.store.update_case(case_id, status=CaseStatus.REOPENED, updated_at=now)
     await deadlines.log(uow, case_id, now, "reopened", None, f"round {round}: {reason}")
 
 

@@ -8,6 +8,7 @@ from datetime import UTC, datetime
 from services.supervision.adapters.store import Meeting, SupervisionStore
 from services.supervision.commands import deadlines
 from services.supervision.commands.handling import reopen
+from services.supervision.domain.statuses import CaseStatus, MeetingStatus
 from shared.events import CaseExplanationMeetingHeld
 from shared.local_time import LOCAL_ZONE
 from shared.masking import mask_numbers_in_text
@@ -19,7 +20,7 @@ async def _open_meeting(store: SupervisionStore, meeting_id: int, jurisdiction: 
     meeting = await store.lock_meeting(meeting_id)
     if meeting is None or meeting.district_id != jurisdiction:
         raise Refused("not_found", "no such meeting", "meeting_id", status=404)
-    if meeting.status == "held":
+    if meeting.status == MeetingStatus.HELD:
         raise Refused("already_held", "this meeting was held already", "meeting_id", status=409)
     return meeting
 
@@ -30,7 +31,7 @@ async def schedule_meeting(uow: UnitOfWork, meeting_id: int, *, scheduled_for: d
         raise Refused("invalid_format", "give the time with its offset, e.g. 2026-12-01T19:00:00+08:00",
                       "scheduled_for")
     await _open_meeting(uow.store, meeting_id, jurisdiction)
-    meeting = await uow.store.update_meeting(meeting_id, status="scheduled", scheduled_for=scheduled_for,
+    meeting = await uow.store.update_meeting(meeting_id, status=MeetingStatus.SCHEDULED, scheduled_for=scheduled_for,
                                              place=mask_numbers_in_text(place))
     await deadlines.log(uow, meeting.case_id, datetime.now(UTC), "meeting_scheduled", None,
                         f"{scheduled_for.astimezone(LOCAL_ZONE):%Y-%m-%d %H:%M}, {meeting.place}", actor=by)
@@ -43,14 +44,14 @@ async def record_meeting(uow: UnitOfWork, meeting_id: int, *, summary: str, acce
     now = datetime.now(UTC)
     summary = mask_numbers_in_text(summary)
     await _open_meeting(uow.store, meeting_id, jurisdiction)
-    meeting = await uow.store.update_meeting(meeting_id, status="held", held_at=now, summary=summary,
+    meeting = await uow.store.update_meeting(meeting_id, status=MeetingStatus.HELD, held_at=now, summary=summary,
                                              accepted=accepted, recorded_by=by)
     uow.record(CaseExplanationMeetingHeld(case_id=meeting.case_id, round=meeting.round, accepted=accepted,
                                           summary=summary, held_at=now))
     await deadlines.log(uow, meeting.case_id, now, "meeting_held", None,
                         ("accepted: " if accepted else "not accepted: ") + summary, actor=by)
     if accepted:
-        await uow.store.update_case(meeting.case_id, status="completed", updated_at=now)
+        await uow.store.update_case(meeting.case_id, status=CaseStatus.COMPLETED, updated_at=now)
     else:
         await reopen(uow, meeting.case_id, meeting.round, f"说明会未获居民认可：{summary[:200]}", now)
     return meeting

@@ -13,7 +13,9 @@ from services.intake.adapters import tables
 from services.intake.adapters.reference import category_tree, ground
 from services.intake.api.open311.wire import (
     DEFAULT_LIMIT,
+    ExtendedStatus,
     Open311Error,
+    RequestStatus,
     answer,
     check_jurisdiction,
     date_param,
@@ -23,15 +25,16 @@ from services.intake.api.open311.wire import (
     param,
     router,
 )
-from services.intake.domain.cases import normalise_tracking_code
+from services.intake.domain.cases import CaseStatus, normalise_tracking_code
 from services.intake.domain.categories import UnknownCategory
 from services.intake.domain.reference import CategoryTree
 from shared.masking import mask_numbers_in_text
 
 MAX_WINDOW = timedelta(days=90)
-# Case status and timeline kinds on the widely used extended statuses (mySociety's servicerequestupdates).
-_EXTENDED = {"received": "OPEN", "triage": "FOR_TRIAGE", "dispatched": "IN_PROGRESS", "completed": "FIXED",
-             "co_reported": "OPEN", "evaluated": "CLOSED"}
+# Timeline kinds on the extended statuses.
+_EXTENDED = {"received": ExtendedStatus.OPEN, "triage": ExtendedStatus.FOR_TRIAGE,
+             "dispatched": ExtendedStatus.IN_PROGRESS, "completed": ExtendedStatus.FIXED,
+             "co_reported": ExtendedStatus.OPEN, "evaluated": ExtendedStatus.CLOSED}
 
 
 def _service(tree: CategoryTree, code: str) -> dict:
@@ -96,7 +99,7 @@ async def _request_views(request: Request, where, *, limit: int, offset: int = 0
         places = await ground.get(session)
     views = []
     for row in rows:
-        status = "closed" if row.status == "completed" else "open"
+        status = RequestStatus.CLOSED if row.status == CaseStatus.COMPLETED else RequestStatus.OPEN
         notes = {"received": "待派发", "dispatched": "办理中", "completed": "已办结"}.get(row.status, row.status)
         if row.needs_triage:
             notes = "分类确认中"
@@ -150,12 +153,12 @@ async def list_requests(request: Request, fmt: str) -> Response:
     state = param(q, "status")
     if state is not None:
         wanted = {x.strip() for x in state.split(",")}
-        if not wanted <= {"open", "closed"}:
+        if not wanted <= set(RequestStatus):
             raise Open311Error(400, "invalid_field", "status is open or closed", "status")
-        if wanted == {"open"}:
-            where.append(c.status != "completed")
-        elif wanted == {"closed"}:
-            where.append(c.status == "completed")
+        if wanted == {RequestStatus.OPEN}:
+            where.append(c.status != CaseStatus.COMPLETED)
+        elif wanted == {RequestStatus.CLOSED}:
+            where.append(c.status == CaseStatus.COMPLETED)
     views = await _request_views(request, where, limit=size, offset=(page - 1) * size)
     return answer(fmt, views, root="service_requests", item="request")
 
@@ -190,7 +193,7 @@ async def updates(request: Request, fmt: str) -> Response:
             select(t.id, t.at, t.kind, t.text_zh, c.tracking_code)
             .join(tables.cases, c.id == t.case_id).where(t.at >= start, t.at <= end)
             .order_by(t.at, t.id).limit(size).offset((page - 1) * size))).all()
-    told = [{"update_id": str(r.id), "service_request_id": r.tracking_code, "status": _EXTENDED.get(r.kind, "OPEN"),
-             "updated_datetime": iso(r.at), "description": mask_numbers_in_text(r.text_zh), "media_url": None}
+    told = [{"update_id": str(r.id), "service_request_id": r.tracking_code,
+             "status": _EXTENDED.get(r.kind, ExtendedStatus.OPEN), "updated_datetime": iso(r.at), "description": mask_numbers_in_text(r.text_zh), "media_url": None}
             for r in rows]
     return answer(fmt, told, root="service_request_updates", item="request_update")

@@ -6,6 +6,7 @@ from __future__ import annotations
 import re
 import xml.etree.ElementTree as ET
 from datetime import UTC, datetime
+from enum import StrEnum
 
 from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse, Response
@@ -19,6 +20,23 @@ DEFAULT_LIMIT = 1000
 ATTRIBUTE = re.compile(r"^attribute\[([^\]]+)\](\[\])?$")
 _SINGULAR = {"endpoints": "endpoint", "formats": "format", "attributes": "attribute", "values": "value",
              "service_request_updates": "request_update", "errors": "error"}
+
+
+class RequestStatus(StrEnum):
+    """A service request's status as GeoReport v2 knows it."""
+
+    OPEN = "open"
+    CLOSED = "closed"
+
+
+class ExtendedStatus(StrEnum):
+    """The widely used extended statuses of updates (mySociety's servicerequestupdates)."""
+
+    OPEN = "OPEN"
+    FOR_TRIAGE = "FOR_TRIAGE"
+    IN_PROGRESS = "IN_PROGRESS"
+    FIXED = "FIXED"
+    CLOSED = "CLOSED"
 
 
 class Open311Error(Exception):

@@ -14,7 +14,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from uuid import UUID, uuid4
 
-from gridlink.bench import publish, saved, scratch_servers
+from gridlink.bench.harness import publish, saved, scratch_servers
 from gridlink.embedded import free_port
 
 # --- the local receiver (its own process): partners' endpoints, and a stand-in for intake's number lookup ---------
@@ -180,7 +180,7 @@ async def run(*, database_url: str, bootstrap_servers: str, receiver_url: str, o
 def bench_notification(*, cases: int, endpoints: int, webhook_cases: int, out: Path) -> dict:
     """On a fresh embedded PostgreSQL and Tansu in a temporary directory, with the receiver in its own process."""
     port = free_port()
-    listener = subprocess.Popen([sys.executable, "-m", "uvicorn", "gridlink.bench_notification:receiver", "--host",
+    listener = subprocess.Popen([sys.executable, "-m", "uvicorn", "gridlink.bench.notification:receiver", "--host",
                                  "127.0.0.1", "--port", str(port), "--log-level", "warning", "--no-access-log"])
     try:
         with scratch_servers() as (scratch, postgres, broker):

@@ -1,5 +1,5 @@
 """The ceiling for ``gridlink bench-intake``: a bare FastAPI endpoint that validates the same report body and writes
-one row with asyncpg, nothing else. Run as ``python -m gridlink.ceiling --port P --database-url URL``."""
+one row with asyncpg, nothing else. Run as ``python -m gridlink.bench.ceiling --port P --database-url URL``."""
 
 from __future__ import annotations
 

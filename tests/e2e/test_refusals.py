@@ -1,0 +1,100 @@
+"""What the platform refuses, and how: field errors that echo no personal data, malformed and oversized bodies, tokens
+and roles, another unit's cases, and no body at all that gets a 500."""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime, timedelta
+
+import httpx
+import jwt
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from shared.auth import Role, generate_keypair, issue_token
+from tests.e2e.client import NAME, OUTSIDE, PHONE, bearer, problem, report, wait_for
+
+pytestmark = pytest.mark.e2e
+
+
+@pytest.mark.parametrize(("changes", "status", "code", "field"), [
+    ({"category": "no-such-category"}, 422, "unknown_category", "category"),
+    ({"location": OUTSIDE}, 422, "outside_jurisdiction", "location"),
+    ({"description": "水" * 4001}, 422, "too_long", "description"),
+    ({"description": "   "}, 422, "too_short", "description"),
+    ({"location": {"lat": "north", "lon": 121.43}}, 422, "wrong_type", "location.lat"),
+    ({"location": {"lat": 95, "lon": 121.43}}, 422, "out_of_range", "location.lat"),
+    ({"contact": None}, 422, "missing_field", "contact"),
+    ({"contact": {"name": NAME, "phone": "1381234567X"}}, 422, "invalid_format", "contact.phone"),
+    ({"priority": "high"}, 422, "unknown_field", "priority"),
+    ({"urgent": "very"}, 422, "wrong_type", "urgent"),
+])
+def test_a_bad_report_gets_a_field_error_that_echoes_no_personal_data(platform, changes, status, code, field):
+    body = problem(report(platform, **changes), status, code, field)
+    text = json.dumps(body, ensure_ascii=False)
+    assert NAME not in text and "1381234567X" not in text and PHONE not in text
+
+
+def test_malformed_json_wrong_shapes_and_oversized_bodies_are_refused_cleanly(platform):
+    url = f"{platform.url('intake')}/v1/reports"
+    problem(httpx.post(url, content=b'{"category": "drainage", ', headers={"content-type": "application/json"}),
+             400, "malformed_json")
+    assert httpx.post(url, json=[1, 2, 3]).status_code == 422
+    assert httpx.post(url, content="not json at all", headers={"content-type": "text/plain"}).status_code in (400, 415, 422)
+    problem(httpx.post(url, content=b"{" + b" " * 2_000_000 + b"}", headers={"content-type": "application/json"}),
+             413, "body_too_large")
+    problem(httpx.get(f"{platform.url('intake')}/v1/track/NOT-A-CODE"), 404, "not_found", "tracking_code")
+    problem(httpx.get(f"{platform.url('intake')}/v1/nowhere"), 404, "not_found")
+    problem(httpx.delete(f"{platform.url('intake')}/v1/reports"), 405, "method_not_allowed")
+
+
+def test_routes_that_are_not_public_need_a_valid_token_with_the_right_role(platform):
+    url = f"{platform.url('intake')}/v1/cases/00000000-0000-0000-0000-000000000000"
+    problem(httpx.get(url), 401, "unauthenticated", "authorization")
+    problem(httpx.get(url, headers=bearer("not.a.token")), 401, "invalid_token")
+    foreign_key, _ = generate_keypair()
+    problem(httpx.get(url, headers=bearer(issue_token(foreign_key, role=Role.OPERATOR, jurisdiction="cn-changning"))),
+             401, "invalid_token")
+    unsigned = jwt.encode({"sub": "x", "role": "admin", "jurisdiction": "cn-changning", "iss": "gridlink",
+                           "aud": "gridlink", "iat": datetime.now(UTC), "exp": datetime.now(UTC) + timedelta(hours=1)},
+                          key=None, algorithm="none")
+    problem(httpx.get(url, headers=bearer(unsigned)), 401, "invalid_token")
+    hs256 = jwt.encode({"sub": "x", "role": "admin"}, "a-shared-secret-of-at-least-32-bytes!", algorithm="HS256")
+    problem(httpx.get(url, headers=bearer(hs256)), 401, "invalid_token")
+    problem(httpx.get(url, headers=bearer(platform.token("unit_staff", unit="cc-feile"))), 403, "forbidden_role")
+    problem(httpx.get(url, headers=bearer(platform.token("operator"))), 404, "not_found", "case_id")
+    problem(httpx.get(f"{platform.url('intake')}/v1/cases/not-a-uuid", headers=bearer(platform.token("operator"))),
+             422, "wrong_type", "case_id")
+
+
+def test_unit_staff_see_only_their_own_units_cases(platform):
+    report(platform)
+    dispatcher = bearer(platform.token("dispatcher"))
+    queue = wait_for(lambda: httpx.get(f"{platform.url('dispatch')}/v1/units/cn-construction/queue",
+                                       headers=dispatcher).json(), lambda q: len(q) > 0)
+    case_id = queue[0]["case_id"]
+    own = bearer(platform.token("unit_staff", unit="cn-construction"))
+    other = bearer(platform.token("unit_staff", unit="cc-feile"))
+    assert httpx.get(f"{platform.url('dispatch')}/v1/cases/{case_id}", headers=own).status_code == 200
+    problem(httpx.get(f"{platform.url('dispatch')}/v1/cases/{case_id}", headers=other), 404, "not_found")
+    problem(httpx.get(f"{platform.url('dispatch')}/v1/units/cn-construction/queue", headers=other), 404, "not_found")
+    problem(httpx.get(f"{platform.url('dispatch')}/v1/triage", headers=other), 403, "forbidden_role")
+
+
+json_values = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False, allow_infinity=False) | st.text(max_size=50),
+    lambda children: st.lists(children, max_size=4) | st.dictionaries(st.text(max_size=12), children, max_size=5),
+    max_leaves=12)
+
+
+fields = st.sampled_from(["category", "description", "location", "contact", "anonymous", "urgent", "extra"])
+
+
+@settings(max_examples=120, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(data=st.one_of(json_values, st.dictionaries(fields, json_values, max_size=6)))
+def test_no_report_body_whatever_its_shape_gets_a_500(platform, data):
+    response = httpx.post(f"{platform.url('intake')}/v1/reports", json=data, timeout=10)
+    assert response.status_code in (201, 400, 413, 422), response.text
+    if response.status_code != 201:
+        assert set(response.json()) >= {"code", "message", "field"}
