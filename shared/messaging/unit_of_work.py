@@ -45,6 +45,7 @@ class UnitOfWork:
         self._after_commit = after_commit
         self._staged: list[Envelope] = []
         self._recorded_any = False
+        self._on_commit: list[Callable[[], None]] = []
         self.session: AsyncSession
         self.store: Any = None
 
@@ -68,6 +69,10 @@ class UnitOfWork:
         self._staged.append(envelope)
         self._recorded_any = True
         return envelope
+
+    def on_commit(self, callback: Callable[[], None]) -> None:
+        """Call ``callback`` once this transaction has committed (a cache of what it changed is stale now)."""
+        self._on_commit.append(callback)
 
     def defer(self, statement, rows: list[dict]) -> None:
         """Run ``statement`` for ``rows`` at flush, with every other row deferred to it in this transaction: one
@@ -107,6 +112,8 @@ class UnitOfWork:
             await self.session.commit()
         finally:
             await self.session.close()
+        for callback in self._on_commit:
+            callback()
         if self._recorded_any:
             for callback in self._after_commit:
                 callback()

@@ -28,6 +28,7 @@ class FakeUnitOfWork:
         self.causation_id: str | None = None
         self.occurred_at: datetime | None = None
         self._saved = None
+        self._on_commit: list = []
 
     def __call__(self, **_ids) -> FakeUnitOfWork:  # a factory too: workers' and routes' ``uow_factory()``
         return self
@@ -40,15 +41,22 @@ class FakeUnitOfWork:
     async def __aexit__(self, exc_type, exc, tb) -> None:
         if exc_type is not None:
             self.store.__dict__.update(self._saved)
+            self._on_commit = []
             return
         await self.flush()
         self.commits += 1
+        callbacks, self._on_commit = self._on_commit, []
+        for callback in callbacks:
+            callback()
 
     async def flush(self) -> None:
         """The store's steps for the end of a batch (``after_batch``), as the real unit of work runs them."""
         flush = getattr(self.store, "flush", None)
         if flush is not None:
             await flush(self)
+
+    def on_commit(self, callback) -> None:
+        self._on_commit.append(callback)
 
     def caused_by(self, *, correlation_id: str, causation_id: str, occurred_at: datetime | None = None) -> None:
         self.correlation_id, self.causation_id, self.occurred_at = correlation_id, causation_id, occurred_at

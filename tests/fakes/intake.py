@@ -48,6 +48,11 @@ class FakeIntakeStore:
         self.imports: dict[UUID, Import] = {}
         self.import_rows: dict[tuple[UUID, int], dict] = {}
         self.locked_cells: list[tuple[str, str]] = []
+        self.categories: dict[str, list[dict]] = {
+            row["code"]: [{**row, "active": True, "changed_by": None, "changed_at": None}]
+            for row in demo.category_rows()}
+        self.classes = {row["code"] for row in demo.class_rows()}
+        self.api_keys: dict[UUID, dict] = {}
 
     def lines(self, case_id: UUID) -> list[TimelineLine]:
         return [line for c, _, line, _ in self.timeline if c == case_id]
@@ -57,6 +62,33 @@ class FakeIntakeStore:
 
     async def ground(self) -> Ground:
         return self._ground
+
+    async def category_versions(self, code: str) -> list[dict]:
+        return sorted(self.categories.get(code, []), key=lambda v: -v["version"])
+
+    async def class_exists(self, class_code: str) -> bool:
+        return class_code in self.classes
+
+    async def service_code_taken(self, service_code: str, *, by_other_than: str) -> bool:
+        return any(v["current"] and v["active"] and v["service_code"] == service_code and code != by_other_than
+                   for code, versions in self.categories.items() for v in versions)
+
+    async def add_category_version(self, code: str, version: int, fields: dict, *, active: bool, by: str,
+                                   at: datetime) -> None:
+        for v in self.categories.get(code, []):
+            v["current"] = False
+        self.categories.setdefault(code, []).append({"code": code, "version": version, **fields, "current": True,
+                                                     "active": active, "changed_by": by, "changed_at": at})
+
+    async def add_api_key(self, key_id: UUID, *, name: str, key_hash: str, prefix: str, at: datetime) -> None:
+        self.api_keys[key_id] = dict(name=name, key_hash=key_hash, prefix=prefix, created_at=at, revoked_at=None)
+
+    async def revoke_api_key(self, key_id: UUID, *, at: datetime) -> bool:
+        key = self.api_keys.get(key_id)
+        if key is None or key["revoked_at"] is not None:
+            return False
+        key["revoked_at"] = at
+        return True
 
     async def report_by_ref(self, channel: Channel, external_ref: str) -> ReportOutcome | None:
         for report in self.reports.values():

@@ -22,6 +22,8 @@ class FakeNotificationStore:
         self.deliveries: list[dict] = []
         self.webhook_messages: list[dict] = []
         self.held: list[dict] = []
+        self.templates: dict[tuple[str, str, str, str], str] = {}
+        self.contact_points: dict[str, dict] = {}
 
     def to(self, recipient: str) -> list[dict]:
         return [d for d in self.deliveries if d["recipient"] == recipient]
@@ -40,6 +42,19 @@ class FakeNotificationStore:
 
     async def subscriptions(self) -> list[Subscription]:
         return self._subscriptions
+
+    async def save_template(self, key: tuple[str, str, str, str], source: str, *, by: str, at: datetime) -> None:
+        self.templates[key] = source
+        self._overrides[key] = source
+
+    async def save_contact_point(self, recipient: str, *, email: str | None, locale: str, by: str,
+                                 at: datetime) -> None:
+        self.contact_points[recipient] = dict(email=email, locale=locale)
+        self._locales[recipient] = locale
+
+    async def remove_contact_point(self, recipient: str) -> bool:
+        self._locales.pop(recipient, None)
+        return self.contact_points.pop(recipient, None) is not None
 
     async def contact(self, case_id: UUID) -> CaseContact | None:
         return self.contacts.get(case_id)

@@ -21,12 +21,13 @@ from services.supervision.adapters.store import (
     ExtensionRequest,
     Meeting,
     NewClock,
+    Panel,
     TimelineLine,
+    stored_columns,
 )
 from services.supervision.adapters.time_rules import JurisdictionRules, rules_from_rows
 from services.supervision.domain.assignment import SupervisorScope
 from services.supervision.domain.calendar import statutory_days, statutory_years
-from services.supervision.domain.clocks import Clock
 from services.supervision.domain.statuses import ClockStatus
 from shared.events import AreaPath, DeadlineKind
 
@@ -41,13 +42,6 @@ def demo_rules() -> dict[str, JurisdictionRules]:
     return rules_from_rows([SimpleNamespace(**jurisdiction)],
                            [SimpleNamespace(jurisdiction_id=jurisdiction["id"], year=y) for y in years], days,
                            [SimpleNamespace(**p) for p in demo.policy_rows()])
-
-
-def _stored(clock: Clock) -> dict:
-    return {"due_at": clock.due_at, "warnings": [[s.at.isoformat(), s.threshold] for s in clock.warnings],
-            "fired": clock.fired, "next_fire_at": clock.next_fire_at,
-            "level": clock.level.value if clock.level else None, "paused_at": clock.paused_at,
-            "status": ClockStatus.PAUSED if clock.paused_at is not None else ClockStatus.OPEN, "started_at": clock.started_at}
 
 
 class FakeSupervisionStore:
@@ -66,6 +60,8 @@ class FakeSupervisionStore:
         self.reopenings: set[tuple[UUID, int]] = set()
         self.meetings: dict[int, Meeting] = {}
         self.extension_requests: dict[int, ExtensionRequest] = {}
+        self.panels: dict[UUID, Panel] = {}
+        self.ratings: dict[tuple[UUID, UUID], dict] = {}
         self.journaled: dict[str, tuple[UUID, str]] = {}
         self.stale: set[UUID] = set()
 
@@ -163,14 +159,14 @@ class FakeSupervisionStore:
             row_id = next(self._ids)
             self.deadlines[row_id] = DeadlineRecord(id=row_id, case_id=n.case_id, unit_id=n.clock.unit_id,
                                                     kind=n.clock.kind.value, policy=n.policy,
-                                                    opened_by_event=n.opened_by, **_stored(n.clock))
+                                                    opened_by_event=n.opened_by, **stored_columns(n.clock))
             opened.add((n.opened_by, n.clock.kind))
             fresh.append(n)
         return fresh
 
     async def save_clocks(self, changes: list[ClockChange]) -> None:
         for change in changes:
-            stored = _stored(change.clock)
+            stored = stored_columns(change.clock)
             stored["next_fire_at"] = change.next_fire_at or stored["next_fire_at"]
             self.deadlines[change.row_id] = replace(self.deadlines[change.row_id], **stored,
                                                     breached_at=change.breached_at)
@@ -235,6 +231,16 @@ class FakeSupervisionStore:
     async def decide_extension_request(self, request_id: int, **values) -> ExtensionRequest:
         self.extension_requests[request_id] = replace(self.extension_requests[request_id], **values)
         return self.extension_requests[request_id]
+
+    async def panel(self, panel_id: UUID) -> Panel | None:
+        return self.panels.get(panel_id)
+
+    async def add_rating(self, panel_id: UUID, case_id: UUID, *, unit_id: str, scores: dict[str, int],
+                         comment: str | None, at: datetime) -> bool:
+        if (panel_id, case_id) in self.ratings:
+            return False
+        self.ratings[(panel_id, case_id)] = dict(unit_id=unit_id, comment=comment, **scores)
+        return True
 
     async def journal(self, event_id: str, case_id: UUID, event_type: str, data: dict) -> None:
         self.journaled.setdefault(event_id, (case_id, event_type))

@@ -12,7 +12,7 @@ from uuid import uuid4
 import pytest
 
 from services.intake.adapters.store import IntakeStore
-from services.intake.commands import contacts, imports, reports, upkeep
+from services.intake.commands import categories, contacts, imports, reports, upkeep
 from services.intake.commands.cases import reclassify
 from services.intake.commands.verdicts import submit_verdict
 from services.intake.domain.reports import IntakePolicy, ReportDraft
@@ -259,3 +259,42 @@ def test_every_timeline_wording_says_the_same_in_chinese_and_english_and_every_o
         used |= set(re.findall(r'\bline\("(\w+)"', path.read_text()))
     used |= {f"evaluated_{v.value}" for v in Verdict}
     assert used <= set(wordings()), used - set(wordings())
+
+
+async def test_every_edit_of_a_sub_item_is_a_new_version_and_a_retired_one_keeps_its_history(uow):
+    fields = {k: v for k, v in uow.store.categories["drainage"][0].items()
+              if k in ("service_code", "class_code", "name_zh", "name_en", "priority", "time_limit_class",
+                       "handle_locally", "keywords", "examples", "attributes")}
+    async with uow:
+        edited = await categories.edit_category(uow, "drainage", {**fields, "name_en": "Drains"}, by="admin-1")
+    assert (edited["version"], edited["name_en"], edited["changed_by"]) == (2, "Drains", "admin-1")
+    with pytest.raises(Refused) as taken:
+        async with uow:
+            await categories.add_category(uow, "drains-2", {**fields, "service_code": "202"}, by="admin-1")
+    assert (taken.value.code, taken.value.status) == ("service_code_taken", 409)
+    with pytest.raises(Refused) as unknown:
+        async with uow:
+            await categories.add_category(uow, "drains-2", {**fields, "service_code": "299", "class_code": "x"},
+                                          by="admin-1")
+    assert unknown.value.code == "unknown_class"
+    async with uow:
+        await categories.retire_category(uow, "drainage", by="admin-1")
+    versions = await uow.store.category_versions("drainage")
+    assert [(v["version"], v["current"], v["active"]) for v in versions] == [(3, True, False), (2, False, True),
+                                                                              (1, False, True)]
+    with pytest.raises(Refused) as gone:
+        async with uow:
+            await categories.retire_category(uow, "drainage", by="admin-1")
+    assert gone.value.status == 404
+
+
+async def test_an_api_key_is_shown_once_kept_as_a_hash_and_revoked_once(uow):
+    async with uow:
+        key_id, api_key = await categories.create_api_key(uow, "partner app")
+    stored = uow.store.api_keys[key_id]
+    assert api_key.startswith("gl") and stored["key_hash"] != api_key and api_key not in str(stored)
+    async with uow:
+        await categories.revoke_api_key(uow, key_id)
+    with pytest.raises(Refused):
+        async with uow:
+            await categories.revoke_api_key(uow, key_id)

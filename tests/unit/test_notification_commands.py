@@ -8,7 +8,10 @@ from dataclasses import replace
 from datetime import UTC, datetime
 from uuid import uuid4
 
+import pytest
+
 from services.notification.adapters.store import NotificationStore
+from services.notification.commands import admin
 from services.notification.domain.deliveries import CaseContact, DeliveryStatus, resident_route
 from services.notification.domain.partners import Subscription
 from services.notification.handlers import HANDLERS
@@ -22,6 +25,7 @@ from shared.events import (
     DeadlineKind,
     PartnerCaseNotice,
 )
+from shared.refusals import Refused
 from tests.fakes import FakeUnitOfWork, public_methods
 from tests.fakes.notification import FakeNotificationStore
 from tests.samples import HUAYANG_AREA, case_dispatched, case_reported
@@ -149,3 +153,37 @@ async def test_partners_hear_a_case_s_steps_in_order_even_when_the_dispatch_is_r
     await _handle(uow, reported)
     assert [n.step for n in uow.of_type(PartnerCaseNotice)] == ["org.gridlink.case.reported.v1",
                                                                 "org.gridlink.case.dispatched.v1"]
+
+
+async def test_an_admin_s_template_is_checked_before_it_is_saved_and_then_speaks_for_the_rule():
+    uow = _uow()
+    with pytest.raises(Refused) as broken:
+        async with uow:
+            await admin.override_template(uow, "org.gridlink.case.dispatched.v1", "unit", "new_assignment", "zh",
+                                          "新派单：{{ no_such_field }}", by="admin-1")
+    assert broken.value.code == "invalid_template" and uow.store.templates == {}
+    async with uow:
+        await admin.override_template(uow, "org.gridlink.case.dispatched.v1", "unit", "new_assignment", "zh",
+                                      "新派单：{{ unit_name }}", by="admin-1")
+    reported = case_reported()
+    await _handle(uow, reported, case_dispatched(reported.case_id))
+    assert uow.store.to("unit:cn-construction")[0]["body"] == "新派单：区建设和管理委员会"
+    with pytest.raises(Refused) as unknown:
+        async with uow:
+            await admin.override_template(uow, "org.gridlink.case.dispatched.v1", "unit", "new_assignment", "fr", "x",
+                                          by="admin-1")
+    assert unknown.value.code == "unknown_locale"
+
+
+async def test_a_contact_point_sets_a_staff_member_s_language_until_it_is_removed():
+    uow = _uow()
+    async with uow:
+        await admin.set_contact_point(uow, "unit:cn-construction", email=None, locale="en", by="admin-1")
+    reported = case_reported()
+    await _handle(uow, reported, case_dispatched(reported.case_id))
+    assert uow.store.to("unit:cn-construction")[0]["locale"] == "en"
+    async with uow:
+        await admin.remove_contact_point(uow, "unit:cn-construction")
+    with pytest.raises(Refused):
+        async with uow:
+            await admin.remove_contact_point(uow, "unit:cn-construction")

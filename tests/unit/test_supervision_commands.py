@@ -4,13 +4,15 @@ on PostgreSQL in the integration tests (watch, rates, reports) and end to end.""
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import date, datetime, timedelta
 from uuid import uuid4
 from zoneinfo import ZoneInfo
 
 import pytest
 
-from services.supervision.adapters.store import SupervisionStore
+from services.supervision.adapters.store import Panel, SupervisionStore
+from services.supervision.commands.evaluation import observe, rate_case
 from services.supervision.commands.extensions import decide_extension, urge
 from services.supervision.commands.firing import fire_due
 from services.supervision.commands.meetings import record_meeting, schedule_meeting
@@ -27,6 +29,8 @@ from shared.events import (
     CaseExplanationMeetingHeld,
     CaseExtensionDecided,
     CaseExtensionRequested,
+    CaseObserved,
+    CasePanelRated,
     CaseReopened,
     CaseResumed,
     CaseSigned,
@@ -232,3 +236,47 @@ async def test_steps_of_a_case_supervision_never_saw_go_to_the_dead_letters(uow)
     with pytest.raises(PermanentFailure):
         await _handle(uow, CaseCompleted(case_id=uuid4(), unit_id="unit-a", unit_name="A", result="x",
                                          completed_at=MONDAY_9))
+
+
+async def test_a_resident_supervisor_observes_only_the_cases_the_certificate_covers(uow):
+    case_id = await _dispatched(uow)
+    async with uow:
+        line = await observe(uow, case_id, certificate_number="DB-0001", jurisdiction="cn-changning",
+                             areas=["st-huayang"], text="现场仍有积水，电话13812341234")
+    assert line.actor == "resident supervisor DB-0001" and "13812341234" not in line.text
+    assert uow.of_type(CaseObserved)[0].text == line.text and "observation" in uow.store.kinds(case_id)
+    for areas, jurisdiction in ((["st-jiangsu"], "cn-changning"), (["st-huayang"], "cn-xuhui")):
+        with pytest.raises(Refused) as outside:
+            async with uow:
+                await observe(uow, case_id, certificate_number="DB-0002", jurisdiction=jurisdiction, areas=areas,
+                              text="x")
+        assert outside.value.status == 404
+
+
+async def test_a_panel_rates_each_wide_impact_case_of_its_street_and_quarter_once(uow):
+    case_id = await _dispatched(uow)
+    panel_id = uuid4()
+    uow.store.panels[panel_id] = Panel(id=panel_id, district_id="cn-changning", quarter="2026Q4",
+                                       street_id="st-huayang")
+    scores = {"community": 4, "party_member": 5, "resident": 3}
+    with pytest.raises(Refused) as not_yet:
+        async with uow:
+            await rate_case(uow, panel_id, case_id, scores=scores, comment=None, jurisdiction="cn-changning", by="s")
+    assert not_yet.value.code == "not_on_docket"  # neither wide-impact nor completed
+    await _handle(uow, CaseCompleted(case_id=case_id, unit_id="unit-a", unit_name="A", result="已处理",
+                                     completed_at=MONDAY_9))
+    uow.store.cases[case_id] = replace(uow.store.cases[case_id], wide_impact=True)
+    async with uow:
+        comment = await rate_case(uow, panel_id, case_id, scores=scores, comment="回访电话13812341234",
+                                  jurisdiction="cn-changning", by="sup-huayang")
+    assert "13812341234" not in comment
+    [rated] = uow.of_type(CasePanelRated)
+    assert (rated.unit_id, rated.community, rated.resident, rated.quarter) == ("unit-a", 4, 3, "2026Q4")
+    with pytest.raises(Refused) as twice:
+        async with uow:
+            await rate_case(uow, panel_id, case_id, scores=scores, comment=None, jurisdiction="cn-changning", by="s")
+    assert (twice.value.code, twice.value.status) == ("already_rated", 409)
+    with pytest.raises(Refused) as elsewhere:
+        async with uow:
+            await rate_case(uow, panel_id, case_id, scores=scores, comment=None, jurisdiction="cn-xuhui", by="s")
+    assert elsewhere.value.status == 404

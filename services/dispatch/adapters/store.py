@@ -16,6 +16,7 @@ from services.dispatch.domain.lifecycle import CaseFile, State, Summons
 from services.dispatch.domain.routing import CaseToRoute, Directory, Rule, Unit
 from shared.events import AreaPath, DeadlineKind, SuspensionReason
 from shared.messaging.unit_of_work import UnitOfWork
+from shared.persistence.records import record_of
 from shared.persistence.versioned_cache import VersionedCache
 
 
@@ -51,10 +52,6 @@ class CaseRecord:
     suspended: str | None = None
     escalation_level: str | None = None
     reply_by: datetime | None = None
-
-    @classmethod
-    def of(cls, row) -> CaseRecord:
-        return cls(**row._mapping)
 
     @property
     def district_id(self) -> str | None:
@@ -138,20 +135,20 @@ class DispatchStore:
         """The case, locked until the transaction ends (a concurrent step waits)."""
         row = (await self._session.execute(select(tables.cases).where(tables.cases.c.id == case_id)
                                            .with_for_update())).first()
-        return CaseRecord.of(row) if row else None
+        return record_of(CaseRecord, row) if row else None
 
     async def save_case(self, case_id: UUID, case: CaseFile, *, now: datetime, **more) -> CaseRecord:
         """Store what a step changed (and ``more`` columns), returning the case as stored."""
         row = (await self._session.execute(update(tables.cases).where(tables.cases.c.id == case_id)
                                            .values(**columns_of(case), **more, updated_at=now)
                                            .returning(tables.cases))).one()
-        return CaseRecord.of(row)
+        return record_of(CaseRecord, row)
 
     async def update_case(self, case_id: UUID, **values) -> CaseRecord | None:
         """Change some columns of a case; None when dispatch does not know it."""
         row = (await self._session.execute(update(tables.cases).where(tables.cases.c.id == case_id)
                                            .values(**values).returning(tables.cases))).first()
-        return CaseRecord.of(row) if row else None
+        return record_of(CaseRecord, row) if row else None
 
     async def has_case(self, case_id: UUID) -> bool:
         return await self._session.scalar(select(tables.cases.c.id).where(tables.cases.c.id == case_id)) is not None

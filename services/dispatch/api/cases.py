@@ -25,6 +25,7 @@ from shared.http.errors import ApiError
 from shared.http.idempotency import IdempotencyGuard, IdempotencyKey
 from shared.http.security import CurrentPrincipal, require_roles
 from shared.local_time import LOCAL_ZONE
+from shared.persistence.records import record_of
 from shared.photos import MAX_PHOTOS_PER_REPORT
 
 router = APIRouter(prefix="/v1", tags=["dispatch"])
@@ -83,7 +84,7 @@ def _sees_case(principal: Principal, row) -> bool:
         return row.area.get("district_id") == principal.jurisdiction
     if principal.role is not Role.UNIT_STAFF or principal.unit_id is None:
         return False
-    return row.status == lifecycle.State.ON_CLAIMING_BOARD or CaseRecord.of(row).casefile().involves(principal.unit_id)
+    return row.status == lifecycle.State.ON_CLAIMING_BOARD or record_of(CaseRecord, row).casefile().involves(principal.unit_id)
 
 
 @router.get("/units/{unit_id}/queue", response_model=list[CaseView],

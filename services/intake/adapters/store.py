@@ -22,6 +22,8 @@ from services.intake.domain.slips import ImportStatus
 from services.intake.domain.timeline import TimelineLine
 from shared.events import Channel
 from shared.messaging.unit_of_work import UnitOfWork
+from shared.persistence.records import record_of
+from shared.persistence.versioned_cache import bump_version
 
 
 @dataclass(frozen=True)
@@ -88,10 +90,6 @@ class ReporterContact:
     phone: str | None
 
 
-def _record(cls, row):
-    return cls(**{f.name: row._mapping[f.name] for f in fields(cls)}) if row is not None else None
-
-
 # The hot path's statements are built once; each call only binds its values.
 _INSERT_CASE = insert(tables.cases)
 _INSERT_REPORT = insert(tables.reports)
@@ -112,6 +110,7 @@ class IntakeStore:
     """Reporters, reports, cases and what hangs off them, as intake's commands see them."""
 
     def __init__(self, uow: UnitOfWork):
+        self._uow = uow
         self._session = uow.session
 
     # --- reference data ---------------------------------------------------------------------------------------------
@@ -121,6 +120,47 @@ class IntakeStore:
 
     async def ground(self) -> Ground:
         return await ground.get(self._session)
+
+    # --- the category tree and API keys -------------------------------------------------------------------------
+
+    async def category_versions(self, code: str) -> list[dict]:
+        """Every version of a sub-item, newest first (none: no such sub-item)."""
+        c = tables.categories.c
+        return [dict(r._mapping) for r in (await self._session.execute(
+            select(tables.categories).where(c.code == code).order_by(c.version.desc()))).all()]
+
+    async def class_exists(self, class_code: str) -> bool:
+        cc = tables.category_classes.c
+        return await self._session.scalar(select(cc.code).where(cc.code == class_code)) is not None
+
+    async def service_code_taken(self, service_code: str, *, by_other_than: str) -> bool:
+        """Whether another active sub-item has this Open311 service code."""
+        c = tables.categories.c
+        return await self._session.scalar(select(c.code).where(
+            c.current, c.active, c.service_code == service_code, c.code != by_other_than)) is not None
+
+    async def add_category_version(self, code: str, version: int, fields: dict, *, active: bool, by: str,
+                                   at: datetime) -> None:
+        """The sub-item's new current version (the previous one stays, no longer current); every process retrains
+        its classifier."""
+        c = tables.categories.c
+        await self._session.execute(update(tables.categories).where(c.code == code, c.current).values(current=False))
+        await self._session.execute(insert(tables.categories).values(
+            code=code, version=version, **{k: fields[k] for k in CATEGORY_FIELDS}, current=True, active=active,
+            changed_by=by, changed_at=at))
+        await bump_version(self._session, tables.category_tree_version)
+        self._uow.on_commit(category_tree.invalidate)
+
+    async def add_api_key(self, key_id: UUID, *, name: str, key_hash: str, prefix: str, at: datetime) -> None:
+        await self._session.execute(insert(tables.api_keys).values(
+            id=key_id, name=name, key_hash=key_hash, prefix=prefix, created_at=at))
+
+    async def revoke_api_key(self, key_id: UUID, *, at: datetime) -> bool:
+        """False when there is no such key not yet revoked."""
+        k = tables.api_keys.c
+        done = await self._session.execute(update(tables.api_keys).where(k.id == key_id, k.revoked_at.is_(None))
+                                           .values(revoked_at=at))
+        return done.rowcount > 0
 
     # --- reports and cases ------------------------------------------------------------------------------------------
 
@@ -199,7 +239,7 @@ class IntakeStore:
     async def lock_case(self, case_id: UUID) -> CaseRecord | None:
         row = (await self._session.execute(select(tables.cases).where(tables.cases.c.id == case_id)
                                            .with_for_update())).first()
-        return _record(CaseRecord, row)
+        return record_of(CaseRecord, row)
 
     async def has_case(self, case_id: UUID) -> bool:
         return await self._session.scalar(select(tables.cases.c.id).where(tables.cases.c.id == case_id)) is not None
@@ -210,7 +250,7 @@ class IntakeStore:
     async def lock_report(self, report_id: UUID) -> ReportRecord | None:
         row = (await self._session.execute(select(tables.reports).where(tables.reports.c.id == report_id)
                                            .with_for_update())).first()
-        return _record(ReportRecord, row)
+        return record_of(ReportRecord, row)
 
     async def update_report(self, report_id: UUID, **values) -> None:
         await self._session.execute(update(tables.reports).where(tables.reports.c.id == report_id).values(**values))
@@ -334,6 +374,10 @@ class IntakeStore:
     async def update_import(self, import_id: UUID, **values) -> None:
         await self._session.execute(update(tables.imports).where(tables.imports.c.id == import_id).values(**values))
 
+
+# The columns of one version of a sub-item that an edit sets (the version, currency and audit columns aside).
+CATEGORY_FIELDS = ("service_code", "class_code", "name_zh", "name_en", "priority", "time_limit_class",
+                   "handle_locally", "keywords", "examples", "attributes")
 
 # Columns a new case leaves to their server defaults.
 _CASE_LATER = frozenset({"unit_name", "expected_at", "residents_affected", "completion_round"})

@@ -17,7 +17,7 @@ from services.notification.adapters import tables
 from services.notification.domain.deliveries import LOCALE, CaseContact, DeliveryStatus
 from services.notification.domain.partners import Subscription
 from shared.messaging.unit_of_work import UnitOfWork
-from shared.persistence.versioned_cache import VersionedCache
+from shared.persistence.versioned_cache import VersionedCache, bump_version
 
 _r, _d, _e, _h = tables.recipients.c, tables.deliveries.c, tables.webhook_endpoints.c, tables.held_notices.c
 _CONTACT_COLUMNS = tuple(f.name for f in fields(CaseContact))
@@ -90,6 +90,37 @@ class NotificationStore:
 
     async def subscriptions(self) -> list[Subscription]:
         return await subscriptions_cache.get(self._session)
+
+    # --- what admins set: template overrides, staff's contact points -----------------------------------------------
+
+    async def save_template(self, key: tuple[str, str, str, str], source: str, *, by: str, at: datetime) -> None:
+        """An admin's override of one rule's template in one language (event type, audience, template, locale)."""
+        event_type, audience, template, locale = key
+        t = tables.templates.c
+        await self._session.execute(pg_insert(tables.templates).values(
+            event_type=event_type, audience=audience, template=template, locale=locale, source=source, updated_by=by,
+            updated_at=at).on_conflict_do_update(index_elements=[t.event_type, t.audience, t.template, t.locale],
+                                                 set_={"source": source, "updated_by": by, "updated_at": at}))
+        await bump_version(self._session, tables.templates_version)
+        self._uow.on_commit(overrides_cache.invalidate)
+
+    async def save_contact_point(self, recipient: str, *, email: str | None, locale: str, by: str,
+                                 at: datetime) -> None:
+        values = dict(email=email, locale=locale, updated_by=by, updated_at=at)
+        await self._session.execute(pg_insert(tables.contact_points).values(recipient=recipient, **values)
+                                    .on_conflict_do_update(index_elements=["recipient"], set_=values))
+        await bump_version(self._session, tables.contact_points_version)
+        self._uow.on_commit(locales_cache.invalidate)
+
+    async def remove_contact_point(self, recipient: str) -> bool:
+        """False when the recipient has no contact point."""
+        done = await self._session.execute(tables.contact_points.delete().where(
+            tables.contact_points.c.recipient == recipient))
+        if done.rowcount == 0:
+            return False
+        await bump_version(self._session, tables.contact_points_version)
+        self._uow.on_commit(locales_cache.invalidate)
+        return True
 
     # --- what notification knows of cases ---------------------------------------------------------------------------
 

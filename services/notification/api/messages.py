@@ -11,17 +11,16 @@ from uuid import UUID
 from fastapi import APIRouter, Path, Query, Response
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 from sqlalchemy import func, select, update
-from sqlalchemy.dialects.postgresql import insert as pg_insert
 
 from services.notification.adapters import tables
-from services.notification.adapters.store import locales_cache, overrides_cache
+from services.notification.adapters.store import overrides_cache
+from services.notification.commands import admin
 from services.notification.domain.deliveries import DeliveryStatus
-from services.notification.domain.templates import LOCALES, TemplateProblem, catalogue, check, source_of
+from services.notification.domain.templates import LOCALES, catalogue, source_of
 from shared.auth import Principal, Role
 from shared.http.dependencies import ReadSession, UnitOfWorkDep
 from shared.http.errors import ApiError
 from shared.http.security import CurrentPrincipal, require_roles
-from shared.persistence.versioned_cache import bump_version
 
 router = APIRouter(prefix="/v1", tags=["notification"])
 _d = tables.deliveries.c
@@ -142,25 +141,9 @@ class TemplateIn(BaseModel):
             summary="Override a template; it is checked against the event's fields before it is saved")
 async def put_template(event_type: str, audience: str, template: str, locale: str, body: TemplateIn,
                        principal: CurrentPrincipal, uow: UnitOfWorkDep) -> TemplateView:
-    rule = next((r for r in catalogue().get(event_type, ()) if r.audience == audience and r.template == template),
-                None)
-    if rule is None:
-        raise ApiError(404, "not_found", "no such rule in the catalogue", "template")
-    if locale not in LOCALES:
-        raise ApiError(422, "unknown_locale", f"locales are {', '.join(LOCALES)}", "locale")
-    try:
-        check(body.source, event_type=event_type, audience=audience)
-    except TemplateProblem as exc:
-        raise ApiError(422, "invalid_template", str(exc), "source")
-    t = tables.templates.c
     async with uow:
-        await uow.session.execute(pg_insert(tables.templates).values(
-            event_type=event_type, audience=audience, template=template, locale=locale, source=body.source,
-            updated_by=principal.subject, updated_at=datetime.now(UTC)).on_conflict_do_update(
-            index_elements=[t.event_type, t.audience, t.template, t.locale],
-            set_={"source": body.source, "updated_by": principal.subject, "updated_at": datetime.now(UTC)}))
-        await bump_version(uow.session, tables.templates_version)
-    overrides_cache.invalidate()
+        rule = await admin.override_template(uow, event_type, audience, template, locale, body.source,
+                                                by=principal.subject)
     return TemplateView(event_type=event_type, audience=audience, channel=rule.channel, template=template,
                         locale=locale, source=body.source, overridden=True)
 
@@ -196,14 +179,11 @@ async def contact_points(session: ReadSession) -> list[ContactPointView]:
             summary="Set a unit's, supervisor's or leader's work e-mail address and language")
 async def put_contact_point(recipient: Recipient, body: ContactPointIn, principal: CurrentPrincipal,
                             uow: UnitOfWorkDep) -> ContactPointView:
-    values = dict(recipient=recipient, email=body.email, locale=body.locale, updated_by=principal.subject,
-                  updated_at=datetime.now(UTC))
     async with uow:
-        await uow.session.execute(pg_insert(tables.contact_points).values(**values).on_conflict_do_update(
-            index_elements=["recipient"], set_={k: v for k, v in values.items() if k != "recipient"}))
-        await bump_version(uow.session, tables.contact_points_version)
-    locales_cache.invalidate()
-    return ContactPointView(**values)
+        at = await admin.set_contact_point(uow, recipient, email=body.email, locale=body.locale,
+                                              by=principal.subject)
+    return ContactPointView(recipient=recipient, email=body.email, locale=body.locale, updated_by=principal.subject,
+                            updated_at=at)
 
 
 @router.delete("/contact-points/{recipient}", status_code=204, response_class=Response,
@@ -211,12 +191,7 @@ async def put_contact_point(recipient: Recipient, body: ContactPointIn, principa
                summary="Remove a contact point: the inbox only, in the default language")
 async def delete_contact_point(recipient: Recipient, uow: UnitOfWorkDep) -> Response:
     async with uow:
-        done = await uow.session.execute(tables.contact_points.delete().where(
-            tables.contact_points.c.recipient == recipient))
-        if done.rowcount == 0:
-            raise ApiError(404, "not_found", "no contact point for this recipient", "recipient")
-        await bump_version(uow.session, tables.contact_points_version)
-    locales_cache.invalidate()
+        await admin.remove_contact_point(uow, recipient)
     return Response(status_code=204)
 
 

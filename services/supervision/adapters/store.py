@@ -5,7 +5,7 @@ unit tests put an in-memory one in its place). Clocks are stored as rows of ``de
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass, fields
+from dataclasses import dataclass
 from datetime import date, datetime
 from uuid import UUID
 
@@ -20,12 +20,8 @@ from services.supervision.domain.clocks import Clock, Stage
 from services.supervision.domain.statuses import CaseStatus, ClockOutcome, ClockStatus, MeetingStatus, RequestStatus
 from shared.events import AreaPath, DeadlineKind, EscalationLevel
 from shared.messaging.unit_of_work import UnitOfWork
+from shared.persistence.records import record_of
 from shared.persistence.versioned_cache import VersionedCache
-
-
-def _record(cls, row):
-    return cls(**{f.name: row._mapping[f.name] for f in fields(cls) if f.name in row._mapping}) \
-        if row is not None else None
 
 
 @dataclass(frozen=True)
@@ -148,6 +144,14 @@ class ExtensionRequest:
 
 
 @dataclass(frozen=True)
+class Panel:
+    id: UUID
+    district_id: str
+    quarter: str
+    street_id: str
+
+
+@dataclass(frozen=True)
 class Meeting:
     id: int
     case_id: UUID
@@ -164,7 +168,8 @@ class Meeting:
     recorded_by: str | None = None
 
 
-def _stored(clock: Clock) -> dict:
+def stored_columns(clock: Clock) -> dict:
+    """The columns of ``deadlines`` that hold a clock."""
     return {"due_at": clock.due_at, "warnings": [[s.at.isoformat(), s.threshold] for s in clock.warnings],
             "fired": clock.fired, "next_fire_at": clock.next_fire_at,
             "level": clock.level.value if clock.level else None, "paused_at": clock.paused_at,
@@ -265,21 +270,21 @@ class SupervisionStore:
             id=case_id, district_id=area.district_id, street_id=area.street_id, community_id=area.community_id,
             grid_id=area.grid_id, category_code=category_code, time_limit_class=time_limit_class,
             unit_id=unit_id, status=CaseStatus.DISPATCHED, updated_at=now))).one()
-        return _record(CaseRecord, row)
+        return record_of(CaseRecord, row)
 
     async def follow(self, case_id: UUID, *, unit_id: str | None, status: str, now: datetime) -> CaseRecord | None:
         """The unit now handling the case and its status; the case as it is now (None: unknown)."""
         row = (await self._session.execute(_FOLLOWED, dict(case=case_id, unit=unit_id, new_status=status,
                                                            now=now))).first()
-        return _record(CaseRecord, row)
+        return record_of(CaseRecord, row)
 
     async def case(self, case_id: UUID) -> CaseRecord | None:
-        return _record(CaseRecord, (await self._session.execute(_CASE, dict(case=case_id))).first())
+        return record_of(CaseRecord, (await self._session.execute(_CASE, dict(case=case_id))).first())
 
     async def update_case(self, case_id: UUID, **values) -> CaseRecord | None:
         row = (await self._session.execute(update(tables.cases).where(_c.id == case_id).values(**values)
                                            .returning(tables.cases))).first()
-        return _record(CaseRecord, row)
+        return record_of(CaseRecord, row)
 
     async def complete_case(self, case_id: UUID, *, unit_id: str, at: datetime, response: str,
                             now: datetime) -> CaseRecord | None:
@@ -311,7 +316,7 @@ class SupervisionStore:
         query = select(tables.deadlines).where(_d.case_id == case_id, _d.status != ClockStatus.CLOSED)
         if kinds is not None:
             query = query.where(_d.kind.in_([k.value for k in kinds]))
-        return [_record(DeadlineRecord, r) for r in
+        return [record_of(DeadlineRecord, r) for r in
                 (await self._session.execute(query.order_by(_d.id).with_for_update())).all()]
 
     async def add_clocks(self, new: list[NewClock]) -> list[NewClock]:
@@ -319,7 +324,7 @@ class SupervisionStore:
         if not new:
             return []
         rows = [{"case_id": n.case_id, "unit_id": n.clock.unit_id, "kind": n.clock.kind, "policy": n.policy,
-                 "opened_by_event": n.opened_by, **_stored(n.clock)} for n in new]
+                 "opened_by_event": n.opened_by, **stored_columns(n.clock)} for n in new]
         opened = set((await self._session.execute(_OPEN_DEADLINE, rows)).all())
         return [n for n in new if (n.opened_by, n.clock.kind) in opened]
 
@@ -329,7 +334,7 @@ class SupervisionStore:
             return
         params = []
         for change in changes:
-            s = _stored(change.clock)
+            s = stored_columns(change.clock)
             params.append({"row_id": change.row_id, "due": s["due_at"], "stages": s["warnings"], "spoken": s["fired"],
                            "next_fire": change.next_fire_at or s["next_fire_at"], "step": s["level"],
                            "paused": s["paused_at"], "state": s["status"], "started": s["started_at"],
@@ -349,7 +354,7 @@ class SupervisionStore:
             .join(tables.cases, _c.id == _d.case_id, isouter=True)
             .where(_d.status == ClockStatus.OPEN, _d.next_fire_at <= now)
             .order_by(_d.next_fire_at).limit(limit).with_for_update(of=tables.deadlines, skip_locked=True))).all()
-        return [DueClock(_record(DeadlineRecord, r), r.district_id, r.category_code, r.time_limit_class,
+        return [DueClock(record_of(DeadlineRecord, r), r.district_id, r.category_code, r.time_limit_class,
                          r.supervisor_id, r.completion_round) for r in rows]
 
     async def ladders_under_way(self, case_ids: list[UUID]) -> set[UUID]:
@@ -380,13 +385,13 @@ class SupervisionStore:
 
     async def lock_meeting(self, meeting_id: int) -> Meeting | None:
         m = tables.meetings.c
-        return _record(Meeting, (await self._session.execute(select(tables.meetings).where(m.id == meeting_id)
+        return record_of(Meeting, (await self._session.execute(select(tables.meetings).where(m.id == meeting_id)
                                                              .with_for_update())).first())
 
     async def update_meeting(self, meeting_id: int, **values) -> Meeting:
         row = (await self._session.execute(update(tables.meetings).where(tables.meetings.c.id == meeting_id)
                                            .values(**values).returning(tables.meetings))).one()
-        return _record(Meeting, row)
+        return record_of(Meeting, row)
 
     async def add_extension_request(self, case_id: UUID, *, unit_id: str, district_id: str, reason: str,
                                     proposed_date: date, requested_at: datetime, event_id: str) -> None:
@@ -398,7 +403,7 @@ class SupervisionStore:
 
     async def lock_extension_request(self, request_id: int) -> ExtensionRequest | None:
         e = tables.extension_requests.c
-        return _record(ExtensionRequest, (await self._session.execute(
+        return record_of(ExtensionRequest, (await self._session.execute(
             select(tables.extension_requests).where(e.id == request_id).with_for_update())).first())
 
     async def extensions_granted(self, case_id: UUID, unit_id: str) -> int:
@@ -410,7 +415,18 @@ class SupervisionStore:
         row = (await self._session.execute(update(tables.extension_requests)
                                            .where(tables.extension_requests.c.id == request_id).values(**values)
                                            .returning(tables.extension_requests))).one()
-        return _record(ExtensionRequest, row)
+        return record_of(ExtensionRequest, row)
+
+    async def panel(self, panel_id: UUID) -> Panel | None:
+        return record_of(Panel, (await self._session.execute(
+            select(tables.panels).where(tables.panels.c.id == panel_id))).first())
+
+    async def add_rating(self, panel_id: UUID, case_id: UUID, *, unit_id: str, scores: dict[str, int],
+                         comment: str | None, at: datetime) -> bool:
+        """A panel's rating of the unit that handled a case; False when the panel rated the case already."""
+        return await self._session.scalar(pg_insert(tables.panel_ratings).values(
+            panel_id=panel_id, case_id=case_id, unit_id=unit_id, **scores, comment=comment, rated_at=at)
+            .on_conflict_do_nothing().returning(tables.panel_ratings.c.case_id)) is not None
 
     # --- the rates' journal -----------------------------------------------------------------------------------------
 

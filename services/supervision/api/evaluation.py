@@ -10,17 +10,16 @@ from uuid import UUID, uuid4
 from fastapi import APIRouter, Query
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 from sqlalchemy import select, update
-from sqlalchemy.dialects.postgresql import insert as pg_insert
 
 from services.supervision.adapters import tables
 from services.supervision.api.cases import CaseSummary, case_summary
 from services.supervision.commands import deadlines
+from services.supervision.commands.evaluation import rate_case
 from services.supervision.commands.meetings import record_meeting, schedule_meeting
 from services.supervision.domain.panels import PARTIES, missing_parties, standings
 from services.supervision.domain.periods import period_bounds
 from services.supervision.domain.statuses import CaseStatus
 from shared.auth import Role
-from shared.events import CasePanelRated
 from shared.http.dependencies import ReadSession, UnitOfWorkDep
 from shared.http.errors import ApiError
 from shared.http.security import CurrentPrincipal, require_roles
@@ -205,26 +204,9 @@ class RatingIn(BaseModel):
 @router.post("/panels/{panel_id}/ratings", status_code=201, response_model=RatingIn, dependencies=Supervisors,
              summary="Record the panel's rating of the unit that handled a case on its docket (once per case)")
 async def rate(panel_id: UUID, body: RatingIn, principal: CurrentPrincipal, uow: UnitOfWorkDep) -> RatingIn:
-    now = datetime.now(UTC)
     async with uow:
-        panel = await _panel_row(uow.session, principal, panel_id)
-        case = (await uow.session.execute(_wide_impact_cases(panel).where(tables.cases.c.id == body.case_id)))\
-            .first()
-        if case is None:
-            raise ApiError(422, "not_on_docket", "the case is not on this panel's docket", "case_id")
-        comment = mask_numbers_in_text(body.comment) if body.comment else None
-        stored = await uow.session.scalar(pg_insert(tables.panel_ratings).values(
-            panel_id=panel_id, case_id=body.case_id, unit_id=case.unit_id, community=body.community,
-            party_member=body.party_member, resident=body.resident, comment=comment, rated_at=now)
-            .on_conflict_do_nothing().returning(tables.panel_ratings.c.case_id))
-        if stored is None:
-            raise ApiError(409, "already_rated", "this panel rated this case already", "case_id")
-        uow.record(CasePanelRated(case_id=body.case_id, unit_id=case.unit_id, panel_id=panel_id,
-                                  quarter=panel.quarter, community=body.community, party_member=body.party_member,
-                                  resident=body.resident, rated_at=now))
-        await deadlines.log(uow, body.case_id, now, "panel_rated", case.unit_id,
-                            f"panel {panel.quarter}: " + ", ".join(f"{p} {getattr(body, p)}" for p in PARTIES),
-                            actor=principal.subject)
+        comment = await rate_case(uow, panel_id, body.case_id, scores={p: getattr(body, p) for p in PARTIES},
+                                  comment=body.comment, jurisdiction=principal.jurisdiction, by=principal.subject)
     return body.model_copy(update={"comment": comment})
 
 

@@ -14,10 +14,9 @@ from sqlalchemy import func, or_, select, update
 
 from services.supervision.adapters import tables
 from services.supervision.api.cases import CaseSummary, DeadlineView, TimelineEntry, case_summary, deadline_view
-from services.supervision.commands import deadlines
+from services.supervision.commands import evaluation
 from shared.auth import Role
 from shared.credentials import credential_hash, new_credential
-from shared.events import CaseObserved
 from shared.http.dependencies import ReadSession, UnitOfWorkDep
 from shared.http.errors import ApiError
 from shared.http.security import CurrentPrincipal, require_roles
@@ -190,11 +189,8 @@ class ObservationIn(BaseModel):
 @router.post("/observer/cases/{case_id}/observations", response_model=TimelineEntry, status_code=201,
              summary="For a resident supervisor: leave an observation on the case's timeline (numbers masked)")
 async def observe(case_id: UUID, body: ObservationIn, certificate: Certificate, uow: UnitOfWorkDep) -> TimelineEntry:
-    now = datetime.now(UTC)
-    text = mask_numbers_in_text(body.text)
-    actor = f"resident supervisor {certificate.number}"
     async with uow:
-        await _observed_case(uow.session, certificate, case_id)
-        await deadlines.log(uow, case_id, now, "observation", None, text, actor=actor)
-        uow.record(CaseObserved(case_id=case_id, certificate_number=certificate.number, text=text, observed_at=now))
-    return TimelineEntry(at=now, kind="observation", unit_id=None, text=text[:500], actor=actor)
+        line = await evaluation.observe(uow, case_id, certificate_number=certificate.number,
+                                        jurisdiction=certificate.jurisdiction_id, areas=certificate.areas,
+                                        text=body.text)
+    return TimelineEntry(at=line.at, kind=line.kind, unit_id=None, text=line.text, actor=line.actor)

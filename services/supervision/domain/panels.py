@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
+from datetime import datetime
 
 PARTIES = ("community", "party_member", "resident")
 
@@ -37,3 +38,11 @@ def standings(ratings: Iterable[tuple[str, int, int, int]]) -> list[UnitStanding
     result = [UnitStanding(unit, len(rows), *(round(sum(r[i] for r in rows) / len(rows), 2) for i in range(3)))
               for unit, rows in by_unit.items()]
     return sorted(result, key=lambda s: (-s.overall, s.unit_id))
+
+
+def on_docket(*, panel_district: str, panel_street: str, quarter: tuple[datetime, datetime], district_id: str,
+              street_id: str, wide_impact: bool, completed_at: datetime | None) -> bool:
+    """A panel rates the wide-impact cases of its street completed in its quarter (``[start, end)``)."""
+    start, end = quarter
+    return (district_id == panel_district and street_id == panel_street and wide_impact
+            and completed_at is not None and start <= completed_at < end)
