@@ -1,7 +1,7 @@
 """Dispatch's handler table: the events it reacts to, each handed to its command (what units and dispatchers do
 is in ``api/cases.py``'s ACTIONS)."""
 
-from services.dispatch import commands
+from services.dispatch.commands import cases
 from shared.events import (
     CaseDeadlineSet,
     CaseEscalated,
@@ -14,11 +14,11 @@ from shared.events import (
 
 #: Every event dispatch reacts to, and the command it runs (with the consumer's unit of work).
 HANDLERS = {
-    CaseReported: commands.open_reported_case,
-    CaseReclassified: commands.reclassify,
-    CaseDeadlineSet: commands.keep_clock,
-    CaseReopened: commands.reopen,
-    CaseExtensionDecided: commands.decide_extension,
-    CaseEscalated: commands.note_escalation,
-    CaseObserved: commands.note_observation,
+    CaseReported: cases.open_reported_case,
+    CaseReclassified: cases.reclassify,
+    CaseDeadlineSet: cases.keep_clock,
+    CaseReopened: cases.reopen,
+    CaseExtensionDecided: cases.decide_extension,
+    CaseEscalated: cases.note_escalation,
+    CaseObserved: cases.note_observation,
 }

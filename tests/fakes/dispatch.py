@@ -37,6 +37,11 @@ class FakeDispatchStore:
         self.cases: dict[UUID, CaseRecord] = {}
         self.history: list[HistoryLine] = []
         self.photos: dict[UUID, Photo] = {}
+        self.units: dict[str, dict] = {u.id: {"id": u.id, "kind": u.kind, "name_zh": u.name_zh,
+                                              "areas": sorted(u.areas), "categories": sorted(u.categories)}
+                                       for u in directory.units.values()}
+        self.rules: dict[str, dict] = {}
+        self.directory_changes = 0
 
     def notes(self, case_id: UUID) -> list[tuple[str, str]]:
         return [(h.action, h.note) for h in self.history if h.case_id == case_id]
@@ -82,6 +87,48 @@ class FakeDispatchStore:
 
     async def known_units(self, unit_ids: set[str]) -> set[str]:
         return set(unit_ids) & set(self.unit_names)
+
+    async def unit_ids(self) -> set[str]:
+        return set(self.units)
+
+    async def add_unit(self, unit: dict) -> bool:
+        if unit["id"] in self.units:
+            return False
+        self.units[unit["id"]] = unit
+        self.unit_names[unit["id"]] = unit["name_zh"]
+        self.directory_changes += 1
+        return True
+
+    async def edit_unit(self, unit_id: str, unit: dict) -> bool:
+        if unit_id not in self.units:
+            return False
+        self.units[unit_id] = {"id": unit_id, **unit}
+        self.directory_changes += 1
+        return True
+
+    async def save_units(self, units: list[dict]) -> None:
+        for unit in units:
+            self.units[unit["id"]] = unit
+            self.unit_names[unit["id"]] = unit["name_zh"]
+        self.directory_changes += 1
+
+    async def add_rule(self, rule: dict) -> bool:
+        if rule["id"] in self.rules:
+            return False
+        self.rules[rule["id"]] = rule
+        self.directory_changes += 1
+        return True
+
+    async def edit_rule(self, rule_id: str, rule: dict) -> bool:
+        if rule_id not in self.rules:
+            return False
+        self.rules[rule_id] = {"id": rule_id, **rule}
+        self.directory_changes += 1
+        return True
+
+    async def remove_rule(self, rule_id: str) -> bool:
+        self.directory_changes += 1 if rule_id in self.rules else 0
+        return self.rules.pop(rule_id, None) is not None
 
     async def attach_photos(self, case_id: UUID, unit_id: str, photo_ids: set[UUID]) -> set[UUID]:
         attached = set()

@@ -9,7 +9,7 @@ import pytest
 from sqlalchemy import insert, select
 
 from services.dispatch.adapters import tables
-from services.dispatch.commands import flag_missed_check_ins
+from services.dispatch.commands.cases import flag_missed_check_ins
 from services.dispatch.service import SPEC
 from shared.events import event_type
 from shared.persistence.database import create_engine

@@ -8,8 +8,8 @@ from uuid import uuid4
 
 import pytest
 
-from services.dispatch import commands
 from services.dispatch.adapters.store import DispatchStore
+from services.dispatch.commands import cases, directory
 from services.dispatch.domain import lifecycle
 from services.dispatch.domain.lifecycle import State
 from services.dispatch.domain.routing import Directory, Rule, Unit
@@ -110,28 +110,28 @@ async def test_a_person_placing_a_held_case_routes_it_and_an_unroutable_one_stay
 async def test_a_step_is_taken_under_the_version_the_unit_saw_and_another_unit_learns_nothing(uow):
     event = await _dispatched(uow)
     async with uow:
-        await commands.act(uow, event.case_id, unit_id="cn-construction", expected_version=1,
+        await cases.act(uow, event.case_id, unit_id="cn-construction", expected_version=1,
                            take=lambda case: lifecycle.sign(case, "cn-construction"))
     assert uow.store.cases[event.case_id].status == State.SIGNED
     assert uow.of_type(CaseSigned)[0].unit_name == "区建设和管理委员会"
     with pytest.raises(Refused) as stale:
         async with uow:
-            await commands.act(uow, event.case_id, unit_id="cn-construction", expected_version=1,
+            await cases.act(uow, event.case_id, unit_id="cn-construction", expected_version=1,
                                take=lambda case: lifecycle.sign(case, "cn-construction"))
     assert (stale.value.code, stale.value.status) == ("stale_version", 409)
     with pytest.raises(Refused) as hidden:
         async with uow:
-            await commands.act(uow, event.case_id, unit_id="st-huayang-office", expected_version=None,
+            await cases.act(uow, event.case_id, unit_id="st-huayang-office", expected_version=None,
                                take=lambda case: lifecycle.sign(case, "st-huayang-office"))
     assert (hidden.value.code, hidden.value.status) == ("not_found", 404)
     with pytest.raises(Refused) as elsewhere:
         async with uow:
-            await commands.act(uow, event.case_id, unit_id=None, expected_version=None, jurisdiction="cn-xuhui",
+            await cases.act(uow, event.case_id, unit_id=None, expected_version=None, jurisdiction="cn-xuhui",
                                take=lifecycle.put_on_board)
     assert elsewhere.value.status == 404
     with pytest.raises(Refused) as illegal:
         async with uow:
-            await commands.act(uow, event.case_id, unit_id="cn-construction", expected_version=2,
+            await cases.act(uow, event.case_id, unit_id="cn-construction", expected_version=2,
                                take=lambda case: lifecycle.sign(case, "cn-construction"))
     assert (illegal.value.code, illegal.value.status) == ("illegal_transition", 409)
     assert uow.store.cases[event.case_id].version == 2  # refused steps changed nothing
@@ -141,9 +141,9 @@ async def test_a_failing_step_leaves_nothing_half_applied(uow):
     event = await _dispatched(uow)
     with pytest.raises(Refused):
         async with uow:
-            await commands.act(uow, event.case_id, unit_id="cn-construction", expected_version=1,
+            await cases.act(uow, event.case_id, unit_id="cn-construction", expected_version=1,
                                take=lambda case: lifecycle.sign(case, "cn-construction"))
-            await commands.attach_photos(uow, event.case_id, "cn-construction", [uuid4()])  # not its upload
+            await cases.attach_photos(uow, event.case_id, "cn-construction", [uuid4()])  # not its upload
     assert uow.store.cases[event.case_id].status == State.DISPATCHED and len(uow.store.history) == 1
 
 
@@ -152,7 +152,7 @@ async def test_a_reopening_sends_the_case_back_once_per_round(uow):
     async with uow:
         for take in (lambda c: lifecycle.sign(c, "cn-construction"),
                      lambda c: lifecycle.complete(c, "cn-construction", "已疏通")):
-            await commands.act(uow, event.case_id, unit_id="cn-construction", expected_version=None, take=take)
+            await cases.act(uow, event.case_id, unit_id="cn-construction", expected_version=None, take=take)
     reopened = CaseReopened(case_id=event.case_id, round=1, reason="居民不满意", reopened_at=NOW)
     async with uow:
         await HANDLERS[CaseReopened](reopened, uow)
@@ -195,15 +195,15 @@ async def test_the_watch_names_missed_check_ins_once_and_drops_photos_never_atta
     event = case_reported(category_code="noise")
     async with uow:
         await HANDLERS[type(event)](event, uow)
-        await commands.act(uow, event.case_id, unit_id=None, expected_version=None,
+        await cases.act(uow, event.case_id, unit_id=None, expected_version=None,
                            take=lambda c: lifecycle.summon(c, ["cn-construction", "st-huayang-office"], now=NOW,
                                                            check_in_within=timedelta(minutes=30)))
-        await commands.act(uow, event.case_id, unit_id="cn-construction", expected_version=None,
+        await cases.act(uow, event.case_id, unit_id="cn-construction", expected_version=None,
                            take=lambda c: lifecycle.check_in(c, "cn-construction", now=NOW))
     async with uow:
-        assert await commands.flag_missed_check_ins(uow, now=NOW + timedelta(minutes=10)) == 0
-        assert await commands.flag_missed_check_ins(uow, now=NOW + timedelta(minutes=31)) == 1
-        assert await commands.flag_missed_check_ins(uow, now=NOW + timedelta(hours=2)) == 0
+        assert await cases.flag_missed_check_ins(uow, now=NOW + timedelta(minutes=10)) == 0
+        assert await cases.flag_missed_check_ins(uow, now=NOW + timedelta(minutes=31)) == 1
+        assert await cases.flag_missed_check_ins(uow, now=NOW + timedelta(hours=2)) == 0
     [missed] = uow.of_type(CaseCheckInMissed)
     assert missed.unit_ids == ("st-huayang-office",)
     old, fresh, used = uuid4(), uuid4(), uuid4()
@@ -211,5 +211,53 @@ async def test_the_watch_names_missed_check_ins_once_and_drops_photos_never_atta
                         fresh: Photo(fresh, "cn-construction", NOW - timedelta(hours=1)),
                         used: Photo(used, "cn-construction", NOW - timedelta(days=2), case_id=event.case_id)}
     async with uow:
-        assert await commands.drop_orphan_photos(uow, now=NOW) == 1
+        assert await cases.drop_orphan_photos(uow, now=NOW) == 1
     assert set(uow.store.photos) == {fresh, used}
+
+
+async def test_the_directory_takes_only_units_and_rules_that_name_known_units(uow):
+    unit = {"id": "st-huayang-greening", "kind": "street_department", "parent_id": "st-huayang-office",
+            "name_zh": "华阳路街道绿化所", "name_en": "Greening", "areas": ["st-huayang"], "categories": [],
+            "contact": None, "hours": None}
+    async with uow:
+        await directory.add_unit(uow, unit)
+    with pytest.raises(Refused) as twice:
+        async with uow:
+            await directory.add_unit(uow, unit)
+    assert (twice.value.code, twice.value.status) == ("unit_exists", 409)
+    for bad, code in (({**unit, "id": "x-1", "parent_id": "x-1"}, "invalid_parent"),
+                      ({**unit, "id": "x-2", "parent_id": "nobody"}, "unknown_unit")):
+        with pytest.raises(Refused) as refused:
+            async with uow:
+                await directory.add_unit(uow, bad)
+        assert refused.value.code == code
+    rule = {"id": "greening", "category": "greening", "area": None, "lead_unit_id": "st-huayang-greening",
+            "lead_kind": None, "assisting": ["no-such-unit"], "assisting_kind": None, "local_only": False}
+    with pytest.raises(Refused) as unknown:
+        async with uow:
+            await directory.add_rule(uow, rule)
+    assert (unknown.value.code, unknown.value.field) == ("unknown_unit", "assisting")
+    async with uow:
+        await directory.add_rule(uow, {**rule, "assisting": []})
+        await directory.remove_rule(uow, "greening")
+    with pytest.raises(Refused):
+        async with uow:
+            await directory.remove_rule(uow, "greening")
+    assert uow.store.directory_changes == 3
+
+
+async def test_an_import_applies_the_good_rows_together_and_refuses_a_row_whose_parent_is_nowhere(uow):
+    row = {"kind": "community_committee", "name_zh": "秀水居委", "name_en": "Xiushui", "areas": ["cm-xiushui"],
+           "categories": [], "contact": None, "hours": None}
+    units = {"cm-a": (2, {**row, "id": "cm-a", "parent_id": "st-huayang-office"}),
+             "cm-b": (3, {**row, "id": "cm-b", "parent_id": "cm-a"}),
+             "cm-c": (4, {**row, "id": "cm-c", "parent_id": "nowhere"}),
+             "cm-d": (5, {**row, "id": "cm-d", "parent_id": "cm-c"}),
+             "st-huayang-office": (6, {**row, "id": "st-huayang-office", "parent_id": None})}
+    async with uow:
+        created, updated, orphans = await directory.import_units(uow, units, dry_run=True)
+    assert (created, updated, orphans) == (["cm-a", "cm-b"], ["st-huayang-office"], [4, 5])
+    assert "cm-a" not in uow.store.units  # a dry run changes nothing
+    async with uow:
+        await directory.import_units(uow, units, dry_run=False)
+    assert {"cm-a", "cm-b"} <= set(uow.store.units) and "cm-c" not in uow.store.units

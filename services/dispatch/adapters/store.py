@@ -17,7 +17,7 @@ from services.dispatch.domain.routing import CaseToRoute, Directory, Rule, Unit
 from shared.events import AreaPath, DeadlineKind, SuspensionReason
 from shared.messaging.unit_of_work import UnitOfWork
 from shared.persistence.records import record_of
-from shared.persistence.versioned_cache import VersionedCache
+from shared.persistence.versioned_cache import VersionedCache, bump_version
 
 
 @dataclass(frozen=True)
@@ -121,6 +121,7 @@ class DispatchStore:
     """Cases, their history, the unit directory and photos, as the commands see them."""
 
     def __init__(self, uow: UnitOfWork):
+        self._uow = uow
         self._session = uow.session
 
     async def directory(self) -> Directory:
@@ -171,6 +172,59 @@ class DispatchStore:
     async def known_units(self, unit_ids: set[str]) -> set[str]:
         return set((await self._session.execute(select(tables.units.c.id).where(tables.units.c.id.in_(unit_ids))))
                    .scalars())
+
+    async def unit_ids(self) -> set[str]:
+        return set((await self._session.execute(select(tables.units.c.id))).scalars())
+
+    async def _directory_changed(self) -> None:
+        """Every process reloads routing (this one at once, after the commit)."""
+        await bump_version(self._session, tables.directory_version)
+        self._uow.on_commit(directory_cache.invalidate)
+
+    async def add_unit(self, unit: dict) -> bool:
+        """False when a unit has this id."""
+        created = await self._session.scalar(pg_insert(tables.units).values(**unit).on_conflict_do_nothing()
+                                             .returning(tables.units.c.id))
+        if created is not None:
+            await self._directory_changed()
+        return created is not None
+
+    async def edit_unit(self, unit_id: str, unit: dict) -> bool:
+        """False when there is no such unit."""
+        changed = await self._session.scalar(update(tables.units).where(tables.units.c.id == unit_id)
+                                             .values(**unit).returning(tables.units.c.id))
+        if changed is not None:
+            await self._directory_changed()
+        return changed is not None
+
+    async def save_units(self, units: list[dict]) -> None:
+        """Add the new units and update the known ones, in one statement."""
+        statement = pg_insert(tables.units).values(units)
+        await self._session.execute(statement.on_conflict_do_update(
+            index_elements=["id"], set_={c: statement.excluded[c] for c in units[0] if c != "id"}))
+        await self._directory_changed()
+
+    async def add_rule(self, rule: dict) -> bool:
+        """False when a rule has this id."""
+        created = await self._session.scalar(pg_insert(tables.rules).values(**rule).on_conflict_do_nothing()
+                                             .returning(tables.rules.c.id))
+        if created is not None:
+            await self._directory_changed()
+        return created is not None
+
+    async def edit_rule(self, rule_id: str, rule: dict) -> bool:
+        changed = await self._session.scalar(update(tables.rules).where(tables.rules.c.id == rule_id)
+                                             .values(**rule).returning(tables.rules.c.id))
+        if changed is not None:
+            await self._directory_changed()
+        return changed is not None
+
+    async def remove_rule(self, rule_id: str) -> bool:
+        removed = await self._session.scalar(delete(tables.rules).where(tables.rules.c.id == rule_id)
+                                             .returning(tables.rules.c.id))
+        if removed is not None:
+            await self._directory_changed()
+        return removed is not None
 
     async def attach_photos(self, case_id: UUID, unit_id: str, photo_ids: set[UUID]) -> set[UUID]:
         """Tie the unit's own photos, unattached or on this case, to it; the ids that were."""

@@ -15,7 +15,8 @@ from sqlalchemy import or_, select
 
 from services.dispatch.adapters import tables
 from services.dispatch.adapters.store import CaseRecord
-from services.dispatch.commands import act, attach_photos, require_units
+from services.dispatch.commands.cases import act, attach_photos
+from services.dispatch.commands.directory import require_units
 from services.dispatch.domain import lifecycle
 from services.dispatch.domain.routing import Directory
 from shared.auth import Principal, Role

@@ -9,19 +9,17 @@ from typing import Annotated, Literal
 
 from fastapi import APIRouter, File, Query, Request, Response, UploadFile
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, ValidationError, model_validator
-from sqlalchemy import delete, select, update
-from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy import select
 
 from services.dispatch.adapters import tables
 from services.dispatch.adapters.store import directory_cache
-from services.dispatch.commands import require_units
+from services.dispatch.commands import directory
 from services.dispatch.domain.routing import CaseToRoute, Unroutable
 from shared.auth import Role
 from shared.events import AreaPath
 from shared.http.dependencies import ReadSession, UnitOfWorkDep
 from shared.http.errors import ApiError
 from shared.http.security import CurrentPrincipal, require_roles
-from shared.persistence.versioned_cache import bump_version
 from shared.spreadsheets import SheetRow, UnreadableFile, read_sheet
 
 router = APIRouter(prefix="/v1", tags=["routing directory"])
@@ -90,25 +88,11 @@ async def one_unit(unit_id: str, principal: CurrentPrincipal, session: ReadSessi
     return _view(row)
 
 
-async def _check_parent(store, unit_id: str, parent_id: str | None) -> None:
-    if parent_id is None:
-        return
-    if parent_id == unit_id:
-        raise ApiError(422, "invalid_parent", "a unit is not its own parent", "parent_id")
-    await require_units(store, [parent_id], field="parent_id")
-
-
 @router.post("/units", status_code=201, response_model=UnitView, dependencies=[require_roles(Role.ADMIN)],
              summary="Add a unit to the directory")
 async def add_unit(body: NewUnit, uow: UnitOfWorkDep) -> UnitView:
     async with uow:
-        await _check_parent(uow.store, body.id, body.parent_id)
-        created = await uow.session.scalar(pg_insert(tables.units).values(**body.model_dump())
-                                           .on_conflict_do_nothing().returning(tables.units.c.id))
-        if created is None:
-            raise ApiError(409, "unit_exists", "a unit with this id exists; edit it instead", "id")
-        await bump_version(uow.session, tables.directory_version)
-    directory_cache.invalidate()
+        await directory.add_unit(uow, body.model_dump())
     return UnitView(**body.model_dump())
 
 
@@ -116,13 +100,7 @@ async def add_unit(body: NewUnit, uow: UnitOfWorkDep) -> UnitView:
             summary="Edit a unit (routing reloads at once)")
 async def edit_unit(unit_id: Code, body: UnitIn, uow: UnitOfWorkDep) -> UnitView:
     async with uow:
-        await _check_parent(uow.store, unit_id, body.parent_id)
-        changed = await uow.session.scalar(update(tables.units).where(tables.units.c.id == unit_id)
-                                           .values(**body.model_dump()).returning(tables.units.c.id))
-        if changed is None:
-            raise ApiError(404, "not_found", "no such unit", "unit_id")
-        await bump_version(uow.session, tables.directory_version)
-    directory_cache.invalidate()
+        await directory.edit_unit(uow, unit_id, body.model_dump())
     return UnitView(id=unit_id, **body.model_dump())
 
 
@@ -217,23 +195,11 @@ async def import_units(request: Request, uow: UnitOfWorkDep, file: Annotated[Upl
                                       message=f"unit {unit.id} is on row {units[unit.id][0]} already"))
             continue
         units[unit.id] = (row.number, unit)
-    u = tables.units.c
     async with uow:
-        existing = set((await uow.session.execute(select(u.id))).scalars())
-        for unit_id, (number, unit) in list(units.items()):
-            if unit.parent_id is not None and (unit.parent_id == unit_id or
-                                               unit.parent_id not in existing | units.keys()):
-                refused.append(RowRefused(row=number, code="unknown_unit", field="parent_id",
-                                          message="the parent is neither in the directory nor in the file"))
-                del units[unit_id]
-        created = sorted(i for i in units if i not in existing)
-        updated = sorted(i for i in units if i in existing)
-        if units and not dry_run:
-            statement = pg_insert(tables.units).values([unit.model_dump() for _, unit in units.values()])
-            await uow.session.execute(statement.on_conflict_do_update(
-                index_elements=["id"], set_={c: statement.excluded[c] for c in UnitIn.model_fields}))
-            await bump_version(uow.session, tables.directory_version)
-    directory_cache.invalidate()
+        created, updated, orphans = await directory.import_units(
+            uow, {i: (n, unit.model_dump()) for i, (n, unit) in units.items()}, dry_run=dry_run)
+    refused += [RowRefused(row=number, code="unknown_unit", field="parent_id",
+                           message="the parent is neither in the directory nor in the file") for number in orphans]
     return UnitImportReport(dry_run=dry_run, created=created, updated=updated,
                             refused=sorted(refused, key=lambda r: r.row))
 
@@ -273,11 +239,6 @@ def _rule_view(row) -> RuleView:
                     local_only=row.local_only)
 
 
-async def _check_rule_units(store, body: RuleIn) -> None:
-    await require_units(store, [body.lead_unit_id] if body.lead_unit_id else [], field="lead_unit_id")
-    await require_units(store, body.assisting, field="assisting")
-
-
 @router.get("/routing-rules", response_model=list[RuleView], summary="Routing rules, by category or area")
 async def list_rules(principal: CurrentPrincipal, session: ReadSession,
                      category: Annotated[Code | None, Query()] = None,
@@ -295,13 +256,7 @@ async def list_rules(principal: CurrentPrincipal, session: ReadSession,
              summary="Add a routing rule (routing reloads at once)")
 async def add_rule(body: NewRule, uow: UnitOfWorkDep) -> RuleView:
     async with uow:
-        await _check_rule_units(uow.store, body)
-        created = await uow.session.scalar(pg_insert(tables.rules).values(**body.model_dump())
-                                           .on_conflict_do_nothing().returning(tables.rules.c.id))
-        if created is None:
-            raise ApiError(409, "rule_exists", "a rule with this id exists; edit it instead", "id")
-        await bump_version(uow.session, tables.directory_version)
-    directory_cache.invalidate()
+        await directory.add_rule(uow, body.model_dump())
     return RuleView(**body.model_dump())
 
 
@@ -309,13 +264,7 @@ async def add_rule(body: NewRule, uow: UnitOfWorkDep) -> RuleView:
             summary="Edit a routing rule (routing reloads at once)")
 async def edit_rule(rule_id: Code, body: RuleIn, uow: UnitOfWorkDep) -> RuleView:
     async with uow:
-        await _check_rule_units(uow.store, body)
-        changed = await uow.session.scalar(update(tables.rules).where(tables.rules.c.id == rule_id)
-                                           .values(**body.model_dump()).returning(tables.rules.c.id))
-        if changed is None:
-            raise ApiError(404, "not_found", "no such rule", "rule_id")
-        await bump_version(uow.session, tables.directory_version)
-    directory_cache.invalidate()
+        await directory.edit_rule(uow, rule_id, body.model_dump())
     return RuleView(id=rule_id, **body.model_dump())
 
 
@@ -323,12 +272,7 @@ async def edit_rule(rule_id: Code, body: RuleIn, uow: UnitOfWorkDep) -> RuleView
                summary="Remove a routing rule (cases it routed keep their record of it)")
 async def remove_rule(rule_id: Code, uow: UnitOfWorkDep) -> Response:
     async with uow:
-        removed = await uow.session.scalar(delete(tables.rules).where(tables.rules.c.id == rule_id)
-                                           .returning(tables.rules.c.id))
-        if removed is None:
-            raise ApiError(404, "not_found", "no such rule", "rule_id")
-        await bump_version(uow.session, tables.directory_version)
-    directory_cache.invalidate()
+        await directory.remove_rule(uow, rule_id)
     return Response(status_code=204)
 
 
@@ -351,9 +295,9 @@ class RoutingAnswer(BaseModel):
              dependencies=[require_roles(Role.ADMIN, Role.DISPATCHER)],
              summary="Which rule would fire for a case, and which units it would name (changes nothing)")
 async def preview_routing(body: RoutingQuestion, session: ReadSession) -> RoutingAnswer:
-    directory = await directory_cache.get(session)
+    routing = await directory_cache.get(session)
     try:
-        decision = directory.route(CaseToRoute(category_code=body.category_code, category_class=body.category_class,
+        decision = routing.route(CaseToRoute(category_code=body.category_code, category_class=body.category_class,
                                                handle_locally=body.handle_locally, area=body.area),
                                    exclude=frozenset(body.exclude))
     except Unroutable as exc:

@@ -7,7 +7,7 @@ from datetime import UTC, datetime, timedelta
 
 import structlog
 
-from services.dispatch.commands import drop_orphan_photos, flag_missed_check_ins
+from services.dispatch.commands.cases import drop_orphan_photos, flag_missed_check_ins
 from shared.runtime.loop import Loop
 from shared.runtime.service import ServiceRuntime
 

@@ -1,7 +1,6 @@
-"""What dispatch does, whoever asks (a unit, a dispatcher, an event, its watch): open a reported case, take one step
-of the life cycle on a case under optimistic concurrency, keep supervision's word on it. Each runs in the caller's
-unit of work, reads and writes through ``uow.store`` (``DispatchStore``), writes the history line and records the
-event the step names."""
+"""A case's handling, whoever asks (a unit, a dispatcher, an event, its watch): open a reported case, take one step of
+the life cycle under optimistic concurrency, keep supervision's word on it; each step writes the history line and
+records the event it names."""
 
 from __future__ import annotations
 
@@ -95,17 +94,6 @@ async def act(uow: UnitOfWork, case_id: UUID, *, unit_id: str | None, expected_v
     if event is not None:
         uow.record(event)
     return stored
-
-
-async def require_units(store: DispatchStore, unit_ids, *, field: str = "unit_id") -> None:
-    """Every unit named must be in the directory (an unknown one is a 422 naming it and ``field``)."""
-    unit_ids = set(unit_ids)
-    if not unit_ids:
-        return
-    known = await store.known_units(unit_ids)
-    unknown = sorted(unit_ids - known)
-    if unknown:
-        raise Refused("unknown_unit", f"no such unit: {', '.join(unknown)}", field)
 
 
 def _note(step: Step, actor: str | None) -> str:
