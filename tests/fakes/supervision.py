@@ -14,6 +14,7 @@ from uuid import UUID
 from services.supervision import demo
 from services.supervision.adapters.store import (
     CaseRecord,
+    CertificateRecord,
     ClockChange,
     ClosedClock,
     DeadlineRecord,
@@ -27,7 +28,7 @@ from services.supervision.adapters.store import (
 )
 from services.supervision.adapters.time_rules import JurisdictionRules, rules_from_rows
 from services.supervision.domain.assignment import SupervisorScope
-from services.supervision.domain.calendar import statutory_days, statutory_years
+from services.supervision.domain.calendar import CalendarDay, statutory_days, statutory_years
 from services.supervision.domain.statuses import ClockStatus
 from shared.events import AreaPath, DeadlineKind
 
@@ -61,6 +62,10 @@ class FakeSupervisionStore:
         self.meetings: dict[int, Meeting] = {}
         self.extension_requests: dict[int, ExtensionRequest] = {}
         self.panels: dict[UUID, Panel] = {}
+        self.policies: dict[tuple[str, str, str], dict] = {}
+        self.calendar_entries: dict[tuple[str, int], tuple[list, str]] = {}
+        self.supervisor_rows: dict[str, dict] = {r["id"]: r for r in demo.supervisor_rows()}
+        self.certificates: dict[UUID, CertificateRecord] = {}
         self.ratings: dict[tuple[UUID, UUID], dict] = {}
         self.journaled: dict[str, tuple[UUID, str]] = {}
         self.stale: set[UUID] = set()
@@ -79,6 +84,31 @@ class FakeSupervisionStore:
 
     async def calendar_years(self) -> dict[str, set[int]]:
         return {j: set(r.days.years) for j, r in self._rules.items()}
+
+    async def jurisdiction_exists(self, jurisdiction_id: str) -> bool:
+        return jurisdiction_id in self._rules
+
+    async def save_policy(self, jurisdiction_id: str, time_limit_class: str, category_code: str | None,
+                          values: dict) -> None:
+        self.policies[(jurisdiction_id, time_limit_class, category_code or "")] = values
+
+    async def save_calendar_year(self, jurisdiction_id: str, year: int, days: list[CalendarDay], *,
+                                 source: str) -> None:
+        self.calendar_entries[(jurisdiction_id, year)] = (days, source)
+
+    async def load_statutory_year(self, jurisdiction_id: str, year: int) -> bool:
+        days = statutory_days(year)
+        if days is None:
+            return False
+        await self.save_calendar_year(jurisdiction_id, year, days, source="statutory")
+        return True
+
+    async def supervisor_jurisdiction(self, supervisor_id: str) -> str | None:
+        row = self.supervisor_rows.get(supervisor_id)
+        return row["jurisdiction_id"] if row else None
+
+    async def save_supervisor(self, supervisor_id: str, jurisdiction_id: str, remit: dict) -> None:
+        self.supervisor_rows[supervisor_id] = {"id": supervisor_id, "jurisdiction_id": jurisdiction_id, **remit}
 
     async def supervisors(self, jurisdiction_id: str) -> list[SupervisorScope]:
         return self.supervisor_scopes.get(jurisdiction_id, [])
@@ -231,6 +261,24 @@ class FakeSupervisionStore:
     async def decide_extension_request(self, request_id: int, **values) -> ExtensionRequest:
         self.extension_requests[request_id] = replace(self.extension_requests[request_id], **values)
         return self.extension_requests[request_id]
+
+    async def add_panel(self, panel: Panel) -> None:
+        self.panels[panel.id] = panel
+
+    async def certificates_issued(self, jurisdiction_id: str) -> int:
+        return sum(1 for c in self.certificates.values() if c.jurisdiction_id == jurisdiction_id)
+
+    async def add_certificate(self, certificate: CertificateRecord) -> None:
+        self.certificates[certificate.id] = certificate
+
+    async def lock_certificate(self, certificate_id: UUID) -> CertificateRecord | None:
+        return self.certificates.get(certificate_id)
+
+    async def revoke_certificate(self, certificate_id: UUID, *, by: str, reason: str,
+                                 at: datetime) -> CertificateRecord:
+        self.certificates[certificate_id] = replace(self.certificates[certificate_id], revoked_at=at, revoked_by=by,
+                                                    revocation_reason=reason)
+        return self.certificates[certificate_id]
 
     async def panel(self, panel_id: UUID) -> Panel | None:
         return self.panels.get(panel_id)

@@ -12,10 +12,12 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from services.supervision.adapters.store import Panel, SupervisionStore
-from services.supervision.commands.evaluation import observe, rate_case
+from services.supervision.commands import people, time_rules
+from services.supervision.commands.evaluation import mark_wide_impact, observe, rate_case, seat_panel
 from services.supervision.commands.extensions import decide_extension, urge
 from services.supervision.commands.firing import fire_due
 from services.supervision.commands.meetings import record_meeting, schedule_meeting
+from services.supervision.domain.calendar import CalendarDay
 from services.supervision.handlers import HANDLERS
 from shared.events import (
     CaseCallbackRequested,
@@ -280,3 +282,76 @@ async def test_a_panel_rates_each_wide_impact_case_of_its_street_and_quarter_onc
         async with uow:
             await rate_case(uow, panel_id, case_id, scores=scores, comment=None, jurisdiction="cn-xuhui", by="s")
     assert elsewhere.value.status == 404
+
+
+async def test_an_admin_s_calendar_year_and_policy_are_checked_before_they_are_kept(uow):
+    with pytest.raises(Refused) as wrong_year:
+        async with uow:
+            await time_rules.enter_year(uow, "cn-changning", 2027, [CalendarDay(date(2026, 12, 31), False, "x")])
+    assert wrong_year.value.code == "out_of_range"
+    with pytest.raises(Refused) as twice:
+        async with uow:
+            await time_rules.enter_year(uow, "cn-changning", 2027, [CalendarDay(date(2027, 1, 1), False, "元旦")] * 2)
+    assert twice.value.code == "duplicate_day"
+    async with uow:
+        await time_rules.enter_year(uow, "cn-changning", 2027, [CalendarDay(date(2027, 1, 1), False, "元旦")])
+    assert uow.store.calendar_entries[("cn-changning", 2027)][1] == "edited"
+    with pytest.raises(Refused) as unknown:
+        async with uow:
+            await time_rules.load_statutory(uow, "cn-changning", 2099)
+    assert (unknown.value.code, unknown.value.status) == ("unknown_year", 409)
+    values = {"sign_for_hours": 1, "completion_days": 3, "completion_hours": None, "clock": False,
+              "warn_at": [0.5], "pauses_for": ["waiting_for_resident"], "max_extensions": 1,
+              "max_extension_days": 5, "reply_hours": 4, "callback_after_days": 3, "max_reopenings": 2}
+    async with uow:
+        policy = await time_rules.set_policy(uow, "cn-changning", "help", "elderly-care", values)
+    assert policy.category_code == "elderly-care" and ("cn-changning", "help", "elderly-care") in uow.store.policies
+    with pytest.raises(Refused) as elsewhere:
+        async with uow:
+            await time_rules.set_policy(uow, "cn-xuhui", "help", None, values)
+    assert elsewhere.value.status == 404
+
+
+async def test_certificates_are_numbered_masked_and_revoked_once_and_a_supervisor_id_stays_in_its_district(uow):
+    async with uow:
+        first, credential = await people.issue_certificate(uow, holder_name="王秀英", areas=["st-huayang"] * 2,
+                                                           valid_days=30, jurisdiction="cn-changning", by="sup-1")
+        second, _ = await people.issue_certificate(uow, holder_name="李四", areas=["cm-xiushui"], valid_days=30,
+                                                   jurisdiction="cn-changning", by="sup-1")
+    assert first.holder != "王秀英" and first.areas == ["st-huayang"] and credential not in str(first)
+    assert first.number.endswith("-00001") and second.number.endswith("-00002")
+    async with uow:
+        revoked = await people.revoke_certificate(uow, first.id, reason="搬离，电话13812341234",
+                                                  jurisdiction="cn-changning", by="sup-1")
+    assert revoked.revoked_at and "13812341234" not in revoked.revocation_reason
+    with pytest.raises(Refused) as again:
+        async with uow:
+            await people.revoke_certificate(uow, first.id, reason="x", jurisdiction="cn-changning", by="sup-1")
+    assert again.value.code == "already_revoked"
+    with pytest.raises(Refused) as taken:
+        async with uow:
+            await people.set_supervisor(uow, "sup-huayang", {"name": "x", "areas": [], "categories": [],
+                                                             "active": True}, jurisdiction="cn-xuhui")
+    assert taken.value.code == "taken"
+
+
+async def test_a_case_marked_wide_impact_goes_on_the_docket_of_a_panel_seated_with_all_three_parties(uow):
+    case_id = await _dispatched(uow)
+    with pytest.raises(Refused) as incomplete:
+        async with uow:
+            await seat_panel(uow, quarter="2026Q4", street_id="st-huayang",
+                             members=[("community", "张三"), ("resident", "李四"), ("resident", "王五")],
+                             jurisdiction="cn-changning", by="sup-1")
+    assert incomplete.value.code == "panel_incomplete"
+    async with uow:
+        panel = await seat_panel(uow, quarter="2026Q4", street_id="st-huayang",
+                                 members=[("community", "张三"), ("party_member", "李四"), ("resident", "王五")],
+                                 jurisdiction="cn-changning", by="sup-1")
+        await mark_wide_impact(uow, case_id, reason="影响整栋楼", jurisdiction="cn-changning", by="sup-1")
+    assert "张三" not in str(panel.members) and uow.store.cases[case_id].wide_impact
+    await _handle(uow, CaseCompleted(case_id=case_id, unit_id="unit-a", unit_name="A", result="已处理",
+                                     completed_at=MONDAY_9))
+    async with uow:
+        await rate_case(uow, panel.id, case_id, scores={"community": 5, "party_member": 5, "resident": 4},
+                        comment=None, jurisdiction="cn-changning", by="sup-1")
+    assert len(uow.of_type(CasePanelRated)) == 1

@@ -5,7 +5,7 @@ unit tests put an in-memory one in its place). Clocks are stored as rows of ``de
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from datetime import date, datetime
 from uuid import UUID
 
@@ -14,14 +14,15 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.supervision.adapters import tables
-from services.supervision.adapters.time_rules import JurisdictionRules, time_rules
+from services.supervision.adapters.time_rules import JurisdictionRules, load_statutory_year, store_year, time_rules
 from services.supervision.domain.assignment import SupervisorScope
+from services.supervision.domain.calendar import CalendarDay
 from services.supervision.domain.clocks import Clock, Stage
 from services.supervision.domain.statuses import CaseStatus, ClockOutcome, ClockStatus, MeetingStatus, RequestStatus
 from shared.events import AreaPath, DeadlineKind, EscalationLevel
 from shared.messaging.unit_of_work import UnitOfWork
 from shared.persistence.records import record_of
-from shared.persistence.versioned_cache import VersionedCache
+from shared.persistence.versioned_cache import VersionedCache, bump_version
 
 
 @dataclass(frozen=True)
@@ -149,6 +150,27 @@ class Panel:
     district_id: str
     quarter: str
     street_id: str
+    members: list = ()
+    created_by: str = ""
+    created_at: datetime | None = None
+
+
+@dataclass(frozen=True)
+class CertificateRecord:
+    """A resident supervisor's certificate as kept: the holder masked, the credential only as its hash."""
+
+    id: UUID
+    number: str
+    holder: str
+    jurisdiction_id: str
+    areas: list
+    credential_hash: str
+    issued_by: str
+    issued_at: datetime
+    expires_at: datetime
+    revoked_at: datetime | None = None
+    revoked_by: str | None = None
+    revocation_reason: str | None = None
 
 
 @dataclass(frozen=True)
@@ -225,6 +247,7 @@ class SupervisionStore:
     extension requests and the rates' journal."""
 
     def __init__(self, uow: UnitOfWork):
+        self._uow = uow
         self._session = uow.session
 
     # --- reference data ---------------------------------------------------------------------------------------------
@@ -242,6 +265,43 @@ class SupervisionStore:
         for r in (await self._session.execute(select(tables.calendar_years))).all():
             loaded.setdefault(r.jurisdiction_id, set()).add(r.year)
         return loaded
+
+    async def jurisdiction_exists(self, jurisdiction_id: str) -> bool:
+        j = tables.jurisdictions.c
+        return await self._session.scalar(select(j.id).where(j.id == jurisdiction_id)) is not None
+
+    async def save_policy(self, jurisdiction_id: str, time_limit_class: str, category_code: str | None,
+                          values: dict) -> None:
+        """A class's (or, with ``category_code``, a sub-item's) time-limit policy; every process reloads it."""
+        p = tables.policies.c
+        await self._session.execute(pg_insert(tables.policies).values(
+            jurisdiction_id=jurisdiction_id, time_limit_class=time_limit_class, category_code=category_code or "",
+            **values).on_conflict_do_update(index_elements=[p.jurisdiction_id, p.time_limit_class, p.category_code],
+                                            set_=values))
+        await bump_version(self._session, tables.time_rules_version)
+        self._uow.on_commit(time_rules.invalidate)
+
+    async def save_calendar_year(self, jurisdiction_id: str, year: int, days: list[CalendarDay], *,
+                                 source: str) -> None:
+        """Replace one year of the jurisdiction's working calendar."""
+        await store_year(self._uow, jurisdiction_id, year, days, source=source)
+
+    async def load_statutory_year(self, jurisdiction_id: str, year: int) -> bool:
+        """The statutory holidays of ``year`` into the calendar; False if the package does not know the year."""
+        return await load_statutory_year(self._uow, jurisdiction_id, year)
+
+    async def supervisor_jurisdiction(self, supervisor_id: str) -> str | None:
+        s = tables.supervisors.c
+        return await self._session.scalar(select(s.jurisdiction_id).where(s.id == supervisor_id))
+
+    async def save_supervisor(self, supervisor_id: str, jurisdiction_id: str, remit: dict) -> None:
+        """Add a supervisor or change one's remit (name, areas, sub-items, active)."""
+        s = tables.supervisors.c
+        await self._session.execute(pg_insert(tables.supervisors).values(
+            id=supervisor_id, jurisdiction_id=jurisdiction_id, **remit)
+            .on_conflict_do_update(index_elements=[s.id], set_=remit))
+        await bump_version(self._session, tables.supervisors_version)
+        self._uow.on_commit(supervisors_cache.invalidate)
 
     async def supervisors(self, jurisdiction_id: str) -> list[SupervisorScope]:
         return (await supervisors_cache.get(self._session)).get(jurisdiction_id, [])
@@ -416,6 +476,32 @@ class SupervisionStore:
                                            .where(tables.extension_requests.c.id == request_id).values(**values)
                                            .returning(tables.extension_requests))).one()
         return record_of(ExtensionRequest, row)
+
+    async def add_panel(self, panel: Panel) -> None:
+        await self._session.execute(tables.panels.insert().values(
+            id=panel.id, district_id=panel.district_id, quarter=panel.quarter, street_id=panel.street_id,
+            members=list(panel.members), created_by=panel.created_by, created_at=panel.created_at))
+
+    async def certificates_issued(self, jurisdiction_id: str) -> int:
+        n = tables.certificates.c
+        return await self._session.scalar(select(func.count()).where(n.jurisdiction_id == jurisdiction_id))
+
+    async def add_certificate(self, certificate: CertificateRecord) -> None:
+        await self._session.execute(tables.certificates.insert().values(
+            **{f.name: getattr(certificate, f.name) for f in fields(CertificateRecord)}))
+
+    async def lock_certificate(self, certificate_id: UUID) -> CertificateRecord | None:
+        n = tables.certificates.c
+        return record_of(CertificateRecord, (await self._session.execute(
+            select(tables.certificates).where(n.id == certificate_id).with_for_update())).first())
+
+    async def revoke_certificate(self, certificate_id: UUID, *, by: str, reason: str,
+                                 at: datetime) -> CertificateRecord:
+        row = (await self._session.execute(update(tables.certificates)
+                                           .where(tables.certificates.c.id == certificate_id)
+                                           .values(revoked_at=at, revoked_by=by, revocation_reason=reason)
+                                           .returning(tables.certificates))).one()
+        return record_of(CertificateRecord, row)
 
     async def panel(self, panel_id: UUID) -> Panel | None:
         return record_of(Panel, (await self._session.execute(

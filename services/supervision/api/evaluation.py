@@ -3,20 +3,19 @@ used up, wide-impact cases, and the three-party panels that rate units on them e
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Annotated, Literal
-from uuid import UUID, uuid4
+from uuid import UUID
 
 from fastapi import APIRouter, Query
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
-from sqlalchemy import select, update
+from sqlalchemy import select
 
 from services.supervision.adapters import tables
 from services.supervision.api.cases import CaseSummary, case_summary
-from services.supervision.commands import deadlines
-from services.supervision.commands.evaluation import rate_case
+from services.supervision.commands import evaluation
 from services.supervision.commands.meetings import record_meeting, schedule_meeting
-from services.supervision.domain.panels import PARTIES, missing_parties, standings
+from services.supervision.domain.panels import PARTIES, standings
 from services.supervision.domain.periods import period_bounds
 from services.supervision.domain.statuses import CaseStatus
 from shared.auth import Role
@@ -24,7 +23,6 @@ from shared.http.dependencies import ReadSession, UnitOfWorkDep
 from shared.http.errors import ApiError
 from shared.http.security import CurrentPrincipal, require_roles
 from shared.local_time import LOCAL_ZONE
-from shared.masking import mask_name, mask_numbers_in_text
 
 router = APIRouter(prefix="/v1", tags=["evaluation"])
 Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=2000)]
@@ -105,16 +103,10 @@ class WideImpactIn(BaseModel):
              summary="Mark a case as wide-impact (its result goes before the quarter's panel)")
 async def mark_wide_impact(case_id: UUID, body: WideImpactIn, principal: CurrentPrincipal,
                            uow: UnitOfWorkDep) -> CaseSummary:
-    c = tables.cases.c
     async with uow:
-        row = (await uow.session.execute(update(tables.cases).where(
-            c.id == case_id, c.district_id == principal.jurisdiction).values(wide_impact=True)
-            .returning(tables.cases))).first()
-        if row is None:
-            raise ApiError(404, "not_found", "no such case", "case_id")
-        await deadlines.log(uow, case_id, datetime.now(UTC), "wide_impact", None, mask_numbers_in_text(body.reason),
-                            actor=principal.subject)
-    return CaseSummary(**case_summary(row))
+        case = await evaluation.mark_wide_impact(uow, case_id, reason=body.reason,
+                                                 jurisdiction=principal.jurisdiction, by=principal.subject)
+    return CaseSummary(**case_summary(case))
 
 
 class Member(BaseModel):
@@ -147,16 +139,11 @@ def _panel(r) -> PanelView:
              summary="Seat a three-party panel for a street and a quarter (community, party-member and resident "
                      "representatives)")
 async def seat_panel(body: PanelIn, principal: CurrentPrincipal, uow: UnitOfWorkDep) -> PanelView:
-    missing = missing_parties(m.party for m in body.members)
-    if missing:
-        raise ApiError(422, "panel_incomplete", f"the panel needs a representative of: {', '.join(missing)}",
-                       "members")
     async with uow:
-        row = (await uow.session.execute(tables.panels.insert().values(
-            id=uuid4(), district_id=principal.jurisdiction, quarter=body.quarter, street_id=body.street_id,
-            members=[{"party": m.party, "name": mask_name(m.name)} for m in body.members],
-            created_by=principal.subject, created_at=datetime.now(UTC)).returning(tables.panels))).one()
-    return _panel(row)
+        panel = await evaluation.seat_panel(uow, quarter=body.quarter, street_id=body.street_id,
+                                            members=[(m.party, m.name) for m in body.members],
+                                            jurisdiction=principal.jurisdiction, by=principal.subject)
+    return _panel(panel)
 
 
 async def _panel_row(session, principal, panel_id: UUID):
@@ -205,8 +192,9 @@ class RatingIn(BaseModel):
              summary="Record the panel's rating of the unit that handled a case on its docket (once per case)")
 async def rate(panel_id: UUID, body: RatingIn, principal: CurrentPrincipal, uow: UnitOfWorkDep) -> RatingIn:
     async with uow:
-        comment = await rate_case(uow, panel_id, body.case_id, scores={p: getattr(body, p) for p in PARTIES},
-                                  comment=body.comment, jurisdiction=principal.jurisdiction, by=principal.subject)
+        comment = await evaluation.rate_case(uow, panel_id, body.case_id,
+                                             scores={p: getattr(body, p) for p in PARTIES}, comment=body.comment,
+                                             jurisdiction=principal.jurisdiction, by=principal.subject)
     return body.model_copy(update={"comment": comment})
 
 

@@ -10,17 +10,16 @@ from typing import Annotated
 from fastapi import APIRouter, Path, Query
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 from sqlalchemy import select
-from sqlalchemy.dialects.postgresql import insert as pg_insert
 
 from services.supervision.adapters import tables
-from services.supervision.adapters.time_rules import load_statutory_year, policy_of, store_year, time_rules
+from services.supervision.adapters.time_rules import policy_of
+from services.supervision.commands import time_rules
 from services.supervision.domain.calendar import CalendarDay, missing_years
 from services.supervision.domain.clocks import TimeLimitPolicy
 from shared.auth import Role
 from shared.http.dependencies import ReadSession, UnitOfWorkDep
 from shared.http.errors import ApiError
 from shared.http.security import CurrentPrincipal, require_roles
-from shared.persistence.versioned_cache import bump_version
 
 router = APIRouter(prefix="/v1/jurisdictions", tags=["time rules"])
 Year = Annotated[int, Path(ge=2000, le=2100)]
@@ -83,14 +82,9 @@ class YearIn(BaseModel):
 async def edit_year(jurisdiction_id: str, year: Year, body: YearIn, principal: CurrentPrincipal,
                     uow: UnitOfWorkDep, session: ReadSession) -> CalendarView:
     _own(principal, jurisdiction_id)
-    wrong = [d.day for d in body.days if d.day.year != year]
-    if wrong:
-        raise ApiError(422, "out_of_range", f"{wrong[0].isoformat()} is not in {year}", "days")
-    if len({d.day for d in body.days}) != len(body.days):
-        raise ApiError(422, "duplicate_day", "a day is listed twice", "days")
     async with uow:
-        await store_year(uow, jurisdiction_id, year, [CalendarDay(d.day, d.workday, d.name) for d in body.days],
-                         source="edited")
+        await time_rules.enter_year(uow, jurisdiction_id, year,
+                                    [CalendarDay(d.day, d.workday, d.name) for d in body.days])
     return await calendar(jurisdiction_id, principal, session, year)
 
 
@@ -101,9 +95,7 @@ async def load_year(jurisdiction_id: str, year: Year, principal: CurrentPrincipa
                     session: ReadSession) -> CalendarView:
     _own(principal, jurisdiction_id)
     async with uow:
-        if not await load_statutory_year(uow, jurisdiction_id, year):
-            raise ApiError(409, "unknown_year", f"the statutory calendar of {year} is not published in this version "
-                           "of chinese-calendar; enter it by hand", "year")
+        await time_rules.load_statutory(uow, jurisdiction_id, year)
     return await calendar(jurisdiction_id, principal, session, year)
 
 
@@ -155,22 +147,6 @@ async def set_policy(jurisdiction_id: str, time_limit_class: ClassName, body: Po
                      uow: UnitOfWorkDep, category: Annotated[str | None, Query(pattern=r"^[a-z][a-z-]{0,59}$")] = None
                      ) -> PolicyView:
     _own(principal, jurisdiction_id)
-    try:
-        policy = TimeLimitPolicy(time_limit_class=time_limit_class, category_code=category,
-                                 **{**body.model_dump(), "warn_at": tuple(body.warn_at),
-                                    "pauses_for": frozenset(body.pauses_for)})
-    except ValueError as exc:
-        raise ApiError(422, "invalid_policy", str(exc), "body")
-    values = {**body.model_dump(), "jurisdiction_id": jurisdiction_id, "time_limit_class": time_limit_class,
-              "category_code": category or ""}
     async with uow:
-        exists = await uow.session.scalar(select(tables.jurisdictions.c.id)
-                                          .where(tables.jurisdictions.c.id == jurisdiction_id))
-        if exists is None:
-            raise ApiError(404, "not_found", "no such jurisdiction", "jurisdiction_id")
-        p = tables.policies.c
-        await uow.session.execute(pg_insert(tables.policies).values(values).on_conflict_do_update(
-            index_elements=[p.jurisdiction_id, p.time_limit_class, p.category_code], set_=body.model_dump()))
-        await bump_version(uow.session, tables.time_rules_version)
-    time_rules.invalidate()
+        policy = await time_rules.set_policy(uow, jurisdiction_id, time_limit_class, category, body.model_dump())
     return _view(policy)

@@ -3,24 +3,23 @@ follows the cases in the certificate's areas at any time and leaves observations
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from typing import Annotated
-from uuid import UUID, uuid4
+from uuid import UUID
 
 from fastapi import APIRouter, Depends, Query
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
-from sqlalchemy import func, or_, select, update
+from sqlalchemy import or_, select
 
 from services.supervision.adapters import tables
 from services.supervision.api.cases import CaseSummary, DeadlineView, TimelineEntry, case_summary, deadline_view
-from services.supervision.commands import evaluation
+from services.supervision.commands import evaluation, people
 from shared.auth import Role
-from shared.credentials import credential_hash, new_credential
+from shared.credentials import credential_hash
 from shared.http.dependencies import ReadSession, UnitOfWorkDep
 from shared.http.errors import ApiError
 from shared.http.security import CurrentPrincipal, require_roles
-from shared.masking import mask_name, mask_numbers_in_text
 
 router = APIRouter(prefix="/v1", tags=["resident supervisors"])
 AreaId = Annotated[str, StringConstraints(pattern=r"^[a-z0-9][a-z0-9_.-]{1,63}$")]
@@ -62,17 +61,11 @@ def _view(r) -> CertificateView:
              dependencies=[require_roles(Role.SUPERVISOR)],
              summary="Issue a resident supervisor's certificate for some areas; the credential is shown once")
 async def issue(body: CertificateIn, principal: CurrentPrincipal, uow: UnitOfWorkDep) -> CertificateIssued:
-    now = datetime.now(UTC)
-    credential = new_credential("cert")
     async with uow:
-        n = tables.certificates.c
-        count = await uow.session.scalar(select(func.count()).where(n.jurisdiction_id == principal.jurisdiction))
-        row = (await uow.session.execute(tables.certificates.insert().values(
-            id=uuid4(), number=f"DB-{now.year}-{count + 1:05d}", holder=mask_name(body.holder_name),
-            jurisdiction_id=principal.jurisdiction, areas=sorted(set(body.areas)),
-            credential_hash=credential_hash(credential), issued_by=principal.subject, issued_at=now,
-            expires_at=now + timedelta(days=body.valid_days)).returning(tables.certificates))).one()
-    return CertificateIssued(**_view(row).model_dump(), credential=credential)
+        certificate, credential = await people.issue_certificate(
+            uow, holder_name=body.holder_name, areas=body.areas, valid_days=body.valid_days,
+            jurisdiction=principal.jurisdiction, by=principal.subject)
+    return CertificateIssued(**_view(certificate).model_dump(), credential=credential)
 
 
 @router.get("/certificates", response_model=list[CertificateView], dependencies=[require_roles(Role.SUPERVISOR)],
@@ -94,18 +87,10 @@ class RevocationIn(BaseModel):
              summary="Revoke a certificate: its credential stops working at once")
 async def revoke(certificate_id: UUID, body: RevocationIn, principal: CurrentPrincipal,
                  uow: UnitOfWorkDep) -> CertificateView:
-    n = tables.certificates.c
     async with uow:
-        row = (await uow.session.execute(select(tables.certificates).where(n.id == certificate_id)
-                                         .with_for_update())).first()
-        if row is None or row.jurisdiction_id != principal.jurisdiction:
-            raise ApiError(404, "not_found", "no such certificate", "certificate_id")
-        if row.revoked_at is not None:
-            raise ApiError(409, "already_revoked", "this certificate was revoked already", "certificate_id")
-        row = (await uow.session.execute(update(tables.certificates).where(n.id == certificate_id).values(
-            revoked_at=datetime.now(UTC), revoked_by=principal.subject,
-            revocation_reason=mask_numbers_in_text(body.reason)).returning(tables.certificates))).one()
-    return _view(row)
+        certificate = await people.revoke_certificate(uow, certificate_id, reason=body.reason,
+                                                      jurisdiction=principal.jurisdiction, by=principal.subject)
+    return _view(certificate)
 
 
 async def current_certificate(session: ReadSession, credentials: Annotated[

@@ -9,17 +9,14 @@ from typing import Annotated, Literal
 from fastapi import APIRouter, Query
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 from sqlalchemy import func, select
-from sqlalchemy.dialects.postgresql import insert as pg_insert
 
 from services.supervision.adapters import tables
-from services.supervision.adapters.store import supervisors_cache
 from services.supervision.api.cases import CaseSummary, case_summary
+from services.supervision.commands import people
 from services.supervision.domain.statuses import CaseStatus
 from shared.auth import Role
 from shared.http.dependencies import ReadSession, UnitOfWorkDep
-from shared.http.errors import ApiError
 from shared.http.security import CurrentPrincipal, require_roles
-from shared.persistence.versioned_cache import bump_version
 
 router = APIRouter(prefix="/v1", tags=["supervisors"])
 Id = Annotated[str, StringConstraints(pattern=r"^[a-z0-9][a-z0-9_.-]{1,63}$")]
@@ -59,16 +56,8 @@ async def list_supervisors(principal: CurrentPrincipal, session: ReadSession) ->
             summary="Add a supervisor or change one's remit; cases dispatched from now on follow it")
 async def put_supervisor(supervisor_id: Id, body: SupervisorIn, principal: CurrentPrincipal,
                          uow: UnitOfWorkDep) -> SupervisorView:
-    s = tables.supervisors.c
     async with uow:
-        values = {**body.model_dump(), "jurisdiction_id": principal.jurisdiction}
-        existing = await uow.session.scalar(select(s.jurisdiction_id).where(s.id == supervisor_id))
-        if existing is not None and existing != principal.jurisdiction:
-            raise ApiError(409, "taken", "this id belongs to another jurisdiction's supervisor", "supervisor_id")
-        await uow.session.execute(pg_insert(tables.supervisors).values(id=supervisor_id, **values)
-                                  .on_conflict_do_update(index_elements=[s.id], set_=body.model_dump()))
-        await bump_version(uow.session, tables.supervisors_version)
-    supervisors_cache.invalidate()
+        await people.set_supervisor(uow, supervisor_id, body.model_dump(), jurisdiction=principal.jurisdiction)
     return SupervisorView(id=supervisor_id, **body.model_dump())
 
 

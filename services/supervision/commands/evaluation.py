@@ -1,21 +1,21 @@
 """What residents' representatives say of a case beyond the verdict: a resident supervisor's observation on its
-timeline, and a three-party panel's rating of the unit that handled a wide-impact case."""
+timeline; wide-impact cases, and the three-party panels that rate the units that handled them."""
 
 from __future__ import annotations
 
 from collections.abc import Collection
 from datetime import UTC, datetime
-from uuid import UUID
+from uuid import UUID, uuid4
 
-from services.supervision.adapters.store import CaseRecord, SupervisionStore, TimelineLine
+from services.supervision.adapters.store import CaseRecord, Panel, SupervisionStore, TimelineLine
 from services.supervision.commands import deadlines
 from services.supervision.domain.certificates import covers
-from services.supervision.domain.panels import PARTIES, on_docket
+from services.supervision.domain.panels import PARTIES, missing_parties, on_docket
 from services.supervision.domain.periods import period_bounds
 from services.supervision.domain.statuses import CaseStatus
 from shared.events import CaseObserved, CasePanelRated
 from shared.local_time import LOCAL_ZONE
-from shared.masking import mask_numbers_in_text
+from shared.masking import mask_name, mask_numbers_in_text
 from shared.messaging.unit_of_work import UnitOfWork
 from shared.refusals import Refused
 
@@ -40,6 +40,29 @@ async def observe(uow: UnitOfWork, case_id: UUID, *, certificate_number: str, ju
     await uow.store.log([line])
     uow.record(CaseObserved(case_id=case_id, certificate_number=certificate_number, text=text, observed_at=now))
     return line
+
+
+async def mark_wide_impact(uow: UnitOfWork, case_id: UUID, *, reason: str, jurisdiction: str, by: str) -> CaseRecord:
+    """A case whose result goes before the quarter's panel, whatever the number of residents who reported it."""
+    case = await uow.store.case(case_id)
+    if case is None or case.district_id != jurisdiction:
+        raise Refused("not_found", "no such case", "case_id", status=404)
+    case = await uow.store.update_case(case_id, wide_impact=True)
+    await deadlines.log(uow, case_id, datetime.now(UTC), "wide_impact", None, mask_numbers_in_text(reason), actor=by)
+    return case
+
+
+async def seat_panel(uow: UnitOfWork, *, quarter: str, street_id: str, members: list[tuple[str, str]],
+                     jurisdiction: str, by: str) -> Panel:
+    """A three-party panel of a street and a quarter: (party, name) per member, names kept masked."""
+    missing = missing_parties(party for party, _ in members)
+    if missing:
+        raise Refused("panel_incomplete", f"the panel needs a representative of: {', '.join(missing)}", "members")
+    panel = Panel(id=uuid4(), district_id=jurisdiction, quarter=quarter, street_id=street_id,
+                  members=[{"party": party, "name": mask_name(name)} for party, name in members], created_by=by,
+                  created_at=datetime.now(UTC))
+    await uow.store.add_panel(panel)
+    return panel
 
 
 async def rate_case(uow: UnitOfWork, panel_id: UUID, case_id: UUID, *, scores: dict[str, int], comment: str | None,

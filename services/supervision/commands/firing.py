@@ -9,7 +9,7 @@ from datetime import date, datetime, timedelta
 import structlog
 
 from services.supervision.adapters.store import ClockChange, ClosedClock, DueClock, NewClock, TimelineLine
-from services.supervision.adapters.time_rules import CALENDAR_MISSING, load_statutory_year
+from services.supervision.adapters.time_rules import CALENDAR_MISSING
 from services.supervision.commands import deadlines
 from services.supervision.domain import clocks
 from services.supervision.domain.calendar import missing_years
@@ -149,7 +149,7 @@ async def check_calendars(uow_factory: UnitOfWorkFactory, *, today: date) -> dic
     async with uow_factory() as uow:
         for jurisdiction, loaded in (await uow.store.calendar_years()).items():
             for year in missing_years(loaded, today):
-                if await load_statutory_year(uow, jurisdiction, year):
+                if await uow.store.load_statutory_year(jurisdiction, year):
                     log.info("working calendar loaded from the statutory calendar", jurisdiction=jurisdiction,
                              year=year)
                 else:
