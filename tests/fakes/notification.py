@@ -8,7 +8,7 @@ from types import SimpleNamespace
 from uuid import UUID
 
 from services.notification.domain.deliveries import CaseContact, DeliveryStatus
-from services.notification.domain.partners import Subscription
+from services.notification.domain.partners import Subscription, WebhookStatus
 
 
 class FakeNotificationStore:
@@ -24,6 +24,7 @@ class FakeNotificationStore:
         self.held: list[dict] = []
         self.templates: dict[tuple[str, str, str, str], str] = {}
         self.contact_points: dict[str, dict] = {}
+        self.endpoints: dict[UUID, dict] = {}
 
     def to(self, recipient: str) -> list[dict]:
         return [d for d in self.deliveries if d["recipient"] == recipient]
@@ -55,6 +56,47 @@ class FakeNotificationStore:
     async def remove_contact_point(self, recipient: str) -> bool:
         self._locales.pop(recipient, None)
         return self.contact_points.pop(recipient, None) is not None
+
+    async def mark_read(self, delivery_id: int, recipient: str, *, at: datetime) -> dict | None:
+        row = next((d for d in self.deliveries if d["id"] == delivery_id and d["recipient"] == recipient
+                    and d["channel"] == "inbox"), None)
+        if row is not None:
+            row["read_at"] = row.get("read_at") or at
+        return row
+
+    async def queue_again(self, delivery_id: int, *, at: datetime) -> dict | None:
+        row = next((d for d in self.deliveries if d["id"] == delivery_id
+                    and d["status"] == DeliveryStatus.DEAD_LETTERED), None)
+        if row is not None:
+            row.update(status=DeliveryStatus.QUEUED, attempts=0, not_before=None)
+        return row
+
+    async def add_endpoint(self, endpoint: dict) -> dict:
+        self.endpoints[endpoint["id"]] = {**endpoint, "disabled_reason": None, "failing_since": None}
+        return self.endpoints[endpoint["id"]]
+
+    async def endpoint(self, endpoint_id: UUID, partner: str) -> dict | None:
+        endpoint = self.endpoints.get(endpoint_id)
+        return endpoint if endpoint is not None and endpoint["partner"] == partner else None
+
+    async def remove_endpoint(self, endpoint_id: UUID, partner: str) -> bool:
+        if await self.endpoint(endpoint_id, partner) is None:
+            return False
+        del self.endpoints[endpoint_id]
+        return True
+
+    async def enable_endpoint(self, endpoint_id: UUID) -> dict:
+        self.endpoints[endpoint_id].update(status="active", disabled_reason=None, failing_since=None)
+        return self.endpoints[endpoint_id]
+
+    async def send_again(self, endpoint_id: UUID, *, message_id: str | None = None,
+                         failed_since: datetime | None = None) -> list[dict]:
+        again = [m for m in self.webhook_messages if m["endpoint_id"] == endpoint_id
+                 and (message_id is None or m["id"] == message_id)
+                 and (failed_since is None or (m["status"] == WebhookStatus.FAILED and m["created_at"] >= failed_since))]
+        for m in again:
+            m["status"] = WebhookStatus.PENDING
+        return again
 
     async def contact(self, case_id: UUID) -> CaseContact | None:
         return self.contacts.get(case_id)

@@ -11,9 +11,9 @@ from uuid import uuid4
 import pytest
 
 from services.notification.adapters.store import NotificationStore
-from services.notification.commands import admin
+from services.notification.commands import admin, partners
 from services.notification.domain.deliveries import CaseContact, DeliveryStatus, resident_route
-from services.notification.domain.partners import Subscription
+from services.notification.domain.partners import Subscription, WebhookStatus
 from services.notification.handlers import HANDLERS
 from services.notification.settings import NotificationSettings
 from shared.events import (
@@ -187,3 +187,55 @@ async def test_a_contact_point_sets_a_staff_member_s_language_until_it_is_remove
     with pytest.raises(Refused):
         async with uow:
             await admin.remove_contact_point(uow, "unit:cn-construction")
+
+
+async def test_a_unit_reads_its_own_inbox_messages_and_an_admin_queues_a_dead_letter_again():
+    uow = _uow()
+    reported = case_reported()
+    await _handle(uow, reported, case_dispatched(reported.case_id))
+    [message] = uow.store.to("unit:cn-construction")
+    async with uow:
+        read = await admin.mark_read(uow, message["id"], recipient="unit:cn-construction")
+    assert read["read_at"] is not None
+    with pytest.raises(Refused) as not_yours:
+        async with uow:
+            await admin.mark_read(uow, message["id"], recipient="unit:st-huayang-office")
+    assert not_yours.value.status == 404
+    receipt = uow.store.to(f"resident:{reported.case_id}")[0]
+    with pytest.raises(Refused):
+        async with uow:
+            await admin.retry_dead_letter(uow, receipt["id"])  # queued, not dead-lettered
+    receipt = uow.store.to(f"resident:{reported.case_id}")[0]  # the failed unit of work rolled the store back
+    receipt.update(status=DeliveryStatus.DEAD_LETTERED, attempts=5)
+    async with uow:
+        again = await admin.retry_dead_letter(uow, receipt["id"])
+    assert (again["status"], again["attempts"]) == (DeliveryStatus.QUEUED, 0)
+
+
+async def test_a_partner_s_endpoint_is_its_own_and_only_an_active_one_replays_what_was_given_up():
+    uow = _uow()
+    async with uow:
+        endpoint, secret = await partners.register_endpoint(
+            uow, partner="p-1", url="https://partner.example/hooks", areas=["st-huayang", "st-huayang"],
+            event_types=["org.gridlink.case.reported.v1"])
+    assert secret.startswith("whsec_") and endpoint["areas"] == ["st-huayang"] and "secret" in endpoint
+    given_up = dict(id="msg_1", endpoint_id=endpoint["id"], status=WebhookStatus.FAILED, created_at=DAYTIME)
+    uow.store.webhook_messages.append(given_up)
+    with pytest.raises(Refused) as not_yours:
+        async with uow:
+            await partners.replay_failed(uow, endpoint["id"], "p-2", since=DAYTIME)
+    assert not_yours.value.status == 404
+    uow.store.endpoints[endpoint["id"]]["status"] = "disabled"  # (after the rollback above: the store's own dict)
+    with pytest.raises(Refused) as disabled:
+        async with uow:
+            await partners.replay_message(uow, endpoint["id"], "msg_1", "p-1")
+    assert disabled.value.code == "endpoint_disabled"
+    async with uow:
+        await partners.enable_endpoint(uow, endpoint["id"])
+        assert await partners.replay_failed(uow, endpoint["id"], "p-1", since=DAYTIME) == 1
+    assert [m["status"] for m in uow.store.webhook_messages] == [WebhookStatus.PENDING]
+    async with uow:
+        await partners.remove_endpoint(uow, endpoint["id"], "p-1")
+    with pytest.raises(Refused):
+        async with uow:
+            await partners.remove_endpoint(uow, endpoint["id"], "p-1")

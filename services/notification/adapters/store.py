@@ -9,13 +9,13 @@ from dataclasses import fields
 from datetime import datetime
 from uuid import UUID
 
-from sqlalchemy import bindparam, delete, select, update
+from sqlalchemy import bindparam, delete, func, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.notification.adapters import tables
 from services.notification.domain.deliveries import LOCALE, CaseContact, DeliveryStatus
-from services.notification.domain.partners import Subscription
+from services.notification.domain.partners import Subscription, WebhookStatus
 from shared.messaging.unit_of_work import UnitOfWork
 from shared.persistence.versioned_cache import VersionedCache, bump_version
 
@@ -121,6 +121,68 @@ class NotificationStore:
         await bump_version(self._session, tables.contact_points_version)
         self._uow.on_commit(locales_cache.invalidate)
         return True
+
+    # --- the inbox and the dead letters ---------------------------------------------------------------------------
+
+    async def mark_read(self, delivery_id: int, recipient: str, *, at: datetime) -> dict | None:
+        """The inbox message, read (at the first reading); None when it is not in this recipient's inbox."""
+        row = (await self._session.execute(update(tables.deliveries).where(
+            _d.id == delivery_id, _d.recipient == recipient, _d.channel == "inbox")
+            .values(read_at=func.coalesce(_d.read_at, at)).returning(tables.deliveries))).first()
+        return dict(row._mapping) if row else None
+
+    async def queue_again(self, delivery_id: int, *, at: datetime) -> dict | None:
+        """A dead-lettered message queued again on its last channel; None when there is no such dead letter."""
+        row = (await self._session.execute(update(tables.deliveries).where(
+            _d.id == delivery_id, _d.status == DeliveryStatus.DEAD_LETTERED).values(
+            status=DeliveryStatus.QUEUED, attempts=0, not_before=None, updated_at=at)
+            .returning(tables.deliveries))).first()
+        return dict(row._mapping) if row else None
+
+    # --- partners' endpoints ----------------------------------------------------------------------------------------
+
+    async def _endpoints_changed(self) -> None:
+        """Every process reads the subscriptions again (this one at once, after the commit)."""
+        await bump_version(self._session, tables.webhook_endpoints_version)
+        self._uow.on_commit(subscriptions_cache.invalidate)
+
+    async def add_endpoint(self, endpoint: dict) -> dict:
+        row = (await self._session.execute(tables.webhook_endpoints.insert().values(**endpoint)
+                                           .returning(tables.webhook_endpoints))).one()
+        await self._endpoints_changed()
+        return dict(row._mapping)
+
+    async def endpoint(self, endpoint_id: UUID, partner: str) -> dict | None:
+        """One of the partner's endpoints (None for anyone else's), locked."""
+        row = (await self._session.execute(select(tables.webhook_endpoints).where(
+            _e.id == endpoint_id, _e.partner == partner).with_for_update())).first()
+        return dict(row._mapping) if row else None
+
+    async def remove_endpoint(self, endpoint_id: UUID, partner: str) -> bool:
+        done = await self._session.execute(delete(tables.webhook_endpoints).where(
+            _e.id == endpoint_id, _e.partner == partner))
+        if done.rowcount:
+            await self._endpoints_changed()
+        return done.rowcount > 0
+
+    async def enable_endpoint(self, endpoint_id: UUID) -> dict:
+        row = (await self._session.execute(update(tables.webhook_endpoints).where(_e.id == endpoint_id).values(
+            status="active", disabled_reason=None, failing_since=None).returning(tables.webhook_endpoints))).one()
+        await self._endpoints_changed()
+        return dict(row._mapping)
+
+    async def send_again(self, endpoint_id: UUID, *, message_id: str | None = None,
+                         failed_since: datetime | None = None) -> list[dict]:
+        """One message of the endpoint, or every one given up since a time, due again now (same webhook-id)."""
+        m = tables.webhook_messages.c
+        where = [m.endpoint_id == endpoint_id]
+        if message_id is not None:
+            where.append(m.id == message_id)
+        if failed_since is not None:
+            where += [m.status == WebhookStatus.FAILED, m.created_at >= failed_since]
+        rows = (await self._session.execute(update(tables.webhook_messages).where(*where).values(
+            status=WebhookStatus.PENDING, next_attempt_at=func.now()).returning(tables.webhook_messages))).all()
+        return [dict(r._mapping) for r in rows]
 
     # --- what notification knows of cases ---------------------------------------------------------------------------
 

@@ -4,13 +4,13 @@ e-mail contact points, and the dead letters (messages no channel could carry) wi
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Annotated, Literal
 from uuid import UUID
 
 from fastapi import APIRouter, Path, Query, Response
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
-from sqlalchemy import func, select, update
+from sqlalchemy import func, select
 
 from services.notification.adapters import tables
 from services.notification.adapters.store import overrides_cache
@@ -44,17 +44,15 @@ class DeliveryView(BaseModel):
 
 
 def _views(rows) -> list[DeliveryView]:
-    return [DeliveryView(id=r.id, case_id=r.case_id, event_type=r.event_type, audience=r.audience, recipient=r.recipient,
-                         channel=r.channel, template=r.template, body=r.body, status=r.status, created_at=r.created_at,
-                         read_at=r.read_at, not_before=r.not_before, attempts=r.attempts, last_error=r.last_error)
-            for r in rows]
+    """Deliveries as read (each a mapping of the table's columns)."""
+    return [DeliveryView.model_validate(dict(r)) for r in rows]
 
 
 @router.get("/cases/{case_id}/deliveries", response_model=list[DeliveryView],
             dependencies=[require_roles(Role.OPERATOR, Role.DISPATCHER, Role.SUPERVISOR)],
             summary="Every notification of a case, with its delivery status")
 async def case_deliveries(case_id: UUID, session: ReadSession) -> list[DeliveryView]:
-    rows = (await session.execute(select(tables.deliveries).where(_d.case_id == case_id).order_by(_d.id))).all()
+    rows = (await session.execute(select(tables.deliveries).where(_d.case_id == case_id).order_by(_d.id))).mappings()
     return _views(rows)
 
 
@@ -84,7 +82,7 @@ async def inbox(principal: CurrentPrincipal, session: ReadSession,
     query = select(tables.deliveries).where(*where)
     if unread:
         query = query.where(_d.read_at.is_(None))
-    rows = (await session.execute(query.order_by(_d.id.desc()).limit(limit))).all()
+    rows = (await session.execute(query.order_by(_d.id.desc()).limit(limit))).mappings().all()
     count = await session.scalar(select(func.count()).where(*where, _d.read_at.is_(None)))
     return InboxView(recipient=recipient, unread=count, messages=_views(rows))
 
@@ -93,12 +91,8 @@ async def inbox(principal: CurrentPrincipal, session: ReadSession,
 async def mark_read(delivery_id: int, principal: CurrentPrincipal, uow: UnitOfWorkDep) -> DeliveryView:
     recipient = inbox_of(principal)
     async with uow:
-        row = (await uow.session.execute(update(tables.deliveries).where(
-            _d.id == delivery_id, _d.recipient == recipient, _d.channel == "inbox")
-            .values(read_at=func.coalesce(_d.read_at, datetime.now(UTC))).returning(tables.deliveries))).first()
-    if row is None:
-        raise ApiError(404, "not_found", "no such message in your inbox", "delivery_id")
-    return _views([row])[0]
+        delivery = await admin.mark_read(uow, delivery_id, recipient=recipient)
+    return _views([delivery])[0]
 
 
 @router.get("/units/{unit_id}/inbox", response_model=list[DeliveryView], summary="A unit's in-app inbox")
@@ -107,7 +101,7 @@ async def unit_inbox(unit_id: str, principal: CurrentPrincipal, session: ReadSes
         raise ApiError(404, "not_found", "no such inbox", "unit_id")
     rows = (await session.execute(select(tables.deliveries).where(_d.recipient == f"unit:{unit_id}",
                                                                   _d.channel == "inbox")
-                                  .order_by(_d.id.desc()).limit(200))).all()
+                                  .order_by(_d.id.desc()).limit(200))).mappings()
     return _views(rows)
 
 
@@ -199,7 +193,7 @@ async def delete_contact_point(recipient: Recipient, uow: UnitOfWorkDep) -> Resp
             summary="Messages no channel could carry, newest first, each with the reason")
 async def dead_letters(session: ReadSession, limit: Annotated[int, Query(ge=1, le=500)] = 100) -> list[DeliveryView]:
     rows = (await session.execute(select(tables.deliveries).where(_d.status == DeliveryStatus.DEAD_LETTERED)
-                                  .order_by(_d.id.desc()).limit(limit))).all()
+                                  .order_by(_d.id.desc()).limit(limit))).mappings()
     return _views(rows)
 
 
@@ -208,10 +202,5 @@ async def dead_letters(session: ReadSession, limit: Annotated[int, Query(ge=1, l
              summary="Try a dead-lettered message again on its last channel (after the cause was fixed)")
 async def retry_dead_letter(delivery_id: int, uow: UnitOfWorkDep) -> DeliveryView:
     async with uow:
-        row = (await uow.session.execute(update(tables.deliveries).where(
-            _d.id == delivery_id, _d.status == DeliveryStatus.DEAD_LETTERED).values(
-            status=DeliveryStatus.QUEUED, attempts=0, not_before=None, updated_at=datetime.now(UTC))
-            .returning(tables.deliveries))).first()
-    if row is None:
-        raise ApiError(404, "not_found", "no such dead letter", "delivery_id")
-    return _views([row])[0]
+        delivery = await admin.retry_dead_letter(uow, delivery_id)
+    return _views([delivery])[0]

@@ -5,17 +5,17 @@ and replays."""
 from __future__ import annotations
 
 import asyncio
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Annotated, Literal
-from uuid import UUID, uuid4
+from uuid import UUID
 
 from fastapi import APIRouter, Path, Query, Request, Response
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
-from sqlalchemy import delete, func, select, update
+from sqlalchemy import select
 
 from services.notification.adapters import tables
 from services.notification.adapters.intake_client import AreasUnavailable, filterable_areas
-from services.notification.adapters.store import subscriptions_cache
+from services.notification.commands import partners
 from services.notification.domain.endpoints import TargetRefused, check_target, unknown_filters
 from services.notification.domain.partners import WebhookStatus
 from shared.auth import Role
@@ -23,8 +23,6 @@ from shared.events import REGISTRY
 from shared.http.dependencies import ReadSession, UnitOfWorkDep
 from shared.http.errors import ApiError
 from shared.http.security import CurrentPrincipal, require_roles
-from shared.persistence.versioned_cache import bump_version
-from shared.webhooks import new_secret
 
 router = APIRouter(prefix="/v1", tags=["partners"])
 Partners = [require_roles(Role.PARTNER)]
@@ -94,26 +92,20 @@ class EndpointCreated(EndpointView):
 
 
 def _view(r) -> EndpointView:
-    return EndpointView(id=r.id, url=r.url, event_types=r.event_types, areas=r.areas, status=r.status,
-                        disabled_reason=r.disabled_reason, created_at=r.created_at, failing_since=r.failing_since)
+    """An endpoint as read (a mapping of the table's columns), never its secret."""
+    return EndpointView.model_validate(dict(r))
 
 
 def _message(r) -> dict:
-    return dict(id=r.id, case_id=r.case_id, step=r.step, status=r.status, attempts=r.attempts,
-                next_attempt_at=r.next_attempt_at if r.status == WebhookStatus.PENDING else None,
-                last_status_code=r.last_status_code, last_error=r.last_error, created_at=r.created_at,
-                delivered_at=r.delivered_at)
+    """A message as read (a mapping of the table's columns): the next attempt only while one is due."""
+    return {**{k: r[k] for k in MessageView.model_fields if k != "next_attempt_at"},
+            "next_attempt_at": r["next_attempt_at"] if r["status"] == WebhookStatus.PENDING else None}
 
 
-async def _own_endpoint(session, endpoint_id: UUID, partner: str, *, active: bool = False):
-    """The calling partner's endpoint (404 for anyone else's); with ``active``, 409 if it is disabled."""
-    row = (await session.execute(select(tables.webhook_endpoints).where(
-        _w.id == endpoint_id, _w.partner == partner))).first()
-    if row is None:
+async def _own_endpoint(session, endpoint_id: UUID, partner: str) -> None:
+    """The calling partner's endpoint exists (404 for anyone else's)."""
+    if await session.scalar(select(_w.id).where(_w.id == endpoint_id, _w.partner == partner)) is None:
         raise ApiError(404, "not_found", "no such endpoint of yours", "endpoint_id")
-    if active and row.status != "active":
-        raise ApiError(409, "endpoint_disabled", "enable the endpoint before replaying its messages", "endpoint_id")
-    return row
 
 
 async def _checked(url: str, request: Request) -> None:
@@ -139,22 +131,17 @@ async def register(body: EndpointIn, request: Request, principal: CurrentPrincip
         raise ApiError(422, "unknown_filter", f"unknown filter value: {unknown[0]}",
                        "event_types" if unknown[0].startswith("event") else "areas")
     await _checked(body.url, request)
-    secret = new_secret()
     async with uow:
-        row = (await uow.session.execute(tables.webhook_endpoints.insert().values(
-            id=uuid4(), partner=principal.subject, url=body.url, secret=secret,
-            event_types=sorted(set(body.event_types)), areas=sorted(set(body.areas)), status="active",
-            created_at=datetime.now(UTC)).returning(tables.webhook_endpoints))).one()
-        await bump_version(uow.session, tables.webhook_endpoints_version)
-    subscriptions_cache.invalidate()
-    return EndpointCreated(**_view(row).model_dump(), secret=secret)
+        endpoint, secret = await partners.register_endpoint(uow, partner=principal.subject, url=body.url,
+                                                            event_types=body.event_types, areas=body.areas)
+    return EndpointCreated(**_view(endpoint).model_dump(), secret=secret)
 
 
 @router.get("/webhooks", response_model=list[EndpointView], dependencies=Partners,
             summary="The calling partner's endpoints (never their secrets)")
 async def endpoints(principal: CurrentPrincipal, session: ReadSession) -> list[EndpointView]:
     rows = (await session.execute(select(tables.webhook_endpoints).where(_w.partner == principal.subject)
-                                  .order_by(_w.created_at))).all()
+                                  .order_by(_w.created_at))).mappings()
     return [_view(r) for r in rows]
 
 
@@ -162,12 +149,7 @@ async def endpoints(principal: CurrentPrincipal, session: ReadSession) -> list[E
                summary="Remove one of the calling partner's endpoints")
 async def remove(endpoint_id: UUID, principal: CurrentPrincipal, uow: UnitOfWorkDep) -> Response:
     async with uow:
-        done = await uow.session.execute(delete(tables.webhook_endpoints).where(
-            _w.id == endpoint_id, _w.partner == principal.subject))
-        if done.rowcount == 0:
-            raise ApiError(404, "not_found", "no such endpoint of yours", "endpoint_id")
-        await bump_version(uow.session, tables.webhook_endpoints_version)
-    subscriptions_cache.invalidate()
+        await partners.remove_endpoint(uow, endpoint_id, principal.subject)
     return Response(status_code=204)
 
 
@@ -176,13 +158,10 @@ async def remove(endpoint_id: UUID, principal: CurrentPrincipal, uow: UnitOfWork
 async def enable(endpoint_id: UUID, request: Request, principal: CurrentPrincipal,
                  uow: UnitOfWorkDep) -> EndpointView:
     async with uow:
-        row = await _own_endpoint(uow.session, endpoint_id, principal.subject)
-        await _checked(row.url, request)
-        row = (await uow.session.execute(update(tables.webhook_endpoints).where(_w.id == endpoint_id).values(
-            status="active", disabled_reason=None, failing_since=None).returning(tables.webhook_endpoints))).one()
-        await bump_version(uow.session, tables.webhook_endpoints_version)
-    subscriptions_cache.invalidate()
-    return _view(row)
+        endpoint = await partners.own_endpoint(uow, endpoint_id, principal.subject)
+        await _checked(endpoint["url"], request)
+        endpoint = await partners.enable_endpoint(uow, endpoint_id)
+    return _view(endpoint)
 
 
 @router.get("/webhooks/{endpoint_id}/messages", response_model=list[MessageView], dependencies=Partners,
@@ -197,7 +176,7 @@ async def messages(endpoint_id: UUID, principal: CurrentPrincipal, session: Read
         query = query.where(_m.status == status)
     if before:
         query = query.where(_m.created_at < before)
-    rows = (await session.execute(query.order_by(_m.created_at.desc(), _m.id).limit(limit))).all()
+    rows = (await session.execute(query.order_by(_m.created_at.desc(), _m.id).limit(limit))).mappings()
     return [MessageView(**_message(r)) for r in rows]
 
 
@@ -207,12 +186,12 @@ async def message(endpoint_id: UUID, message_id: Annotated[str, Path(max_length=
                   session: ReadSession) -> MessageDetail:
     await _own_endpoint(session, endpoint_id, principal.subject)
     row = (await session.execute(select(tables.webhook_messages).where(
-        _m.endpoint_id == endpoint_id, _m.id == message_id))).first()
+        _m.endpoint_id == endpoint_id, _m.id == message_id))).mappings().first()
     if row is None:
         raise ApiError(404, "not_found", "no such message of this endpoint", "message_id")
     attempts = (await session.execute(select(tables.webhook_attempts).where(_a.message_id == message_id)
                                       .order_by(_a.attempt, _a.id))).all()
-    return MessageDetail(**_message(row), payload=row.payload, attempt_log=[
+    return MessageDetail(**_message(row), payload=row["payload"], attempt_log=[
         AttemptView(attempt=a.attempt, attempted_at=a.attempted_at, status_code=a.status_code, error=a.error,
                     duration_ms=a.duration_ms, next_attempt_at=a.next_attempt_at) for a in attempts])
 
@@ -222,13 +201,8 @@ async def message(endpoint_id: UUID, message_id: Annotated[str, Path(max_length=
 async def replay_message(endpoint_id: UUID, message_id: Annotated[str, Path(max_length=64)],
                          principal: CurrentPrincipal, uow: UnitOfWorkDep) -> MessageView:
     async with uow:
-        await _own_endpoint(uow.session, endpoint_id, principal.subject, active=True)
-        row = (await uow.session.execute(update(tables.webhook_messages).where(
-            _m.endpoint_id == endpoint_id, _m.id == message_id).values(
-            status=WebhookStatus.PENDING, next_attempt_at=func.now()).returning(tables.webhook_messages))).first()
-        if row is None:
-            raise ApiError(404, "not_found", "no such message of this endpoint", "message_id")
-    return MessageView(**_message(row))
+        message = await partners.replay_message(uow, endpoint_id, message_id, principal.subject)
+    return MessageView(**_message(message))
 
 
 @router.post("/webhooks/{endpoint_id}/replay", response_model=Replayed, status_code=202, dependencies=Partners,
@@ -236,8 +210,5 @@ async def replay_message(endpoint_id: UUID, message_id: Annotated[str, Path(max_
 async def replay_failed(endpoint_id: UUID, body: ReplayIn, principal: CurrentPrincipal,
                         uow: UnitOfWorkDep) -> Replayed:
     async with uow:
-        await _own_endpoint(uow.session, endpoint_id, principal.subject, active=True)
-        done = await uow.session.execute(update(tables.webhook_messages).where(
-            _m.endpoint_id == endpoint_id, _m.status == "failed", _m.created_at >= body.since).values(
-            status=WebhookStatus.PENDING, next_attempt_at=func.now()))
-    return Replayed(replayed=done.rowcount)
+        replayed = await partners.replay_failed(uow, endpoint_id, principal.subject, since=body.since)
+    return Replayed(replayed=replayed)

@@ -1,6 +1,7 @@
-"""What admins set for notification: a rule's template in a language (checked against the event's fields before it is
-saved, so an error shows when saving and not when someone should have been told), and how staff are reached (a work
-e-mail address, else the inbox, and their language)."""
+"""What admins and readers do with notification's messages: a rule's template in a language (checked against the
+event's fields before it is saved, so an error shows when saving and not when someone should have been told), how
+staff are reached (a work e-mail address, else the inbox, and their language), a message read in the inbox, a dead
+letter queued again."""
 
 from __future__ import annotations
 
@@ -39,3 +40,18 @@ async def remove_contact_point(uow: UnitOfWork, recipient: str) -> None:
     """The recipient is reached in the inbox only, in the default language."""
     if not await uow.store.remove_contact_point(recipient):
         raise Refused("not_found", "no contact point for this recipient", "recipient", status=404)
+
+
+async def mark_read(uow: UnitOfWork, delivery_id: int, *, recipient: str) -> dict:
+    delivery = await uow.store.mark_read(delivery_id, recipient, at=datetime.now(UTC))
+    if delivery is None:
+        raise Refused("not_found", "no such message in your inbox", "delivery_id", status=404)
+    return delivery
+
+
+async def retry_dead_letter(uow: UnitOfWork, delivery_id: int) -> dict:
+    """Tried again on its last channel (after the cause was fixed)."""
+    delivery = await uow.store.queue_again(delivery_id, at=datetime.now(UTC))
+    if delivery is None:
+        raise Refused("not_found", "no such dead letter", "delivery_id", status=404)
+    return delivery
