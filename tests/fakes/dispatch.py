@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
-from datetime import datetime
+from datetime import UTC, datetime
 from uuid import UUID
 
 from services.dispatch.adapters.store import CaseRecord, columns_of
 from services.dispatch.domain.lifecycle import CaseFile
 from services.dispatch.domain.routing import Directory
 from shared.events import DeadlineKind
+from shared.photos import CleanPhoto
 
 
 @dataclass
@@ -129,6 +130,9 @@ class FakeDispatchStore:
     async def remove_rule(self, rule_id: str) -> bool:
         self.directory_changes += 1 if rule_id in self.rules else 0
         return self.rules.pop(rule_id, None) is not None
+
+    async def add_photo(self, photo_id: UUID, photo: CleanPhoto, *, unit_id: str) -> None:
+        self.photos[photo_id] = Photo(photo_id, unit_id, datetime.now(UTC))
 
     async def attach_photos(self, case_id: UUID, unit_id: str, photo_ids: set[UUID]) -> set[UUID]:
         attached = set()

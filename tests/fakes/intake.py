@@ -18,6 +18,7 @@ from services.intake.domain.reference import CategoryTree, Ground
 from services.intake.domain.reports import ReportOutcome
 from services.intake.domain.timeline import TimelineLine
 from shared.events import Channel
+from shared.photos import CleanPhoto
 
 
 @dataclass
@@ -165,6 +166,9 @@ class FakeIntakeStore:
 
     async def reported_by(self, case_id: UUID, reporter_id: UUID) -> bool:
         return any(r.case_id == case_id and r.reporter_id == reporter_id for r in self.reports.values())
+
+    async def add_photo(self, photo_id: UUID, photo: CleanPhoto) -> None:
+        self.photos[photo_id] = None
 
     async def unattached_photos(self, photo_ids: list[UUID]) -> int:
         return sum(1 for p in photo_ids if p in self.photos and self.photos[p] is None)

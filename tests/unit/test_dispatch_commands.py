@@ -28,6 +28,7 @@ from shared.events import (
     EscalationLevel,
 )
 from shared.messaging.consumer import PermanentFailure
+from shared.photos import CleanPhoto
 from shared.refusals import Refused
 from tests.fakes import FakeUnitOfWork, public_methods
 from tests.fakes.dispatch import FakeDispatchStore, Photo
@@ -135,6 +136,20 @@ async def test_a_step_is_taken_under_the_version_the_unit_saw_and_another_unit_l
                                take=lambda case: lifecycle.sign(case, "cn-construction"))
     assert (illegal.value.code, illegal.value.status) == ("illegal_transition", 409)
     assert uow.store.cases[event.case_id].version == 2  # refused steps changed nothing
+
+
+async def test_a_unit_attaches_only_its_own_unattached_photos(uow):
+    event = await _dispatched(uow)
+    photo = CleanPhoto(content=b"x", content_type="image/png", width=1, height=1, sha256="s")
+    async with uow:
+        own = await cases.keep_photo(uow, photo, unit_id="cn-construction")
+        other = await cases.keep_photo(uow, photo, unit_id="st-huayang-office")
+        await cases.attach_photos(uow, event.case_id, "cn-construction", [own])
+    assert uow.store.photos[own].case_id == event.case_id
+    with pytest.raises(Refused) as refused:
+        async with uow:
+            await cases.attach_photos(uow, event.case_id, "cn-construction", [other])
+    assert (refused.value.code, refused.value.field) == ("unknown_photo", "photos")
 
 
 async def test_a_failing_step_leaves_nothing_half_applied(uow):

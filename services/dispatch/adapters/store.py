@@ -18,6 +18,7 @@ from shared.events import AreaPath, DeadlineKind, SuspensionReason
 from shared.messaging.unit_of_work import UnitOfWork
 from shared.persistence.records import record_of
 from shared.persistence.versioned_cache import VersionedCache, bump_version
+from shared.photos import CleanPhoto
 
 
 @dataclass(frozen=True)
@@ -225,6 +226,11 @@ class DispatchStore:
         if removed is not None:
             await self._directory_changed()
         return removed is not None
+
+    async def add_photo(self, photo_id: UUID, photo: CleanPhoto, *, unit_id: str) -> None:
+        await self._session.execute(insert(tables.photos).values(
+            id=photo_id, unit_id=unit_id, content_type=photo.content_type, width=photo.width, height=photo.height,
+            sha256=photo.sha256, content=photo.content))
 
     async def attach_photos(self, case_id: UUID, unit_id: str, photo_ids: set[UUID]) -> set[UUID]:
         """Tie the unit's own photos, unattached or on this case, to it; the ids that were."""

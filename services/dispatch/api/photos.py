@@ -4,13 +4,12 @@ note or a completion, which ties them to that case."""
 from __future__ import annotations
 
 from typing import Annotated
-from uuid import UUID, uuid4
+from uuid import UUID
 
 from fastapi import APIRouter, File, Request, UploadFile
 from pydantic import BaseModel
-from sqlalchemy import insert
 
-from services.dispatch.adapters import tables
+from services.dispatch.commands.cases import keep_photo
 from shared.auth import Role
 from shared.http.dependencies import UnitOfWorkDep
 from shared.http.errors import ApiError
@@ -34,9 +33,6 @@ async def upload_photo(request: Request, principal: CurrentPrincipal, uow: UnitO
     if principal.role is not Role.UNIT_STAFF or principal.unit_id is None:
         raise ApiError(403, "forbidden_role", "only a unit's staff upload photos of their work")
     photo = await uploaded_photo(file, max_bytes=request.app.state.runtime.settings.max_photo_bytes)
-    photo_id = uuid4()
     async with uow:
-        await uow.session.execute(insert(tables.photos).values(
-            id=photo_id, unit_id=principal.unit_id, content_type=photo.content_type, width=photo.width,
-            height=photo.height, sha256=photo.sha256, content=photo.content))
+        photo_id = await keep_photo(uow, photo, unit_id=principal.unit_id)
     return PhotoStored(photo_id=photo_id, content_type=photo.content_type, width=photo.width, height=photo.height)

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
-from uuid import UUID
+from uuid import UUID, uuid4
 
 from services.dispatch.adapters.store import CaseRecord, DispatchStore
 from services.dispatch.domain import lifecycle
@@ -48,6 +48,7 @@ from shared.events import (
 from shared.masking import mask_numbers_in_text
 from shared.messaging.consumer import PermanentFailure
 from shared.messaging.unit_of_work import UnitOfWork
+from shared.photos import CleanPhoto
 from shared.refusals import Refused
 
 #: Refusals of the life cycle that are conflicts with the case's state rather than bad input.
@@ -281,6 +282,13 @@ async def keep_clock(event: CaseDeadlineSet, uow: UnitOfWork) -> None:
 
 
 # --- photos and dispatch's own watch -------------------------------------------------------------------------------
+
+async def keep_photo(uow: UnitOfWork, photo: CleanPhoto, *, unit_id: str) -> UUID:
+    """A photo the unit took on site (checked and stripped already), to name in a progress note or a completion."""
+    photo_id = uuid4()
+    await uow.store.add_photo(photo_id, photo, unit_id=unit_id)
+    return photo_id
+
 
 async def attach_photos(uow: UnitOfWork, case_id: UUID, unit_id: str, photo_ids) -> None:
     """Tie the named photos to the case; each must be the unit's own and not already on another case (422)."""

@@ -24,6 +24,7 @@ from shared.events import Channel
 from shared.messaging.unit_of_work import UnitOfWork
 from shared.persistence.records import record_of
 from shared.persistence.versioned_cache import bump_version
+from shared.photos import CleanPhoto
 
 
 @dataclass(frozen=True)
@@ -262,6 +263,11 @@ class IntakeStore:
             rp.case_id == case_id, rp.reporter_id == reporter_id)) > 0
 
     # --- photos -----------------------------------------------------------------------------------------------------
+
+    async def add_photo(self, photo_id: UUID, photo: CleanPhoto) -> None:
+        await self._session.execute(insert(tables.photos).values(
+            id=photo_id, content_type=photo.content_type, width=photo.width, height=photo.height, sha256=photo.sha256,
+            content=photo.content))
 
     async def unattached_photos(self, photo_ids: list[UUID]) -> int:
         """How many of the photos exist and belong to no report yet (locked until the transaction ends)."""

@@ -4,12 +4,11 @@ from __future__ import annotations
 
 import json
 from typing import Annotated
-from uuid import UUID, uuid4
+from uuid import UUID
 
 from fastapi import APIRouter, File, Request, UploadFile
 from fastapi.responses import JSONResponse
 from pydantic import Field, ValidationError
-from sqlalchemy import insert
 
 from services.intake.adapters import tables
 from services.intake.api.context import (
@@ -25,7 +24,7 @@ from services.intake.api.context import (
     Strict,
     settings_of,
 )
-from services.intake.commands.reports import submit_report
+from services.intake.commands.reports import keep_photo, submit_report
 from services.intake.domain.cases import national_mobile
 from services.intake.domain.reports import ReportDraft
 from shared.auth import Role
@@ -217,9 +216,6 @@ class PhotoStored(Strict):
                      "report")
 async def upload_photo(request: Request, uow: UnitOfWorkDep, file: Annotated[UploadFile, File()]):
     photo = await uploaded_photo(file, max_bytes=settings_of(request).max_photo_bytes)
-    photo_id = uuid4()
     async with uow:
-        await uow.session.execute(insert(tables.photos).values(
-            id=photo_id, content_type=photo.content_type, width=photo.width, height=photo.height, sha256=photo.sha256,
-            content=photo.content))
+        photo_id = await keep_photo(uow, photo)
     return PhotoStored(photo_id=photo_id, content_type=photo.content_type, width=photo.width, height=photo.height)

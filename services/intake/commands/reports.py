@@ -37,7 +37,7 @@ from shared.events import (
 )
 from shared.masking import mask_numbers_in_text, mask_phone
 from shared.messaging.unit_of_work import UnitOfWork
-from shared.photos import MAX_PHOTOS_PER_REPORT
+from shared.photos import MAX_PHOTOS_PER_REPORT, CleanPhoto
 from shared.refusals import Refused
 
 
@@ -119,6 +119,13 @@ async def submit_report(uow: UnitOfWork, draft: ReportDraft, policy: IntakePolic
                               needs_triage=classified.needs_triage, suspected=suspected))
     return ReportOutcome(report_id, case_id, code, linked=False, replayed=False, category_code=category.code,
                          confidence=classified.confidence, needs_triage=classified.needs_triage)
+
+
+async def keep_photo(uow: UnitOfWork, photo: CleanPhoto) -> UUID:
+    """A resident's photo (checked and stripped already), to list in a report within a day."""
+    photo_id = uuid4()
+    await uow.store.add_photo(photo_id, photo)
+    return photo_id
 
 
 async def unlink(uow: UnitOfWork, report_id: UUID, *, actor: str, policy: IntakePolicy) -> ReportOutcome:
