@@ -71,10 +71,6 @@ CALENDAR_MISSING = Gauge("supervision_calendar_year_missing", "1 while a jurisdi
 time_rules = VersionedCache(tables.time_rules_version, load_time_rules, recheck_seconds=1.0)
 
 
-async def rules_of(session: AsyncSession, jurisdiction_id: str) -> JurisdictionRules | None:
-    return (await time_rules.get(session)).get(jurisdiction_id)
-
-
 async def load_statutory_year(uow: UnitOfWork, jurisdiction: str, year: int) -> bool:
     """The statutory holidays of ``year`` into the jurisdiction's calendar; False if the package does not know it."""
     days = statutory_days(year)
