@@ -1,1 +1,2 @@
-"""Notification's rules in plain Python: the catalogue and its templates, retries, statuses, quiet hours, webhook targets."""
+"""Notification's rules in plain Python: the catalogue and its templates, retries, statuses, quiet hours,
+webhook targets."""

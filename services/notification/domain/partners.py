@@ -36,7 +36,8 @@ def notice_of(event: Event, contact: CaseContact | None, occurred_at: datetime) 
     and its sub-item as notification knows them."""
     data = {name: getattr(event, name) for name in COPIED_FIELDS if getattr(event, name, None) is not None}
     area = area_of(event)
-    district = contact.district_id if contact is not None and contact.district_id else getattr(area, "district_id", None)
+    district = (contact.district_id if contact is not None and contact.district_id
+                else getattr(area, "district_id", None))
     street = contact.street_id if contact is not None and contact.street_id else getattr(area, "street_id", None)
     if "category_code" not in data and contact is not None and contact.category_code:
         data["category_code"] = contact.category_code

@@ -14,9 +14,8 @@ from uuid import UUID
 import httpx
 import structlog
 from prometheus_client import Counter
-from sqlalchemy import bindparam, func, select, text, update
 
-from services.notification.adapters import tables
+from services.notification.adapters import send_queue
 from services.notification.adapters.gateways import (
     FileSink,
     Gateway,
@@ -38,29 +37,6 @@ SENT = Counter("gridlink_notifications_sent_total", "Messages handed to a gatewa
                ["channel", "outcome"])
 DEAD = Counter("gridlink_notifications_dead_lettered_total", "Messages no channel could carry", ["channel"])
 RATE_WINDOW = timedelta(hours=1)
-
-# Due queued messages, leased (their earliest time moved past a send's length) so no other sender takes them; with
-# what the channel needs: the messaging group to answer in, the staff member's e-mail address.
-_CLAIM = text("""
-    UPDATE deliveries d SET not_before = :lease_until
-    FROM (SELECT q.id, r.reply_to, coalesce(r.urgent, false) AS urgent, p.email
-          FROM deliveries q
-          LEFT JOIN case_recipients r ON r.case_id = q.case_id
-          LEFT JOIN contact_points p ON p.recipient = q.recipient
-          WHERE q.status = 'queued' AND (q.not_before IS NULL OR q.not_before <= :now)
-          ORDER BY q.id LIMIT :batch FOR UPDATE OF q SKIP LOCKED) due
-    WHERE d.id = due.id
-    RETURNING d.id, d.case_id, d.recipient, d.channel, d.fallbacks, d.body, d.attempts, d.template, due.reply_to,
-              due.urgent, due.email""")
-_d = tables.deliveries.c
-_SENT_RECENTLY = (select(_d.recipient, func.count()).where(
-    _d.recipient.in_(bindparam("recipients", expanding=True)), _d.status == DeliveryStatus.DELIVERED, _d.channel != "inbox",
-    _d.updated_at > bindparam("since")).group_by(_d.recipient))
-_SETTLE = (update(tables.deliveries).where(_d.id == bindparam("row_id"))
-           .values(status=bindparam("new_status"), channel=bindparam("new_channel"), fallbacks=bindparam("rest"),
-                   attempts=bindparam("tries"), not_before=bindparam("after"), last_error=bindparam("error"),
-                   updated_at=bindparam("now")))
-
 
 @dataclass(frozen=True)
 class Sent:
@@ -88,10 +64,9 @@ class OutboundSender:
         """Send one batch of due messages; returns how many were taken."""
         now = now or datetime.now(UTC)
         async with self._uow() as uow:
-            rows = (await uow.session.execute(_CLAIM, dict(now=now, batch=self._batch,
-                                                           lease_until=now + timedelta(minutes=2)))).all()
-            recent = dict((await uow.session.execute(_SENT_RECENTLY, dict(
-                recipients=sorted({r.recipient for r in rows}), since=now - RATE_WINDOW))).all()) if rows else {}
+            rows = await send_queue.claim_deliveries(uow, now=now, batch=self._batch,
+                                                     lease_until=now + timedelta(minutes=2))
+            recent = await send_queue.sent_recently(uow, list({r.recipient for r in rows}), since=now - RATE_WINDOW)
         if not rows:
             return 0
         allowed, held = [], []
@@ -171,7 +146,7 @@ class OutboundSender:
                                 tries=row.attempts, after=now + RATE_WINDOW / self._hourly_limit,
                                 error="held: the recipient's hourly limit is reached", now=now))
         async with self._uow() as uow:
-            await uow.session.execute(_SETTLE, changes)
+            await send_queue.settle_deliveries(uow, changes)
 
 
 def gateways_of(settings, client: httpx.AsyncClient) -> dict[str, Gateway]:

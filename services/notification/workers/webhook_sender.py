@@ -18,15 +18,12 @@ from uuid import UUID
 import aiohttp
 import structlog
 from prometheus_client import Counter
-from sqlalchemy import bindparam, text, update
 
-from services.notification.adapters import tables
-from services.notification.adapters.store import subscriptions_cache
+from services.notification.adapters import send_queue
 from services.notification.domain.endpoints import TargetRefused, check_target, may_connect, names_a_host
 from services.notification.domain.partners import WebhookStatus
 from services.notification.domain.retries import Outcome, next_attempt_at, outcome_of
 from shared.messaging.unit_of_work import UnitOfWorkFactory
-from shared.persistence.versioned_cache import bump_version
 from shared.runtime.loop import Loop
 from shared.webhooks import signed_headers
 
@@ -35,45 +32,6 @@ ATTEMPTS = Counter("gridlink_webhook_attempts_total", "Webhook delivery attempts
 DISABLED = Counter("gridlink_webhook_endpoints_disabled_total", "Webhook endpoints disabled, by reason", ["reason"])
 USER_AGENT = "gridlink-webhooks/1"
 MAX_ANSWER_BYTES = 65536
-
-# Due messages of active endpoints, at most ``room`` of each (``per_endpoint`` less what is in flight there), the
-# endpoints in random order so none is always last, leased (the next attempt moved past the timeout) so that another
-# process, or this one after a crash, leaves them be. One index probe per endpoint, however long the backlog.
-_CLAIM = text("""
-    WITH busy AS (SELECT * FROM unnest(CAST(:busy AS uuid[]), CAST(:busy_room AS int[])) AS b(id, room)),
-    picked AS (
-        SELECT due.id FROM webhook_endpoints e LEFT JOIN busy ON busy.id = e.id
-        CROSS JOIN LATERAL (
-            SELECT m.id FROM webhook_messages m
-            WHERE m.endpoint_id = e.id AND m.status = 'pending' AND m.next_attempt_at <= :now
-            ORDER BY m.next_attempt_at LIMIT coalesce(busy.room, :per_endpoint)
-            FOR UPDATE OF m SKIP LOCKED) due
-        WHERE e.status = 'active' AND coalesce(busy.room, :per_endpoint) > 0
-        ORDER BY random() LIMIT :batch
-    )
-    UPDATE webhook_messages m SET next_attempt_at = :lease_until
-    FROM picked, webhook_endpoints e
-    WHERE m.id = picked.id AND e.id = m.endpoint_id
-    RETURNING m.id, m.endpoint_id, m.payload, m.attempts, e.url, e.secret""")
-_m, _e = tables.webhook_messages.c, tables.webhook_endpoints.c
-_SETTLE = (update(tables.webhook_messages).where(_m.id == bindparam("message_id"))
-           .values(status=bindparam("new_status"), attempts=bindparam("attempt"),
-                   next_attempt_at=bindparam("next_at"), last_status_code=bindparam("status_code"),
-                   last_error=bindparam("error"), delivered_at=bindparam("delivered")))
-_HEALTHY = (update(tables.webhook_endpoints).where(_e.id == bindparam("endpoint"), _e.failing_since.is_not(None))
-            .values(failing_since=None))
-_FAILING = (update(tables.webhook_endpoints).where(_e.id == bindparam("endpoint"), _e.failing_since.is_(None))
-            .values(failing_since=bindparam("since")))
-_DISABLE = (update(tables.webhook_endpoints).where(_e.id == bindparam("endpoint"), _e.status == "active")
-            .values(status="disabled", disabled_reason=bindparam("reason"))
-            .returning(_e.id, _e.partner))
-_DISABLE_LONG_FAILING = text("""
-    UPDATE webhook_endpoints SET status = 'disabled',
-           disabled_reason = 'failing without a success since ' || to_char(failing_since AT TIME ZONE 'UTC',
-                                                                             'YYYY-MM-DD"T"HH24:MI"Z"')
-    WHERE status = 'active' AND failing_since <= :cutoff AND id = ANY(CAST(:endpoints AS uuid[]))
-    RETURNING id, partner""")
-
 
 class CheckedResolver(aiohttp.ThreadedResolver):
     """Name resolution for the webhook sender that drops every address a webhook may not reach: the check before an
@@ -195,9 +153,9 @@ class WebhookSender:
         now = now or datetime.now(UTC)
         busy = list(self._in_flight.items())
         async with self._uow() as uow:
-            rows = (await uow.session.execute(_CLAIM, dict(
-                now=now, busy=[str(e) for e, _ in busy], busy_room=[max(0, self._per_endpoint - n) for _, n in busy],
-                per_endpoint=self._per_endpoint, batch=min(room, 500), lease_until=now + self._lease))).all()
+            rows = await send_queue.claim_webhook_messages(uow, now=now, busy=dict(busy),
+                                                           per_endpoint=self._per_endpoint, batch=min(room, 500),
+                                                           lease_until=now + self._lease)
         for row in rows:
             self._in_flight[row.endpoint_id] += 1
             task = asyncio.create_task(self._attempt(row))
@@ -277,25 +235,10 @@ class WebhookSender:
                                 next_at=next_at or a.attempted_at, status_code=a.status_code,
                                 error=a.error if status != WebhookStatus.DELIVERED else None,
                                 delivered=a.attempted_at if status == WebhookStatus.DELIVERED else None))
-        disabled = []
         async with self._uow() as uow:
-            session = uow.session
-            await session.execute(tables.webhook_attempts.insert(), attempts)
-            await session.execute(_SETTLE, settled)
-            if healthy - failing.keys():
-                await session.execute(_HEALTHY, [dict(endpoint=e) for e in healthy - failing.keys()])
-            if failing:
-                await session.execute(_FAILING, [dict(endpoint=e, since=t) for e, t in failing.items()])
-                for endpoint, reason in to_disable.items():
-                    disabled += [(*r, reason) for r in await session.execute(_DISABLE, dict(endpoint=endpoint,
-                                                                                             reason=reason))]
-                cutoff = datetime.now(UTC) - self._disable_after
-                disabled += [(*r, "failing for days") for r in await session.execute(
-                    _DISABLE_LONG_FAILING, dict(cutoff=cutoff, endpoints=[str(e) for e in failing]))]
-            if disabled:
-                await bump_version(session, tables.webhook_endpoints_version)
-        if disabled:
-            subscriptions_cache.invalidate()
+            disabled = await send_queue.settle_webhook_attempts(
+                uow, attempts=attempts, settled=settled, healthy=healthy, failing=failing, to_disable=to_disable,
+                failing_before=datetime.now(UTC) - self._disable_after)
         for endpoint_id, partner, reason in disabled:
             # The alert: operators watch error logs and this counter; the partner sees the reason on its endpoint.
             DISABLED.labels("gone" if "410" in reason else "internal" if "internal" in reason else "failing").inc()
