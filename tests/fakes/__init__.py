@@ -13,8 +13,9 @@ from shared.messaging.envelope import Envelope
 class FakeUnitOfWork:
     """What commands and handlers use of a unit of work: ``store``, ``record``, the flow's ids and ``memo``.
 
-    Entering it keeps a copy of the store's state; leaving it with an error puts that copy back (a rollback), and
-    ``commits`` counts the units of work that ended well. Recorded events are in ``events`` in order.
+    Entering it keeps a copy of the store's state and starts an empty ``memo``; leaving it with an error puts that
+    copy back and drops the events recorded meanwhile (a rollback), and ``commits`` counts the units of work that
+    ended well. Recorded events are in ``events`` in order.
     """
 
     def __init__(self, store, *, settings=None):
@@ -28,6 +29,7 @@ class FakeUnitOfWork:
         self.causation_id: str | None = None
         self.occurred_at: datetime | None = None
         self._saved = None
+        self._recorded_before = 0
         self._on_commit: list = []
 
     def __call__(self, **_ids) -> FakeUnitOfWork:  # a factory too: workers' and routes' ``uow_factory()``
@@ -36,11 +38,14 @@ class FakeUnitOfWork:
     async def __aenter__(self) -> FakeUnitOfWork:
         # The store's state: its public attributes (private ones hold reference data, read only).
         self._saved = copy.deepcopy({k: v for k, v in vars(self.store).items() if not k.startswith("_")})
+        self._recorded_before = len(self.events)
+        self.memo = {}
         return self
 
     async def __aexit__(self, exc_type, exc, tb) -> None:
         if exc_type is not None:
             self.store.__dict__.update(self._saved)
+            del self.events[self._recorded_before:]
             self._on_commit = []
             return
         await self.flush()
