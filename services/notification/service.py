@@ -1,4 +1,5 @@
-"""The notification service assembled: its tables, routes, handler table, and its senders of messages and webhooks."""
+"""The notification service assembled: its tables and store, routes, handler table, its senders of messages and
+webhooks, and demo data."""
 
 from pathlib import Path
 
@@ -6,6 +7,7 @@ from services.notification import handlers
 from services.notification.adapters import tables
 from services.notification.adapters.store import NotificationStore
 from services.notification.api import ROUTERS
+from services.notification.demo import seed_demo
 from services.notification.settings import NotificationSettings
 from services.notification.workers.outbound import send_messages
 from services.notification.workers.webhook_sender import send_webhooks
@@ -14,7 +16,7 @@ from shared.runtime.service import ServiceSpec, create_service_app, serve
 SPEC = ServiceSpec(
     name="notification", title="gridlink notification", metadata=tables.metadata, tables=tables.messaging,
     migrations=Path(__file__).parent / "migrations", routers=ROUTERS, handlers=handlers.HANDLERS,
-    workers=(send_messages, send_webhooks), store=NotificationStore,
+    seed_demo=seed_demo, workers=(send_messages, send_webhooks), store=NotificationStore,
 )
 
 

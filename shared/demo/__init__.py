@@ -10,5 +10,6 @@ HERE = Path(__file__).parent
 
 @cache
 def demo_data(name: str) -> dict:
-    """One of ``ground``, ``categories``, ``units``, ``routing``, ``time_limits``, ``supervisors``."""
+    """One of ``ground``, ``categories``, ``units``, ``routing``, ``time_limits``, ``supervisors``,
+    ``contact_points``."""
     return yaml.safe_load((HERE / f"{name}.yaml").read_text(encoding="utf-8"))
