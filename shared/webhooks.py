@@ -5,11 +5,13 @@ from __future__ import annotations
 import base64
 import hashlib
 import hmac
+import re
 import secrets
 import time
 from collections.abc import Mapping
 
 TOLERANCE_SECONDS = 300
+_UNIX_SECONDS = re.compile(r"[0-9]{1,12}")
 
 
 class WebhookRejected(Exception):
@@ -47,7 +49,8 @@ def verify(secret: str, headers: Mapping[str, str], body: bytes, *, now: float |
                                      headers.get("webhook-signature"))
     if not message_id or not stamp or not signatures:
         raise WebhookRejected("missing_signature", "webhook-id, webhook-timestamp and webhook-signature are required")
-    if not stamp.isdigit():
+    # ASCII digits only, and a sane length: isdigit() admits digits int() cannot read, and a huge number overflows.
+    if not _UNIX_SECONDS.fullmatch(stamp):
         raise WebhookRejected("invalid_timestamp", "webhook-timestamp must be unix seconds")
     if abs((now if now is not None else time.time()) - int(stamp)) > TOLERANCE_SECONDS:
         raise WebhookRejected("stale_timestamp", "webhook-timestamp is more than 5 minutes off")
@@ -55,6 +58,6 @@ def verify(secret: str, headers: Mapping[str, str], body: bytes, *, now: float |
     # Several signatures, space-separated, while a secret is being rotated: any one may match.
     for candidate in signatures.split():
         version, _, value = candidate.partition(",")
-        if version == "v1" and hmac.compare_digest(value, expected):
+        if version == "v1" and hmac.compare_digest(value.encode(), expected.encode()):
             return message_id
     raise WebhookRejected("invalid_signature", "no signature matches")

@@ -35,3 +35,28 @@ def test_the_documented_verifier_refuses_forged_stale_and_unsigned_messages(tamp
     with pytest.raises(invalid):
         verify_webhook(new_secret() if tamper == "secret" else secret, headers,
                        body + b" " if tamper == "body" else body)
+
+
+@pytest.mark.parametrize("timestamp", ["²", "٣٠٠", "9" * 5000, "-1", "1e9", " 1700000000", "17000000.5", "0x10", ""])
+def test_the_documented_verifier_and_gridlinks_own_refuse_every_malformed_timestamp_with_their_own_error(timestamp):
+    from shared.webhooks import WebhookRejected, verify
+
+    verify_webhook, invalid = _verifier()
+    secret, body = new_secret(), b'{"data":{}}'
+    headers = {**signed_headers(secret, "msg_3", body), "webhook-timestamp": timestamp}
+    with pytest.raises(invalid):
+        verify_webhook(secret, headers, body)
+    with pytest.raises(WebhookRejected):
+        verify(secret, headers, body)
+
+
+def test_a_signature_in_any_characters_is_refused_with_the_verifiers_own_error():
+    from shared.webhooks import WebhookRejected, verify
+
+    verify_webhook, invalid = _verifier()
+    secret, body = new_secret(), b'{"data":{}}'
+    headers = {**signed_headers(secret, "msg_4", body), "webhook-signature": "v1,签名"}
+    with pytest.raises(invalid):
+        verify_webhook(secret, headers, body)
+    with pytest.raises(WebhookRejected):
+        verify(secret, headers, body)

@@ -18,6 +18,26 @@ def test_loopback_private_link_local_and_other_internal_addresses_are_refused(ad
     assert refused.value.code == "forbidden_target"
 
 
+@pytest.mark.parametrize("address", [
+    "64:ff9b::a00:1",           # NAT64 of 10.0.0.1
+    "64:ff9b::7f00:1",          # NAT64 of 127.0.0.1
+    "64:ff9b:1::a9fe:a9fe",     # local-use NAT64 of 169.254.169.254
+    "2002:c0a8:101::1",         # 6to4 of 192.168.1.1
+    "::ffff:10.0.0.1",          # IPv4-mapped
+    "::10.0.0.1",               # IPv4-compatible
+    "2001:0:4136:e378:8000:63bf:3fff:fdd2",  # Teredo (its client 192.0.2.45 is documentation space)
+])
+def test_ipv6_addresses_that_lead_to_an_internal_ipv4_address_are_refused_like_the_plain_ones(address):
+    with pytest.raises(TargetRefused) as refused:
+        check_target("https://partner.example/hook", resolver=resolver([address]))
+    assert refused.value.code == "forbidden_target"
+
+
+@pytest.mark.parametrize("address", ["64:ff9b::5db8:d822", "2002:5db8:d822::1", "2606:4700:4700::1111"])
+def test_ipv6_addresses_that_lead_to_a_public_address_pass(address):
+    check_target("https://partner.example/hook", resolver=resolver([address]))
+
+
 def test_a_name_with_one_internal_address_among_public_ones_is_refused_and_a_public_one_passes():
     with pytest.raises(TargetRefused):
         check_target("https://partner.example/hook", resolver=resolver(["93.184.216.34", "10.0.0.5"]))

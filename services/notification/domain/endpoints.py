@@ -60,14 +60,35 @@ def check_target(url: str, *, allowed_networks: Iterable[str] = (), resolver: Re
                                                 "otherwise internal address")
 
 
+# IPv6 prefixes that carry an IPv4 address a gateway translates to: NAT64 (RFC 6052's well-known prefix and the
+# local-use one of RFC 8215), whose last 32 bits are the IPv4 address.
+_NAT64 = (ipaddress.ip_network("64:ff9b::/96"), ipaddress.ip_network("64:ff9b:1::/48"))
+
+
+def embedded_ipv4(ip: ipaddress.IPv4Address | ipaddress.IPv6Address) -> list[ipaddress.IPv4Address]:
+    """The IPv4 addresses an IPv6 address leads to: IPv4-mapped and -compatible, 6to4, Teredo, NAT64."""
+    if ip.version == 4:
+        return []
+    found = [a for a in (ip.ipv4_mapped, ip.sixtofour) if a is not None]
+    if ip.teredo is not None:
+        found += list(ip.teredo)
+    if any(ip in net for net in _NAT64) or (int(ip) >> 32 == 0 and int(ip) > 1):  # NAT64, or ::a.b.c.d
+        found.append(ipaddress.IPv4Address(int(ip) & 0xFFFFFFFF))
+    return found
+
+
 def may_connect(address: str, allowed_networks: Iterable[str] = ()) -> bool:
     """Whether a webhook may connect to this IP address: a public one, or one inside a network the operator
-    allowed. (The sender's own name resolution applies it too, so a name that changes after the check cannot
-    lead a connection inside.)"""
+    allowed; an IPv6 address that carries an IPv4 one (NAT64, 6to4, Teredo, mapped) only if that one may too.
+    (The sender's own name resolution applies it too, so a name that changes after the check cannot lead a
+    connection inside.)"""
     ip = ipaddress.ip_address(address.split("%")[0])
-    if any(ip in ipaddress.ip_network(n) for n in allowed_networks):
+    allowed = [ipaddress.ip_network(n) for n in allowed_networks]
+    if any(ip.version == n.version and ip in n for n in allowed):
         return True
-    return ip.is_global and not ip.is_multicast
+    if not ip.is_global or ip.is_multicast:
+        return False
+    return all(may_connect(str(inner), allowed_networks) for inner in embedded_ipv4(ip))
 
 
 def unknown_filters(event_types: Iterable[str], areas: Iterable[str], *, known_types: Iterable[str]) -> list[str]:
