@@ -1,9 +1,12 @@
-"""ASGI middleware: body size limit, the write gate used on shutdown, correlation ids, request logs and metrics."""
+"""ASGI middleware: body size limit, control characters refused, the write gate used on shutdown, correlation ids,
+request logs and metrics."""
 
 from __future__ import annotations
 
 import json
+import re
 import time
+from urllib.parse import parse_qsl
 from uuid import uuid4
 
 import structlog
@@ -72,6 +75,100 @@ class BodyLimit:
 
 class _TooLarge(Exception):
     pass
+
+
+# Control characters no person types and PostgreSQL or a log line should never see (tab, newline and carriage
+# return are text): raw, percent-encoded in a query or form, or as a JSON escape not itself escaped.
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+_PERCENT_CONTROL = re.compile(rb"%(?:0[0-8bBcCeEfF]|1[0-9a-fA-F]|7[fF])")
+_JSON_CONTROL = re.compile(rb"(?:^|[^\\])(?:\\\\)*\\u00(?:0[0-8bBcCeEfF]|1[0-9a-fA-F]|7[fF])")
+_TEXT_BODIES = (b"application/json", b"application/x-www-form-urlencoded")
+
+
+def _field_with_control(value, path: tuple = ()) -> str | None:
+    """The dotted path of the first string (or key) in a parsed body that holds a control character."""
+    if isinstance(value, str):
+        return ".".join(map(str, path)) or "body" if _CONTROL.search(value) else None
+    items = value.items() if isinstance(value, dict) else enumerate(value) if isinstance(value, list) else ()
+    for key, inner in items:
+        if isinstance(key, str) and _CONTROL.search(key):
+            return ".".join(map(str, (*path, key)))
+        found = _field_with_control(inner, (*path, key))
+        if found:
+            return found
+    return None
+
+
+class ControlCharacters:
+    """Refuse a request whose path, query, JSON or form body holds a control character (a NUL above all), with
+    ``422 invalid_character`` and the field, before any route, database or log line sees it. Uploads (multipart)
+    are binary and pass; their text fields are checked where they are read."""
+
+    def __init__(self, app: ASGIApp):
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            return await self.app(scope, receive, send)
+        if _CONTROL.search(scope["path"]):
+            return await _refuse(send, "path")
+        query = scope.get("query_string", b"")
+        if _PERCENT_CONTROL.search(query) or _CONTROL.search(query.decode("latin-1")):
+            field = next((k for k, v in parse_qsl(query.decode("latin-1"), keep_blank_values=True)
+                          if _CONTROL.search(k) or _CONTROL.search(v)), None)
+            return await _refuse(send, field or "query")
+        content_type = dict(scope["headers"]).get(b"content-type", b"").split(b";")[0].strip().lower()
+        if scope["method"] in ("GET", "HEAD", "OPTIONS") or content_type not in _TEXT_BODIES:
+            return await self.app(scope, receive, send)
+        chunks, more = [], True
+        while more:
+            message = await receive()
+            if message["type"] != "http.request":
+                return await self.app(scope, _replay([message]), send)
+            chunks.append(message.get("body", b""))
+            more = message.get("more_body", False)
+        body = b"".join(chunks)
+        field = self._control_in(body, content_type)
+        if field is not None:
+            return await _refuse(send, field)
+        await self.app(scope, _replay([{"type": "http.request", "body": body, "more_body": False}], receive), send)
+
+    @staticmethod
+    def _control_in(body: bytes, content_type: bytes) -> str | None:
+        """The field holding a control character, if one does (the cheap scan first; the parse only on a hit)."""
+        if content_type == b"application/json":
+            if not _JSON_CONTROL.search(body):
+                return None  # a raw control character is invalid JSON anyway: the route's parser refuses it
+            try:
+                return _field_with_control(json.loads(body)) or "body"
+            except ValueError:
+                return None
+        if not (_PERCENT_CONTROL.search(body) or _CONTROL.search(body.decode("latin-1"))):
+            return None
+        return next((k for k, v in parse_qsl(body.decode("utf-8", "replace"), keep_blank_values=True)
+                     if _CONTROL.search(k) or _CONTROL.search(v)), "body")
+
+
+def _replay(messages: list[Message], receive: Receive | None = None) -> Receive:
+    """A receive that hands over what was read already, then (for a disconnect) the real one."""
+    pending = list(messages)
+
+    async def replayed() -> Message:
+        if pending:
+            return pending.pop(0)
+        if receive is not None:
+            return await receive()
+        return {"type": "http.disconnect"}
+
+    return replayed
+
+
+async def _refuse(send: Send, field: str) -> None:
+    body = json.dumps(error_body("invalid_character", "control characters (such as NUL) are not accepted",
+                                 field)).encode()
+    await send({"type": "http.response.start", "status": 422,
+                "headers": [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode())]})
+    await send({"type": "http.response.body", "body": body})
 
 
 class WriteGate:

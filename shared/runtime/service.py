@@ -20,7 +20,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from shared.auth import TokenVerifier
 from shared.events import Event
 from shared.http.errors import install_error_handlers
-from shared.http.middleware import BodyLimit, RequestContext, WriteGate
+from shared.http.middleware import BodyLimit, ControlCharacters, RequestContext, WriteGate
 from shared.messaging.consumer import EventConsumer, Handler
 from shared.messaging.kafka import ensure_topics, make_consumer, make_producer
 from shared.messaging.relay import OutboxRelay
@@ -181,6 +181,7 @@ def create_service_app(spec: ServiceSpec, settings: ServiceSettings) -> FastAPI:
     app.state.token_verifier = TokenVerifier(settings.jwt_public_key, issuer=settings.jwt_issuer,
                                              audience=settings.jwt_audience)
     install_error_handlers(app)
+    app.add_middleware(ControlCharacters)  # innermost: it reads bodies BodyLimit has limited already
     app.add_middleware(WriteGate, state=app.state)
     app.add_middleware(BodyLimit, max_bytes=settings.max_body_bytes, overrides=settings.body_limits())
     app.add_middleware(RequestContext)

@@ -29,6 +29,8 @@ pytestmark = pytest.mark.e2e
     ({"contact": {"name": NAME, "phone": "1381234567X"}}, 422, "invalid_format", "contact.phone"),
     ({"priority": "high"}, 422, "unknown_field", "priority"),
     ({"urgent": "very"}, 422, "wrong_type", "urgent"),
+    ({"contact": {"name": "王\x00秀英", "phone": PHONE}}, 422, "invalid_character", "contact.name"),
+    ({"description": "下水道堵塞\x00"}, 422, "invalid_character", "description"),
 ])
 def test_a_bad_report_gets_a_field_error_that_echoes_no_personal_data(platform, changes, status, code, field):
     body = problem(report(platform, **changes), status, code, field)

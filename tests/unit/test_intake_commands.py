@@ -298,3 +298,15 @@ async def test_an_api_key_is_shown_once_kept_as_a_hash_and_revoked_once(uow):
     with pytest.raises(Refused):
         async with uow:
             await categories.revoke_api_key(uow, key_id)
+
+
+async def test_an_imported_cell_with_a_nul_is_a_refused_row_and_the_import_goes_on(uow):
+    import_id = uuid4()
+    sheet = "kind,description,lat,lon\n意见箱,下水道堵塞\x00,31.22,121.43\n意见箱,路灯不亮，晚上很黑,31.224,121.437\n".encode()
+    async with uow:
+        await imports.enqueue(uow, import_id=import_id, filename="slips.csv", sha256="x", content=sheet,
+                              created_by="op-1")
+    await imports.process(uow, import_id, POLICY, max_rows=100)
+    outcomes = {n: (line["outcome"], line["code"], line["field"]) for (_, n), line in uow.store.import_rows.items()}
+    assert outcomes == {2: ("refused", "invalid_character", "description"), 3: ("accepted", None, None)}
+    assert uow.store.imports[import_id].status == "done"

@@ -3,6 +3,7 @@ turns each row into the report it stands for."""
 
 from __future__ import annotations
 
+import re
 from enum import StrEnum
 
 from services.intake.domain.cases import national_mobile
@@ -68,6 +69,7 @@ def read_slips(content: bytes, filename: str, *, max_rows: int) -> list[SlipRow]
 __all__ = ["COLUMNS", "SLIP_KINDS", "SlipRow", "UnreadableFile", "read_slips", "slip_kind"]
 
 
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 _YES = {"1", "true", "yes", "y", "是", "匿名"}
 _NO = {"", "0", "false", "no", "n", "否"}
 
@@ -75,6 +77,9 @@ _NO = {"", "0", "false", "no", "n", "否"}
 def draft_of(row: SlipRow) -> ReportDraft:
     """The report a slip row stands for, or ``Refused`` naming the column at fault."""
     v = row.values
+    for column, value in v.items():
+        if _CONTROL.search(value):  # a NUL no database takes: the row is refused, the import goes on
+            raise Refused("invalid_character", "control characters (such as NUL) are not accepted", column)
     kind = slip_kind(v.get("kind", "")) if v.get("kind") else "suggestion_box"
     if kind is None:
         raise Refused("unknown_kind", "the kind must be a suggestion box, questionnaire, visit log, liaison log or "
