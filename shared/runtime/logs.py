@@ -1,11 +1,33 @@
-"""Structured JSON logs, one line per event, carrying case id, event id and correlation id from context."""
+"""Structured JSON logs, one line per event, carrying case id, event id and correlation id from context; no
+personal data in them: SQL parameters are cut from error texts and numbers written anywhere are masked."""
 
 from __future__ import annotations
 
 import logging
+import re
 import sys
 
 import structlog
+
+from shared.masking import mask_numbers_in_text
+
+# SQLAlchemy quotes a failed statement's parameters (a resident's name and number) in its error text.
+_SQL_PARAMETERS = re.compile(r"\[parameters: [\s\S]*?\](?=\s*(?:\n|\(Background|$))")
+
+
+def _scrubbed(value):
+    if isinstance(value, str):
+        return mask_numbers_in_text(_SQL_PARAMETERS.sub("[parameters: left out]", value))
+    if isinstance(value, dict):
+        return {k: _scrubbed(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_scrubbed(v) for v in value]
+    return value
+
+
+def drop_personal_data(_, __, event: dict) -> dict:
+    """The last word before a line is written: SQL parameters left out, numbers in every value masked."""
+    return {key: _scrubbed(value) for key, value in event.items()}
 
 
 def configure_logging(service: str, level: str = "info") -> None:
@@ -15,6 +37,7 @@ def configure_logging(service: str, level: str = "info") -> None:
         structlog.stdlib.add_log_level,
         structlog.processors.TimeStamper(fmt="iso", utc=True),
         structlog.processors.format_exc_info,
+        drop_personal_data,
     ]
     structlog.configure(
         processors=[*shared, structlog.stdlib.ProcessorFormatter.wrap_for_formatter],
