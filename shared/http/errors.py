@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import asyncpg
 import structlog
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from sqlalchemy.exc import DBAPIError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from shared.persistence.database import is_database_unavailable
@@ -72,6 +74,24 @@ async def _on_http(_: Request, exc: StarletteHTTPException) -> JSONResponse:
     return error_response(exc.status_code, code, code.replace("_", " "))
 
 
+def _is_bad_value(exc: Exception) -> bool:
+    """A value the database or the clock cannot hold (a number beyond its range, a date out of reach): the caller's
+    input, not our fault."""
+    if isinstance(exc, OverflowError):
+        return True
+    cause = getattr(exc, "orig", None)
+    return isinstance(cause, asyncpg.exceptions.DataError) or isinstance(getattr(cause, "__cause__", None),
+                                                                         asyncpg.exceptions.DataError)
+
+
+async def _on_value_error(request: Request, exc: Exception) -> JSONResponse:
+    """The safety net behind the edge's checks: never a 500 for a value out of range, never the value echoed."""
+    if not _is_bad_value(exc):
+        return await _on_unexpected(request, exc)
+    log.warning("value out of range", path=request.url.path, error=type(exc).__name__)
+    return error_response(422, "out_of_range", "a value is out of the range this service can hold")
+
+
 async def _on_unexpected(request: Request, exc: Exception) -> JSONResponse:
     if is_database_unavailable(exc):
         log.warning("database unavailable", path=request.url.path, error=type(exc).__name__)
@@ -86,4 +106,6 @@ def install_error_handlers(app: FastAPI) -> None:
     app.add_exception_handler(RequestValidationError, _on_validation)
     app.add_exception_handler(Refused, _on_refused)
     app.add_exception_handler(StarletteHTTPException, _on_http)
+    app.add_exception_handler(DBAPIError, _on_value_error)
+    app.add_exception_handler(OverflowError, _on_value_error)
     app.add_exception_handler(Exception, _on_unexpected)

@@ -100,3 +100,14 @@ def test_no_report_body_whatever_its_shape_gets_a_500(platform, data):
     assert response.status_code in (201, 400, 413, 422), response.text
     if response.status_code != 201:
         assert set(response.json()) >= {"code", "message", "field"}
+
+
+def test_an_id_beyond_what_the_database_holds_is_a_clear_422_on_every_service_that_takes_one(platform):
+    admin, supervisor = bearer(platform.token("admin")), bearer(platform.token("supervisor"))
+    huge = 2**64
+    problem(httpx.post(f"{platform.url('notification')}/v1/dead-letters/{huge}/retry", headers=admin), 422,
+            "out_of_range", "delivery_id")
+    problem(httpx.post(f"{platform.url('supervision')}/v1/extension-requests/{huge}/decision", headers=supervisor,
+                       json={"approve": False, "reason": "x"}), 422, "out_of_range", "request_id")
+    problem(httpx.post(f"{platform.url('supervision')}/v1/meetings/{huge}/record", headers=supervisor,
+                       json={"summary": "x", "accepted": True}), 422, "out_of_range", "meeting_id")

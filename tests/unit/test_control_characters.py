@@ -1,16 +1,20 @@
 """Control characters (a NUL above all) in a path, a query, a JSON or a form body are refused at the edge with
 422 invalid_character and the field, before a route, the database or a log line sees them; ordinary text, tabs
-and newlines, escaped backslashes and uploads pass."""
+and newlines, escaped backslashes and uploads pass. Ids and values beyond what the database or the clock holds
+are a 422 too."""
 
 from __future__ import annotations
 
+import asyncpg
 import httpx
 import pytest
 from fastapi import FastAPI, Form, UploadFile
 from pydantic import BaseModel
+from sqlalchemy.exc import DBAPIError
 
 from shared.http.errors import install_error_handlers
 from shared.http.middleware import BodyLimit, ControlCharacters
+from shared.http.params import RowId
 
 
 class Contact(BaseModel):
@@ -82,3 +86,29 @@ async def test_a_body_over_the_limit_is_still_refused_as_too_large():
     response = await _call("POST", "/reports", content=b'{"description": "' + b"x" * 5000 + b'"}',
                            headers={"content-type": "application/json"})
     assert response.status_code == 413 and response.json()["code"] == "body_too_large"
+
+
+async def test_a_value_beyond_what_the_database_or_the_clock_holds_is_a_422_not_a_500():
+    app = FastAPI()
+    install_error_handlers(app)
+
+    @app.get("/rows/{row_id}")
+    async def row(row_id: RowId) -> dict:
+        return {"row_id": row_id}
+
+    @app.get("/database")
+    async def database() -> dict:
+        raise DBAPIError("SELECT $1", {"x": "13812345678"}, asyncpg.exceptions.NumericValueOutOfRangeError("out"))
+
+    @app.get("/clock")
+    async def clock() -> dict:
+        raise OverflowError("date value out of range")
+
+    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://test") as client:
+        huge = await client.get(f"/rows/{2**64}")
+        assert (huge.status_code, huge.json()["code"], huge.json()["field"]) == (422, "out_of_range", "row_id")
+        assert (await client.get(f"/rows/{2**63 - 1}")).status_code == 200
+        for path in ("/database", "/clock"):
+            answer = await client.get(path)
+            assert answer.status_code == 422 and answer.json()["code"] == "out_of_range"
+            assert "13812345678" not in answer.text

@@ -20,6 +20,7 @@ from services.notification.domain.templates import LOCALES, catalogue, source_of
 from shared.auth import Principal, Role
 from shared.http.dependencies import ReadSession, UnitOfWorkDep
 from shared.http.errors import ApiError
+from shared.http.params import RowId
 from shared.http.security import CurrentPrincipal, require_roles
 
 router = APIRouter(prefix="/v1", tags=["notification"])
@@ -88,7 +89,7 @@ async def inbox(principal: CurrentPrincipal, session: ReadSession,
 
 
 @router.post("/inbox/{delivery_id}/read", response_model=DeliveryView, summary="Mark a message of the inbox read")
-async def mark_read(delivery_id: int, principal: CurrentPrincipal, uow: UnitOfWorkDep) -> DeliveryView:
+async def mark_read(delivery_id: RowId, principal: CurrentPrincipal, uow: UnitOfWorkDep) -> DeliveryView:
     recipient = inbox_of(principal)
     async with uow:
         delivery = await admin.mark_read(uow, delivery_id, recipient=recipient)
@@ -200,7 +201,7 @@ async def dead_letters(session: ReadSession, limit: Annotated[int, Query(ge=1, l
 @router.post("/dead-letters/{delivery_id}/retry", response_model=DeliveryView, status_code=202,
              dependencies=[require_roles(Role.ADMIN)],
              summary="Try a dead-lettered message again on its last channel (after the cause was fixed)")
-async def retry_dead_letter(delivery_id: int, uow: UnitOfWorkDep) -> DeliveryView:
+async def retry_dead_letter(delivery_id: RowId, uow: UnitOfWorkDep) -> DeliveryView:
     async with uow:
         delivery = await admin.retry_dead_letter(uow, delivery_id)
     return _views([delivery])[0]

@@ -19,6 +19,7 @@ from shared.events import EscalationLevel
 from shared.http.dependencies import ReadSession, UnitOfWorkDep
 from shared.http.errors import ApiError
 from shared.http.idempotency import IdempotencyGuard, IdempotencyKey
+from shared.http.params import RowId
 from shared.http.security import CurrentPrincipal, require_roles
 
 router = APIRouter(prefix="/v1", tags=["supervision"])
@@ -136,7 +137,7 @@ class DecisionIn(BaseModel):
 @router.post("/extension-requests/{request_id}/decision", response_model=ExtensionRequestView,
              dependencies=[require_roles(Role.SUPERVISOR)],
              summary="Approve a unit's request with a new completion date, or refuse it with a reason")
-async def decide_extension(request_id: int, body: DecisionIn, principal: CurrentPrincipal, uow: UnitOfWorkDep,
+async def decide_extension(request_id: RowId, body: DecisionIn, principal: CurrentPrincipal, uow: UnitOfWorkDep,
                            idempotency_key: IdempotencyKey = None):
     guard = IdempotencyGuard(tables.idempotency_keys, scope=f"extension-decision {principal.subject}")
     async with uow:

@@ -21,6 +21,7 @@ from services.supervision.domain.statuses import CaseStatus
 from shared.auth import Role
 from shared.http.dependencies import ReadSession, UnitOfWorkDep
 from shared.http.errors import ApiError
+from shared.http.params import RowId
 from shared.http.security import CurrentPrincipal, require_roles
 from shared.local_time import LOCAL_ZONE
 
@@ -72,7 +73,7 @@ class ScheduleIn(BaseModel):
 
 @router.post("/meetings/{meeting_id}/schedule", response_model=MeetingView, dependencies=Supervisors,
              summary="Set the meeting's date and place")
-async def schedule(meeting_id: int, body: ScheduleIn, principal: CurrentPrincipal, uow: UnitOfWorkDep) -> MeetingView:
+async def schedule(meeting_id: RowId, body: ScheduleIn, principal: CurrentPrincipal, uow: UnitOfWorkDep) -> MeetingView:
     async with uow:
         meeting = await schedule_meeting(uow, meeting_id, scheduled_for=body.scheduled_for, place=body.place,
                                                    jurisdiction=principal.jurisdiction, by=principal.subject)
@@ -87,7 +88,7 @@ class HeldIn(BaseModel):
 
 @router.post("/meetings/{meeting_id}/record", response_model=MeetingView, dependencies=Supervisors,
              summary="Record the meeting: accepted closes the matter; not accepted reopens the case once more")
-async def record(meeting_id: int, body: HeldIn, principal: CurrentPrincipal, uow: UnitOfWorkDep) -> MeetingView:
+async def record(meeting_id: RowId, body: HeldIn, principal: CurrentPrincipal, uow: UnitOfWorkDep) -> MeetingView:
     async with uow:
         meeting = await record_meeting(uow, meeting_id, summary=body.summary, accepted=body.accepted,
                                                  jurisdiction=principal.jurisdiction, by=principal.subject)
