@@ -139,6 +139,8 @@ class Platform:
                 "DEMO_DATA": str(c.demo_data).lower(),
                 # A new embedded broker has empty topics: whatever it lost is sent again from the outboxes.
                 "OUTBOX_REPLAY_HOURS": "72" if self.broker else "0",
+                # The local footing shows its metrics to anyone on this machine; production asks a scraper's token.
+                "PUBLIC_METRICS": "true",
                 **own.get(name, {}),
             }.items():
                 env.setdefault(f"{prefix}_{key}", value)

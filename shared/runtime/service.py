@@ -17,10 +17,11 @@ from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from sqlalchemy import MetaData, text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from shared.auth import TokenVerifier
+from shared.auth import Role, TokenVerifier
 from shared.events import Event
 from shared.http.errors import install_error_handlers
 from shared.http.middleware import BodyLimit, ControlCharacters, RequestContext, WriteGate
+from shared.http.security import require_roles
 from shared.messaging.consumer import EventConsumer, Handler
 from shared.messaging.kafka import ensure_topics, make_consumer, make_producer
 from shared.messaging.relay import OutboxRelay
@@ -185,14 +186,16 @@ def create_service_app(spec: ServiceSpec, settings: ServiceSettings) -> FastAPI:
     app.add_middleware(WriteGate, state=app.state)
     app.add_middleware(BodyLimit, max_bytes=settings.max_body_bytes, overrides=settings.body_limits())
     app.add_middleware(RequestContext)
-    app.include_router(_operations_router())
+    app.include_router(_operations_router(settings))
     for router in spec.routers:
         app.include_router(router)
     return app
 
 
-def _operations_router() -> APIRouter:
+def _operations_router(settings: ServiceSettings) -> APIRouter:
     router = APIRouter(tags=["operations"])
+    # What the service is busy with is not for everyone outside the local footing: a scraper presents a token.
+    scrapers = [] if settings.public_metrics else [require_roles(Role.SERVICE)]
 
     @router.get("/healthz", summary="The process is alive")
     async def healthz() -> dict:
@@ -203,7 +206,7 @@ def _operations_router() -> APIRouter:
         ok, report = await request.app.state.runtime.readiness()
         return JSONResponse(report, status_code=200 if ok else 503)
 
-    @router.get("/metrics", summary="Prometheus metrics", response_class=Response)
+    @router.get("/metrics", summary="Prometheus metrics", response_class=Response, dependencies=scrapers)
     async def metrics(request: Request) -> Response:
         runtime: ServiceRuntime = request.app.state.runtime
         with suppress(Exception):

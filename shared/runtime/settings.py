@@ -29,6 +29,8 @@ class ServiceSettings(BaseSettings):
     consumer_max_attempts: int = Field(5, ge=1, description="Attempts before a failing record is dead-lettered")
     workers: int = Field(1, ge=1, le=16, description="Processes serving this service's port, each a whole instance "
                          "(HTTP, relay, consumer in the group, background workers)")
+    public_metrics: bool = Field(False, description="Serve /metrics to anyone (the local footing); otherwise only "
+                                 "to a bearer token of role service or admin (a Prometheus scraper's)")
     outbox_replay_hours: float = Field(0, ge=0, le=72, description="On start, publish again the events of the last N "
                                        "hours (a broker that lost its topics); consumers skip what they applied")
 

@@ -109,3 +109,33 @@ def test_no_log_line_carries_sql_parameters_or_a_number_however_it_got_there(cap
     text = json.dumps(lines, ensure_ascii=False)
     assert len(lines) == 2 and "王秀英" not in text and "13812345678" not in text and "1234 5678" not in text
     assert "62251234" not in text and "[parameters: left out]" in text and "139****5678" in text
+
+
+async def test_metrics_are_public_only_where_the_setting_says_so_and_otherwise_need_a_scrapers_token():
+    from types import SimpleNamespace
+
+    import httpx
+
+    from services.intake.service import SPEC
+    from services.intake.settings import IntakeSettings
+    from shared.runtime.service import create_service_app
+
+    async def no_backlog() -> int:
+        return 0
+
+    for public in (False, True):
+        settings = IntakeSettings.model_construct(jwt_public_key=PUBLIC, public_metrics=public)
+        app = create_service_app(SPEC, settings)
+        app.state.runtime = SimpleNamespace(relay=SimpleNamespace(backlog=no_backlog), consumer=None)
+        async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://test") as client:
+            anonymous = await client.get("/metrics")
+            unit = await client.get("/metrics", headers={"Authorization": "Bearer " + issue_token(
+                PRIVATE, role=Role.UNIT_STAFF, jurisdiction="cn-changning", unit_id="cc-feile")})
+            scraper = await client.get("/metrics", headers={"Authorization": "Bearer " + issue_token(
+                PRIVATE, role=Role.SERVICE, jurisdiction="cn-changning", subject="service:prometheus")})
+        if public:
+            assert anonymous.status_code == 200 and "gridlink_http_requests_total" in anonymous.text
+        else:
+            assert (anonymous.status_code, anonymous.json()["code"]) == (401, "unauthenticated")
+            assert (unit.status_code, unit.json()["code"]) == (403, "forbidden_role")
+        assert scraper.status_code == 200
