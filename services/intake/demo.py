@@ -6,7 +6,6 @@ from services.intake.adapters import tables
 from services.intake.adapters.reference import category_tree, ground
 from shared.demo import demo_data
 from shared.messaging.unit_of_work import UnitOfWorkFactory
-from shared.persistence.versioned_cache import bump_version
 
 
 def area_rows() -> list[dict]:
@@ -39,7 +38,7 @@ async def seed_demo(uow_factory: UnitOfWorkFactory) -> None:
     async with uow_factory() as uow:
         await uow.session.execute(insert(tables.areas).values(area_rows()).on_conflict_do_nothing())
         await uow.session.execute(insert(tables.gazetteer).values(gazetteer_rows()).on_conflict_do_nothing())
-        await bump_version(uow.session, tables.ground_version)
+        await ground.changed(uow)
         await uow.session.execute(insert(tables.category_classes).values(class_rows()).on_conflict_do_nothing())
         # Only a sub-item the tree does not have yet is added: edits made through the admin API are kept.
         await uow.session.execute(insert(tables.categories).values(category_rows()).on_conflict_do_update(
@@ -49,6 +48,4 @@ async def seed_demo(uow_factory: UnitOfWorkFactory) -> None:
                   "examples": insert(tables.categories).excluded.examples,
                   "attributes": insert(tables.categories).excluded.attributes},
             where=tables.categories.c.service_code == ""))
-        await bump_version(uow.session, tables.category_tree_version)
-    category_tree.invalidate()
-    ground.invalidate()
+        await category_tree.changed(uow)

@@ -9,7 +9,6 @@ from services.notification.adapters import tables
 from services.notification.adapters.store import locales_cache
 from shared.demo import demo_data
 from shared.messaging.unit_of_work import UnitOfWorkFactory
-from shared.persistence.versioned_cache import bump_version
 
 
 def contact_point_rows() -> list[dict]:
@@ -23,5 +22,4 @@ async def seed_demo(uow_factory: UnitOfWorkFactory) -> None:
         added = await uow.session.execute(insert(tables.contact_points).values(contact_point_rows())
                                           .on_conflict_do_nothing().returning(tables.contact_points.c.recipient))
         if added.first() is not None:
-            await bump_version(uow.session, tables.contact_points_version)
-    locales_cache.invalidate()
+            await locales_cache.changed(uow)

@@ -19,8 +19,8 @@ log = structlog.get_logger("gridlink.http")
 SAFE_METHODS = {"GET", "HEAD", "OPTIONS"}
 
 
-async def _send_error(send: Send, status: int, code: str, message: str) -> None:
-    body = json.dumps(error_body(code, message)).encode()
+async def _send_error(send: Send, status: int, code: str, message: str, field: str | None = None) -> None:
+    body = json.dumps(error_body(code, message, field)).encode()
     await send({"type": "http.response.start", "status": status,
                 "headers": [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode())]})
     await send({"type": "http.response.body", "body": body})
@@ -164,11 +164,7 @@ def _replay(messages: list[Message], receive: Receive | None = None) -> Receive:
 
 
 async def _refuse(send: Send, field: str) -> None:
-    body = json.dumps(error_body("invalid_character", "control characters (such as NUL) are not accepted",
-                                 field)).encode()
-    await send({"type": "http.response.start", "status": 422,
-                "headers": [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode())]})
-    await send({"type": "http.response.body", "body": body})
+    await _send_error(send, 422, "invalid_character", "control characters (such as NUL) are not accepted", field)
 
 
 class WriteGate:

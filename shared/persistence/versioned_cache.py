@@ -42,6 +42,12 @@ class VersionedCache(Generic[T]):
         """Read the version again on the next ``get`` (after this process committed an edit)."""
         self._checked_at = float("-inf")
 
+    async def changed(self, uow) -> None:
+        """Call in the unit of work that edits the reference data: every process reloads it, this one as soon as
+        the edit commits."""
+        await bump_version(uow.session, self._table)
+        uow.on_commit(self.invalidate)
+
 
 def version_table(name: str, metadata: MetaData) -> Table:
     """The one-row table whose ``version`` every edit of some reference data bumps."""

@@ -15,9 +15,15 @@ from shared.masking import mask_numbers_in_text
 _SQL_PARAMETERS = re.compile(r"\[parameters: [\s\S]*?\](?=\s*(?:\n|\(Background|$))")
 
 
+_DIGIT = re.compile(r"\d")
+
+
 def _scrubbed(value):
     if isinstance(value, str):
-        return mask_numbers_in_text(_SQL_PARAMETERS.sub("[parameters: left out]", value))
+        if "[parameters:" in value:
+            value = _SQL_PARAMETERS.sub("[parameters: left out]", value)
+        # Most values (levels, routes, ids) hold no digit: one search instead of the masking's three.
+        return mask_numbers_in_text(value) if _DIGIT.search(value) else value
     if isinstance(value, dict):
         return {k: _scrubbed(v) for k, v in value.items()}
     if isinstance(value, list | tuple):

@@ -17,7 +17,7 @@ from services.dispatch.domain.routing import CaseToRoute, Directory, Rule, Unit
 from shared.events import AreaPath, DeadlineKind, SuspensionReason
 from shared.messaging.unit_of_work import UnitOfWork
 from shared.persistence.records import record_of
-from shared.persistence.versioned_cache import VersionedCache, bump_version
+from shared.persistence.versioned_cache import VersionedCache
 from shared.photos import CleanPhoto
 
 
@@ -177,17 +177,12 @@ class DispatchStore:
     async def unit_ids(self) -> set[str]:
         return set((await self._session.execute(select(tables.units.c.id))).scalars())
 
-    async def _directory_changed(self) -> None:
-        """Every process reloads routing (this one at once, after the commit)."""
-        await bump_version(self._session, tables.directory_version)
-        self._uow.on_commit(directory_cache.invalidate)
-
     async def add_unit(self, unit: dict) -> bool:
         """False when a unit has this id."""
         created = await self._session.scalar(pg_insert(tables.units).values(**unit).on_conflict_do_nothing()
                                              .returning(tables.units.c.id))
         if created is not None:
-            await self._directory_changed()
+            await directory_cache.changed(self._uow)
         return created is not None
 
     async def edit_unit(self, unit_id: str, unit: dict) -> bool:
@@ -195,7 +190,7 @@ class DispatchStore:
         changed = await self._session.scalar(update(tables.units).where(tables.units.c.id == unit_id)
                                              .values(**unit).returning(tables.units.c.id))
         if changed is not None:
-            await self._directory_changed()
+            await directory_cache.changed(self._uow)
         return changed is not None
 
     async def save_units(self, units: list[dict]) -> None:
@@ -203,28 +198,28 @@ class DispatchStore:
         statement = pg_insert(tables.units).values(units)
         await self._session.execute(statement.on_conflict_do_update(
             index_elements=["id"], set_={c: statement.excluded[c] for c in units[0] if c != "id"}))
-        await self._directory_changed()
+        await directory_cache.changed(self._uow)
 
     async def add_rule(self, rule: dict) -> bool:
         """False when a rule has this id."""
         created = await self._session.scalar(pg_insert(tables.rules).values(**rule).on_conflict_do_nothing()
                                              .returning(tables.rules.c.id))
         if created is not None:
-            await self._directory_changed()
+            await directory_cache.changed(self._uow)
         return created is not None
 
     async def edit_rule(self, rule_id: str, rule: dict) -> bool:
         changed = await self._session.scalar(update(tables.rules).where(tables.rules.c.id == rule_id)
                                              .values(**rule).returning(tables.rules.c.id))
         if changed is not None:
-            await self._directory_changed()
+            await directory_cache.changed(self._uow)
         return changed is not None
 
     async def remove_rule(self, rule_id: str) -> bool:
         removed = await self._session.scalar(delete(tables.rules).where(tables.rules.c.id == rule_id)
                                              .returning(tables.rules.c.id))
         if removed is not None:
-            await self._directory_changed()
+            await directory_cache.changed(self._uow)
         return removed is not None
 
     async def add_photo(self, photo_id: UUID, photo: CleanPhoto, *, unit_id: str) -> None:

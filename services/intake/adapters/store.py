@@ -23,7 +23,6 @@ from services.intake.domain.timeline import TimelineLine
 from shared.events import Channel
 from shared.messaging.unit_of_work import UnitOfWork
 from shared.persistence.records import record_of
-from shared.persistence.versioned_cache import bump_version
 from shared.photos import CleanPhoto
 
 
@@ -149,8 +148,7 @@ class IntakeStore:
         await self._session.execute(insert(tables.categories).values(
             code=code, version=version, **{k: fields[k] for k in CATEGORY_FIELDS}, current=True, active=active,
             changed_by=by, changed_at=at))
-        await bump_version(self._session, tables.category_tree_version)
-        self._uow.on_commit(category_tree.invalidate)
+        await category_tree.changed(self._uow)
 
     async def add_api_key(self, key_id: UUID, *, name: str, key_hash: str, prefix: str, at: datetime) -> None:
         await self._session.execute(insert(tables.api_keys).values(

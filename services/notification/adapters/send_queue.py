@@ -13,7 +13,6 @@ from services.notification.adapters import tables
 from services.notification.adapters.store import subscriptions_cache
 from services.notification.domain.deliveries import DeliveryStatus
 from shared.messaging.unit_of_work import UnitOfWork
-from shared.persistence.versioned_cache import bump_version
 
 # Due queued messages, leased (their earliest time moved past a send's length) so no other sender takes them; with
 # what the channel needs: the messaging group to answer in, the staff member's e-mail address.
@@ -121,6 +120,5 @@ async def settle_webhook_attempts(uow: UnitOfWork, *, attempts: list[dict], sett
         disabled += [(*r, "failing for days") for r in await session.execute(
             _DISABLE_LONG_FAILING, dict(cutoff=failing_before, endpoints=[str(e) for e in failing]))]
     if disabled:
-        await bump_version(session, tables.webhook_endpoints_version)
-        uow.on_commit(subscriptions_cache.invalidate)
+        await subscriptions_cache.changed(uow)
     return disabled

@@ -17,7 +17,7 @@ from services.notification.adapters import tables
 from services.notification.domain.deliveries import LOCALE, CaseContact, DeliveryStatus
 from services.notification.domain.partners import Subscription, WebhookStatus
 from shared.messaging.unit_of_work import UnitOfWork
-from shared.persistence.versioned_cache import VersionedCache, bump_version
+from shared.persistence.versioned_cache import VersionedCache
 
 _r, _d, _e, _h = tables.recipients.c, tables.deliveries.c, tables.webhook_endpoints.c, tables.held_notices.c
 _CONTACT_COLUMNS = tuple(f.name for f in fields(CaseContact))
@@ -101,16 +101,14 @@ class NotificationStore:
             event_type=event_type, audience=audience, template=template, locale=locale, source=source, updated_by=by,
             updated_at=at).on_conflict_do_update(index_elements=[t.event_type, t.audience, t.template, t.locale],
                                                  set_={"source": source, "updated_by": by, "updated_at": at}))
-        await bump_version(self._session, tables.templates_version)
-        self._uow.on_commit(overrides_cache.invalidate)
+        await overrides_cache.changed(self._uow)
 
     async def save_contact_point(self, recipient: str, *, email: str | None, locale: str, by: str,
                                  at: datetime) -> None:
         values = dict(email=email, locale=locale, updated_by=by, updated_at=at)
         await self._session.execute(pg_insert(tables.contact_points).values(recipient=recipient, **values)
                                     .on_conflict_do_update(index_elements=["recipient"], set_=values))
-        await bump_version(self._session, tables.contact_points_version)
-        self._uow.on_commit(locales_cache.invalidate)
+        await locales_cache.changed(self._uow)
 
     async def remove_contact_point(self, recipient: str) -> bool:
         """False when the recipient has no contact point."""
@@ -118,8 +116,7 @@ class NotificationStore:
             tables.contact_points.c.recipient == recipient))
         if done.rowcount == 0:
             return False
-        await bump_version(self._session, tables.contact_points_version)
-        self._uow.on_commit(locales_cache.invalidate)
+        await locales_cache.changed(self._uow)
         return True
 
     # --- the inbox and the dead letters ---------------------------------------------------------------------------
@@ -141,15 +138,10 @@ class NotificationStore:
 
     # --- partners' endpoints ----------------------------------------------------------------------------------------
 
-    async def _endpoints_changed(self) -> None:
-        """Every process reads the subscriptions again (this one at once, after the commit)."""
-        await bump_version(self._session, tables.webhook_endpoints_version)
-        self._uow.on_commit(subscriptions_cache.invalidate)
-
     async def add_endpoint(self, endpoint: dict) -> dict:
         row = (await self._session.execute(tables.webhook_endpoints.insert().values(**endpoint)
                                            .returning(tables.webhook_endpoints))).one()
-        await self._endpoints_changed()
+        await subscriptions_cache.changed(self._uow)
         return dict(row._mapping)
 
     async def endpoint(self, endpoint_id: UUID, partner: str) -> dict | None:
@@ -162,13 +154,13 @@ class NotificationStore:
         done = await self._session.execute(delete(tables.webhook_endpoints).where(
             _e.id == endpoint_id, _e.partner == partner))
         if done.rowcount:
-            await self._endpoints_changed()
+            await subscriptions_cache.changed(self._uow)
         return done.rowcount > 0
 
     async def enable_endpoint(self, endpoint_id: UUID) -> dict:
         row = (await self._session.execute(update(tables.webhook_endpoints).where(_e.id == endpoint_id).values(
             status="active", disabled_reason=None, failing_since=None).returning(tables.webhook_endpoints))).one()
-        await self._endpoints_changed()
+        await subscriptions_cache.changed(self._uow)
         return dict(row._mapping)
 
     async def send_again(self, endpoint_id: UUID, *, message_id: str | None = None,

@@ -22,7 +22,7 @@ from services.supervision.domain.statuses import CaseStatus, ClockOutcome, Clock
 from shared.events import AreaPath, DeadlineKind, EscalationLevel
 from shared.messaging.unit_of_work import UnitOfWork
 from shared.persistence.records import record_of
-from shared.persistence.versioned_cache import VersionedCache, bump_version
+from shared.persistence.versioned_cache import VersionedCache
 
 
 @dataclass(frozen=True)
@@ -278,8 +278,7 @@ class SupervisionStore:
             jurisdiction_id=jurisdiction_id, time_limit_class=time_limit_class, category_code=category_code or "",
             **values).on_conflict_do_update(index_elements=[p.jurisdiction_id, p.time_limit_class, p.category_code],
                                             set_=values))
-        await bump_version(self._session, tables.time_rules_version)
-        self._uow.on_commit(time_rules.invalidate)
+        await time_rules.changed(self._uow)
 
     async def save_calendar_year(self, jurisdiction_id: str, year: int, days: list[CalendarDay], *,
                                  source: str) -> None:
@@ -300,8 +299,7 @@ class SupervisionStore:
         await self._session.execute(pg_insert(tables.supervisors).values(
             id=supervisor_id, jurisdiction_id=jurisdiction_id, **remit)
             .on_conflict_do_update(index_elements=[s.id], set_=remit))
-        await bump_version(self._session, tables.supervisors_version)
-        self._uow.on_commit(supervisors_cache.invalidate)
+        await supervisors_cache.changed(self._uow)
 
     async def supervisors(self, jurisdiction_id: str) -> list[SupervisorScope]:
         return (await supervisors_cache.get(self._session)).get(jurisdiction_id, [])

@@ -15,7 +15,7 @@ from services.supervision.adapters import tables
 from services.supervision.domain.calendar import CalendarDay, LoadedDays, WorkingCalendar, parse_windows, statutory_days
 from services.supervision.domain.clocks import TimeLimitPolicy, pick_policy
 from shared.messaging.unit_of_work import UnitOfWork
-from shared.persistence.versioned_cache import VersionedCache, bump_version
+from shared.persistence.versioned_cache import VersionedCache
 
 
 @dataclass(frozen=True)
@@ -92,6 +92,5 @@ async def store_year(uow: UnitOfWork, jurisdiction: str, year: int, days, *, sou
         jurisdiction_id=jurisdiction, year=year, source=source, loaded_at=datetime.now(UTC))
         .on_conflict_do_update(index_elements=[cy.jurisdiction_id, cy.year],
                                set_={"source": source, "loaded_at": datetime.now(UTC)}))
-    await bump_version(uow.session, tables.time_rules_version)
-    time_rules.invalidate()
+    await time_rules.changed(uow)
     CALENDAR_MISSING.labels(jurisdiction, str(year)).set(0)
