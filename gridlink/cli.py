@@ -71,19 +71,31 @@ def up(demo: bool) -> None:
 @click.option("--role", required=True, type=click.Choice([r.value for r in Role]))
 @click.option("--unit", "unit_id", default=None, help="Unit id, for unit staff.")
 @click.option("--jurisdiction", default="cn-changning", show_default=True)
+@click.option("--area", default=None,
+              help="The street, community or grid the caller works in (default: the whole district).")
 @click.option("--subject", default=None, help="Who the token names (default: role and a random suffix).")
 @click.option("--hours", default=12.0, show_default=True, help="Lifetime in hours.")
-def token(role: str, unit_id: str | None, jurisdiction: str, subject: str | None, hours: float) -> None:
+def token(role: str, unit_id: str | None, jurisdiction: str, area: str | None, subject: str | None,
+          hours: float) -> None:
     """Print a bearer token signed with the local platform's key."""
     from datetime import timedelta
 
     from gridlink.keys import ensure_keypair
+    from shared.demo import demo_area_path
 
     if role == Role.UNIT_STAFF and not unit_id:
         raise click.UsageError("--unit is required for unit_staff")
+    scope = None
+    if area:
+        try:
+            scope = demo_area_path(area)
+        except KeyError:
+            raise click.UsageError(f"no area {area} in the demo ground") from None
+        if scope[0] != jurisdiction:
+            raise click.UsageError(f"{area} is not in {jurisdiction}")
     private_pem, _ = ensure_keypair(Path(os.environ.get("GRIDLINK_DATA_DIR", ".gridlink")).resolve())
     click.echo(issue_token(private_pem, role=Role(role), jurisdiction=jurisdiction, unit_id=unit_id, subject=subject,
-                           ttl=timedelta(hours=hours)))
+                           ttl=timedelta(hours=hours), scope=scope))
 
 
 def _local_token(role: Role, subject: str) -> str:

@@ -11,9 +11,12 @@ from services.dispatch.settings import DispatchSettings
 from services.dispatch.workers.watch import watch
 from shared.runtime.service import ServiceSpec, create_service_app, serve
 
+HERE = Path(__file__).parent
+
 SPEC = ServiceSpec(
     name="dispatch", title="gridlink dispatch", metadata=tables.metadata, tables=tables.messaging,
-    migrations=Path(__file__).parent / "migrations", routers=ROUTERS, handlers=handlers.HANDLERS,
+    migrations=HERE / "migrations", routers=ROUTERS, access=HERE / "api" / "access.yaml",
+    handlers=handlers.HANDLERS,
     seed_demo=seed_demo, workers=(watch,), store=DispatchStore,
 )
 

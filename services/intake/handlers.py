@@ -17,6 +17,7 @@ from shared.events import (
     CaseReopened,
     CaseReturned,
     CaseSigned,
+    CaseSupervisorAssigned,
     CaseTransferred,
 )
 
@@ -26,6 +27,7 @@ HANDLERS = {
     CaseDeadlineSet: cases.note_expected_completion,
     CaseCompleted: cases.note_completed,
     CaseSigned: cases.note_signed,
+    CaseSupervisorAssigned: cases.note_supervisor,
     CaseProgressNoted: cases.note_progress,
     CaseReturned: cases.note_returned,
     CaseClaimed: cases.note_claimed,

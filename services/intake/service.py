@@ -12,9 +12,12 @@ from services.intake.workers.imports import import_worker
 from services.intake.workers.upkeep import upkeep
 from shared.runtime.service import ServiceSpec, create_service_app, serve
 
+HERE = Path(__file__).parent
+
 SPEC = ServiceSpec(
     name="intake", title="gridlink intake", metadata=tables.metadata, tables=tables.messaging,
-    migrations=Path(__file__).parent / "migrations", routers=ROUTERS, handlers=handlers.HANDLERS,
+    migrations=HERE / "migrations", routers=ROUTERS, access=HERE / "api" / "access.yaml",
+    handlers=handlers.HANDLERS,
     seed_demo=seed_demo, workers=(import_worker, upkeep), store=IntakeStore,
 )
 

@@ -24,6 +24,8 @@ class IntakeSettings(ServiceSettings):
     max_photo_bytes: int = Field(8_388_608, ge=1024, description="Largest photo accepted, in bytes")
     max_import_bytes: int = Field(10_485_760, ge=1024, description="Largest import file accepted, in bytes")
     max_import_rows: int = Field(20_000, ge=1, description="Most rows one import file may hold")
+    reveals_per_hour: int = Field(20, ge=1, description="Most cases whose residents' contacts one person may see in an "
+                                  "hour")
     messaging_bridge_secret: str | None = Field(None, description="Standard Webhooks secret (`whsec_…`) that signs "
                                                 "the messaging-group bridge's requests; unset: the bridge is refused")
 

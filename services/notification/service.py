@@ -13,9 +13,12 @@ from services.notification.workers.outbound import send_messages
 from services.notification.workers.webhook_sender import send_webhooks
 from shared.runtime.service import ServiceSpec, create_service_app, serve
 
+HERE = Path(__file__).parent
+
 SPEC = ServiceSpec(
     name="notification", title="gridlink notification", metadata=tables.metadata, tables=tables.messaging,
-    migrations=Path(__file__).parent / "migrations", routers=ROUTERS, handlers=handlers.HANDLERS,
+    migrations=HERE / "migrations", routers=ROUTERS, access=HERE / "api" / "access.yaml",
+    handlers=handlers.HANDLERS,
     seed_demo=seed_demo, workers=(send_messages, send_webhooks), store=NotificationStore,
 )
 

@@ -11,9 +11,12 @@ from services.supervision.settings import SupervisionSettings
 from services.supervision.workers.watch import watch
 from shared.runtime.service import ServiceSpec, create_service_app, serve
 
+HERE = Path(__file__).parent
+
 SPEC = ServiceSpec(
     name="supervision", title="gridlink supervision", metadata=tables.metadata, tables=tables.messaging,
-    migrations=Path(__file__).parent / "migrations", routers=ROUTERS, handlers=handlers.HANDLERS,
+    migrations=HERE / "migrations", routers=ROUTERS, access=HERE / "api" / "access.yaml",
+    handlers=handlers.HANDLERS,
     seed_demo=seed_demo, workers=(watch,), store=SupervisionStore,
 )
 

@@ -11,7 +11,8 @@ from sqlalchemy.exc import DBAPIError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from shared.persistence.database import is_database_unavailable
-from shared.refusals import Refused
+from shared.refusals import RateLimited, Refused
+from shared.runtime.metrics import RATE_LIMITED
 
 log = structlog.get_logger(__name__)
 
@@ -62,7 +63,11 @@ async def _on_validation(_: Request, exc: RequestValidationError) -> JSONRespons
 
 
 async def _on_refused(_: Request, exc: Refused) -> JSONResponse:
-    return error_response(exc.status, exc.code, exc.message, exc.field, **exc.extra)
+    response = error_response(exc.status, exc.code, exc.message, exc.field, **exc.extra)
+    if isinstance(exc, RateLimited):
+        response.headers["Retry-After"] = str(exc.retry_after)
+        RATE_LIMITED.labels(code=exc.code).inc()
+    return response
 
 
 _HTTP_CODES = {401: "unauthenticated", 403: "forbidden", 404: "not_found", 405: "method_not_allowed",

@@ -10,3 +10,4 @@ EVENTS_PRODUCED = Counter("gridlink_events_produced_total", "Events published by
 OUTBOX_BACKLOG = Gauge("gridlink_outbox_backlog", "Outbox rows not yet published")
 CONSUMER_LAG = Gauge("gridlink_consumer_lag", "Records behind the high-water mark", ["topic", "partition"])
 DEAD_LETTERED = Counter("gridlink_dead_lettered_total", "Records sent to a dead-letter topic", ["topic", "reason"])
+RATE_LIMITED = Counter("gridlink_rate_limited_total", "Requests refused with 429, by the limit they hit", ["code"])

@@ -11,17 +11,17 @@ from pathlib import Path
 
 import structlog
 import uvicorn
-from fastapi import APIRouter, FastAPI, Request
+from fastapi import APIRouter, Depends, FastAPI, Request
 from fastapi.responses import JSONResponse, Response
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from sqlalchemy import MetaData, text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from shared.auth import Role, TokenVerifier
+from shared.auth import TokenVerifier
 from shared.events import Event
+from shared.http.access import AccessMatrix, enforce_access, operations_access
 from shared.http.errors import install_error_handlers
 from shared.http.middleware import BodyLimit, ControlCharacters, RequestContext, WriteGate
-from shared.http.security import require_roles
 from shared.messaging.consumer import EventConsumer, Handler
 from shared.messaging.kafka import ensure_topics, make_consumer, make_producer
 from shared.messaging.relay import OutboxRelay
@@ -45,6 +45,8 @@ class ServiceSpec:
     tables: MessagingTables
     migrations: Path
     routers: Sequence[APIRouter]
+    #: The role × operation matrix of the routes (``api/access.yaml``): who may call each.
+    access: Path
     handlers: Mapping[type[Event], Handler]
     seed_demo: Callable[[UnitOfWorkFactory], Awaitable[None]] | None = None
     #: Long-running background work of the service (an import worker, a purge), cancelled at stop.
@@ -177,7 +179,9 @@ def create_service_app(spec: ServiceSpec, settings: ServiceSettings) -> FastAPI:
             await runtime.stop()
             log.info("service stopped")
 
-    app = FastAPI(title=spec.title, version="0.1.0", lifespan=lifespan)
+    # The matrix's role check runs first for every route; the app refuses to start unless it covers each exactly.
+    app = FastAPI(title=spec.title, version="0.1.0", lifespan=lifespan, dependencies=[Depends(enforce_access)])
+    app.state.access = AccessMatrix.load(spec.access, operations_access(settings.public_metrics))
     app.state.accepting_writes = True
     app.state.token_verifier = TokenVerifier(settings.jwt_public_key, issuer=settings.jwt_issuer,
                                              audience=settings.jwt_audience)
@@ -189,13 +193,14 @@ def create_service_app(spec: ServiceSpec, settings: ServiceSettings) -> FastAPI:
     app.include_router(_operations_router(settings))
     for router in spec.routers:
         app.include_router(router)
+    app.state.access.bind(app.routes)
     return app
 
 
 def _operations_router(settings: ServiceSettings) -> APIRouter:
+    # What the service is busy with is not for everyone outside the local footing: unless the setting makes metrics
+    # public, a scraper presents a token (operations_access).
     router = APIRouter(tags=["operations"])
-    # What the service is busy with is not for everyone outside the local footing: a scraper presents a token.
-    scrapers = [] if settings.public_metrics else [require_roles(Role.SERVICE)]
 
     @router.get("/healthz", summary="The process is alive")
     async def healthz() -> dict:
@@ -206,7 +211,7 @@ def _operations_router(settings: ServiceSettings) -> APIRouter:
         ok, report = await request.app.state.runtime.readiness()
         return JSONResponse(report, status_code=200 if ok else 503)
 
-    @router.get("/metrics", summary="Prometheus metrics", response_class=Response, dependencies=scrapers)
+    @router.get("/metrics", summary="Prometheus metrics", response_class=Response)
     async def metrics(request: Request) -> Response:
         runtime: ServiceRuntime = request.app.state.runtime
         with suppress(Exception):

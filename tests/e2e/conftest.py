@@ -61,9 +61,10 @@ class RunningPlatform:
         return "\n".join(path.read_text(errors="replace").splitlines()[-lines:]) if path.exists() else ""
 
     def token(self, role: str, unit: str | None = None, jurisdiction: str | None = None,
-              subject: str | None = None) -> str:
+              subject: str | None = None, area: str | None = None) -> str:
         args = [sys.executable, "-m", "gridlink.cli", "token", "--role", role] + (["--unit", unit] if unit else [])
         args += ["--jurisdiction", jurisdiction] if jurisdiction else []
+        args += ["--area", area] if area else []
         args += ["--subject", subject] if subject else []
         return subprocess.run(args, env=self.env, check=True, capture_output=True, text=True).stdout.strip()
 

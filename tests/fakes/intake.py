@@ -151,8 +151,16 @@ class FakeIntakeStore:
     async def lock_case(self, case_id: UUID) -> CaseRecord | None:
         return self.cases.get(case_id)
 
-    async def has_case(self, case_id: UUID) -> bool:
-        return case_id in self.cases
+    async def case_supervisor(self, case_id: UUID) -> tuple[bool, str | None]:
+        case = self.cases.get(case_id)
+        return (case is not None, case.supervisor_id if case else None)
+
+    async def cases_revealed_by(self, actor: str, *, since: datetime) -> dict[UUID, datetime]:
+        first: dict[UUID, datetime] = {}
+        for line in self.reveals:
+            if line["actor"] == actor and line["at"] > since:
+                first[line["case_id"]] = min(first.get(line["case_id"], line["at"]), line["at"])
+        return first
 
     async def update_case(self, case_id: UUID, **values) -> None:
         if case_id in self.cases:

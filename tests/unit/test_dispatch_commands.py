@@ -125,11 +125,12 @@ async def test_a_step_is_taken_under_the_version_the_unit_saw_and_another_unit_l
             await cases.act(uow, event.case_id, unit_id="st-huayang-office", expected_version=None,
                                take=lambda case: lifecycle.sign(case, "st-huayang-office"))
     assert (hidden.value.code, hidden.value.status) == ("not_found", 404)
-    with pytest.raises(Refused) as elsewhere:
-        async with uow:
-            await cases.act(uow, event.case_id, unit_id=None, expected_version=None, jurisdiction="cn-xuhui",
-                               take=lifecycle.put_on_board)
-    assert elsewhere.value.status == 404
+    for elsewhere in (("cn-xuhui",), ("cn-changning", "st-jiangsu")):  # another district; a neighbouring street
+        with pytest.raises(Refused) as outside:
+            async with uow:
+                await cases.act(uow, event.case_id, unit_id=None, expected_version=None, scope=elsewhere,
+                                take=lifecycle.put_on_board)
+        assert outside.value.status == 404
     with pytest.raises(Refused) as illegal:
         async with uow:
             await cases.act(uow, event.case_id, unit_id="cn-construction", expected_version=2,

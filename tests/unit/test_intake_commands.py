@@ -16,6 +16,7 @@ from services.intake.commands import categories, contacts, imports, reports, upk
 from services.intake.commands.cases import reclassify
 from services.intake.commands.verdicts import submit_verdict
 from services.intake.domain.reports import IntakePolicy, ReportDraft
+from services.intake.domain.reveals import RevealCaller
 from services.intake.domain.timeline import wordings
 from services.intake.handlers import HANDLERS
 from shared.events import (
@@ -34,13 +35,14 @@ from shared.events import (
     Verdict,
 )
 from shared.messaging.consumer import PermanentFailure
-from shared.refusals import Refused
+from shared.refusals import RateLimited, Refused
 from tests.fakes import FakeUnitOfWork, public_methods
 from tests.fakes.intake import FakeIntakeStore, demo_reference
 from tests.samples import HUAYANG_AREA
 
 NOW = datetime(2026, 11, 23, 9, 0, tzinfo=UTC)
 POLICY = IntakePolicy()
+OPERATOR = RevealCaller("op-1", "operator", None, ("cn-changning", "st-huayang"))
 DRAIN = ReportDraft(channel=Channel.SELF_SERVICE, description="小区门口下水道堵塞，雨后积水严重", lat=31.22, lon=121.43,
                     name="张三", phone="13812341234", category_code="drainage")
 
@@ -205,17 +207,65 @@ async def test_every_number_shown_is_audited_and_anonymous_residents_are_never_s
     anonymous = await _report(uow, ReportDraft(channel=Channel.SELF_SERVICE, description="路灯不亮", lat=31.224,
                                                lon=121.437, anonymous=True, category_code="street-lighting"))
     async with uow:
-        shown = await contacts.reveal_reporters(uow, named.case_id, actor="op-1", actor_role="operator",
-                                                reason="回访")
+        shown = await contacts.reveal_reporters(uow, named.case_id, caller=OPERATOR, reason_code="callback",
+                                                note="回访核实", limit_per_hour=20)
         numbers = await contacts.numbers_for_delivery(uow, [named.case_id, anonymous.case_id], actor="notification",
                                                       purpose="sms")
     assert [(s["name"], s["phone"]) for s in shown] == [("张三", "13812341234")]
     assert list(numbers) == [named.case_id] and numbers[named.case_id][0]["phone"] == "13812341234"
     assert [(r["actor"], r["actor_role"]) for r in uow.store.reveals] == [("op-1", "operator"),
                                                                           ("notification", "service")]
+    assert (uow.store.reveals[0]["actor_unit"], uow.store.reveals[0]["actor_scope"],
+            uow.store.reveals[0]["reason_code"], uow.store.reveals[0]["reason"]) == (
+        None, "cn-changning/st-huayang", "callback", "回访核实办理结果")
     with pytest.raises(Refused):
         async with uow:
-            await contacts.reveal_reporters(uow, uuid4(), actor="op-1", actor_role="operator", reason="x")
+            await contacts.reveal_reporters(uow, uuid4(), caller=OPERATOR, reason_code="callback", note="回访核实",
+                                            limit_per_hour=20)
+
+
+async def test_of_supervisors_only_the_one_watching_the_case_may_call_its_residents(uow):
+    made = await _report(uow)
+    others = RevealCaller("sup-other", "supervisor", None, ("cn-changning",))
+    own = RevealCaller("sup-huayang", "supervisor", None, ("cn-changning", "st-huayang"))
+    for before_assignment in (own, others):
+        with pytest.raises(Refused) as refused:
+            async with uow:
+                await contacts.reveal_reporters(uow, made.case_id, caller=before_assignment, reason_code="clarify",
+                                                note="核实地点", limit_per_hour=20)
+        assert (refused.value.code, refused.value.status) == ("not_case_supervisor", 403)
+    async with uow:
+        await uow.store.update_case(made.case_id, supervisor_id="sup-huayang")
+        shown = await contacts.reveal_reporters(uow, made.case_id, caller=own, reason_code="clarify", note="核实地点",
+                                                limit_per_hour=20)
+    assert shown and shown[0]["phone"] == "13812341234"
+    with pytest.raises(Refused):
+        async with uow:
+            await contacts.reveal_reporters(uow, made.case_id, caller=others, reason_code="clarify", note="核实地点",
+                                            limit_per_hour=20)
+
+
+async def test_one_person_reveals_only_so_many_cases_an_hour_and_is_told_when_to_try_again(uow):
+    cases = [await _report(uow, ReportDraft(channel=Channel.SELF_SERVICE, description="路灯不亮", lat=31.212 + i * 0.004,
+                                            lon=121.43, name="张三", phone="13812341234",
+                                            category_code="street-lighting")) for i in range(3)]
+    assert len({made.case_id for made in cases}) == 3 and not any(made.linked for made in cases)
+    start = datetime(2026, 12, 1, 9, 0, tzinfo=UTC)
+    for i, made in enumerate(cases[:2]):
+        async with uow:
+            await contacts.reveal_reporters(uow, made.case_id, caller=OPERATOR, reason_code="callback",
+                                            note="回访核实", limit_per_hour=2, now=start + timedelta(minutes=10 * i))
+    async with uow:  # the same residents again: not another case
+        await contacts.reveal_reporters(uow, cases[1].case_id, caller=OPERATOR, reason_code="callback",
+                                        note="再次回访", limit_per_hour=2, now=start + timedelta(minutes=30))
+    with pytest.raises(RateLimited) as limited:
+        async with uow:
+            await contacts.reveal_reporters(uow, cases[2].case_id, caller=OPERATOR, reason_code="callback",
+                                            note="回访核实", limit_per_hour=2, now=start + timedelta(minutes=30))
+    assert (limited.value.code, limited.value.status, limited.value.retry_after) == ("too_many_reveals", 429, 1800)
+    async with uow:  # an hour after the first, one more case
+        await contacts.reveal_reporters(uow, cases[2].case_id, caller=OPERATOR, reason_code="callback",
+                                        note="回访核实", limit_per_hour=2, now=start + timedelta(minutes=61))
 
 
 async def test_an_import_takes_each_row_once_and_says_why_a_row_was_refused(uow):

@@ -162,18 +162,18 @@ async def test_a_dissatisfied_verdict_reopens_once_per_round_then_calls_a_meetin
     [meeting] = uow.store.meetings.values()
     async with uow:
         await schedule_meeting(uow, meeting.id, scheduled_for=datetime(2026, 12, 3, 19, tzinfo=SHANGHAI),
-                               place="华阳路街道会议室", jurisdiction="cn-changning", by="sup-huayang")
-        await record_meeting(uow, meeting.id, summary="居民不认可", accepted=False, jurisdiction="cn-changning",
+                               place="华阳路街道会议室", scope=("cn-changning",), by="sup-huayang")
+        await record_meeting(uow, meeting.id, summary="居民不认可", accepted=False, scope=("cn-changning",),
                              by="sup-huayang")
     assert uow.of_type(CaseExplanationMeetingHeld)[0].accepted is False
     assert [e.round for e in uow.of_type(CaseReopened)] == [1, 2, 3]
     with pytest.raises(Refused) as again:
         async with uow:
-            await record_meeting(uow, meeting.id, summary="x", accepted=True, jurisdiction="cn-changning", by="s")
+            await record_meeting(uow, meeting.id, summary="x", accepted=True, scope=("cn-changning",), by="s")
     assert again.value.code == "already_held"
     with pytest.raises(Refused) as elsewhere:
         async with uow:
-            await schedule_meeting(uow, meeting.id, scheduled_for=MONDAY_9, place="x", jurisdiction="cn-xuhui",
+            await schedule_meeting(uow, meeting.id, scheduled_for=MONDAY_9, place="x", scope=("cn-xuhui",),
                                    by="s")
     assert elsewhere.value.status == 404
 
@@ -197,37 +197,37 @@ async def test_an_extension_moves_the_completion_deadline_within_the_policy_and_
     with pytest.raises(Refused) as elsewhere:
         async with uow:
             await decide_extension(uow, request.id, approve=True, due_date=None, reason="同意",
-                                   jurisdiction="cn-xuhui", by="sup-huayang")
+                                   scope=("cn-xuhui",), by="sup-huayang")
     assert elsewhere.value.status == 404
     with pytest.raises(Refused) as too_far:
         async with uow:
             await decide_extension(uow, request.id, approve=True, due_date=date(2027, 6, 1), reason="同意",
-                                   jurisdiction="cn-changning", by="sup-huayang")
+                                   scope=("cn-changning",), by="sup-huayang")
     assert too_far.value.code == "extension_too_long" and too_far.value.extra["latest"]
     async with uow:
         decided = await decide_extension(uow, request.id, approve=True, due_date=None, reason="同意，电话13812341234",
-                                         jurisdiction="cn-changning", by="sup-huayang")
+                                         scope=("cn-changning",), by="sup-huayang")
     assert decided.status == "approved" and _due(uow, case_id, "completion") == decided.due_at > due
     [told] = uow.of_type(CaseExtensionDecided)
     assert told.approved and "13812341234" not in told.reason
     with pytest.raises(Refused) as twice:
         async with uow:
             await decide_extension(uow, request.id, approve=False, due_date=None, reason="x",
-                                   jurisdiction="cn-changning", by="sup-huayang")
+                                   scope=("cn-changning",), by="sup-huayang")
     assert (twice.value.code, twice.value.status) == ("already_decided", 409)
 
 
 async def test_urging_presses_the_unit_handling_a_case_and_nobody_else(uow):
     case_id = await _dispatched(uow)
     async with uow:
-        urging = await urge(uow, case_id, reason="请尽快处理", reply_within_hours=4, jurisdiction="cn-changning",
+        urging = await urge(uow, case_id, reason="请尽快处理", reply_within_hours=4, scope=("cn-changning",),
                             by="sup-huayang")
     assert urging.level is EscalationLevel.URGING and urging.unit_id == "unit-a" and urging.reply_by
     await _handle(uow, CaseCompleted(case_id=case_id, unit_id="unit-a", unit_name="A", result="已处理",
                                      completed_at=MONDAY_9))
     with pytest.raises(Refused) as done:
         async with uow:
-            await urge(uow, case_id, reason="x", reply_within_hours=None, jurisdiction="cn-changning", by="s")
+            await urge(uow, case_id, reason="x", reply_within_hours=None, scope=("cn-changning",), by="s")
     assert done.value.code == "not_being_handled"
 
 
@@ -263,24 +263,24 @@ async def test_a_panel_rates_each_wide_impact_case_of_its_street_and_quarter_onc
     scores = {"community": 4, "party_member": 5, "resident": 3}
     with pytest.raises(Refused) as not_yet:
         async with uow:
-            await rate_case(uow, panel_id, case_id, scores=scores, comment=None, jurisdiction="cn-changning", by="s")
+            await rate_case(uow, panel_id, case_id, scores=scores, comment=None, scope=("cn-changning",), by="s")
     assert not_yet.value.code == "not_on_docket"  # neither wide-impact nor completed
     await _handle(uow, CaseCompleted(case_id=case_id, unit_id="unit-a", unit_name="A", result="已处理",
                                      completed_at=MONDAY_9))
     uow.store.cases[case_id] = replace(uow.store.cases[case_id], wide_impact=True)
     async with uow:
         comment = await rate_case(uow, panel_id, case_id, scores=scores, comment="回访电话13812341234",
-                                  jurisdiction="cn-changning", by="sup-huayang")
+                                  scope=("cn-changning",), by="sup-huayang")
     assert "13812341234" not in comment
     [rated] = uow.of_type(CasePanelRated)
     assert (rated.unit_id, rated.community, rated.resident, rated.quarter) == ("unit-a", 4, 3, "2026Q4")
     with pytest.raises(Refused) as twice:
         async with uow:
-            await rate_case(uow, panel_id, case_id, scores=scores, comment=None, jurisdiction="cn-changning", by="s")
+            await rate_case(uow, panel_id, case_id, scores=scores, comment=None, scope=("cn-changning",), by="s")
     assert (twice.value.code, twice.value.status) == ("already_rated", 409)
     with pytest.raises(Refused) as elsewhere:
         async with uow:
-            await rate_case(uow, panel_id, case_id, scores=scores, comment=None, jurisdiction="cn-xuhui", by="s")
+            await rate_case(uow, panel_id, case_id, scores=scores, comment=None, scope=("cn-xuhui",), by="s")
     assert elsewhere.value.status == 404
 
 
@@ -341,17 +341,17 @@ async def test_a_case_marked_wide_impact_goes_on_the_docket_of_a_panel_seated_wi
         async with uow:
             await seat_panel(uow, quarter="2026Q4", street_id="st-huayang",
                              members=[("community", "张三"), ("resident", "李四"), ("resident", "王五")],
-                             jurisdiction="cn-changning", by="sup-1")
+                             scope=("cn-changning",), by="sup-1")
     assert incomplete.value.code == "panel_incomplete"
     async with uow:
         panel = await seat_panel(uow, quarter="2026Q4", street_id="st-huayang",
                                  members=[("community", "张三"), ("party_member", "李四"), ("resident", "王五")],
-                                 jurisdiction="cn-changning", by="sup-1")
-        await mark_wide_impact(uow, case_id, reason="影响整栋楼", jurisdiction="cn-changning", by="sup-1")
+                                 scope=("cn-changning",), by="sup-1")
+        await mark_wide_impact(uow, case_id, reason="影响整栋楼", scope=("cn-changning",), by="sup-1")
     assert "张三" not in str(panel.members) and uow.store.cases[case_id].wide_impact
     await _handle(uow, CaseCompleted(case_id=case_id, unit_id="unit-a", unit_name="A", result="已处理",
                                      completed_at=MONDAY_9))
     async with uow:
         await rate_case(uow, panel.id, case_id, scores={"community": 5, "party_member": 5, "resident": 4},
-                        comment=None, jurisdiction="cn-changning", by="sup-1")
+                        comment=None, scope=("cn-changning",), by="sup-1")
     assert len(uow.of_type(CasePanelRated)) == 1

@@ -19,6 +19,7 @@ from shared.messaging.unit_of_work import UnitOfWork
 from shared.persistence.records import record_of
 from shared.persistence.versioned_cache import VersionedCache
 from shared.photos import CleanPhoto
+from shared.scopes import AREA_LEVELS
 
 
 @dataclass(frozen=True)
@@ -57,6 +58,11 @@ class CaseRecord:
     @property
     def district_id(self) -> str | None:
         return self.area.get("district_id")
+
+    @property
+    def area_ids(self) -> tuple[str | None, ...]:
+        """Where the case lies, district first (the scope a caller must cover)."""
+        return tuple(self.area.get(f"{level}_id") for level in AREA_LEVELS)
 
     def casefile(self) -> CaseFile:
         summons = None

@@ -21,13 +21,15 @@ from services.dispatch.domain import lifecycle
 from services.dispatch.domain.routing import Directory
 from shared.auth import Principal, Role
 from shared.events import SuspensionReason
+from shared.http.access import CurrentPrincipal
 from shared.http.dependencies import ReadSession, UnitOfWorkDep
 from shared.http.errors import ApiError
 from shared.http.idempotency import IdempotencyGuard, IdempotencyKey
-from shared.http.security import CurrentPrincipal, require_roles
 from shared.local_time import LOCAL_ZONE
 from shared.persistence.records import record_of
+from shared.persistence.scopes import within_scope
 from shared.photos import MAX_PHOTOS_PER_REPORT
+from shared.scopes import AREA_LEVELS
 
 router = APIRouter(prefix="/v1", tags=["dispatch"])
 
@@ -75,17 +77,23 @@ def _view(row, history=(), photos=()) -> CaseView:
                                           note=h.note) for h in history])
 
 
-_OVERSEERS = (Role.DISPATCHER, Role.ADMIN, Role.SUPERVISOR)
+_OVERSEERS = (Role.DISPATCHER, Role.SUPERVISOR)
+
+
+def _area_columns():
+    c = tables.cases.c
+    return [c.area[f"{level}_id"].astext for level in AREA_LEVELS]
 
 
 def _sees_case(principal: Principal, row) -> bool:
-    """Dispatchers and supervisors within their jurisdiction; a unit's staff where the unit has a part (or the case
-    waits on the claiming board)."""
+    """Dispatchers and supervisors within their scope; a unit's staff where the unit has a part (or the case waits
+    on the claiming board)."""
+    case = record_of(CaseRecord, row)
     if principal.role in _OVERSEERS:
-        return row.area.get("district_id") == principal.jurisdiction
+        return principal.covers(case.area_ids)
     if principal.role is not Role.UNIT_STAFF or principal.unit_id is None:
         return False
-    return row.status == lifecycle.State.ON_CLAIMING_BOARD or record_of(CaseRecord, row).casefile().involves(principal.unit_id)
+    return row.status == lifecycle.State.ON_CLAIMING_BOARD or case.casefile().involves(principal.unit_id)
 
 
 @router.get("/units/{unit_id}/queue", response_model=list[CaseView],
@@ -100,7 +108,7 @@ async def unit_queue(unit_id: str, principal: CurrentPrincipal, session: ReadSes
     c = tables.cases.c
     query = select(tables.cases).where(or_(c.lead_unit_id == unit_id, c.assisting_unit_ids.contains([unit_id])))
     if principal.role in _OVERSEERS:
-        query = query.where(c.area["district_id"].astext == principal.jurisdiction)
+        query = query.where(within_scope(_area_columns(), principal.scope))
     if status:
         query = query.where(c.status == status)
     now = datetime.now(UTC)
@@ -113,12 +121,12 @@ async def unit_queue(unit_id: str, principal: CurrentPrincipal, session: ReadSes
     return [_view(r) for r in (await session.execute(query.order_by(*order).limit(500))).all()]
 
 
-@router.get("/triage", response_model=list[CaseView], dependencies=[require_roles(Role.DISPATCHER)],
-            summary="Cases no rule could place (or given back), for the linkage centre of the dispatcher's jurisdiction")
+@router.get("/triage", response_model=list[CaseView],
+            summary="Cases no rule could place (or given back), for the linkage centre of the dispatcher's scope")
 async def triage_queue(principal: CurrentPrincipal, session: ReadSession) -> list[CaseView]:
     c = tables.cases.c
     rows = (await session.execute(select(tables.cases).where(
-        c.status == "triage", c.area["district_id"].astext == principal.jurisdiction).order_by(c.reported_at))).all()
+        c.status == "triage", within_scope(_area_columns(), principal.scope)).order_by(c.reported_at))).all()
     return [_view(r) for r in rows]
 
 
@@ -272,7 +280,7 @@ def _action_route(action: CaseAction):
                             unit_id=principal.unit_id if action.actor is Actor.LEAD_OR_PARTNER else None,
                             expected_version=body.version, take=lambda case: action.take(case, asked),
                             actor=principal.subject if action.actor is Actor.DISPATCHER else None,
-                            jurisdiction=principal.jurisdiction if action.actor is Actor.DISPATCHER else None)
+                            scope=principal.scope if action.actor is Actor.DISPATCHER else None)
             if action.attaches_photos:
                 await attach_photos(uow, case_id, principal.unit_id, body.photos)
             view = _view(row)

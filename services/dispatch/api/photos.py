@@ -11,9 +11,9 @@ from pydantic import BaseModel
 
 from services.dispatch.commands.cases import keep_photo
 from shared.auth import Role
+from shared.http.access import CurrentPrincipal
 from shared.http.dependencies import UnitOfWorkDep
 from shared.http.errors import ApiError
-from shared.http.security import CurrentPrincipal
 from shared.http.uploads import uploaded_photo
 
 router = APIRouter(prefix="/v1", tags=["unit photos"])

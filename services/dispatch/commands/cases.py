@@ -50,6 +50,7 @@ from shared.messaging.consumer import PermanentFailure
 from shared.messaging.unit_of_work import UnitOfWork
 from shared.photos import CleanPhoto
 from shared.refusals import Refused
+from shared.scopes import within
 
 #: Refusals of the life cycle that are conflicts with the case's state rather than bad input.
 _CONFLICTS = {"already_claimed", "parts_missing", "already_checked_in", "lead_only", "assisting_only",
@@ -59,7 +60,7 @@ _CONFLICTS = {"already_claimed", "parts_missing", "already_checked_in", "lead_on
 
 async def act(uow: UnitOfWork, case_id: UUID, *, unit_id: str | None, expected_version: int | None,
               take: Callable[[CaseFile], Step], actor: str | None = None,
-              jurisdiction: str | None = None):
+              scope: tuple[str, ...] | None = None):
     """One step on one case. A unit with no part in the case learns nothing of it (404); a stale ``expected_version``
     is a 409 naming the current one; an action the state does not allow is a 409 naming the state and what it
     allows. Nothing is half-applied: the step, its history line and its event commit together or not at all.
@@ -69,8 +70,8 @@ async def act(uow: UnitOfWork, case_id: UUID, *, unit_id: str | None, expected_v
     if row is None:
         raise Refused("not_found", "no such case", "case_id", status=404)
     case = row.casefile()
-    # A dispatcher acts within their jurisdiction; elsewhere, as for another unit's case, the case does not exist.
-    if jurisdiction is not None and row.district_id != jurisdiction:
+    # A dispatcher acts within their scope; elsewhere, as for another unit's case, the case does not exist.
+    if scope is not None and not within(scope, row.area_ids):
         raise Refused("not_found", "no such case", "case_id", status=404)
     if unit_id is not None and not case.involves(unit_id):
         raise Refused("not_found", "no such case", "case_id", status=404)

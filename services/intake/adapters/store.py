@@ -57,6 +57,7 @@ class CaseRecord:
     address_id: str | None = None
     completion_round: int = 0
     words: str | None = None
+    supervisor_id: str | None = None
 
 
 @dataclass(frozen=True)
@@ -240,9 +241,6 @@ class IntakeStore:
                                            .with_for_update())).first()
         return record_of(CaseRecord, row)
 
-    async def has_case(self, case_id: UUID) -> bool:
-        return await self._session.scalar(select(tables.cases.c.id).where(tables.cases.c.id == case_id)) is not None
-
     async def update_case(self, case_id: UUID, **values) -> None:
         await self._session.execute(update(tables.cases).where(tables.cases.c.id == case_id).values(**values))
 
@@ -324,8 +322,22 @@ class IntakeStore:
     async def reporter_phone(self, reporter_id: UUID) -> str | None:
         return await self._session.scalar(select(tables.reporters.c.phone).where(tables.reporters.c.id == reporter_id))
 
+    async def case_supervisor(self, case_id: UUID) -> tuple[bool, str | None]:
+        """Whether the case exists, and the supervisor watching it (None until supervision assigns one)."""
+        row = (await self._session.execute(select(tables.cases.c.supervisor_id)
+                                           .where(tables.cases.c.id == case_id))).first()
+        return (row is not None, row.supervisor_id if row else None)
+
+    async def cases_revealed_by(self, actor: str, *, since: datetime) -> dict[UUID, datetime]:
+        """The cases whose contacts ``actor`` saw since then, each with the first time."""
+        v = tables.reveals.c
+        rows = (await self._session.execute(select(v.case_id, func.min(v.at).label("first")).where(
+            v.actor == actor, v.at > since).group_by(v.case_id))).all()
+        return {row.case_id: row.first for row in rows}
+
     async def audit_reveals(self, reveals: list[dict]) -> None:
-        """One audit line per reporter shown: case_id, reporter_id, actor, actor_role, reason, at."""
+        """One audit line per reporter shown: case_id, reporter_id, actor, actor_role, reason, at (and, for a person,
+        actor_unit, actor_scope, reason_code, purpose_note)."""
         if reveals:
             await self._session.execute(insert(tables.reveals), reveals)
 

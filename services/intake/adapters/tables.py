@@ -127,6 +127,8 @@ cases = Table(
     # The description's words as the classifier reads them, space-separated (a word never holds a space), kept so
     # that finding duplicates need not segment every open case's text again.
     Column("words", Text),
+    # The supervisor watching the case (supervision assigns one): the one supervisor who may call its residents.
+    Column("supervisor_id", Text),
     ForeignKeyConstraint(["category_code", "category_version"], ["categories.code", "categories.version"]),
     Index("ix_cases_open_by_category", "category_code", "reported_at", postgresql_where=text("status <> 'completed'")),
     Index("ix_cases_reported_at", "reported_at"),
@@ -209,7 +211,8 @@ callback_tasks = Table(
     Index("callback_tasks_pending", "requested_at", postgresql_where=text("done_at IS NULL")),
 )
 
-# The audit of every full number shown to a person: who, in what role, why, when.
+# The audit of every full number shown to a person: who, in what role, unit and scope, why, when. ``reason`` is the
+# reason's wording as shown then (or a service's purpose), ``reason_code`` the reason chosen from the list.
 reveals = Table(
     "reveals", metadata,
     Column("id", BigInteger, primary_key=True, autoincrement=True),
@@ -219,6 +222,11 @@ reveals = Table(
     Column("actor_role", Text, nullable=False),
     Column("reason", Text, nullable=False),
     Column("at", DateTime(timezone=True), nullable=False),
+    Column("actor_unit", Text),
+    Column("actor_scope", Text),
+    Column("reason_code", Text),
+    Column("purpose_note", Text),
+    Index("reveals_by_actor", "actor", "at"),
 )
 
 imports = Table(

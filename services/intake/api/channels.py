@@ -27,12 +27,11 @@ from services.intake.api.context import (
 from services.intake.commands.reports import keep_photo, submit_report
 from services.intake.domain.cases import national_mobile
 from services.intake.domain.reports import ReportDraft
-from shared.auth import Role
 from shared.events import Channel, ClassifiedBy
+from shared.http.access import CurrentPrincipal
 from shared.http.dependencies import UnitOfWorkDep
 from shared.http.errors import ApiError
 from shared.http.idempotency import IdempotencyGuard, IdempotencyKey
-from shared.http.security import CurrentPrincipal, require_roles
 from shared.http.uploads import uploaded_photo
 from shared.photos import MAX_PHOTOS_PER_REPORT
 from shared.webhooks import WebhookRejected, verify
@@ -105,7 +104,6 @@ class HotlineReport(Strict):
 
 
 @router.post("/hotline/reports", status_code=201, response_model=ReportAccepted, tags=["hotline"],
-             dependencies=[require_roles(Role.OPERATOR)],
              summary="Hotline operator entry: the caller, what was said, where, category pick or suggestion, urgency")
 async def hotline_report(body: HotlineReport, uow: UnitOfWorkDep, policy: PolicyDep,
                          principal: CurrentPrincipal):
@@ -135,7 +133,6 @@ class PatrolReport(Strict):
 
 
 @router.post("/patrol/reports", status_code=201, response_model=ReportAccepted, tags=["grid workers"],
-             dependencies=[require_roles(Role.UNIT_STAFF, Role.OPERATOR)],
              summary="A grid worker's field report from patrol (point, photos, observed problem)")
 async def patrol_report(body: PatrolReport, uow: UnitOfWorkDep, policy: PolicyDep,
                         principal: CurrentPrincipal):

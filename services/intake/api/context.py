@@ -1,4 +1,5 @@
-"""What intake's routes share: the policy from settings, the request models' common parts, the outcome view."""
+"""What intake's routes share: the policy from settings, the request models' common parts, the outcome view, the
+caller's scope as grids."""
 
 from __future__ import annotations
 
@@ -6,10 +7,16 @@ from typing import Annotated
 
 from fastapi import Depends, Request
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+from sqlalchemy import select
 
+from services.intake.adapters import tables
+from services.intake.adapters.reference import ground
 from services.intake.domain.cases import MOBILE_PATTERN
 from services.intake.domain.reports import MAX_DESCRIPTION, IntakePolicy, ReportOutcome
 from services.intake.settings import IntakeSettings
+from shared.http.access import CurrentPrincipal
+from shared.http.dependencies import ReadSession
+from shared.http.errors import ApiError
 
 Description = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=MAX_DESCRIPTION)]
 CategoryCode = Annotated[str, StringConstraints(pattern=r"^[a-z0-9-]{2,64}$")]
@@ -55,3 +62,18 @@ class ReportAccepted(BaseModel):
         return cls(tracking_code=outcome.tracking_code, status="received", track_url=f"/v1/track/{outcome.tracking_code}",
                    linked_to_existing_case=outcome.linked, category=outcome.category_code,
                    category_confidence=outcome.confidence, needs_triage=outcome.needs_triage)
+
+
+async def _scope_grids(principal: CurrentPrincipal, session: ReadSession) -> frozenset[str]:
+    return (await ground.get(session)).map.grids_within(principal.scope)
+
+
+#: The grids within the caller's scope: a case in any other grid is, to this caller, no case at all (404).
+ScopeGrids = Annotated[frozenset[str], Depends(_scope_grids)]
+
+
+async def case_in_scope(session, case_id, grids: frozenset[str], field: str = "case_id") -> None:
+    """404 unless the case exists and lies within the caller's scope."""
+    c = tables.cases.c
+    if await session.scalar(select(c.grid_id).where(c.id == case_id)) not in grids:
+        raise ApiError(404, "not_found", "no such case", field)

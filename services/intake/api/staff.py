@@ -3,16 +3,16 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Annotated
+from typing import Annotated, Literal
 from uuid import UUID
 
-from fastapi import APIRouter, Query, Response
+from fastapi import APIRouter, Depends, Query, Response
 from pydantic import BaseModel, Field, StringConstraints
 from sqlalchemy import select
 
 from services.intake.adapters import tables
 from services.intake.adapters.reference import category_tree
-from services.intake.api.context import CategoryCode, PolicyDep, Strict
+from services.intake.api.context import CategoryCode, PolicyDep, ScopeGrids, Strict, case_in_scope, settings_of
 from services.intake.api.residents import VerdictIn
 from services.intake.commands.cases import reclassify
 from services.intake.commands.contacts import numbers_for_delivery, reveal_reporters
@@ -20,10 +20,12 @@ from services.intake.commands.reports import unlink
 from services.intake.commands.verdicts import submit_verdict
 from services.intake.domain.cases import normalise_tracking_code
 from services.intake.domain.reports import reporter_ref
+from services.intake.domain.reveals import REVEAL_REASONS, RevealCaller
+from services.intake.settings import IntakeSettings
 from shared.auth import Role
+from shared.http.access import CurrentPrincipal
 from shared.http.dependencies import ReadSession, UnitOfWorkDep
 from shared.http.errors import ApiError
-from shared.http.security import CurrentPrincipal, require_roles
 from shared.masking import mask_numbers_in_text, mask_phone
 
 router = APIRouter(prefix="/v1", tags=["staff"])
@@ -52,10 +54,10 @@ class CaseStaffView(BaseModel):
     expected_completion_at: datetime | None
 
 
-async def _staff_view(session, where, field: str) -> CaseStaffView:
+async def _staff_view(session, where, grids: frozenset[str], field: str) -> CaseStaffView:
     c, r = tables.cases.c, tables.reporters.c
     row = (await session.execute(select(tables.cases, r.phone).outerjoin(tables.reporters, r.id == c.reporter_id)
-                                 .where(where))).first()
+                                 .where(where, c.grid_id.in_(grids)))).first()
     if row is None:
         raise ApiError(404, "not_found", "no such case", field)
     return CaseStaffView(
@@ -68,19 +70,19 @@ async def _staff_view(session, where, field: str) -> CaseStaffView:
         expected_completion_at=row.expected_at)
 
 
-@router.get("/cases/by-code/{tracking_code}", response_model=CaseStaffView, dependencies=[require_roles(*STAFF)],
+@router.get("/cases/by-code/{tracking_code}", response_model=CaseStaffView,
             summary="A case found by the tracking code a caller reads out")
-async def case_by_code(tracking_code: str, session: ReadSession) -> CaseStaffView:
+async def case_by_code(tracking_code: str, session: ReadSession, grids: ScopeGrids) -> CaseStaffView:
     code = normalise_tracking_code(tracking_code)
     if code is None:
         raise ApiError(404, "not_found", "no such case", "tracking_code")
-    return await _staff_view(session, tables.cases.c.tracking_code == code, "tracking_code")
+    return await _staff_view(session, tables.cases.c.tracking_code == code, grids, "tracking_code")
 
 
-@router.get("/cases/{case_id}", response_model=CaseStaffView, dependencies=[require_roles(*STAFF)],
+@router.get("/cases/{case_id}", response_model=CaseStaffView,
             summary="A case as operators see it (numbers masked; revealing one is an audited call)")
-async def case_detail(case_id: UUID, session: ReadSession) -> CaseStaffView:
-    return await _staff_view(session, tables.cases.c.id == case_id, "case_id")
+async def case_detail(case_id: UUID, session: ReadSession, grids: ScopeGrids) -> CaseStaffView:
+    return await _staff_view(session, tables.cases.c.id == case_id, grids, "case_id")
 
 
 class ReportView(BaseModel):
@@ -94,9 +96,10 @@ class ReportView(BaseModel):
     received_at: datetime
 
 
-@router.get("/cases/{case_id}/reports", response_model=list[ReportView], dependencies=[require_roles(*STAFF)],
+@router.get("/cases/{case_id}/reports", response_model=list[ReportView],
             summary="The reports behind a case: the first one and every co-report linked to it")
-async def case_reports(case_id: UUID, session: ReadSession) -> list[ReportView]:
+async def case_reports(case_id: UUID, session: ReadSession, grids: ScopeGrids) -> list[ReportView]:
+    await case_in_scope(session, case_id, grids)
     rp, r, p = tables.reports.c, tables.reporters.c, tables.photos.c
     rows = (await session.execute(select(tables.reports, r.phone).outerjoin(tables.reporters, r.id == rp.reporter_id)
                                   .where(rp.case_id == case_id).order_by(rp.received_at))).all()
@@ -120,12 +123,13 @@ class TriageItem(BaseModel):
     reported_at: datetime
 
 
-@router.get("/triage", response_model=list[TriageItem], dependencies=[require_roles(Role.OPERATOR, Role.DISPATCHER)],
+@router.get("/triage", response_model=list[TriageItem],
             summary="Cases the classifier was unsure of, oldest first, with its suggestions")
-async def triage_queue(session: ReadSession, limit: Annotated[int, Query(ge=1, le=200)] = 50) -> list[TriageItem]:
+async def triage_queue(session: ReadSession, grids: ScopeGrids,
+                       limit: Annotated[int, Query(ge=1, le=200)] = 50) -> list[TriageItem]:
     c = tables.cases.c
-    rows = (await session.execute(select(tables.cases).where(c.needs_triage).order_by(c.reported_at)
-                                  .limit(limit))).all()
+    rows = (await session.execute(select(tables.cases).where(c.needs_triage, c.grid_id.in_(grids))
+                                  .order_by(c.reported_at).limit(limit))).all()
     tree = await category_tree.get(session)
     items = []
     for row in rows:
@@ -143,10 +147,10 @@ class ClassificationIn(Strict):
 
 
 @router.post("/cases/{case_id}/classification", status_code=204, response_class=Response,
-             dependencies=[require_roles(Role.OPERATOR, Role.DISPATCHER)],
              summary="Confirm a triaged case's sub-item, or move a case to another (the override is recorded)")
 async def set_classification(case_id: UUID, body: ClassificationIn, uow: UnitOfWorkDep,
-                             principal: CurrentPrincipal) -> Response:
+                             principal: CurrentPrincipal, session: ReadSession, grids: ScopeGrids) -> Response:
+    await case_in_scope(session, case_id, grids)
     async with uow:
         await reclassify(uow, case_id, body.category, actor=principal.subject, reason=body.reason)
     return Response(status_code=204)
@@ -159,10 +163,11 @@ class Unlinked(BaseModel):
 
 
 @router.post("/reports/{report_id}/unlink", status_code=201, response_model=Unlinked,
-             dependencies=[require_roles(Role.OPERATOR, Role.DISPATCHER)],
              summary="A co-report is a problem of its own: it becomes a new case with its own tracking code")
 async def unlink_report(report_id: UUID, uow: UnitOfWorkDep, policy: PolicyDep,
-                        principal: CurrentPrincipal) -> Unlinked:
+                        principal: CurrentPrincipal, session: ReadSession, grids: ScopeGrids) -> Unlinked:
+    case_id = await session.scalar(select(tables.reports.c.case_id).where(tables.reports.c.id == report_id))
+    await case_in_scope(session, case_id, grids, "report_id")
     async with uow:
         outcome = await unlink(uow, report_id, actor=principal.subject, policy=policy)
     return Unlinked(report_id=report_id, case_id=outcome.case_id, tracking_code=outcome.tracking_code)
@@ -178,24 +183,26 @@ class CallbackTask(BaseModel):
     reporter_phone_masked: str | None
 
 
-@router.get("/callbacks", response_model=list[CallbackTask], dependencies=[require_roles(Role.OPERATOR)],
+@router.get("/callbacks", response_model=list[CallbackTask],
             summary="Completions no resident judged in time, oldest first: call the resident back (the full number "
                     "through /cases/{id}/reporters/reveal, audited) and record the verdict with /callback-verdict")
-async def callbacks(session: ReadSession, limit: Annotated[int, Query(ge=1, le=500)] = 100) -> list[CallbackTask]:
+async def callbacks(session: ReadSession, grids: ScopeGrids,
+                    limit: Annotated[int, Query(ge=1, le=500)] = 100) -> list[CallbackTask]:
     t, c, r = tables.callback_tasks.c, tables.cases.c, tables.reporters.c
     rows = (await session.execute(
         select(t.case_id, t.round, t.requested_at, c.tracking_code, c.category_code, c.unit_name, r.phone)
         .join(tables.cases, c.id == t.case_id).outerjoin(tables.reporters, r.id == c.reporter_id)
-        .where(t.done_at.is_(None)).order_by(t.requested_at).limit(limit))).all()
+        .where(t.done_at.is_(None), c.grid_id.in_(grids)).order_by(t.requested_at).limit(limit))).all()
     return [CallbackTask(case_id=x.case_id, tracking_code=x.tracking_code, category=x.category_code,
                          unit=x.unit_name, round=x.round, requested_at=x.requested_at,
                          reporter_phone_masked=mask_phone(x.phone)) for x in rows]
 
 
 @router.post("/cases/{case_id}/callback-verdict", status_code=201,
-             dependencies=[require_roles(Role.OPERATOR)],
              summary="The verdict a resident gave the operator on a call-back (回访)")
-async def callback_verdict(case_id: UUID, body: VerdictIn, uow: UnitOfWorkDep) -> dict:
+async def callback_verdict(case_id: UUID, body: VerdictIn, uow: UnitOfWorkDep, session: ReadSession,
+                           grids: ScopeGrids) -> dict:
+    await case_in_scope(session, case_id, grids)
     async with uow:
         # The resident's verdict, taken by phone: the same one the resident could have given online.
         round_ = await submit_verdict(uow, case_id, body.verdict, body.comment, via="callback", submitter=None,
@@ -203,8 +210,13 @@ async def callback_verdict(case_id: UUID, body: VerdictIn, uow: UnitOfWorkDep) -
     return {"case_id": str(case_id), "round": round_, "verdict": body.verdict}
 
 
+RevealReason = Literal[tuple(REVEAL_REASONS)]
+
+
 class RevealIn(Strict):
-    reason: Reason
+    reason: RevealReason = Field(description="Why the resident must be called: " + "; ".join(
+        f"`{code}` {zh} ({en})" for code, (zh, en) in REVEAL_REASONS.items()))
+    note: Reason = Field(description="In the caller's own words, what the call is for (kept in the audit)")
 
 
 class RevealedReporter(BaseModel):
@@ -215,13 +227,16 @@ class RevealedReporter(BaseModel):
 
 
 @router.post("/cases/{case_id}/reporters/reveal", response_model=list[RevealedReporter],
-             dependencies=[require_roles(Role.OPERATOR, Role.DISPATCHER, Role.UNIT_STAFF)],
              summary="The full names and numbers of a case's reporters, for a stated reason; every call is audited")
 async def reveal(case_id: UUID, body: RevealIn, uow: UnitOfWorkDep, principal: CurrentPrincipal,
-                 response: Response) -> list[RevealedReporter]:
+                 response: Response, session: ReadSession, grids: ScopeGrids,
+                 settings: Annotated[IntakeSettings, Depends(settings_of)]) -> list[RevealedReporter]:
+    await case_in_scope(session, case_id, grids)
+    caller = RevealCaller(subject=principal.subject, role=principal.role, unit_id=principal.unit_id,
+                          scope=principal.scope)
     async with uow:
-        revealed = await reveal_reporters(uow, case_id, actor=principal.subject, actor_role=principal.role,
-                                          reason=body.reason)
+        revealed = await reveal_reporters(uow, case_id, caller=caller, reason_code=body.reason, note=body.note,
+                                          limit_per_hour=settings.reveals_per_hour)
     response.headers["Cache-Control"] = "no-store"
     return [RevealedReporter(**r) for r in revealed]
 
@@ -236,7 +251,7 @@ class CaseNumbers(BaseModel):
     reporters: list[dict[str, str]] = Field(description="reporter_ref and phone of each reporter who gave a number")
 
 
-@router.post("/reporters/numbers", response_model=list[CaseNumbers], dependencies=[require_roles(Role.SERVICE)],
+@router.post("/reporters/numbers", response_model=list[CaseNumbers],
              summary="For notification: the numbers (never the names) of the cases' reporters, to text them; audited")
 async def numbers(body: NumbersIn, uow: UnitOfWorkDep, principal: CurrentPrincipal,
                   response: Response) -> list[CaseNumbers]:
@@ -251,28 +266,37 @@ class RevealAudit(BaseModel):
     reporter_ref: str
     actor: str
     actor_role: str
+    actor_unit: str | None = Field(description="The unit the person works for, if any")
+    actor_scope: str | None = Field(description="The area path the person works in, district first (`/`-joined)")
+    reason_code: str | None = Field(description="The reason chosen from the list (none: a service's purpose)")
     reason: str
+    note: str | None = Field(description="What the person wrote the call was for")
     at: datetime
 
 
-@router.get("/reveals", response_model=list[RevealAudit], dependencies=[require_roles(Role.SUPERVISOR, Role.LEADER)],
+@router.get("/reveals", response_model=list[RevealAudit],
             summary="The audit of revealed numbers: who saw whose number, in what role, why, when")
-async def reveal_audit(session: ReadSession, case_id: UUID | None = None,
+async def reveal_audit(session: ReadSession, grids: ScopeGrids, case_id: UUID | None = None,
                        limit: Annotated[int, Query(ge=1, le=500)] = 100) -> list[RevealAudit]:
-    v = tables.reveals.c
-    query = select(tables.reveals).order_by(v.at.desc()).limit(limit)
+    v, c = tables.reveals.c, tables.cases.c
+    query = (select(tables.reveals).join(tables.cases, c.id == v.case_id).where(c.grid_id.in_(grids))
+             .order_by(v.at.desc()).limit(limit))
     if case_id is not None:
         query = query.where(v.case_id == case_id)
-    return [RevealAudit(case_id=x.case_id, reporter_ref=reporter_ref(x.reporter_id, x.case_id), actor=x.actor, actor_role=x.actor_role,
-                        reason=x.reason, at=x.at) for x in (await session.execute(query)).all()]
+    return [RevealAudit(case_id=x.case_id, reporter_ref=reporter_ref(x.reporter_id, x.case_id), actor=x.actor,
+                        actor_role=x.actor_role, actor_unit=x.actor_unit, actor_scope=x.actor_scope,
+                        reason_code=x.reason_code, reason=x.reason, note=x.purpose_note, at=x.at)
+            for x in (await session.execute(query)).all()]
 
 
-@router.get("/photos/{photo_id}", response_class=Response, dependencies=[require_roles(*STAFF, Role.UNIT_STAFF)],
+@router.get("/photos/{photo_id}", response_class=Response,
             summary="A report's photo (metadata already stripped)")
-async def photo(photo_id: UUID, session: ReadSession) -> Response:
-    p = tables.photos.c
-    row = (await session.execute(select(p.content, p.content_type).where(p.id == photo_id,
-                                                                         p.report_id.is_not(None)))).first()
+async def photo(photo_id: UUID, session: ReadSession, grids: ScopeGrids) -> Response:
+    # Whoever may see the case may see its photos; no one else learns the photo exists.
+    p, rp, c = tables.photos.c, tables.reports.c, tables.cases.c
+    row = (await session.execute(select(p.content, p.content_type).join(tables.reports, rp.id == p.report_id)
+                                 .join(tables.cases, c.id == rp.case_id)
+                                 .where(p.id == photo_id, c.grid_id.in_(grids)))).first()
     if row is None:
         raise ApiError(404, "not_found", "no such photo", "photo_id")
     return Response(row.content, media_type=row.content_type, headers={"Cache-Control": "private, max-age=3600"})

@@ -25,6 +25,7 @@ from shared.events import (
     CaseReopened,
     CaseReturned,
     CaseSigned,
+    CaseSupervisorAssigned,
     CaseTransferred,
     ClassifiedBy,
     DeadlineKind,
@@ -98,6 +99,12 @@ async def note_completed(event: CaseCompleted, uow: UnitOfWork) -> None:
     await uow.store.add_timeline(event.case_id, event.completed_at,
                                  line("completed", unit=event.unit_name, result=mask_numbers_in_text(event.result)),
                                  uow.causation_id)
+
+
+async def note_supervisor(event: CaseSupervisorAssigned, uow: UnitOfWork) -> None:
+    """The supervisor watching the case: of supervisors, the one who may call its residents back."""
+    await known_case(uow, event.case_id)
+    await uow.store.update_case(event.case_id, supervisor_id=event.supervisor_id)
 
 
 async def note_signed(event: CaseSigned, uow: UnitOfWork) -> None:

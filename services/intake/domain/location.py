@@ -12,6 +12,7 @@ from shapely import STRtree
 from shapely.geometry import Point, shape
 
 from shared.events import AreaPath
+from shared.scopes import within
 
 EARTH_RADIUS_M = 6_371_000
 
@@ -64,6 +65,10 @@ class JurisdictionMap:
 
     def name_of(self, area_id: str) -> str:
         return self._areas[area_id].name_zh
+
+    def grids_within(self, scope: Sequence[str]) -> frozenset[str]:
+        """The grids lying within a caller's scope (a path from the district down): what their cases may be in."""
+        return frozenset(grid for grid in self._grid_ids if within(scope, self.path_of(grid).ids()))
 
     @property
     def area_names(self) -> list[str]:

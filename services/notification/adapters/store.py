@@ -26,7 +26,8 @@ _LOG_DELIVERIES = pg_insert(tables.deliveries).on_conflict_do_nothing()
 _NEW_RECIPIENT = pg_insert(tables.recipients)
 _KEEP_RECIPIENT = _NEW_RECIPIENT.on_conflict_do_update(index_elements=["case_id"], set_={
     c: _NEW_RECIPIENT.excluded[c] for c in ("reporter_ref", "phone_masked", "tracking_code", "district_id",
-                                            "street_id", "urgent", "category_code", "reply_to", "waiting")})
+                                            "street_id", "urgent", "category_code", "reply_to", "waiting",
+                                            "community_id", "grid_id")})
 _RECIPIENTS_OF = select(tables.recipients).where(_r.case_id.in_(bindparam("cases", expanding=True)))
 # Messages that arrived before the report: the case is marked so that the report releases them.
 _MARK_WAITING = _NEW_RECIPIENT.on_conflict_do_update(index_elements=["case_id"], set_={"waiting": True})

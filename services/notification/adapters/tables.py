@@ -39,6 +39,8 @@ recipients = Table(
     Column("category_code", Text),
     Column("reply_to", Text),  # a messaging group and the resident's message in it, to answer there
     Column("waiting", Boolean, nullable=False, server_default="false"),  # messages wait for the report
+    Column("community_id", Text),
+    Column("grid_id", Text),
 )
 
 deliveries = Table(

@@ -18,14 +18,12 @@ from services.notification.adapters.intake_client import AreasUnavailable, filte
 from services.notification.commands import partners
 from services.notification.domain.endpoints import TargetRefused, check_target, unknown_filters
 from services.notification.domain.partners import WebhookStatus
-from shared.auth import Role
 from shared.events import REGISTRY
+from shared.http.access import CurrentPrincipal
 from shared.http.dependencies import ReadSession, UnitOfWorkDep
 from shared.http.errors import ApiError
-from shared.http.security import CurrentPrincipal, require_roles
 
 router = APIRouter(prefix="/v1", tags=["partners"])
-Partners = [require_roles(Role.PARTNER)]
 _w, _m, _a = tables.webhook_endpoints.c, tables.webhook_messages.c, tables.webhook_attempts.c
 #: The steps a partner may subscribe to.
 PARTNER_STEPS = sorted(t for t, cls in REGISTRY.items() if cls.partner)
@@ -116,28 +114,42 @@ async def _checked(url: str, request: Request) -> None:
         raise ApiError(422, exc.code, exc.message, "url")
 
 
-@router.post("/webhooks", response_model=EndpointCreated, status_code=201, dependencies=Partners,
+def _scoped_areas(areas: list[str], principal) -> list[str]:
+    """A partner whose scope is a street hears of that street only (its filter, if it gave none); filters name
+    districts and streets, so a narrower scope cannot be served."""
+    if principal.scope_level == "district":
+        return areas
+    if principal.scope_level != "street":
+        raise ApiError(403, "scope_too_narrow", "partners' filters name a district or a street; your scope is "
+                       f"{principal.scope_area}")
+    if any(area != principal.scope_area for area in areas):
+        raise ApiError(403, "outside_scope", f"your scope is the street {principal.scope_area}", "areas")
+    return [principal.scope_area]
+
+
+@router.post("/webhooks", response_model=EndpointCreated, status_code=201,
              summary="Register a webhook endpoint: an https URL that resolves to public addresses, with filters")
 async def register(body: EndpointIn, request: Request, principal: CurrentPrincipal,
                    uow: UnitOfWorkDep) -> EndpointCreated:
-    unknown = unknown_filters(body.event_types, body.areas, known_types=PARTNER_STEPS)
-    if body.areas and not unknown:
+    areas = _scoped_areas(body.areas, principal)
+    unknown = unknown_filters(body.event_types, areas, known_types=PARTNER_STEPS)
+    if areas and not unknown:
         try:
             known = await filterable_areas.get(request.app.state.runtime.settings.intake_url)
         except AreasUnavailable as exc:
             raise ApiError(503, "areas_unavailable", f"the areas cannot be checked now: {exc}", "areas")
-        unknown = [f"area {a}" for a in body.areas if a not in known]
+        unknown = [f"area {a}" for a in areas if a not in known]
     if unknown:
         raise ApiError(422, "unknown_filter", f"unknown filter value: {unknown[0]}",
                        "event_types" if unknown[0].startswith("event") else "areas")
     await _checked(body.url, request)
     async with uow:
         endpoint, secret = await partners.register_endpoint(uow, partner=principal.subject, url=body.url,
-                                                            event_types=body.event_types, areas=body.areas)
+                                                            event_types=body.event_types, areas=areas)
     return EndpointCreated(**_view(endpoint).model_dump(), secret=secret)
 
 
-@router.get("/webhooks", response_model=list[EndpointView], dependencies=Partners,
+@router.get("/webhooks", response_model=list[EndpointView],
             summary="The calling partner's endpoints (never their secrets)")
 async def endpoints(principal: CurrentPrincipal, session: ReadSession) -> list[EndpointView]:
     rows = (await session.execute(select(tables.webhook_endpoints).where(_w.partner == principal.subject)
@@ -145,7 +157,7 @@ async def endpoints(principal: CurrentPrincipal, session: ReadSession) -> list[E
     return [_view(r) for r in rows]
 
 
-@router.delete("/webhooks/{endpoint_id}", status_code=204, response_class=Response, dependencies=Partners,
+@router.delete("/webhooks/{endpoint_id}", status_code=204, response_class=Response,
                summary="Remove one of the calling partner's endpoints")
 async def remove(endpoint_id: UUID, principal: CurrentPrincipal, uow: UnitOfWorkDep) -> Response:
     async with uow:
@@ -153,7 +165,7 @@ async def remove(endpoint_id: UUID, principal: CurrentPrincipal, uow: UnitOfWork
     return Response(status_code=204)
 
 
-@router.post("/webhooks/{endpoint_id}/enable", response_model=EndpointView, dependencies=Partners,
+@router.post("/webhooks/{endpoint_id}/enable", response_model=EndpointView,
              summary="Enable a disabled endpoint again (its URL checked again); held messages go out")
 async def enable(endpoint_id: UUID, request: Request, principal: CurrentPrincipal,
                  uow: UnitOfWorkDep) -> EndpointView:
@@ -164,7 +176,7 @@ async def enable(endpoint_id: UUID, request: Request, principal: CurrentPrincipa
     return _view(endpoint)
 
 
-@router.get("/webhooks/{endpoint_id}/messages", response_model=list[MessageView], dependencies=Partners,
+@router.get("/webhooks/{endpoint_id}/messages", response_model=list[MessageView],
             summary="The endpoint's delivery log, newest first")
 async def messages(endpoint_id: UUID, principal: CurrentPrincipal, session: ReadSession,
                    status: Literal["pending", "delivered", "failed"] | None = None,
@@ -180,7 +192,7 @@ async def messages(endpoint_id: UUID, principal: CurrentPrincipal, session: Read
     return [MessageView(**_message(r)) for r in rows]
 
 
-@router.get("/webhooks/{endpoint_id}/messages/{message_id}", response_model=MessageDetail, dependencies=Partners,
+@router.get("/webhooks/{endpoint_id}/messages/{message_id}", response_model=MessageDetail,
             summary="One message: its payload and every attempt (when, the answer, how long, the next try)")
 async def message(endpoint_id: UUID, message_id: Annotated[str, Path(max_length=64)], principal: CurrentPrincipal,
                   session: ReadSession) -> MessageDetail:
@@ -196,8 +208,7 @@ async def message(endpoint_id: UUID, message_id: Annotated[str, Path(max_length=
                     duration_ms=a.duration_ms, next_attempt_at=a.next_attempt_at) for a in attempts])
 
 
-@router.post("/webhooks/{endpoint_id}/messages/{message_id}/replay", response_model=MessageView, status_code=202,
-             dependencies=Partners, summary="Send one message again now, under the same webhook-id")
+@router.post("/webhooks/{endpoint_id}/messages/{message_id}/replay", response_model=MessageView, status_code=202, summary="Send one message again now, under the same webhook-id")
 async def replay_message(endpoint_id: UUID, message_id: Annotated[str, Path(max_length=64)],
                          principal: CurrentPrincipal, uow: UnitOfWorkDep) -> MessageView:
     async with uow:
@@ -205,7 +216,7 @@ async def replay_message(endpoint_id: UUID, message_id: Annotated[str, Path(max_
     return MessageView(**_message(message))
 
 
-@router.post("/webhooks/{endpoint_id}/replay", response_model=Replayed, status_code=202, dependencies=Partners,
+@router.post("/webhooks/{endpoint_id}/replay", response_model=Replayed, status_code=202,
              summary="Send again every message created since a time that was given up")
 async def replay_failed(endpoint_id: UUID, body: ReplayIn, principal: CurrentPrincipal,
                         uow: UnitOfWorkDep) -> Replayed:

@@ -72,7 +72,8 @@ async def note_reported(event: CaseReported, uow: UnitOfWork) -> None:
         event.case_id, reporter_ref=event.reporter.ref,
         phone_masked=None if event.reporter.anonymous else event.reporter.phone_masked,
         tracking_code=event.tracking_code, district_id=area.district_id, street_id=area.street_id,
-        urgent=event.urgent, category_code=event.category_code, reply_to=event.reply_to, waiting=False)
+        community_id=area.community_id, grid_id=area.grid_id, urgent=event.urgent, category_code=event.category_code,
+        reply_to=event.reply_to, waiting=False)
     await _write_deliveries(event, uow, contact)
     await tell_partners(event, uow, contact)
     if before is not None and before.waiting:

@@ -40,6 +40,8 @@ class CaseContact:
     street_id: str | None = None
     supervisor_id: str | None = None
     urgent: bool = False
+    community_id: str | None = None
+    grid_id: str | None = None
     category_code: str | None = None
     reply_to: str | None = None
     waiting: bool = False

@@ -4,6 +4,7 @@ demand, and the counts behind the rates."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
 from uuid import UUID
 
@@ -14,6 +15,7 @@ from services.supervision.adapters import tables
 from services.supervision.domain.rates import Kind, case_facts
 from shared.events import REGISTRY, Event
 from shared.messaging.unit_of_work import UnitOfWorkFactory
+from shared.persistence.scopes import within_scope
 
 _j, _f = tables.rate_journal.c, tables.rate_facts.c
 _ADD_FACTS = insert(tables.rate_facts)
@@ -62,11 +64,17 @@ async def rebuild(uow_factory: UnitOfWorkFactory, *, batch: int = 500) -> int:
 
 
 async def counts(session: AsyncSession, *, by: str, start: datetime, end: datetime,
-                 where: dict[str, str] | None = None) -> list[tuple[str, Kind, int, int]]:
-    """``(key, kind, measured, ok)`` for the facts of ``[start, end)``, grouped by a dimension."""
+                 where: dict[str, str] | None = None,
+                 scope: Sequence[str] | None = None) -> list[tuple[str, Kind, int, int]]:
+    """``(key, kind, measured, ok)`` for the facts of ``[start, end)``, grouped by a dimension; only of cases within
+    ``scope`` if one is given."""
     key = DIMENSIONS[by]
     query = (select(key, _f.kind, func.count(), func.count().filter(_f.ok))
              .where(_f.at >= start, _f.at < end).group_by(key, _f.kind))
+    if scope is not None:
+        c = tables.cases.c
+        query = query.join(tables.cases, c.id == _f.case_id).where(
+            within_scope((c.district_id, c.street_id, c.community_id, c.grid_id), scope))
     for dimension, value in (where or {}).items():
         query = query.where(DIMENSIONS[dimension] == value)
     return [(r[0], Kind(r[1]), r[2], r[3]) for r in (await session.execute(query)).all()]

@@ -49,6 +49,11 @@ class CaseRecord:
     reported_at: datetime | None = None
     response: str | None = None
 
+    @property
+    def area_ids(self) -> tuple[str | None, ...]:
+        """Where the case lies, district first (the scope a caller must cover)."""
+        return (self.district_id, self.street_id, self.community_id, self.grid_id)
+
 
 @dataclass(frozen=True)
 class DeadlineRecord:

@@ -13,10 +13,9 @@ from sqlalchemy import select
 from services.supervision.adapters import tables
 from services.supervision.commands.bulletins import generate
 from services.supervision.domain.periods import period_bounds, week_of
-from shared.auth import Role
+from shared.http.access import CurrentPrincipal, require_district_scope
 from shared.http.dependencies import ReadSession, UnitOfWorkFactoryDep
 from shared.http.errors import ApiError
-from shared.http.security import CurrentPrincipal, require_roles
 from shared.local_time import LOCAL_ZONE
 
 router = APIRouter(prefix="/v1", tags=["bulletins"])
@@ -40,10 +39,9 @@ def _view(r) -> BulletinView:
                         html=f"/v1/bulletins/{r.week}.html", pdf=f"/v1/bulletins/{r.week}.pdf")
 
 
-Readers = [require_roles(Role.SUPERVISOR, Role.LEADER)]
 
 
-@router.get("/bulletins", response_model=list[BulletinView], dependencies=Readers,
+@router.get("/bulletins", response_model=list[BulletinView],
             summary="The jurisdiction's weekly bulletins, newest first")
 async def bulletins(principal: CurrentPrincipal, session: ReadSession) -> list[BulletinView]:
     rows = (await session.execute(select(tables.bulletins).where(_b.district_id == principal.jurisdiction)
@@ -56,10 +54,11 @@ class GenerateIn(BaseModel):
     week: Week | None = Field(None, description="ISO week, e.g. 2026-W47; default the week so far")
 
 
-@router.post("/bulletins", response_model=BulletinView, status_code=201, dependencies=Readers,
+@router.post("/bulletins", response_model=BulletinView, status_code=201,
              summary="Generate a week's bulletin now (again, if it exists: the figures may have moved)")
 async def generate_now(body: GenerateIn, principal: CurrentPrincipal, session: ReadSession,
                        uow_factory: UnitOfWorkFactoryDep) -> BulletinView:
+    require_district_scope(principal)  # the bulletin ranks all the district's streets and units
     now = datetime.now(UTC)
     week = body.week or week_of(now.astimezone(LOCAL_ZONE))
     try:
@@ -82,14 +81,14 @@ async def _document(session, principal, week: str):
     return row
 
 
-@router.get("/bulletins/{week}.html", response_class=HTMLResponse, dependencies=Readers,
+@router.get("/bulletins/{week}.html", response_class=HTMLResponse,
             summary="A week's bulletin as HTML")
 async def bulletin_html(week: Annotated[str, Path(pattern=r"^20\d\d-W\d\d$")], principal: CurrentPrincipal,
                         session: ReadSession) -> HTMLResponse:
     return HTMLResponse((await _document(session, principal, week)).html)
 
 
-@router.get("/bulletins/{week}.pdf", response_class=Response, dependencies=Readers,
+@router.get("/bulletins/{week}.pdf", response_class=Response,
             summary="A week's bulletin as PDF")
 async def bulletin_pdf(week: Annotated[str, Path(pattern=r"^20\d\d-W\d\d$")], principal: CurrentPrincipal,
                        session: ReadSession) -> Response:

@@ -13,14 +13,13 @@ from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 from sqlalchemy import select
 
 from services.supervision.adapters import tables
+from services.supervision.api.scope import cases_within, visible_case
 from services.supervision.commands import extensions
-from shared.auth import Role
 from shared.events import EscalationLevel
+from shared.http.access import CurrentPrincipal
 from shared.http.dependencies import ReadSession, UnitOfWorkDep
-from shared.http.errors import ApiError
 from shared.http.idempotency import IdempotencyGuard, IdempotencyKey
 from shared.http.params import RowId
-from shared.http.security import CurrentPrincipal, require_roles
 
 router = APIRouter(prefix="/v1", tags=["supervision"])
 Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=1000)]
@@ -60,9 +59,9 @@ class DeadlineView(BaseModel):
 
 
 @router.get("/cases/{case_id}/deadlines", response_model=list[DeadlineView],
-            dependencies=[require_roles(Role.SUPERVISOR, Role.DISPATCHER, Role.LEADER)],
             summary="The clocks of a case, on the working calendar: warnings, breach, the ladder's reply deadlines")
-async def case_deadlines(case_id: UUID, session: ReadSession) -> list[DeadlineView]:
+async def case_deadlines(case_id: UUID, principal: CurrentPrincipal, session: ReadSession) -> list[DeadlineView]:
+    await visible_case(session, case_id, principal)
     d = tables.deadlines.c
     rows = (await session.execute(select(tables.deadlines).where(d.case_id == case_id).order_by(d.id))).all()
     return [deadline_view(r) for r in rows]
@@ -84,13 +83,10 @@ class TimelineEntry(BaseModel):
 
 
 @router.get("/cases/{case_id}/timeline", response_model=list[TimelineEntry],
-            dependencies=[require_roles(Role.SUPERVISOR, Role.DISPATCHER, Role.LEADER)],
             summary="Supervision's timeline of a case: clocks, warnings, breaches, each step of the ladder, decisions")
 async def case_timeline(case_id: UUID, principal: CurrentPrincipal, session: ReadSession) -> list[TimelineEntry]:
-    c, g = tables.cases.c, tables.case_log.c
-    district = await session.scalar(select(c.district_id).where(c.id == case_id))
-    if district is None or district != principal.jurisdiction:
-        raise ApiError(404, "not_found", "no such case", "case_id")
+    g = tables.case_log.c
+    await visible_case(session, case_id, principal)
     rows = (await session.execute(select(tables.case_log).where(g.case_id == case_id).order_by(g.at, g.id))).all()
     return [TimelineEntry(at=r.at, kind=r.kind, unit_id=r.unit_id, text=r.text, actor=r.actor) for r in rows]
 
@@ -115,13 +111,13 @@ def _request_view(r) -> ExtensionRequestView:
 
 
 @router.get("/extension-requests", response_model=list[ExtensionRequestView],
-            dependencies=[require_roles(Role.SUPERVISOR)],
-            summary="Units' requests for more time in the supervisor's jurisdiction, oldest first")
+            summary="Units' requests for more time on cases within the supervisor's scope, oldest first")
 async def extension_requests(principal: CurrentPrincipal, session: ReadSession,
                              status: Annotated[Literal["pending", "approved", "refused"], Query()] = "pending",
                              case_id: Annotated[UUID | None, Query()] = None) -> list[ExtensionRequestView]:
     e = tables.extension_requests.c
-    query = select(tables.extension_requests).where(e.district_id == principal.jurisdiction, e.status == status)
+    query = (select(tables.extension_requests).join(tables.cases, tables.cases.c.id == e.case_id)
+             .where(cases_within(principal), e.status == status))
     if case_id is not None:
         query = query.where(e.case_id == case_id)
     return [_request_view(r) for r in (await session.execute(query.order_by(e.requested_at).limit(500))).all()]
@@ -135,7 +131,6 @@ class DecisionIn(BaseModel):
 
 
 @router.post("/extension-requests/{request_id}/decision", response_model=ExtensionRequestView,
-             dependencies=[require_roles(Role.SUPERVISOR)],
              summary="Approve a unit's request with a new completion date, or refuse it with a reason")
 async def decide_extension(request_id: RowId, body: DecisionIn, principal: CurrentPrincipal, uow: UnitOfWorkDep,
                            idempotency_key: IdempotencyKey = None):
@@ -147,7 +142,7 @@ async def decide_extension(request_id: RowId, body: DecisionIn, principal: Curre
             if first is not None:
                 return JSONResponse(first.body, status_code=first.status_code, headers={"Idempotent-Replayed": "true"})
         stored = await extensions.decide_extension(uow, request_id, approve=body.approve, due_date=body.due_date,
-                                                   reason=body.reason, jurisdiction=principal.jurisdiction,
+                                                   reason=body.reason, scope=principal.scope,
                                                    by=principal.subject)
         view = _request_view(stored)
         if idempotency_key:
@@ -170,10 +165,9 @@ class EscalationView(BaseModel):
 
 
 @router.post("/cases/{case_id}/urging", response_model=EscalationView, status_code=201,
-             dependencies=[require_roles(Role.SUPERVISOR)],
              summary="A supervisor presses the unit handling a case (催办); it shows on the unit's case")
 async def urge(case_id: UUID, body: UrgingIn, principal: CurrentPrincipal, uow: UnitOfWorkDep) -> EscalationView:
     async with uow:
         urging = await extensions.urge(uow, case_id, reason=body.reason, reply_within_hours=body.reply_within_hours,
-                                       jurisdiction=principal.jurisdiction, by=principal.subject)
+                                       scope=principal.scope, by=principal.subject)
     return EscalationView(case_id=case_id, unit_id=urging.unit_id, level=urging.level, reply_by=urging.reply_by)

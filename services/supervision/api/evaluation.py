@@ -13,16 +13,16 @@ from sqlalchemy import select
 
 from services.supervision.adapters import tables
 from services.supervision.api.cases import CaseSummary, case_summary
+from services.supervision.api.scope import cases_within
 from services.supervision.commands import evaluation
 from services.supervision.commands.meetings import record_meeting, schedule_meeting
 from services.supervision.domain.panels import PARTIES, standings
 from services.supervision.domain.periods import period_bounds
 from services.supervision.domain.statuses import CaseStatus
-from shared.auth import Role
+from shared.http.access import CurrentPrincipal
 from shared.http.dependencies import ReadSession, UnitOfWorkDep
 from shared.http.errors import ApiError
 from shared.http.params import RowId
-from shared.http.security import CurrentPrincipal, require_roles
 from shared.local_time import LOCAL_ZONE
 
 router = APIRouter(prefix="/v1", tags=["evaluation"])
@@ -30,7 +30,6 @@ Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max
 Quarter = Annotated[str, StringConstraints(pattern=r"^20\d\dQ[1-4]$")]
 AreaId = Annotated[str, StringConstraints(pattern=r"^[a-z0-9][a-z0-9_.-]{1,63}$")]
 Score = Annotated[int, Field(ge=1, le=5)]
-Supervisors = [require_roles(Role.SUPERVISOR)]
 
 
 class MeetingView(BaseModel):
@@ -53,13 +52,13 @@ def _meeting(r) -> MeetingView:
                        summary=r.summary, accepted=r.accepted)
 
 
-@router.get("/meetings", response_model=list[MeetingView], dependencies=Supervisors,
-            summary="Explanation meetings of the jurisdiction (情况说明会), oldest first")
+@router.get("/meetings", response_model=list[MeetingView],
+            summary="Explanation meetings (情况说明会) of cases within the supervisor's scope, oldest first")
 async def meetings(principal: CurrentPrincipal, session: ReadSession,
                    status: Annotated[Literal["called", "scheduled", "held"] | None, Query()] = None
                    ) -> list[MeetingView]:
     m = tables.meetings.c
-    query = select(tables.meetings).where(m.district_id == principal.jurisdiction)
+    query = select(tables.meetings).join(tables.cases, tables.cases.c.id == m.case_id).where(cases_within(principal))
     if status:
         query = query.where(m.status == status)
     return [_meeting(r) for r in (await session.execute(query.order_by(m.called_at).limit(500))).all()]
@@ -71,12 +70,12 @@ class ScheduleIn(BaseModel):
     place: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
 
 
-@router.post("/meetings/{meeting_id}/schedule", response_model=MeetingView, dependencies=Supervisors,
+@router.post("/meetings/{meeting_id}/schedule", response_model=MeetingView,
              summary="Set the meeting's date and place")
 async def schedule(meeting_id: RowId, body: ScheduleIn, principal: CurrentPrincipal, uow: UnitOfWorkDep) -> MeetingView:
     async with uow:
         meeting = await schedule_meeting(uow, meeting_id, scheduled_for=body.scheduled_for, place=body.place,
-                                                   jurisdiction=principal.jurisdiction, by=principal.subject)
+                                                   scope=principal.scope, by=principal.subject)
     return _meeting(meeting)
 
 
@@ -86,12 +85,12 @@ class HeldIn(BaseModel):
     accepted: bool = Field(description="The residents understood and accepted the explanation")
 
 
-@router.post("/meetings/{meeting_id}/record", response_model=MeetingView, dependencies=Supervisors,
+@router.post("/meetings/{meeting_id}/record", response_model=MeetingView,
              summary="Record the meeting: accepted closes the matter; not accepted reopens the case once more")
 async def record(meeting_id: RowId, body: HeldIn, principal: CurrentPrincipal, uow: UnitOfWorkDep) -> MeetingView:
     async with uow:
         meeting = await record_meeting(uow, meeting_id, summary=body.summary, accepted=body.accepted,
-                                                 jurisdiction=principal.jurisdiction, by=principal.subject)
+                                                 scope=principal.scope, by=principal.subject)
     return _meeting(meeting)
 
 
@@ -100,13 +99,13 @@ class WideImpactIn(BaseModel):
     reason: Text
 
 
-@router.post("/cases/{case_id}/wide-impact", response_model=CaseSummary, dependencies=Supervisors,
+@router.post("/cases/{case_id}/wide-impact", response_model=CaseSummary,
              summary="Mark a case as wide-impact (its result goes before the quarter's panel)")
 async def mark_wide_impact(case_id: UUID, body: WideImpactIn, principal: CurrentPrincipal,
                            uow: UnitOfWorkDep) -> CaseSummary:
     async with uow:
         case = await evaluation.mark_wide_impact(uow, case_id, reason=body.reason,
-                                                 jurisdiction=principal.jurisdiction, by=principal.subject)
+                                                 scope=principal.scope, by=principal.subject)
     return CaseSummary(**case_summary(case))
 
 
@@ -136,20 +135,20 @@ def _panel(r) -> PanelView:
     return PanelView(id=r.id, quarter=r.quarter, street_id=r.street_id, members=r.members, created_at=r.created_at)
 
 
-@router.post("/panels", response_model=PanelView, status_code=201, dependencies=Supervisors,
+@router.post("/panels", response_model=PanelView, status_code=201,
              summary="Seat a three-party panel for a street and a quarter (community, party-member and resident "
                      "representatives)")
 async def seat_panel(body: PanelIn, principal: CurrentPrincipal, uow: UnitOfWorkDep) -> PanelView:
     async with uow:
         panel = await evaluation.seat_panel(uow, quarter=body.quarter, street_id=body.street_id,
                                             members=[(m.party, m.name) for m in body.members],
-                                            jurisdiction=principal.jurisdiction, by=principal.subject)
+                                            scope=principal.scope, by=principal.subject)
     return _panel(panel)
 
 
 async def _panel_row(session, principal, panel_id: UUID):
     row = (await session.execute(select(tables.panels).where(tables.panels.c.id == panel_id))).first()
-    if row is None or row.district_id != principal.jurisdiction:
+    if row is None or not principal.covers((row.district_id, row.street_id)):
         raise ApiError(404, "not_found", "no such panel", "panel_id")
     return row
 
@@ -169,7 +168,7 @@ class DocketCase(CaseSummary):
     rated: bool
 
 
-@router.get("/panels/{panel_id}/cases", response_model=list[DocketCase], dependencies=Supervisors,
+@router.get("/panels/{panel_id}/cases", response_model=list[DocketCase],
             summary="The panel's docket: its street's wide-impact cases completed in its quarter")
 async def docket(panel_id: UUID, principal: CurrentPrincipal, session: ReadSession) -> list[DocketCase]:
     panel = await _panel_row(session, principal, panel_id)
@@ -189,13 +188,13 @@ class RatingIn(BaseModel):
     comment: Annotated[str | None, StringConstraints(strip_whitespace=True, max_length=2000)] = None
 
 
-@router.post("/panels/{panel_id}/ratings", status_code=201, response_model=RatingIn, dependencies=Supervisors,
+@router.post("/panels/{panel_id}/ratings", status_code=201, response_model=RatingIn,
              summary="Record the panel's rating of the unit that handled a case on its docket (once per case)")
 async def rate(panel_id: UUID, body: RatingIn, principal: CurrentPrincipal, uow: UnitOfWorkDep) -> RatingIn:
     async with uow:
         comment = await evaluation.rate_case(uow, panel_id, body.case_id,
                                              scores={p: getattr(body, p) for p in PARTIES}, comment=body.comment,
-                                             jurisdiction=principal.jurisdiction, by=principal.subject)
+                                             scope=principal.scope, by=principal.subject)
     return body.model_copy(update={"comment": comment})
 
 
@@ -208,7 +207,7 @@ class StandingView(BaseModel):
     overall: float
 
 
-@router.get("/panels/{panel_id}/results", response_model=list[StandingView], dependencies=Supervisors,
+@router.get("/panels/{panel_id}/results", response_model=list[StandingView],
             summary="The units the panel rated, by the mean of the three parties' scores, best first")
 async def results(panel_id: UUID, principal: CurrentPrincipal, session: ReadSession) -> list[StandingView]:
     await _panel_row(session, principal, panel_id)

@@ -16,10 +16,9 @@ from services.supervision.adapters.time_rules import policy_of
 from services.supervision.commands import time_rules
 from services.supervision.domain.calendar import CalendarDay, missing_years
 from services.supervision.domain.clocks import TimeLimitPolicy
-from shared.auth import Role
+from shared.http.access import CurrentPrincipal, require_district_scope
 from shared.http.dependencies import ReadSession, UnitOfWorkDep
 from shared.http.errors import ApiError
-from shared.http.security import CurrentPrincipal, require_roles
 
 router = APIRouter(prefix="/v1/jurisdictions", tags=["time rules"])
 Year = Annotated[int, Path(ge=2000, le=2100)]
@@ -28,8 +27,15 @@ ClassName = Annotated[str, Path(pattern=r"^[a-z][a-z_-]{0,39}$")]
 
 
 def _own(principal, jurisdiction_id: str) -> None:
+    """Staff of any scope in the district read its time rules (they apply to every street)."""
     if principal.jurisdiction != jurisdiction_id:
         raise ApiError(404, "not_found", "no such jurisdiction", "jurisdiction_id")
+
+
+def _keep(principal, jurisdiction_id: str) -> None:
+    """Only the district's own staff change them."""
+    _keep(principal, jurisdiction_id)
+    require_district_scope(principal)
 
 
 class DayIn(BaseModel):
@@ -49,7 +55,6 @@ class CalendarView(BaseModel):
 
 
 @router.get("/{jurisdiction_id}/calendar", response_model=CalendarView,
-            dependencies=[require_roles(Role.SUPERVISOR, Role.ADMIN, Role.LEADER, Role.DISPATCHER)],
             summary="The jurisdiction's working calendar: working hours, years loaded, missing years, a year's days")
 async def calendar(jurisdiction_id: str, principal: CurrentPrincipal, session: ReadSession,
                    year: Annotated[int | None, Query(ge=2000, le=2100)] = None) -> CalendarView:
@@ -77,11 +82,10 @@ class YearIn(BaseModel):
 
 
 @router.put("/{jurisdiction_id}/calendar/{year}", response_model=CalendarView,
-            dependencies=[require_roles(Role.ADMIN)],
             summary="Enter a year's holidays and adjusted working days by hand (as the State Council published them)")
 async def edit_year(jurisdiction_id: str, year: Year, body: YearIn, principal: CurrentPrincipal,
                     uow: UnitOfWorkDep, session: ReadSession) -> CalendarView:
-    _own(principal, jurisdiction_id)
+    _keep(principal, jurisdiction_id)
     async with uow:
         await time_rules.enter_year(uow, jurisdiction_id, year,
                                     [CalendarDay(d.day, d.workday, d.name) for d in body.days])
@@ -89,11 +93,10 @@ async def edit_year(jurisdiction_id: str, year: Year, body: YearIn, principal: C
 
 
 @router.post("/{jurisdiction_id}/calendar/{year}/statutory", response_model=CalendarView,
-             dependencies=[require_roles(Role.ADMIN)],
              summary="Load a year from the statutory calendar (the chinese-calendar package), replacing edits")
 async def load_year(jurisdiction_id: str, year: Year, principal: CurrentPrincipal, uow: UnitOfWorkDep,
                     session: ReadSession) -> CalendarView:
-    _own(principal, jurisdiction_id)
+    _keep(principal, jurisdiction_id)
     async with uow:
         await time_rules.load_statutory(uow, jurisdiction_id, year)
     return await calendar(jurisdiction_id, principal, session, year)
@@ -130,7 +133,6 @@ def _view(policy: TimeLimitPolicy) -> PolicyView:
 
 
 @router.get("/{jurisdiction_id}/policies", response_model=list[PolicyView],
-            dependencies=[require_roles(Role.SUPERVISOR, Role.ADMIN, Role.LEADER, Role.DISPATCHER)],
             summary="The jurisdiction's time-limit policies, per class and per sub-item where it differs")
 async def policies(jurisdiction_id: str, principal: CurrentPrincipal, session: ReadSession) -> list[PolicyView]:
     _own(principal, jurisdiction_id)
@@ -141,12 +143,11 @@ async def policies(jurisdiction_id: str, principal: CurrentPrincipal, session: R
 
 
 @router.put("/{jurisdiction_id}/policies/{time_limit_class}", response_model=PolicyView,
-            dependencies=[require_roles(Role.ADMIN)],
             summary="Set a class's policy, or (with ?category=) a sub-item's; clocks opened from now on follow it")
 async def set_policy(jurisdiction_id: str, time_limit_class: ClassName, body: PolicyIn, principal: CurrentPrincipal,
                      uow: UnitOfWorkDep, category: Annotated[str | None, Query(pattern=r"^[a-z][a-z-]{0,59}$")] = None
                      ) -> PolicyView:
-    _own(principal, jurisdiction_id)
+    _keep(principal, jurisdiction_id)
     async with uow:
         policy = await time_rules.set_policy(uow, jurisdiction_id, time_limit_class, category, body.model_dump())
     return _view(policy)

@@ -15,11 +15,10 @@ from sqlalchemy import or_, select
 from services.supervision.adapters import tables
 from services.supervision.api.cases import CaseSummary, DeadlineView, TimelineEntry, case_summary, deadline_view
 from services.supervision.commands import evaluation, people
-from shared.auth import Role
 from shared.credentials import credential_hash
+from shared.http.access import CurrentPrincipal, require_district_scope
 from shared.http.dependencies import ReadSession, UnitOfWorkDep
 from shared.http.errors import ApiError
-from shared.http.security import CurrentPrincipal, require_roles
 
 router = APIRouter(prefix="/v1", tags=["resident supervisors"])
 AreaId = Annotated[str, StringConstraints(pattern=r"^[a-z0-9][a-z0-9_.-]{1,63}$")]
@@ -58,9 +57,9 @@ def _view(r) -> CertificateView:
 
 
 @router.post("/certificates", response_model=CertificateIssued, status_code=201,
-             dependencies=[require_roles(Role.SUPERVISOR)],
              summary="Issue a resident supervisor's certificate for some areas; the credential is shown once")
 async def issue(body: CertificateIn, principal: CurrentPrincipal, uow: UnitOfWorkDep) -> CertificateIssued:
+    require_district_scope(principal)  # a certificate's areas may be any of the district's
     async with uow:
         certificate, credential = await people.issue_certificate(
             uow, holder_name=body.holder_name, areas=body.areas, valid_days=body.valid_days,
@@ -68,9 +67,10 @@ async def issue(body: CertificateIn, principal: CurrentPrincipal, uow: UnitOfWor
     return CertificateIssued(**_view(certificate).model_dump(), credential=credential)
 
 
-@router.get("/certificates", response_model=list[CertificateView], dependencies=[require_roles(Role.SUPERVISOR)],
+@router.get("/certificates", response_model=list[CertificateView],
             summary="Certificates of the jurisdiction (never their credentials)")
 async def certificates(principal: CurrentPrincipal, session: ReadSession) -> list[CertificateView]:
+    require_district_scope(principal)
     n = tables.certificates.c
     rows = (await session.execute(select(tables.certificates).where(n.jurisdiction_id == principal.jurisdiction)
                                   .order_by(n.issued_at))).all()
@@ -83,10 +83,10 @@ class RevocationIn(BaseModel):
 
 
 @router.post("/certificates/{certificate_id}/revocation", response_model=CertificateView,
-             dependencies=[require_roles(Role.SUPERVISOR)],
              summary="Revoke a certificate: its credential stops working at once")
 async def revoke(certificate_id: UUID, body: RevocationIn, principal: CurrentPrincipal,
                  uow: UnitOfWorkDep) -> CertificateView:
+    require_district_scope(principal)
     async with uow:
         certificate = await people.revoke_certificate(uow, certificate_id, reason=body.reason,
                                                       jurisdiction=principal.jurisdiction, by=principal.subject)

@@ -13,13 +13,13 @@ from pydantic import BaseModel, Field
 from sqlalchemy import func, select
 
 from services.supervision.adapters import read_model, tables
+from services.supervision.api.scope import cases_within
 from services.supervision.domain.hotspots import rank_hotspots
 from services.supervision.domain.periods import period_bounds
 from services.supervision.domain.rates import Kind, Standing, red_and_black, standings
-from shared.auth import Role
+from shared.http.access import CurrentPrincipal
 from shared.http.dependencies import ReadSession, UnitOfWorkFactoryDep
 from shared.http.errors import ApiError
-from shared.http.security import CurrentPrincipal, require_roles
 from shared.local_time import LOCAL_ZONE
 
 router = APIRouter(prefix="/v1", tags=["rates"])
@@ -54,18 +54,18 @@ def _view(s: Standing) -> StandingView:
         k: RateView(measured=r.measured, ok=r.ok, rate=r.value) for k, r in s.rates.items()})
 
 
-async def _standings(session, by: str, period: str, street, category, unit) -> list[Standing]:
+async def _standings(session, principal, by: str, period: str, street, category, unit) -> list[Standing]:
     start, end = _bounds(period)
     where = {k: v for k, v in (("street", street), ("category", category), ("unit", unit)) if v}
-    return standings(await read_model.counts(session, by=by, start=start, end=end, where=where))
+    return standings(await read_model.counts(session, by=by, start=start, end=end, where=where,
+                                             scope=principal.scope))
 
 
 @router.get("/rates", response_model=list[StandingView],
-            dependencies=[require_roles(Role.SUPERVISOR, Role.LEADER, Role.DISPATCHER)],
             summary="The three rates and on-time, return and redo rates per unit, street, category or grid")
-async def rates(session: ReadSession, by: By, period: Period, street: AreaFilter = None,
-                category: AreaFilter = None, unit: AreaFilter = None) -> list[StandingView]:
-    return [_view(s) for s in await _standings(session, by, period, street, category, unit)]
+async def rates(principal: CurrentPrincipal, session: ReadSession, by: By, period: Period,
+                street: AreaFilter = None, category: AreaFilter = None, unit: AreaFilter = None) -> list[StandingView]:
+    return [_view(s) for s in await _standings(session, principal, by, period, street, category, unit)]
 
 
 class Rankings(BaseModel):
@@ -75,15 +75,14 @@ class Rankings(BaseModel):
 
 
 @router.get("/rankings", response_model=Rankings,
-            dependencies=[require_roles(Role.SUPERVISOR, Role.LEADER, Role.DISPATCHER)],
             summary="Units or streets ranked by their rates in a period, with the red and black lists")
-async def rankings(session: ReadSession, period: Period,
+async def rankings(principal: CurrentPrincipal, session: ReadSession, period: Period,
                    by: Annotated[Literal["unit", "street"], Query()] = "unit",
                    size: Annotated[int, Query(ge=1, le=20)] = 3,
                    min_measured: Annotated[int, Query(ge=1, le=10_000)] = 5,
                    red_from: Annotated[float, Query(ge=0, le=1)] = 0.9,
                    black_below: Annotated[float, Query(ge=0, le=1)] = 0.6) -> Rankings:
-    ranked = await _standings(session, by, period, None, None, None)
+    ranked = await _standings(session, principal, by, period, None, None, None)
     red, black = red_and_black(ranked, size=size, min_measured=min_measured, red_from=red_from,
                                black_below=black_below)
     return Rankings(ranked=[_view(s) for s in ranked], red=[_view(s) for s in red], black=[_view(s) for s in black])
@@ -94,7 +93,7 @@ class Rebuilt(BaseModel):
     same_numbers: bool = Field(description="The rates of every unit over all time are what they were before")
 
 
-@router.post("/rates/rebuild", response_model=Rebuilt, dependencies=[require_roles(Role.ADMIN)],
+@router.post("/rates/rebuild", response_model=Rebuilt,
              summary="Rebuild the rates' read model from its journal, and say whether the numbers stayed the same")
 async def rebuild(session: ReadSession, uow_factory: UnitOfWorkFactoryDep) -> Rebuilt:
     ever = (datetime(2000, 1, 1, tzinfo=LOCAL_ZONE), datetime(2100, 1, 1, tzinfo=LOCAL_ZONE))
@@ -119,7 +118,6 @@ class HotspotView(BaseModel):
 
 
 @router.get("/hotspots", response_model=list[HotspotView],
-            dependencies=[require_roles(Role.SUPERVISOR, Role.LEADER, Role.DISPATCHER)],
             summary="Recurring problems by sub-item and grid over the last weeks, ranked: candidates for one topic a "
                     "month")
 async def hotspots(principal: CurrentPrincipal, session: ReadSession,
@@ -132,7 +130,7 @@ async def hotspots(principal: CurrentPrincipal, session: ReadSession,
     week = func.least(func.floor(func.extract("epoch", c.reported_at - start) / (7 * 86400)), weeks - 1)
     rows = (await session.execute(
         select(c.category_code, c.grid_id, c.street_id, week, func.count(), func.sum(c.residents_affected))
-        .where(c.district_id == principal.jurisdiction, c.reported_at >= start, c.reported_at < end)
+        .where(cases_within(principal), c.reported_at >= start, c.reported_at < end)
         .group_by(c.category_code, c.grid_id, c.street_id, week))).all()
     ranked = rank_hotspots(((r[0], r[1], r[2], int(r[3]), r[4], int(r[5])) for r in rows), weeks=weeks,
                            min_cases=min_cases)

@@ -14,9 +14,8 @@ from services.supervision.adapters import tables
 from services.supervision.api.cases import CaseSummary, case_summary
 from services.supervision.commands import people
 from services.supervision.domain.statuses import CaseStatus
-from shared.auth import Role
+from shared.http.access import CurrentPrincipal, require_district_scope
 from shared.http.dependencies import ReadSession, UnitOfWorkDep
-from shared.http.security import CurrentPrincipal, require_roles
 
 router = APIRouter(prefix="/v1", tags=["supervisors"])
 Id = Annotated[str, StringConstraints(pattern=r"^[a-z0-9][a-z0-9_.-]{1,63}$")]
@@ -38,7 +37,6 @@ class SupervisorView(SupervisorIn):
 
 
 @router.get("/supervisors", response_model=list[SupervisorView],
-            dependencies=[require_roles(Role.SUPERVISOR, Role.LEADER, Role.DISPATCHER)],
             summary="The jurisdiction's supervisors, their remit and how many open cases each watches")
 async def list_supervisors(principal: CurrentPrincipal, session: ReadSession) -> list[SupervisorView]:
     s, c = tables.supervisors.c, tables.cases.c
@@ -52,10 +50,11 @@ async def list_supervisors(principal: CurrentPrincipal, session: ReadSession) ->
                            open_cases=r.open_cases) for r in rows]
 
 
-@router.put("/supervisors/{supervisor_id}", response_model=SupervisorView, dependencies=[require_roles(Role.ADMIN)],
+@router.put("/supervisors/{supervisor_id}", response_model=SupervisorView,
             summary="Add a supervisor or change one's remit; cases dispatched from now on follow it")
 async def put_supervisor(supervisor_id: Id, body: SupervisorIn, principal: CurrentPrincipal,
                          uow: UnitOfWorkDep) -> SupervisorView:
+    require_district_scope(principal)
     async with uow:
         await people.set_supervisor(uow, supervisor_id, body.model_dump(), jurisdiction=principal.jurisdiction)
     return SupervisorView(id=supervisor_id, **body.model_dump())
@@ -66,7 +65,7 @@ class WatchedCase(CaseSummary):
     breached: bool = Field(description="A running deadline has passed")
 
 
-@router.get("/supervisors/me/cases", response_model=list[WatchedCase], dependencies=[require_roles(Role.SUPERVISOR)],
+@router.get("/supervisors/me/cases", response_model=list[WatchedCase],
             summary="The cases the calling supervisor watches, late ones first")
 async def my_cases(principal: CurrentPrincipal, session: ReadSession,
                    status: Annotated[Literal["open", "completed", "all"], Query()] = "open",

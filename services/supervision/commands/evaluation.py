@@ -18,6 +18,7 @@ from shared.local_time import LOCAL_ZONE
 from shared.masking import mask_name, mask_numbers_in_text
 from shared.messaging.unit_of_work import UnitOfWork
 from shared.refusals import Refused
+from shared.scopes import within
 
 
 async def observed_case(uow: UnitOfWork, case_id: UUID, *, jurisdiction: str, areas: Collection[str]) -> CaseRecord:
@@ -42,10 +43,11 @@ async def observe(uow: UnitOfWork, case_id: UUID, *, certificate_number: str, ju
     return line
 
 
-async def mark_wide_impact(uow: UnitOfWork, case_id: UUID, *, reason: str, jurisdiction: str, by: str) -> CaseRecord:
+async def mark_wide_impact(uow: UnitOfWork, case_id: UUID, *, reason: str, scope: tuple[str, ...],
+                           by: str) -> CaseRecord:
     """A case whose result goes before the quarter's panel, whatever the number of residents who reported it."""
     case = await uow.store.case(case_id)
-    if case is None or case.district_id != jurisdiction:
+    if case is None or not within(scope, case.area_ids):
         raise Refused("not_found", "no such case", "case_id", status=404)
     case = await uow.store.update_case(case_id, wide_impact=True)
     await deadlines.log(uow, case_id, datetime.now(UTC), "wide_impact", None, mask_numbers_in_text(reason), actor=by)
@@ -53,8 +55,12 @@ async def mark_wide_impact(uow: UnitOfWork, case_id: UUID, *, reason: str, juris
 
 
 async def seat_panel(uow: UnitOfWork, *, quarter: str, street_id: str, members: list[tuple[str, str]],
-                     jurisdiction: str, by: str) -> Panel:
-    """A three-party panel of a street and a quarter: (party, name) per member, names kept masked."""
+                     scope: tuple[str, ...], by: str) -> Panel:
+    """A three-party panel of a street and a quarter: (party, name) per member, names kept masked; a street within
+    the supervisor's scope (a community's supervisor seats none: the panel is the street's)."""
+    jurisdiction = scope[0]
+    if not within(scope, (jurisdiction, street_id)):
+        raise Refused("outside_scope", "that street is outside your scope", "street_id", status=403)
     missing = missing_parties(party for party, _ in members)
     if missing:
         raise Refused("panel_incomplete", f"the panel needs a representative of: {', '.join(missing)}", "members")
@@ -66,11 +72,11 @@ async def seat_panel(uow: UnitOfWork, *, quarter: str, street_id: str, members: 
 
 
 async def rate_case(uow: UnitOfWork, panel_id: UUID, case_id: UUID, *, scores: dict[str, int], comment: str | None,
-                    jurisdiction: str, by: str) -> str | None:
+                    scope: tuple[str, ...], by: str) -> str | None:
     """The panel's rating of the unit that handled a case on its docket, once per case; the comment as kept."""
     store: SupervisionStore = uow.store
     panel = await store.panel(panel_id)
-    if panel is None or panel.district_id != jurisdiction:
+    if panel is None or not within(scope, (panel.district_id, panel.street_id)):
         raise Refused("not_found", "no such panel", "panel_id", status=404)
     case = await store.case(case_id)
     if case is None or not on_docket(panel_district=panel.district_id, panel_street=panel.street_id,

@@ -14,15 +14,17 @@ from shared.events import CaseEscalated, CaseExtensionDecided, DeadlineKind, Esc
 from shared.masking import mask_numbers_in_text
 from shared.messaging.unit_of_work import UnitOfWork
 from shared.refusals import Refused
+from shared.scopes import within
 
 
 async def decide_extension(uow: UnitOfWork, request_id: int, *, approve: bool, due_date: date | None, reason: str,
-                           jurisdiction: str, by: str) -> ExtensionRequest:
-    """Approve with a new completion date (default: the one proposed) or refuse with a reason. A request of another
-    jurisdiction does not exist (404); one decided already is a 409."""
+                           scope: tuple[str, ...], by: str) -> ExtensionRequest:
+    """Approve with a new completion date (default: the one proposed) or refuse with a reason. A request about a case
+    outside the supervisor's scope does not exist (404); one decided already is a 409."""
     store: SupervisionStore = uow.store
     request = await store.lock_extension_request(request_id)
-    if request is None or request.district_id != jurisdiction:
+    case = request and await store.case(request.case_id)
+    if request is None or case is None or not within(scope, case.area_ids):
         raise Refused("not_found", "no such extension request", "request_id", status=404)
     if request.status != RequestStatus.PENDING:
         raise Refused("already_decided", f"this request was {request.status} already", "request_id", status=409)
@@ -32,7 +34,6 @@ async def decide_extension(uow: UnitOfWork, request_id: int, *, approve: bool, d
         due_date = due_date or request.proposed_date
         if due_date <= now.date():
             raise Refused("out_of_range", "the new completion date must be after today", "due_date")
-        case = await store.case(request.case_id)
         rules = await store.rules(request.district_id)
         policy = rules and case and rules.policy(category_code=case.category_code,
                                                  time_limit_class=case.time_limit_class or "")
@@ -66,11 +67,11 @@ async def decide_extension(uow: UnitOfWork, request_id: int, *, approve: bool, d
     return stored
 
 
-async def urge(uow: UnitOfWork, case_id: UUID, *, reason: str, reply_within_hours: int | None, jurisdiction: str,
-               by: str) -> CaseEscalated:
+async def urge(uow: UnitOfWork, case_id: UUID, *, reason: str, reply_within_hours: int | None,
+               scope: tuple[str, ...], by: str) -> CaseEscalated:
     """A supervisor presses the unit handling a case (催办), optionally with a written reply due."""
     case = await uow.store.case(case_id)
-    if case is None or case.district_id != jurisdiction:
+    if case is None or not within(scope, case.area_ids):
         raise Refused("not_found", "no such case", "case_id", status=404)
     if case.status == CaseStatus.COMPLETED or case.unit_id is None:
         raise Refused("not_being_handled", "only a case a unit is handling can be urged", "case_id", status=409)

@@ -14,11 +14,13 @@ from shared.local_time import LOCAL_ZONE
 from shared.masking import mask_numbers_in_text
 from shared.messaging.unit_of_work import UnitOfWork
 from shared.refusals import Refused
+from shared.scopes import within
 
 
-async def _open_meeting(store: SupervisionStore, meeting_id: int, jurisdiction: str) -> Meeting:
+async def _open_meeting(store: SupervisionStore, meeting_id: int, scope: tuple[str, ...]) -> Meeting:
     meeting = await store.lock_meeting(meeting_id)
-    if meeting is None or meeting.district_id != jurisdiction:
+    case = meeting and await store.case(meeting.case_id)
+    if meeting is None or case is None or not within(scope, case.area_ids):
         raise Refused("not_found", "no such meeting", "meeting_id", status=404)
     if meeting.status == MeetingStatus.HELD:
         raise Refused("already_held", "this meeting was held already", "meeting_id", status=409)
@@ -26,11 +28,11 @@ async def _open_meeting(store: SupervisionStore, meeting_id: int, jurisdiction: 
 
 
 async def schedule_meeting(uow: UnitOfWork, meeting_id: int, *, scheduled_for: datetime, place: str,
-                           jurisdiction: str, by: str) -> Meeting:
+                           scope: tuple[str, ...], by: str) -> Meeting:
     if scheduled_for.tzinfo is None:
         raise Refused("invalid_format", "give the time with its offset, e.g. 2026-12-01T19:00:00+08:00",
                       "scheduled_for")
-    await _open_meeting(uow.store, meeting_id, jurisdiction)
+    await _open_meeting(uow.store, meeting_id, scope)
     meeting = await uow.store.update_meeting(meeting_id, status=MeetingStatus.SCHEDULED, scheduled_for=scheduled_for,
                                              place=mask_numbers_in_text(place))
     await deadlines.log(uow, meeting.case_id, datetime.now(UTC), "meeting_scheduled", None,
@@ -38,12 +40,12 @@ async def schedule_meeting(uow: UnitOfWork, meeting_id: int, *, scheduled_for: d
     return meeting
 
 
-async def record_meeting(uow: UnitOfWork, meeting_id: int, *, summary: str, accepted: bool, jurisdiction: str,
-                         by: str) -> Meeting:
+async def record_meeting(uow: UnitOfWork, meeting_id: int, *, summary: str, accepted: bool,
+                         scope: tuple[str, ...], by: str) -> Meeting:
     """Accepted closes the matter; not accepted reopens the case once more."""
     now = datetime.now(UTC)
     summary = mask_numbers_in_text(summary)
-    await _open_meeting(uow.store, meeting_id, jurisdiction)
+    await _open_meeting(uow.store, meeting_id, scope)
     meeting = await uow.store.update_meeting(meeting_id, status=MeetingStatus.HELD, held_at=now, summary=summary,
                                              accepted=accepted, recorded_by=by)
     uow.record(CaseExplanationMeetingHeld(case_id=meeting.case_id, round=meeting.round, accepted=accepted,
