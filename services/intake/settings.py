@@ -2,7 +2,8 @@
 
 from datetime import timedelta
 
-from pydantic import Field
+from limits import parse_many
+from pydantic import Field, field_validator
 from pydantic_settings import SettingsConfigDict
 
 from services.intake.domain.duplicates import DuplicatePolicy
@@ -26,8 +27,29 @@ class IntakeSettings(ServiceSettings):
     max_import_rows: int = Field(20_000, ge=1, description="Most rows one import file may hold")
     reveals_per_hour: int = Field(20, ge=1, description="Most cases whose residents' contacts one person may see in an "
                                   "hour")
+    # Rate limits (`limits` syntax, several joined by `;`): what one caller may do in a while.
+    reports_per_address: str = Field("20/minute;200/hour", description="Reports (self-service, Open311) from one "
+                                     "client address")
+    reports_per_phone: str = Field("5/10 minutes;20/day", description="Reports giving one phone number")
+    photos_per_address: str = Field("30/minute;300/hour", description="Photo uploads from one client address")
+    open311_per_key: str = Field("120/minute", description="Open311 requests created with one api_key")
+    tracking_per_address: str = Field("30/minute", description="Tracking look-ups and verdicts from one client address")
+    tracking_failures: str = Field("5/15 minutes", description="Wrong phone digits for one tracking code before the "
+                                   "code is locked (until the oldest failure is that old)")
     messaging_bridge_secret: str | None = Field(None, description="Standard Webhooks secret (`whsec_…`) that signs "
                                                 "the messaging-group bridge's requests; unset: the bridge is refused")
+
+    @field_validator("reports_per_address", "reports_per_phone", "photos_per_address", "open311_per_key",
+                     "tracking_per_address", "tracking_failures")
+    @classmethod
+    def _limit(cls, value: str) -> str:
+        parse_many(value)  # a ValueError names what is wrong
+        return value
+
+    def rate_limits(self) -> dict[str, str]:
+        return {name: getattr(self, name) for name in ("reports_per_address", "reports_per_phone",
+                                                       "photos_per_address", "open311_per_key",
+                                                       "tracking_per_address", "tracking_failures")}
 
     def body_limits(self) -> dict[str, int]:
         # Photos and import files are bigger than any JSON body; the envelope of a multipart upload needs a little room.

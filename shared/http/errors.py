@@ -71,7 +71,7 @@ async def _on_refused(_: Request, exc: Refused) -> JSONResponse:
 
 
 _HTTP_CODES = {401: "unauthenticated", 403: "forbidden", 404: "not_found", 405: "method_not_allowed",
-               406: "not_acceptable", 413: "body_too_large", 415: "unsupported_media_type"}
+               406: "not_acceptable", 408: "body_timeout", 413: "body_too_large", 415: "unsupported_media_type"}
 
 
 async def _on_http(_: Request, exc: StarletteHTTPException) -> JSONResponse:

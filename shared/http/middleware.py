@@ -3,6 +3,7 @@ request logs and metrics."""
 
 from __future__ import annotations
 
+import asyncio
 import json
 import re
 import time
@@ -10,6 +11,7 @@ from urllib.parse import parse_qsl
 from uuid import uuid4
 
 import structlog
+from fastapi import HTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from shared.http.errors import error_body
@@ -32,8 +34,9 @@ class BodyLimit:
     ``overrides`` maps path prefixes (uploads) to their own, larger limits.
     """
 
-    def __init__(self, app: ASGIApp, max_bytes: int, overrides: dict[str, int] | None = None):
-        self.app, self.max_bytes = app, max_bytes
+    def __init__(self, app: ASGIApp, max_bytes: int, overrides: dict[str, int] | None = None,
+                 idle_seconds: float = 30):
+        self.app, self.max_bytes, self.idle_seconds = app, max_bytes, idle_seconds
         self.overrides = sorted((overrides or {}).items(), key=lambda item: -len(item[0]))
 
     def _limit_for(self, path: str) -> int:
@@ -54,7 +57,10 @@ class BodyLimit:
 
         async def limited_receive() -> Message:
             nonlocal seen
-            message = await receive()
+            try:  # a client that stops sending its body holds a connection and a worker: not for ever
+                message = await asyncio.wait_for(receive(), self.idle_seconds)
+            except TimeoutError:
+                raise _TooSlow() from None
             if message["type"] == "http.request":
                 seen += len(message.get("body", b""))
                 if seen > max_bytes:
@@ -71,10 +77,21 @@ class BodyLimit:
         except _TooLarge:
             if not started:
                 await _send_error(send, 413, "body_too_large", f"the body exceeds {max_bytes} bytes")
+        except _TooSlow:
+            if not started:
+                await _send_error(send, 408, "body_timeout", f"no part of the body came for {self.idle_seconds:g} s")
 
 
-class _TooLarge(Exception):
-    pass
+# HTTPExceptions, so that FastAPI's body parsing lets them through (it turns any other error into a 400) and the
+# error handlers answer them as 413 and 408.
+class _TooLarge(HTTPException):
+    def __init__(self):
+        super().__init__(413)
+
+
+class _TooSlow(HTTPException):
+    def __init__(self):
+        super().__init__(408)
 
 
 # Control characters no person types and PostgreSQL or a log line should never see (tab, newline and carriage

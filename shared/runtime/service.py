@@ -22,6 +22,8 @@ from shared.events import Event
 from shared.http.access import AccessMatrix, enforce_access, operations_access
 from shared.http.errors import install_error_handlers
 from shared.http.middleware import BodyLimit, ControlCharacters, RequestContext, WriteGate
+from shared.http.rate_limits import RateLimits
+from shared.http.slow_clients import HeaderTimeoutProtocol
 from shared.messaging.consumer import EventConsumer, Handler
 from shared.messaging.kafka import ensure_topics, make_consumer, make_producer
 from shared.messaging.relay import OutboxRelay
@@ -183,12 +185,15 @@ def create_service_app(spec: ServiceSpec, settings: ServiceSettings) -> FastAPI:
     app = FastAPI(title=spec.title, version="0.1.0", lifespan=lifespan, dependencies=[Depends(enforce_access)])
     app.state.access = AccessMatrix.load(spec.access, operations_access(settings.public_metrics))
     app.state.accepting_writes = True
+    app.state.rate_limits = RateLimits(settings.rate_limits(), enabled=settings.rate_limits_enabled)
+    HeaderTimeoutProtocol.seconds = settings.header_timeout_seconds  # this process's connections (one per worker)
     app.state.token_verifier = TokenVerifier(settings.jwt_public_key, issuer=settings.jwt_issuer,
                                              audience=settings.jwt_audience)
     install_error_handlers(app)
     app.add_middleware(ControlCharacters)  # innermost: it reads bodies BodyLimit has limited already
     app.add_middleware(WriteGate, state=app.state)
-    app.add_middleware(BodyLimit, max_bytes=settings.max_body_bytes, overrides=settings.body_limits())
+    app.add_middleware(BodyLimit, max_bytes=settings.max_body_bytes, overrides=settings.body_limits(),
+                       idle_seconds=settings.body_timeout_seconds)
     app.add_middleware(RequestContext)
     app.include_router(_operations_router(settings))
     for router in spec.routers:
@@ -230,7 +235,8 @@ def serve(spec: ServiceSpec, settings: ServiceSettings, *, app_factory: str) -> 
     # Until the lifespan installs the door-closing handler, SIGUSR1 must not kill the process (its default); the
     # launcher sends it to the whole process group, so every worker closes its doors.
     signal.signal(signal.SIGUSR1, signal.SIG_IGN)
-    common = dict(host=settings.host, port=settings.port, log_config=None, timeout_graceful_shutdown=15)
+    common = dict(host=settings.host, port=settings.port, log_config=None, timeout_graceful_shutdown=15,
+                  http=HeaderTimeoutProtocol)
     if settings.workers > 1:
         uvicorn.run(app_factory, factory=True, workers=settings.workers, **common)
     else:

@@ -31,6 +31,12 @@ class ServiceSettings(BaseSettings):
                          "(HTTP, relay, consumer in the group, background workers)")
     public_metrics: bool = Field(False, description="Serve /metrics to anyone (the local footing); otherwise only "
                                  "to a bearer token of role service or admin (a Prometheus scraper's)")
+    rate_limits_enabled: bool = Field(True, description="Apply the rate limits and lockouts (kept in each instance's "
+                                      "memory: N instances admit up to N times a limit)")
+    header_timeout_seconds: float = Field(10, gt=0, le=300, description="A client that has not sent a request's "
+                                          "headers within this is disconnected (slow clients)")
+    body_timeout_seconds: float = Field(30, gt=0, le=600, description="A client that sends nothing of the body "
+                                        "for this long gets 408")
     outbox_replay_hours: float = Field(0, ge=0, le=72, description="On start, publish again the events of the last N "
                                        "hours (a broker that lost its topics); consumers skip what they applied")
 
@@ -47,6 +53,10 @@ class ServiceSettings(BaseSettings):
         if "BEGIN PUBLIC KEY" not in value:
             raise ValueError("must be a PEM public key")
         return value
+
+    def rate_limits(self) -> dict[str, str]:
+        """The service's named rate limits, as ``limits`` parses them (shared/http/rate_limits.py)."""
+        return {}
 
     def body_limits(self) -> dict[str, int]:
         """Larger body limits for paths under these prefixes (uploads); everything else gets ``max_body_bytes``."""

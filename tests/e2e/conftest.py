@@ -83,7 +83,12 @@ def platform(tmp_path_factory, request) -> RunningPlatform:
                 # One loopback address for test receivers: every other internal address stays refused.
                 "NOTIFICATION_WEBHOOK_ALLOWED_NETWORKS": "127.0.0.2/32",
                 # Retries a test can wait for: three more attempts, a second apart (jittered).
-                "NOTIFICATION_WEBHOOK_RETRY_SCHEDULE": "1s,1s,1s"})
+                "NOTIFICATION_WEBHOOK_RETRY_SCHEDULE": "1s,1s,1s",
+                # Every test reports from one address, most with one phone number: limits a module's tests stay
+                # under (a module that tests the limits sets its own, below).
+                "INTAKE_REPORTS_PER_ADDRESS": "2000/minute", "INTAKE_REPORTS_PER_PHONE": "2000/minute",
+                "INTAKE_PHOTOS_PER_ADDRESS": "2000/minute", "INTAKE_TRACKING_PER_ADDRESS": "5000/minute",
+                **getattr(request.module, "PLATFORM_ENV", {})})
     if os.environ.get("GRIDLINK_TEST_BACKEND") == "testcontainers":
         infrastructure = request.getfixturevalue("infrastructure")
         env.update({"DATABASE_URL": infrastructure.database_url,

@@ -13,6 +13,7 @@ import pytest
 from PIL import Image
 
 from shared.webhooks import signed_headers
+from tests.e2e.client import wait_for
 
 pytestmark = pytest.mark.e2e
 
@@ -147,17 +148,34 @@ def test_revealing_a_number_needs_a_reason_and_leaves_an_audit_line(platform):
     case_id = _case_id(platform, made.json()["tracking_code"])
     operator = bearer(platform, "operator")
     assert "13511112222" not in get(platform, f"/v1/cases/{case_id}", headers=operator).text
-    refused = post(platform, f"/v1/cases/{case_id}/reporters/reveal", {}, operator)
+    refused = post(platform, f"/v1/cases/{case_id}/reporters/reveal", {"note": "回访需要联系居民"}, operator)
     assert refused.status_code == 422 and refused.json()["field"] == "reason"
-    shown = post(platform, f"/v1/cases/{case_id}/reporters/reveal", {"reason": "回访需要联系居民"}, operator)
+    not_listed = post(platform, f"/v1/cases/{case_id}/reporters/reveal", {"reason": "看看", "note": "想看看号码"},
+                      operator)
+    assert not_listed.status_code == 422 and not_listed.json()["field"] == "reason"
+    shown = post(platform, f"/v1/cases/{case_id}/reporters/reveal", {"reason": "callback", "note": "回访需要联系居民"},
+                 operator)
     assert shown.status_code == 200 and shown.json()[0]["phone"] == "13511112222"
     assert shown.headers["cache-control"] == "no-store"
-    assert post(platform, f"/v1/cases/{case_id}/reporters/reveal", {"reason": "看看"},
-                bearer(platform, "partner")).status_code == 403
+    for role in ("partner", "unit_staff", "dispatcher", "admin"):  # only those who call residents back
+        headers = bearer(platform, role, "cn-construction" if role == "unit_staff" else None)
+        assert post(platform, f"/v1/cases/{case_id}/reporters/reveal", {"reason": "clarify", "note": "核实地点"},
+                    headers).status_code == 403, role
+    # A supervisor, but not the one watching this case.
+    other = post(platform, f"/v1/cases/{case_id}/reporters/reveal", {"reason": "clarify", "note": "核实地点"},
+                 bearer(platform, "supervisor"))
+    assert (other.status_code, other.json()["code"]) == (403, "not_case_supervisor")
+    # The supervisor watching it (supervision assigned the street's), once intake has heard of the assignment.
+    own = {"Authorization": "Bearer " + platform.token("supervisor", subject="sup-huayang", area="st-huayang")}
+    wait_for(lambda: post(platform, f"/v1/cases/{case_id}/reporters/reveal",
+                          {"reason": "clarify", "note": "核实电梯位置"}, own).status_code, lambda status: status == 200)
     audit = get(platform, "/v1/reveals", params={"case_id": case_id}, headers=bearer(platform, "supervisor")).json()
     # Notification's lookups of the number to text the resident are audited too (unless the quiet hours hold them).
-    by_people = [a for a in audit if a["actor_role"] != "service"]
-    assert len(by_people) == 1 and by_people[0]["reason"] == "回访需要联系居民" and by_people[0]["actor_role"] == "operator"
+    by_people = sorted((a for a in audit if a["actor_role"] != "service"), key=lambda a: a["at"])
+    assert [(a["actor_role"], a["reason_code"], a["reason"], a["note"], a["actor_scope"]) for a in by_people] == [
+        ("operator", "callback", "回访核实办理结果", "回访需要联系居民", "cn-changning"),
+        ("supervisor", "clarify", "核实诉求内容或地点", "核实电梯位置", "cn-changning/st-huayang")]
+    assert by_people[1]["actor"] == "sup-huayang"
     assert {a["actor"] for a in audit if a["actor_role"] == "service"} <= {"service:notification"}
     verdict = post(platform, f"/v1/track/{made.json()['tracking_code']}/verdict?phone_last4=2222",
                    {"verdict": "satisfied"})

@@ -16,12 +16,14 @@ from services.intake.api.context import (
     CategoryCode,
     Description,
     ExternalRef,
+    Limits,
     Name,
     Phone,
     Point,
     PolicyDep,
     ReportAccepted,
     Strict,
+    limit_report,
     settings_of,
 )
 from services.intake.commands.reports import keep_photo, submit_report
@@ -32,6 +34,7 @@ from shared.http.access import CurrentPrincipal
 from shared.http.dependencies import UnitOfWorkDep
 from shared.http.errors import ApiError
 from shared.http.idempotency import IdempotencyGuard, IdempotencyKey
+from shared.http.rate_limits import client_address
 from shared.http.uploads import uploaded_photo
 from shared.photos import MAX_PHOTOS_PER_REPORT
 from shared.webhooks import WebhookRejected, verify
@@ -62,7 +65,7 @@ class SelfServiceReport(Strict):
 
 @router.post("/reports", status_code=201, response_model=ReportAccepted, tags=["residents"],
              summary="Report a problem (resident self-service); answers at once with a tracking code")
-async def report(body: SelfServiceReport, uow: UnitOfWorkDep, policy: PolicyDep,
+async def report(body: SelfServiceReport, request: Request, uow: UnitOfWorkDep, policy: PolicyDep, limits: Limits,
                  idempotency_key: IdempotencyKey = None):
     if not body.anonymous and body.contact is None:
         raise ApiError(422, "missing_field", "a contact is required unless the report is anonymous", "contact")
@@ -78,6 +81,7 @@ async def report(body: SelfServiceReport, uow: UnitOfWorkDep, policy: PolicyDep,
             first = await REPORT_KEYS.claim(uow.session, idempotency_key, body.model_dump(mode="json"))
             if first is not None:
                 return JSONResponse(first.body, status_code=first.status_code, headers={"Idempotent-Replayed": "true"})
+        limit_report(request, limits, draft.phone)  # a replay above is not another report
         accepted = ReportAccepted.of(await submit_report(uow, draft, policy))
         if idempotency_key:
             await REPORT_KEYS.remember(uow.session, idempotency_key, 201, accepted.model_dump())
@@ -211,7 +215,9 @@ class PhotoStored(Strict):
 @router.post("/photos", status_code=201, response_model=PhotoStored, tags=["residents"],
              summary="Upload one photo (JPEG, PNG, WebP): checked by content, metadata stripped; list its id in a "
                      "report")
-async def upload_photo(request: Request, uow: UnitOfWorkDep, file: Annotated[UploadFile, File()]):
+async def upload_photo(request: Request, uow: UnitOfWorkDep, limits: Limits, file: Annotated[UploadFile, File()]):
+    limits.hit("photos_per_address", client_address(request), message="too many photos from this address; try "
+               "again later")
     photo = await uploaded_photo(file, max_bytes=settings_of(request).max_photo_bytes)
     async with uow:
         photo_id = await keep_photo(uow, photo)

@@ -17,6 +17,7 @@ from services.intake.settings import IntakeSettings
 from shared.http.access import CurrentPrincipal
 from shared.http.dependencies import ReadSession
 from shared.http.errors import ApiError
+from shared.http.rate_limits import RateLimits, client_address
 
 Description = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=MAX_DESCRIPTION)]
 CategoryCode = Annotated[str, StringConstraints(pattern=r"^[a-z0-9-]{2,64}$")]
@@ -77,3 +78,20 @@ async def case_in_scope(session, case_id, grids: frozenset[str], field: str = "c
     c = tables.cases.c
     if await session.scalar(select(c.grid_id).where(c.id == case_id)) not in grids:
         raise ApiError(404, "not_found", "no such case", field)
+
+
+def _rate_limits(request: Request) -> RateLimits:
+    return request.app.state.rate_limits
+
+
+#: The service's rate limits (settings ``reports_per_address`` and the others).
+Limits = Annotated[RateLimits, Depends(_rate_limits)]
+
+
+def limit_report(request: Request, limits: RateLimits, phone: str | None) -> None:
+    """A resident's report: so many from one address, so many giving one phone number (429 otherwise)."""
+    limits.hit("reports_per_address", client_address(request),
+               message="too many reports from this address; try again later")
+    if phone:
+        limits.hit("reports_per_phone", phone, message="too many reports with this phone number; try again later",
+                   field="phone")

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated
 
-from fastapi import APIRouter, Query, Response
+from fastapi import APIRouter, Query, Request, Response
 from pydantic import BaseModel, Field, StringConstraints
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -19,6 +19,7 @@ from services.intake.domain.reports import reporter_ref
 from shared.events import Verdict
 from shared.http.dependencies import ReadSession, UnitOfWorkDep
 from shared.http.errors import ApiError
+from shared.http.rate_limits import RateLimits, client_address
 
 router = APIRouter(prefix="/v1")
 Last4 = Annotated[str | None, Query(pattern=r"^\d{4}$", description="Last four digits of the reporter's phone")]
@@ -46,12 +47,20 @@ class CaseStatusView(BaseModel):
     timeline: list[TimelineEntry]
 
 
-async def _case_for_resident(session: AsyncSession, tracking_code: str, phone_last4: str | None):
-    """The case and the reference of the reporter whose phone ends in ``phone_last4`` (or of the anonymous one)."""
+async def _case_for_resident(request: Request, session: AsyncSession, tracking_code: str, phone_last4: str | None):
+    """The case and the reference of the reporter whose phone ends in ``phone_last4`` (or of the anonymous one).
+
+    So many look-ups from one address; a code locked for a while after a few wrong answers, so that its four
+    digits cannot be guessed (10,000 tries otherwise), even from many addresses."""
+    limits: RateLimits = request.app.state.rate_limits
+    limits.hit("tracking_per_address", client_address(request),
+               message="too many look-ups from this address; try again later")
     code = normalise_tracking_code(tracking_code)
     not_found = ApiError(404, "not_found", "no case has this tracking code", "tracking_code")
     if code is None:
         raise not_found
+    limits.check_lock("tracking_failures", code, message="this tracking code is locked after wrong answers; try "
+                      "again later", field="phone_last4")
     c, cat = tables.cases.c, tables.categories.c
     row = (await session.execute(
         select(tables.cases, cat.name_zh, cat.name_en)
@@ -72,13 +81,15 @@ async def _case_for_resident(session: AsyncSession, tracking_code: str, phone_la
         return row, reporter_ref(None, row.id)
     if phone_last4 is None:
         raise ApiError(401, "phone_last4_required", "give the last four digits of the reporter's phone", "phone_last4")
+    limits.fail("tracking_failures", code)
     raise not_found  # the same answer as an unknown code: a wrong guess learns nothing
 
 
 @router.get("/track/{tracking_code}", response_model=CaseStatusView, tags=["residents"],
             summary="Status, responsible unit, timeline and expected completion, by tracking code")
-async def track(tracking_code: str, session: ReadSession, phone_last4: Last4 = None) -> CaseStatusView:
-    row, _ = await _case_for_resident(session, tracking_code, phone_last4)
+async def track(tracking_code: str, request: Request, session: ReadSession, phone_last4: Last4 = None
+                ) -> CaseStatusView:
+    row, _ = await _case_for_resident(request, session, tracking_code, phone_last4)
     entries = (await session.execute(
         select(tables.timeline).where(tables.timeline.c.case_id == row.id)
         .order_by(tables.timeline.c.at, tables.timeline.c.id))).all()
@@ -103,10 +114,10 @@ class VerdictTaken(BaseModel):
 
 @router.post("/track/{tracking_code}/verdict", status_code=201, response_model=VerdictTaken, tags=["residents"],
              summary="The resident's verdict on a completed case: satisfied, basically satisfied or dissatisfied")
-async def resident_verdict(tracking_code: str, body: VerdictIn, uow: UnitOfWorkDep,
+async def resident_verdict(tracking_code: str, body: VerdictIn, request: Request, uow: UnitOfWorkDep,
                            phone_last4: Last4 = None) -> VerdictTaken:
     async with uow:
-        row, submitter = await _case_for_resident(uow.session, tracking_code, phone_last4)
+        row, submitter = await _case_for_resident(request, uow.session, tracking_code, phone_last4)
         round_ = await submit_verdict(uow, row.id, body.verdict, body.comment, via="resident", submitter=submitter,
                                     resolved=body.resolved)
     return VerdictTaken(tracking_code=row.tracking_code, round=round_, verdict=body.verdict)

@@ -28,6 +28,7 @@ from services.intake.domain.categories import UnknownCategory
 from services.intake.domain.reports import MAX_DESCRIPTION, ReportDraft
 from shared.credentials import credential_hash
 from shared.events import Channel
+from shared.http.rate_limits import RateLimits
 
 
 @router.post("/requests.{fmt}", response_class=Response, summary="Create a service request (form-encoded, api_key "
@@ -46,6 +47,9 @@ async def create_request(request: Request, fmt: str) -> Response:
         if known is None:
             raise Open311Error(403, "invalid_api_key", "the api_key is not valid", "api_key")
         tree = await category_tree.get(session)
+    limits: RateLimits = request.app.state.rate_limits
+    limits.hit("open311_per_key", str(known), message="too many requests with this api_key; try again later",
+               field="api_key")
     service_code = param(form, "service_code")
     if service_code is None:
         raise Open311Error(400, "missing_field", "service_code is required", "service_code")
@@ -93,6 +97,9 @@ async def create_request(request: Request, fmt: str) -> Response:
                         lon=point[1] if point else None, address=address, address_id=address_id,
                         name=name if phone else None, phone=phone, anonymous=phone is None, attributes=attributes,
                         channel_detail=str(known), media_url=media_url)
+    if phone:  # a partner's many residents share its key; one resident's number is theirs alone
+        limits.hit("reports_per_phone", phone, message="too many reports with this phone number; try again later",
+                   field="phone")
     async with runtime.uow(correlation_id=request.scope["state"].get("correlation_id")) as uow:
         outcome = await submit_report(uow, draft, settings_of(request).policy())
     notice = "已合并至已有工单" if outcome.linked else "已受理"

@@ -13,7 +13,8 @@ from fastapi.responses import JSONResponse, Response
 from fastapi.routing import APIRoute
 
 from services.intake.api.context import settings_of
-from shared.refusals import Refused
+from shared.refusals import RateLimited, Refused
+from shared.runtime.metrics import RATE_LIMITED
 
 FORMATS = {"json", "xml"}
 DEFAULT_LIMIT = 1000
@@ -58,6 +59,12 @@ class Open311Route(APIRoute):
                 return await handle(request)
             except Open311Error as exc:
                 return error(request.path_params.get("fmt", "json"), exc)
+            except RateLimited as exc:  # the spec's error list, with the status and the wait a client needs
+                response = error(request.path_params.get("fmt", "json"),
+                                 Open311Error(429, exc.code, exc.message, exc.field))
+                response.headers["Retry-After"] = str(exc.retry_after)
+                RATE_LIMITED.labels(code=exc.code).inc()
+                return response
             except Refused as exc:
                 return error(request.path_params.get("fmt", "json"),
                              Open311Error(404 if exc.status == 404 else 400, exc.code, exc.message, exc.field))
