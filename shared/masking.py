@@ -97,3 +97,89 @@ def mask_numbers_in_text(text: str) -> str:
     text = _IDENTITY_IN_TEXT.sub(_masked_identity, text)
     text = _MOBILE_IN_TEXT.sub(_masked_mobile, text)
     return _LANDLINE_IN_TEXT.sub(_masked_landline, text)
+
+
+# Names in free text: jieba's part-of-speech tags mark person names (nr, nrfg, nrt); a single-character surname it
+# tagged alone is followed by the given name it read as something else (王 + 桂兰/ns), a two-character one by the
+# third character of a three-character name (王子 + 涵). A surname with a title (周女士, 刘师傅) names no one and stays.
+SURNAMES = frozenset(
+    "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾肖田董袁潘于蒋蔡余杜叶程苏魏吕丁任沈姚卢姜崔钟谭陆汪范"
+    "金石廖贾夏韦付方白邹孟熊秦邱江尹薛闫段雷侯龙史陶黎贺顾毛郝龚邵万钱严覃武戴莫孔向汤")
+TITLES = ("师傅", "女士", "先生", "阿姨", "老师", "大爷", "大妈", "奶奶", "爷爷", "同志", "主任", "书记", "经理", "医生",
+          "老伯", "阿婆", "叔叔", "伯伯", "小姐")
+# What follows a name in a report and is not part of it.
+_AFTER_NAME = frozenset("说反投来称和与及的在是等也都又住家电本等向给对跟被把讲问要请让找打将已")
+_HAN = re.compile(r"^[\u4e00-\u9fff]+$")
+_HAS_HAN = re.compile(r"[\u4e00-\u9fff]")
+_NAME_FLAGS = ("nr",)
+_CUES = ("联系人", "居民", "业主", "叫", "是", "姓名", "找", "转告", "和", "与", "及", "村民", "老人", "住户", "租户", "邻居",
+         "反映人", "来电人", "报修人", "楼上", "楼下", "对门", "隔壁")
+_PLACE_ENDINGS = tuple("路街区镇村弄号园苑里坊湾桥口")
+# What jieba calls the word after a lone surname when it is not a given name (林 + 荫道 is a place to walk).
+_NOT_GIVEN_FLAGS = frozenset({"n", "f", "s", "t", "q", "p", "c", "u", "uj", "ul", "r", "x", "m", "d"})
+
+
+def _tagger():
+    import logging
+
+    import jieba
+    import jieba.posseg
+
+    jieba.setLogLevel(logging.WARNING)
+    return jieba.posseg
+
+
+_posseg = None
+
+
+def mask_names_in_text(text: str) -> str:
+    """Person names written into free text, found by jieba's part-of-speech tags, masked as ``mask_name`` does
+    (王秀英 -> 王*英); a surname with a title (周女士) is left as it is."""
+    global _posseg
+    if not text or not _HAS_HAN.search(text):
+        return text
+    if _posseg is None:
+        _posseg = _tagger()
+    words = [(pair.word, pair.flag) for pair in _posseg.cut(text)]
+    out, i = [], 0
+    while i < len(words):
+        word, flag = words[i]
+        # jieba also reads a surname as a word of its own (张 a measure word, 黄 yellow): where a name may begin
+        # (the text's start, after punctuation or a word that introduces a person), it begins one.
+        # After a word that introduces a person, a two- or three-character "place" that begins with a surname is a
+        # name (联系人 张洋/ns).
+        after_cue = i > 0 and words[i - 1][0].endswith(_CUES)
+        introduced = word in SURNAMES and (i == 0 or words[i - 1][1] == "x" or after_cue)
+        placed = after_cue and flag in ("ns", "nz") and 2 <= len(word) <= 3 and word[0] in SURNAMES \
+            and not word.endswith(_PLACE_ENDINGS) and not (i + 1 < len(words) and words[i + 1][0].startswith(
+                _PLACE_ENDINGS))
+        if not (flag.startswith(_NAME_FLAGS) or introduced or placed) or not _HAN.match(word):
+            out.append(word)
+            i += 1
+            continue
+        name, i = word, i + 1
+        # ... and a surname and given name jieba split the other way (徐海/ns + 燕/nr) are one name.
+        if flag.startswith(_NAME_FLAGS) and len(word) == 1 and i > 1 and out and words[i - 2][1] in ("ns", "nz") \
+                and len(out[-1]) == 2 and out[-1][0] in SURNAMES:
+            name = out.pop() + name
+        while i < len(words) and words[i][1].startswith(_NAME_FLAGS) and _HAN.match(words[i][0]):
+            name, i = name + words[i][0], i + 1
+        rest = ""
+        if i < len(words) and _HAN.match(words[i][0]) and not words[i][0].startswith(TITLES):
+            following = words[i][0]
+            if len(name) == 1 and name in SURNAMES and len(following) <= 2 and following[0] not in _AFTER_NAME \
+                    and (flag.startswith(_NAME_FLAGS) or words[i][1] not in _NOT_GIVEN_FLAGS):
+                name, i = name + following, i + 1
+            elif len(name) == 2 and name[0] in SURNAMES and following[0] not in _AFTER_NAME \
+                    and not name.endswith(TITLES):
+                name, rest, i = name + following[0], following[1:], i + 1
+        if name.endswith(TITLES) or (len(name) == 1 and name in SURNAMES):
+            out.append(name + rest)
+        else:
+            out.append(mask_name(name) + rest)
+    return "".join(out)
+
+
+def mask_personal_text(text: str) -> str:
+    """Free text as it is published or shown outside intake: numbers and person names masked."""
+    return mask_names_in_text(mask_numbers_in_text(text))

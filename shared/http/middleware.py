@@ -100,26 +100,88 @@ _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 _PERCENT_CONTROL = re.compile(rb"%(?:0[0-8bBcCeEfF]|1[0-9a-fA-F]|7[fF])")
 _JSON_CONTROL = re.compile(rb"(?:^|[^\\])(?:\\\\)*\\u00(?:0[0-8bBcCeEfF]|1[0-9a-fA-F]|7[fF])")
 _TEXT_BODIES = (b"application/json", b"application/x-www-form-urlencoded")
+# What no route takes and a parser, the database or the clock chokes on: nesting deeper than any request of ours,
+# numbers beyond 64 bits (or a float's range), dates outside the years a case can have.
+MAX_DEPTH = 16
+MAX_INTEGER = 2**63 - 1
+MAX_FLOAT = 1e15
+YEARS = range(1900, 2201)
+_MAYBE_BIG = re.compile(rb"\d{16,}|\d[eE]\+?\d{2,}|Infinity|NaN")
+_MAYBE_DATE = re.compile(rb"\d{4,}-\d\d-\d\d|[+-]\d{4,}-")
+_DATE = re.compile(r"^([+-]?\d{4,})-\d\d-\d\d(?:[T ][\d:.]+(?:Z|[+-]\d\d:?\d\d)?)?$")
+_DIGITS = re.compile(r"^[+-]?\d{19,}$")
+_STRUCTURE = re.compile(rb'[\[\]{}"\\]')
 
 
-def _field_with_control(value, path: tuple = ()) -> str | None:
-    """The dotted path of the first string (or key) in a parsed body that holds a control character."""
+def _depth(body: bytes) -> int:
+    """How deep a JSON text nests (strings skipped), without parsing it: a parser recurses once a level."""
+    depth = deepest = 0
+    in_string = escaped = False
+    for token in _STRUCTURE.finditer(body):
+        char = token.group()
+        if in_string:
+            if escaped:
+                escaped = False  # the escaped character itself; the regex hands over only structural ones
+            elif char == b"\\":
+                escaped = token.end() == len(body) or body[token.end():token.end() + 1] in b'"\\'
+            elif char == b'"':
+                in_string = False
+        elif char == b'"':
+            in_string = True
+        elif char in b"[{":
+            depth += 1
+            deepest = max(deepest, depth)
+        else:
+            depth -= 1
+    return deepest
+
+
+def _bad_text(value: str, *, number: bool = False) -> str | None:
+    """What is wrong with one string, if anything: a control character, a date out of reach, or (where a string
+    stands for a number, as in a query) digits beyond 64 bits."""
+    if _CONTROL.search(value):
+        return "invalid_character"
+    date = _DATE.match(value)
+    if date and int(date.group(1)) not in YEARS:
+        return "out_of_range"
+    if number and _DIGITS.match(value):
+        return "out_of_range"
+    return None
+
+
+def _first_problem(value, path: tuple = ()) -> tuple[str, str] | None:
+    """The first string, key or number of a parsed body that no route should see: (code, dotted path)."""
+    where = ".".join(map(str, path)) or "body"
     if isinstance(value, str):
-        return ".".join(map(str, path)) or "body" if _CONTROL.search(value) else None
-    items = value.items() if isinstance(value, dict) else enumerate(value) if isinstance(value, list) else ()
+        code = _bad_text(value)
+        return (code, where) if code else None
+    if isinstance(value, bool) or value is None:
+        return None
+    if isinstance(value, int):
+        return ("out_of_range", where) if abs(value) > MAX_INTEGER else None
+    if isinstance(value, float):
+        return ("out_of_range", where) if not abs(value) <= MAX_FLOAT else None
+    items = value.items() if isinstance(value, dict) else enumerate(value)
     for key, inner in items:
         if isinstance(key, str) and _CONTROL.search(key):
-            return ".".join(map(str, (*path, key)))
-        found = _field_with_control(inner, (*path, key))
+            return ("invalid_character", ".".join(map(str, (*path, key))))
+        found = _first_problem(inner, (*path, key))
         if found:
             return found
     return None
 
 
-class ControlCharacters:
-    """Refuse a request whose path, query, JSON or form body holds a control character (a NUL above all), with
-    ``422 invalid_character`` and the field, before any route, database or log line sees it. Uploads (multipart)
-    are binary and pass; their text fields are checked where they are read."""
+_MESSAGES = {"invalid_character": "control characters (such as NUL) are not accepted",
+             "out_of_range": "a number or date is out of the range this service accepts",
+             "too_deep": f"the body nests deeper than {MAX_DEPTH} levels"}
+
+
+class HostileInput:
+    """Refuse, before any route, parser, database or log line sees it, a request whose path, query, JSON or form
+    body holds a control character (a NUL above all: ``invalid_character``), a number beyond 64 bits or a date
+    outside 1900-2200 (``out_of_range``), or JSON nested deeper than ``MAX_DEPTH`` (``too_deep``): a 422 with the
+    field. Uploads (multipart) are binary and pass; their text fields are checked where they are read. The cheap
+    scans come first: an ordinary body is parsed here only when it holds something that looks like trouble."""
 
     def __init__(self, app: ASGIApp):
         self.app = app
@@ -128,12 +190,16 @@ class ControlCharacters:
         if scope["type"] != "http":
             return await self.app(scope, receive, send)
         if _CONTROL.search(scope["path"]):
-            return await _refuse(send, "path")
+            return await _refuse(send, "invalid_character", "path")
         query = scope.get("query_string", b"")
-        if _PERCENT_CONTROL.search(query) or _CONTROL.search(query.decode("latin-1")):
-            field = next((k for k, v in parse_qsl(query.decode("latin-1"), keep_blank_values=True)
-                          if _CONTROL.search(k) or _CONTROL.search(v)), None)
-            return await _refuse(send, field or "query")
+        if query:
+            found = next(((code, k or "query") for k, v in parse_qsl(query.decode("latin-1"), keep_blank_values=True)
+                          for code in [_bad_text(k) and "invalid_character" or _bad_text(v, number=True)] if code),
+                         None)
+            if found is None and _PERCENT_CONTROL.search(query):
+                found = ("invalid_character", "query")
+            if found:
+                return await _refuse(send, *found)
         content_type = dict(scope["headers"]).get(b"content-type", b"").split(b";")[0].strip().lower()
         if scope["method"] in ("GET", "HEAD", "OPTIONS") or content_type not in _TEXT_BODIES:
             return await self.app(scope, receive, send)
@@ -145,25 +211,27 @@ class ControlCharacters:
             chunks.append(message.get("body", b""))
             more = message.get("more_body", False)
         body = b"".join(chunks)
-        field = self._control_in(body, content_type)
-        if field is not None:
-            return await _refuse(send, field)
+        found = self._problem_in(body, content_type)
+        if found is not None:
+            return await _refuse(send, *found)
         await self.app(scope, _replay([{"type": "http.request", "body": body, "more_body": False}], receive), send)
 
     @staticmethod
-    def _control_in(body: bytes, content_type: bytes) -> str | None:
-        """The field holding a control character, if one does (the cheap scan first; the parse only on a hit)."""
+    def _problem_in(body: bytes, content_type: bytes) -> tuple[str, str] | None:
         if content_type == b"application/json":
-            if not _JSON_CONTROL.search(body):
+            if body.count(b"[") + body.count(b"{") > MAX_DEPTH and _depth(body) > MAX_DEPTH:
+                return ("too_deep", "body")
+            if not (_JSON_CONTROL.search(body) or _MAYBE_BIG.search(body) or _MAYBE_DATE.search(body)):
                 return None  # a raw control character is invalid JSON anyway: the route's parser refuses it
             try:
-                return _field_with_control(json.loads(body)) or "body"
-            except ValueError:
-                return None
-        if not (_PERCENT_CONTROL.search(body) or _CONTROL.search(body.decode("latin-1"))):
+                return _first_problem(json.loads(body))
+            except (ValueError, RecursionError):
+                return None  # not JSON (or too many digits for Python): the route's parser refuses it
+        if not (_PERCENT_CONTROL.search(body) or _CONTROL.search(body.decode("latin-1"))
+                or _MAYBE_DATE.search(body) or _MAYBE_BIG.search(body)):
             return None
-        return next((k for k, v in parse_qsl(body.decode("utf-8", "replace"), keep_blank_values=True)
-                     if _CONTROL.search(k) or _CONTROL.search(v)), "body")
+        return next(((code, k) for k, v in parse_qsl(body.decode("utf-8", "replace"), keep_blank_values=True)
+                     for code in [_bad_text(k) and "invalid_character" or _bad_text(v)] if code), None)
 
 
 def _replay(messages: list[Message], receive: Receive | None = None) -> Receive:
@@ -180,8 +248,8 @@ def _replay(messages: list[Message], receive: Receive | None = None) -> Receive:
     return replayed
 
 
-async def _refuse(send: Send, field: str) -> None:
-    await _send_error(send, 422, "invalid_character", "control characters (such as NUL) are not accepted", field)
+async def _refuse(send: Send, code: str, field: str) -> None:
+    await _send_error(send, 422, code, _MESSAGES[code], field)
 
 
 class WriteGate:

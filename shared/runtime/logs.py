@@ -9,13 +9,14 @@ import sys
 
 import structlog
 
-from shared.masking import mask_numbers_in_text
+from shared.masking import mask_names_in_text, mask_numbers_in_text
 
 # SQLAlchemy quotes a failed statement's parameters (a resident's name and number) in its error text.
 _SQL_PARAMETERS = re.compile(r"\[parameters: [\s\S]*?\](?=\s*(?:\n|\(Background|$))")
 
 
 _DIGIT = re.compile(r"\d")
+_HAN = re.compile(r"[\u4e00-\u9fff]")
 
 
 def _scrubbed(value):
@@ -23,6 +24,8 @@ def _scrubbed(value):
         if "[parameters:" in value:
             value = _SQL_PARAMETERS.sub("[parameters: left out]", value)
         # Most values (levels, routes, ids) hold no digit: one search instead of the masking's three.
+        if _HAN.search(value):  # a line in words (an error text, a note) may name a person
+            value = mask_names_in_text(value)
         return mask_numbers_in_text(value) if _DIGIT.search(value) else value
     if isinstance(value, dict):
         return {k: _scrubbed(v) for k, v in value.items()}

@@ -21,7 +21,7 @@ from shared.auth import TokenVerifier
 from shared.events import Event
 from shared.http.access import AccessMatrix, enforce_access, operations_access
 from shared.http.errors import install_error_handlers
-from shared.http.middleware import BodyLimit, ControlCharacters, RequestContext, WriteGate
+from shared.http.middleware import BodyLimit, HostileInput, RequestContext, WriteGate
 from shared.http.rate_limits import RateLimits
 from shared.http.slow_clients import HeaderTimeoutProtocol
 from shared.messaging.consumer import EventConsumer, Handler
@@ -190,7 +190,7 @@ def create_service_app(spec: ServiceSpec, settings: ServiceSettings) -> FastAPI:
     app.state.token_verifier = TokenVerifier(settings.jwt_public_key, issuer=settings.jwt_issuer,
                                              audience=settings.jwt_audience)
     install_error_handlers(app)
-    app.add_middleware(ControlCharacters)  # innermost: it reads bodies BodyLimit has limited already
+    app.add_middleware(HostileInput)  # innermost: it reads bodies BodyLimit has limited already
     app.add_middleware(WriteGate, state=app.state)
     app.add_middleware(BodyLimit, max_bytes=settings.max_body_bytes, overrides=settings.body_limits(),
                        idle_seconds=settings.body_timeout_seconds)

@@ -84,7 +84,7 @@ def test_open311_requests_are_limited_per_api_key_in_the_specs_error_shape(platf
     key = subprocess.run([sys.executable, "-m", "gridlink.cli", "apikey", "create", "limits-test", "--intake-url",
                           platform.url("intake")], env=platform.env, check=True, capture_output=True,
                          text=True).stdout.strip()
-    form = {"api_key": key, "service_code": "drainage", "description": "雨水井堵塞", "lat": "31.2150", "long": "121.4340"}
+    form = {"api_key": key, "service_code": "205", "description": "雨水井堵塞", "lat": "31.2150", "long": "121.4340"}
     answers = [httpx.post(f"{platform.url('intake')}/open311/v2/requests.json", data=form, timeout=10)
                for _ in range(3)]
     assert [a.status_code for a in answers[:2]] == [201, 201], answers[0].text

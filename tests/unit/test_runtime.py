@@ -100,7 +100,7 @@ def test_no_log_line_carries_sql_parameters_or_a_number_however_it_got_there(cap
             raise ValueError("(psycopg.DataError) invalid byte sequence\n[SQL: INSERT INTO reporters (name, phone) "
                              "VALUES ($1, $2)]\n[parameters: ('王秀英', '13812345678')]\n(Background on this error)")
         except ValueError:
-            log.error("report failed", note="回电 139 1234 5678", exc_info=True)
+            log.error("report failed", note="联系人李红梅回电 139 1234 5678", exc_info=True)
         logging.getLogger("uvicorn.error").warning("caller gave 021-62251234")
         lines = [json.loads(line) for line in capsys.readouterr().out.splitlines() if line.startswith("{")]
     finally:
@@ -108,6 +108,7 @@ def test_no_log_line_carries_sql_parameters_or_a_number_however_it_got_there(cap
         root.handlers[:], _ = saved[0], root.setLevel(saved[1])
     text = json.dumps(lines, ensure_ascii=False)
     assert len(lines) == 2 and "王秀英" not in text and "13812345678" not in text and "1234 5678" not in text
+    assert "李红梅" not in text and "李*梅" in text
     assert "62251234" not in text and "[parameters: left out]" in text and "139****5678" in text
 
 

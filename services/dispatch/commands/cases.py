@@ -45,7 +45,7 @@ from shared.events import (
     CaseTransferred,
     Event,
 )
-from shared.masking import mask_numbers_in_text
+from shared.masking import mask_personal_text
 from shared.messaging.consumer import PermanentFailure
 from shared.messaging.unit_of_work import UnitOfWork
 from shared.photos import CleanPhoto
@@ -118,7 +118,7 @@ def _note(step: Step, actor: str | None) -> str:
                 ", ".join(detail["units"]) or "nobody (all checked in)")
     if actor:
         text = f"{text} ({actor})" if text else f"({actor})"
-    return mask_numbers_in_text(str(text))[:500]
+    return mask_personal_text(str(text))[:500]
 
 
 async def _event(store: DispatchStore, row: CaseRecord, step: Step, now: datetime) -> Event | None:
@@ -134,7 +134,7 @@ async def _event(store: DispatchStore, row: CaseRecord, step: Step, now: datetim
         case Action.REDISPATCH | Action.REOPEN if d.get("lead"):
             return CaseRedispatched(case_id=case_id, unit_id=d["lead"], unit_name=await store.unit_name(d["lead"]),
                                     previous_unit_id=row.lead_unit_id, redo_count=step.case.redo_count,
-                                    reason=mask_numbers_in_text(d["reason"]), redispatched_at=now)
+                                    reason=mask_personal_text(d["reason"]), redispatched_at=now)
         case Action.CLAIM:
             return CaseClaimed(case_id=case_id, unit_id=d["unit"], unit_name=await store.unit_name(d["unit"]),
                                claimed_at=now)
@@ -145,24 +145,24 @@ async def _event(store: DispatchStore, row: CaseRecord, step: Step, now: datetim
             return CaseJointHandlingStarted(case_id=case_id, unit_ids=d["units"], check_in_by=d["check_in_by"],
                                             started_at=now)
         case Action.REQUEST_EXTENSION:
-            return CaseExtensionRequested(case_id=case_id, unit_id=d["unit"], reason=mask_numbers_in_text(d["reason"]),
+            return CaseExtensionRequested(case_id=case_id, unit_id=d["unit"], reason=mask_personal_text(d["reason"]),
                                           proposed_date=d["proposed_date"], requested_at=now,
                                           area=AreaPath.model_validate(row.area))
         case Action.SIGN:
             return CaseSigned(case_id=case_id, unit_id=d["unit"], unit_name=await store.unit_name(d["unit"]),
                               signed_at=now)
         case Action.NOTE_PROGRESS:
-            return CaseProgressNoted(case_id=case_id, unit_id=d["unit"], text=mask_numbers_in_text(d["text"]),
+            return CaseProgressNoted(case_id=case_id, unit_id=d["unit"], text=mask_personal_text(d["text"]),
                                      photo_count=len(d["photos"]), noted_at=now)
         case Action.COMPLETE:
             return CaseCompleted(case_id=case_id, unit_id=d["unit"], unit_name=await store.unit_name(d["unit"]),
-                                 result=mask_numbers_in_text(d["result"]), completed_at=now)
+                                 result=mask_personal_text(d["result"]), completed_at=now)
         case Action.EXPLAIN:
-            return CaseExplained(case_id=case_id, unit_id=d["unit"], explanation=mask_numbers_in_text(d["explanation"]),
+            return CaseExplained(case_id=case_id, unit_id=d["unit"], explanation=mask_personal_text(d["explanation"]),
                                  planned_date=d["planned_date"], explained_at=now)
         case Action.SUSPEND:
             return CaseSuspended(case_id=case_id, unit_id=d["unit"], reason=d["reason"],
-                                 text=mask_numbers_in_text(d["text"]), suspended_at=now)
+                                 text=mask_personal_text(d["text"]), suspended_at=now)
         case Action.RESUME:
             return CaseResumed(case_id=case_id, unit_id=d["unit"], resumed_at=now)
         case Action.FLAG_MISSED_CHECK_INS:
@@ -170,7 +170,7 @@ async def _event(store: DispatchStore, row: CaseRecord, step: Step, now: datetim
                                      flagged_at=now) if d["units"] else None
         case Action.RETURN:
             return CaseReturned(case_id=case_id, unit_id=d["unit"], reason=d["reason"].value,
-                                text=mask_numbers_in_text(d["text"]), returned_at=now)
+                                text=mask_personal_text(d["text"]), returned_at=now)
     return None
 
 
@@ -264,7 +264,7 @@ async def note_escalation(event: CaseEscalated, uow: UnitOfWork) -> None:
         raise PermanentFailure("escalation of a case dispatch does not know")
     reply = f"; written reply due {event.reply_by:%Y-%m-%d %H:%M} UTC" if event.reply_by else ""
     await store.add_history(event.case_id, at=now, action=f"escalated:{event.level}", unit_id=event.unit_id,
-                            note=mask_numbers_in_text(f"{event.reason}{reply}")[:500])
+                            note=mask_personal_text(f"{event.reason}{reply}")[:500])
 
 
 async def note_observation(event: CaseObserved, uow: UnitOfWork) -> None:
@@ -274,7 +274,7 @@ async def note_observation(event: CaseObserved, uow: UnitOfWork) -> None:
         raise PermanentFailure("an observation on a case dispatch does not know")
     await store.add_history(
         event.case_id, at=event.observed_at, action="observed",
-        note=mask_numbers_in_text(f"resident supervisor {event.certificate_number}: {event.text}")[:500])
+        note=mask_personal_text(f"resident supervisor {event.certificate_number}: {event.text}")[:500])
 
 
 async def keep_clock(event: CaseDeadlineSet, uow: UnitOfWork) -> None:

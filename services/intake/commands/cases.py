@@ -31,7 +31,7 @@ from shared.events import (
     DeadlineKind,
 )
 from shared.local_time import LOCAL_ZONE
-from shared.masking import mask_numbers_in_text
+from shared.masking import mask_personal_text
 from shared.messaging.consumer import PermanentFailure
 from shared.messaging.unit_of_work import UnitOfWork
 from shared.refusals import Refused
@@ -61,7 +61,7 @@ async def reclassify(uow: UnitOfWork, case_id: UUID, category_code: str, *, acto
         category_version=category.version,
         time_limit_class="urgent" if case.urgent else category.time_limit_class,
         handle_locally=category.handle_locally, previous_category_code=case.category_code,
-        was_triage=case.needs_triage, reason=mask_numbers_in_text(reason) if reason else None, reclassified_at=now))
+        was_triage=case.needs_triage, reason=mask_personal_text(reason) if reason else None, reclassified_at=now))
 
 
 # --- what the units and supervision did (the handler table's commands: the event, then the unit of work) ---------
@@ -97,7 +97,7 @@ async def note_completed(event: CaseCompleted, uow: UnitOfWork) -> None:
     await uow.store.update_case(event.case_id, status=CaseStatus.COMPLETED, unit_name=event.unit_name,
                                 completion_round=case.completion_round + 1, updated_at=datetime.now(UTC))
     await uow.store.add_timeline(event.case_id, event.completed_at,
-                                 line("completed", unit=event.unit_name, result=mask_numbers_in_text(event.result)),
+                                 line("completed", unit=event.unit_name, result=mask_personal_text(event.result)),
                                  uow.causation_id)
 
 
@@ -116,7 +116,7 @@ async def note_signed(event: CaseSigned, uow: UnitOfWork) -> None:
 async def note_progress(event: CaseProgressNoted, uow: UnitOfWork) -> None:
     await known_case(uow, event.case_id)
     await uow.store.add_timeline(event.case_id, event.noted_at,
-                                 line("progress", text=mask_numbers_in_text(event.text)), uow.causation_id)
+                                 line("progress", text=mask_personal_text(event.text)), uow.causation_id)
 
 
 async def note_returned(event: CaseReturned, uow: UnitOfWork) -> None:
@@ -158,7 +158,7 @@ async def note_explained(event: CaseExplained, uow: UnitOfWork) -> None:
     """What cannot be solved soon: the resident reads the unit's explanation and the date it plans for."""
     await known_case(uow, event.case_id)
     await uow.store.add_timeline(event.case_id, event.explained_at,
-                                 line("explained", text=mask_numbers_in_text(event.explanation),
+                                 line("explained", text=mask_personal_text(event.explanation),
                                       date=event.planned_date), uow.causation_id)
 
 

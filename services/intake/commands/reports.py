@@ -35,7 +35,7 @@ from shared.events import (
     ReportedLocation,
     Reporter,
 )
-from shared.masking import mask_numbers_in_text, mask_phone
+from shared.masking import mask_personal_text, mask_phone
 from shared.messaging.unit_of_work import UnitOfWork
 from shared.photos import MAX_PHOTOS_PER_REPORT, CleanPhoto
 from shared.refusals import Refused
@@ -222,8 +222,8 @@ def _case_reported(case_id, code, category: Category, draft: ReportDraft, descri
         category_version=category.version, time_limit_class="urgent" if draft.urgent else category.time_limit_class,
         handle_locally=category.handle_locally, urgent=draft.urgent,
         # Residents write their numbers into the text too: what leaves intake carries them masked.
-        description=mask_numbers_in_text(description), channel=draft.channel,
-        location=ReportedLocation(lat=lat, lon=lon, address=mask_numbers_in_text(draft.address or "") or None,
+        description=mask_personal_text(description), channel=draft.channel,
+        location=ReportedLocation(lat=lat, lon=lon, address=mask_personal_text(draft.address or "") or None,
                                   area=area),
         reply_to=draft.external_ref if draft.channel is Channel.MESSAGING_GROUP else None,
         reporter=_reporter_view(reporter_id, case_id, draft), reported_at=now, category_confidence=confidence,

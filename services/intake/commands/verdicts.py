@@ -12,7 +12,7 @@ from services.intake.domain.cases import CaseStatus
 from services.intake.domain.reports import reporter_ref
 from services.intake.domain.timeline import line
 from shared.events import CaseCallbackRequested, EvaluationSubmitted, Verdict
-from shared.masking import mask_numbers_in_text
+from shared.masking import mask_personal_text
 from shared.messaging.unit_of_work import UnitOfWork
 from shared.refusals import Refused
 
@@ -39,7 +39,7 @@ async def submit_verdict(uow: UnitOfWork, case_id: UUID, verdict: Verdict, comme
     uow.record(EvaluationSubmitted(
         case_id=case_id, round=case.completion_round, verdict=verdict,
         resolved=resolved if resolved is not None else verdict is not Verdict.DISSATISFIED,
-        comment=mask_numbers_in_text(comment) if comment else None, via=via,
+        comment=mask_personal_text(comment) if comment else None, via=via,
         reporter_ref=submitter if submitter.startswith(("rp-", "anon-")) else None, submitted_at=now))
     return case.completion_round
 

@@ -34,7 +34,7 @@ def _own(principal, jurisdiction_id: str) -> None:
 
 def _keep(principal, jurisdiction_id: str) -> None:
     """Only the district's own staff change them."""
-    _keep(principal, jurisdiction_id)
+    _own(principal, jurisdiction_id)
     require_district_scope(principal)
 
 

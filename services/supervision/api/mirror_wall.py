@@ -21,6 +21,7 @@ from services.supervision.domain.statuses import CaseStatus
 from shared.http.dependencies import ReadSession
 from shared.http.errors import ApiError
 from shared.local_time import LOCAL_ZONE
+from shared.masking import mask_personal_text
 
 router = APIRouter(tags=["mirror wall (public)"])
 Period = Annotated[str | None, Query(description="A month (2026-11), a quarter or a year; default this month",
@@ -115,7 +116,7 @@ def _day(moment: datetime | None) -> str | None:
 def _public(r) -> PublicCase:
     return PublicCase(number=public_number(r.id), category=r.category_code, street=r.street_id,
                       status="handling" if r.status not in ("completed", "explained") else r.status,
-                      reported_on=_day(r.reported_at), completed_on=_day(r.completed_at), response=r.response)
+                      reported_on=_day(r.reported_at), completed_on=_day(r.completed_at), response=mask_personal_text(r.response) if r.response else None)
 
 
 async def public_cases(session, *, status: str | None, category: str | None, street: str | None, limit: int,

@@ -15,7 +15,7 @@ from services.supervision.domain.periods import period_bounds
 from services.supervision.domain.statuses import CaseStatus
 from shared.events import CaseObserved, CasePanelRated
 from shared.local_time import LOCAL_ZONE
-from shared.masking import mask_name, mask_numbers_in_text
+from shared.masking import mask_name, mask_personal_text
 from shared.messaging.unit_of_work import UnitOfWork
 from shared.refusals import Refused
 from shared.scopes import within
@@ -36,7 +36,7 @@ async def observe(uow: UnitOfWork, case_id: UUID, *, certificate_number: str, ju
     masked)."""
     await observed_case(uow, case_id, jurisdiction=jurisdiction, areas=areas)
     now = datetime.now(UTC)
-    text = mask_numbers_in_text(text)
+    text = mask_personal_text(text)
     line = TimelineLine(case_id, now, "observation", None, text[:500], f"resident supervisor {certificate_number}")
     await uow.store.log([line])
     uow.record(CaseObserved(case_id=case_id, certificate_number=certificate_number, text=text, observed_at=now))
@@ -50,7 +50,7 @@ async def mark_wide_impact(uow: UnitOfWork, case_id: UUID, *, reason: str, scope
     if case is None or not within(scope, case.area_ids):
         raise Refused("not_found", "no such case", "case_id", status=404)
     case = await uow.store.update_case(case_id, wide_impact=True)
-    await deadlines.log(uow, case_id, datetime.now(UTC), "wide_impact", None, mask_numbers_in_text(reason), actor=by)
+    await deadlines.log(uow, case_id, datetime.now(UTC), "wide_impact", None, mask_personal_text(reason), actor=by)
     return case
 
 
@@ -85,7 +85,7 @@ async def rate_case(uow: UnitOfWork, panel_id: UUID, case_id: UUID, *, scores: d
                                      completed_at=case.completed_at if case.status == CaseStatus.COMPLETED else None):
         raise Refused("not_on_docket", "the case is not on this panel's docket", "case_id")
     now = datetime.now(UTC)
-    comment = mask_numbers_in_text(comment) if comment else None
+    comment = mask_personal_text(comment) if comment else None
     if not await store.add_rating(panel_id, case_id, unit_id=case.unit_id, scores=scores, comment=comment, at=now):
         raise Refused("already_rated", "this panel rated this case already", "case_id", status=409)
     uow.record(CasePanelRated(case_id=case_id, unit_id=case.unit_id, panel_id=panel_id, quarter=panel.quarter,

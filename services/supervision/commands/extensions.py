@@ -11,7 +11,7 @@ from services.supervision.commands import deadlines
 from services.supervision.domain import clocks
 from services.supervision.domain.statuses import CaseStatus, RequestStatus
 from shared.events import CaseEscalated, CaseExtensionDecided, DeadlineKind, EscalationLevel
-from shared.masking import mask_numbers_in_text
+from shared.masking import mask_personal_text
 from shared.messaging.unit_of_work import UnitOfWork
 from shared.refusals import Refused
 from shared.scopes import within
@@ -56,7 +56,7 @@ async def decide_extension(uow: UnitOfWork, request_id: int, *, approve: bool, d
         moved = clocks.extend(clock_row.clock, policy, rules.calendar, due_at, now)
         await deadlines.save(uow, [ClockChange(clock_row.id, moved, breached_at=clock_row.breached_at)])
         await deadlines.announce(uow, request.case_id, moved, policy=f"{policy.name}:extended", now=now)
-    reason = mask_numbers_in_text(reason)
+    reason = mask_personal_text(reason)
     stored = await store.decide_extension_request(
         request_id, status=RequestStatus.APPROVED if approve else RequestStatus.REFUSED, due_at=due_at, decided_by=by,
         decision_reason=reason, decided_at=now)
@@ -77,7 +77,7 @@ async def urge(uow: UnitOfWork, case_id: UUID, *, reason: str, reply_within_hour
         raise Refused("not_being_handled", "only a case a unit is handling can be urged", "case_id", status=409)
     now = datetime.now(UTC)
     reply_by = now + timedelta(hours=reply_within_hours) if reply_within_hours else None
-    reason = mask_numbers_in_text(reason)
+    reason = mask_personal_text(reason)
     urging = CaseEscalated(case_id=case_id, unit_id=case.unit_id, level=EscalationLevel.URGING, reason=reason,
                            reply_by=reply_by, escalated_at=now, supervisor_id=case.supervisor_id)
     uow.record(urging)

@@ -38,7 +38,7 @@ from shared.events import (
     Event,
     Verdict,
 )
-from shared.masking import mask_numbers_in_text
+from shared.masking import mask_personal_text
 from shared.messaging.consumer import PermanentFailure
 from shared.messaging.unit_of_work import UnitOfWork
 
@@ -232,7 +232,7 @@ async def judge_verdict(event: EvaluationSubmitted, uow: UnitOfWork) -> None:
     if not await store.add_reopening(event.case_id, event.round, now):
         return  # this round was judged dissatisfied already (another resident, or a call-back after an online one)
     case = await _known(uow, event.case_id, "a verdict")
-    reason = "居民不满意" + (f"：{mask_numbers_in_text(event.comment)[:200]}" if event.comment else "")
+    reason = "居民不满意" + (f"：{mask_personal_text(event.comment)[:200]}" if event.comment else "")
     policy = policy_for(await rules_for(uow, case.district_id), case)
     if clocks.reopens(policy, event.round):
         await reopen(uow, event.case_id, event.round, reason, now)

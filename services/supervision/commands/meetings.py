@@ -11,7 +11,7 @@ from services.supervision.commands.handling import reopen
 from services.supervision.domain.statuses import CaseStatus, MeetingStatus
 from shared.events import CaseExplanationMeetingHeld
 from shared.local_time import LOCAL_ZONE
-from shared.masking import mask_numbers_in_text
+from shared.masking import mask_personal_text
 from shared.messaging.unit_of_work import UnitOfWork
 from shared.refusals import Refused
 from shared.scopes import within
@@ -34,7 +34,7 @@ async def schedule_meeting(uow: UnitOfWork, meeting_id: int, *, scheduled_for: d
                       "scheduled_for")
     await _open_meeting(uow.store, meeting_id, scope)
     meeting = await uow.store.update_meeting(meeting_id, status=MeetingStatus.SCHEDULED, scheduled_for=scheduled_for,
-                                             place=mask_numbers_in_text(place))
+                                             place=mask_personal_text(place))
     await deadlines.log(uow, meeting.case_id, datetime.now(UTC), "meeting_scheduled", None,
                         f"{scheduled_for.astimezone(LOCAL_ZONE):%Y-%m-%d %H:%M}, {meeting.place}", actor=by)
     return meeting
@@ -44,7 +44,7 @@ async def record_meeting(uow: UnitOfWork, meeting_id: int, *, summary: str, acce
                          scope: tuple[str, ...], by: str) -> Meeting:
     """Accepted closes the matter; not accepted reopens the case once more."""
     now = datetime.now(UTC)
-    summary = mask_numbers_in_text(summary)
+    summary = mask_personal_text(summary)
     await _open_meeting(uow.store, meeting_id, scope)
     meeting = await uow.store.update_meeting(meeting_id, status=MeetingStatus.HELD, held_at=now, summary=summary,
                                              accepted=accepted, recorded_by=by)

@@ -8,7 +8,7 @@ from uuid import UUID, uuid4
 
 from services.supervision.adapters.store import CertificateRecord, SupervisionStore
 from shared.credentials import credential_hash, new_credential
-from shared.masking import mask_name, mask_numbers_in_text
+from shared.masking import mask_name, mask_personal_text
 from shared.messaging.unit_of_work import UnitOfWork
 from shared.refusals import Refused
 
@@ -45,5 +45,5 @@ async def revoke_certificate(uow: UnitOfWork, certificate_id: UUID, *, reason: s
         raise Refused("not_found", "no such certificate", "certificate_id", status=404)
     if certificate.revoked_at is not None:
         raise Refused("already_revoked", "this certificate was revoked already", "certificate_id", status=409)
-    return await store.revoke_certificate(certificate_id, by=by, reason=mask_numbers_in_text(reason),
+    return await store.revoke_certificate(certificate_id, by=by, reason=mask_personal_text(reason),
                                           at=datetime.now(UTC))

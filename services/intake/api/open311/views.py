@@ -28,7 +28,7 @@ from services.intake.api.open311.wire import (
 from services.intake.domain.cases import CaseStatus, normalise_tracking_code
 from services.intake.domain.categories import UnknownCategory
 from services.intake.domain.reference import CategoryTree
-from shared.masking import mask_numbers_in_text
+from shared.masking import mask_personal_text
 
 MAX_WINDOW = timedelta(days=90)
 # Timeline kinds on the extended statuses.
@@ -107,7 +107,7 @@ async def _request_views(request: Request, where, *, limit: int, offset: int = 0
         view = {
             "service_request_id": row.tracking_code, "status": status, "status_notes": notes,
             "service_name": row.name_zh, "service_code": row.service_code,
-            "description": mask_numbers_in_text(row.description), "agency_responsible": row.unit_name,
+            "description": mask_personal_text(row.description), "agency_responsible": row.unit_name,
             "service_notice": None, "requested_datetime": iso(row.reported_at), "updated_datetime": iso(row.updated_at),
             "expected_datetime": iso(row.expected_at),
             "address": places.map.name_of(area.street_id) + places.map.name_of(area.community_id),
@@ -194,6 +194,6 @@ async def updates(request: Request, fmt: str) -> Response:
             .join(tables.cases, c.id == t.case_id).where(t.at >= start, t.at <= end)
             .order_by(t.at, t.id).limit(size).offset((page - 1) * size))).all()
     told = [{"update_id": str(r.id), "service_request_id": r.tracking_code,
-             "status": _EXTENDED.get(r.kind, ExtendedStatus.OPEN), "updated_datetime": iso(r.at), "description": mask_numbers_in_text(r.text_zh), "media_url": None}
+             "status": _EXTENDED.get(r.kind, ExtendedStatus.OPEN), "updated_datetime": iso(r.at), "description": mask_personal_text(r.text_zh), "media_url": None}
             for r in rows]
     return answer(fmt, told, root="service_request_updates", item="request_update")

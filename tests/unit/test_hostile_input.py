@@ -1,7 +1,8 @@
-"""Control characters (a NUL above all) in a path, a query, a JSON or a form body are refused at the edge with
-422 invalid_character and the field, before a route, the database or a log line sees them; ordinary text, tabs
-and newlines, escaped backslashes and uploads pass. Ids and values beyond what the database or the clock holds
-are a 422 too."""
+"""Hostile input is refused at the edge with a 422, a stable code and the field, before a route, the database or a
+log line sees it: control characters (a NUL above all) in a path, a query, a JSON or a form body; numbers beyond 64
+bits, dates outside 1900-2200, JSON nested deeper than any request of ours. Ordinary text, tabs and newlines,
+escaped backslashes, identity numbers in text and uploads pass. Ids and values beyond what the database or the
+clock holds are a 422 too."""
 
 from __future__ import annotations
 
@@ -13,7 +14,7 @@ from pydantic import BaseModel
 from sqlalchemy.exc import DBAPIError
 
 from shared.http.errors import install_error_handlers
-from shared.http.middleware import BodyLimit, ControlCharacters
+from shared.http.middleware import BodyLimit, HostileInput
 from shared.http.params import RowId
 
 
@@ -29,8 +30,8 @@ class Report(BaseModel):
 def _app() -> FastAPI:
     app = FastAPI()
     install_error_handlers(app)
-    app.add_middleware(ControlCharacters)
-    app.add_middleware(BodyLimit, max_bytes=4096)
+    app.add_middleware(HostileInput)
+    app.add_middleware(BodyLimit, max_bytes=2_000_000)
 
     @app.post("/reports")
     async def report(body: Report) -> dict:
@@ -73,7 +74,32 @@ async def test_a_control_character_anywhere_a_person_types_is_refused_naming_the
                                "message": "control characters (such as NUL) are not accepted"}
 
 
+@pytest.mark.parametrize(("body", "code", "field"), [
+    (b'{"description": "x", "contact": {"name": 123456789012345678901234567890}}', "out_of_range", "contact.name"),
+    (b'{"description": 1e400}', "out_of_range", "description"),
+    (b'{"description": "x", "due": "99999-01-01"}', "out_of_range", "due"),
+    (b'{"description": "x", "due": "0001-01-01T00:00:00+08:00"}', "out_of_range", "due"),
+    (b'{"description": "x", "n": ' + b"[" * 30 + b"]" * 30 + b"}", "too_deep", "body"),
+    (b"[" * 200_000 + b"]" * 200_000, "too_deep", "body"),  # a parser would recurse until it broke
+])
+async def test_huge_numbers_dates_out_of_reach_and_deep_nesting_are_refused_naming_the_field(body, code, field):
+    response = await _call("POST", "/reports", content=body, headers={"content-type": "application/json"})
+    assert (response.status_code, response.json()["code"], response.json()["field"]) == (422, code, field)
+    assert b"99999" not in response.content and b"1234567890" not in response.content
+
+
+async def test_a_query_holding_digits_beyond_64_bits_or_a_date_out_of_reach_is_refused():
+    for query, field in (("q=123456789012345678901", "q"), ("q=1800-01-01", "q")):
+        response = await _call("GET", f"/cases/x?{query}")
+        assert (response.status_code, response.json()["code"], response.json()["field"]) == (422, "out_of_range",
+                                                                                             field)
+
+
 async def test_ordinary_text_tabs_newlines_escaped_backslashes_and_uploads_pass():
+    ordinary = await _call("POST", "/reports", headers={"content-type": "application/json"}, content=(
+        '{"description": "身份证310101199001011234，12月1日（2026-12-01）报修，楼号[3]", "contact": {"name": "张三"}}'
+    ).encode())
+    assert ordinary.status_code == 200
     ok = await _call("POST", "/reports", content=b'{"description": "line\\none\\ttab \\\\u0000 literal"}',
                      headers={"content-type": "application/json"})
     assert ok.status_code == 200 and ok.json()["description"] == "line\none\ttab \\u0000 literal"
@@ -83,9 +109,20 @@ async def test_ordinary_text_tabs_newlines_escaped_backslashes_and_uploads_pass(
 
 
 async def test_a_body_over_the_limit_is_still_refused_as_too_large():
-    response = await _call("POST", "/reports", content=b'{"description": "' + b"x" * 5000 + b'"}',
+    response = await _call("POST", "/reports", content=b'{"description": "' + b"x" * 2_000_001 + b'"}',
                            headers={"content-type": "application/json"})
     assert response.status_code == 413 and response.json()["code"] == "body_too_large"
+
+    async def chunked(head: bytes):  # no Content-Length: the limit counts while the body streams
+        yield head
+        for _ in range(40):
+            yield b"x" * 65_536
+    for url, content_type, head in (
+            ("/reports", "application/json", b'{"description": "'),  # read here, at the edge
+            ("/upload", "multipart/form-data; boundary=b",  # read by the route's form parser
+             b'--b\r\nContent-Disposition: form-data; name="file"; filename="a"\r\n\r\n')):
+        streamed = await _call("POST", url, content=chunked(head), headers={"content-type": content_type})
+        assert (streamed.status_code, streamed.json()["code"]) == (413, "body_too_large"), url
 
 
 async def test_a_value_beyond_what_the_database_or_the_clock_holds_is_a_422_not_a_500():
