@@ -208,6 +208,24 @@ def asyncapi(check: bool, path: Path) -> None:
     click.echo(f"wrote {path}")
 
 
+@main.command("access-matrix")
+@click.option("--check", is_flag=True, help="Fail if docs/security.md's matrix differs from the services' files.")
+@click.option("--path", default="docs/security.md", show_default=True, type=click.Path(path_type=Path))
+def access_matrix(check: bool, path: Path) -> None:
+    """Write the role × operation matrix of every service into docs/security.md."""
+    from gridlink.access_matrix import with_matrix
+
+    current = path.read_text(encoding="utf-8")
+    text = with_matrix(current)
+    if check:
+        if text != current:
+            raise click.ClickException(f"{path} is stale: run `gridlink access-matrix`")
+        click.echo(f"{path} is current")
+        return
+    path.write_text(text, encoding="utf-8")
+    click.echo(f"wrote {path}")
+
+
 @main.command("bench-flow")
 @click.option("--intake-url", default="http://127.0.0.1:8001", show_default=True)
 @click.option("--service-urls", show_default=True,

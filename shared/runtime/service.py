@@ -22,6 +22,7 @@ from shared.events import Event
 from shared.http.access import AccessMatrix, enforce_access, operations_access
 from shared.http.errors import install_error_handlers
 from shared.http.middleware import BodyLimit, HostileInput, RequestContext, WriteGate
+from shared.http.openapi import truthful_openapi
 from shared.http.rate_limits import RateLimits
 from shared.http.slow_clients import HeaderTimeoutProtocol
 from shared.messaging.consumer import EventConsumer, Handler
@@ -199,6 +200,7 @@ def create_service_app(spec: ServiceSpec, settings: ServiceSettings) -> FastAPI:
     for router in spec.routers:
         app.include_router(router)
     app.state.access.bind(app.routes)
+    app.openapi = truthful_openapi(app, app.state.access)
     return app
 
 

@@ -98,3 +98,10 @@ def test_a_scope_runs_from_the_district_down_and_a_token_naming_another_is_refus
 def test_a_record_lies_within_a_scope_only_when_its_path_begins_with_it(scope, path, inside):
     assert within(scope, path) is inside
     assert Principal(subject="s", role=Role.DISPATCHER, jurisdiction=scope[0], scope=scope).covers(path) is inside
+
+
+def test_the_matrix_in_docs_security_is_the_services_own():
+    from gridlink.access_matrix import ROOT, with_matrix
+
+    document = (ROOT / "docs" / "security.md").read_text(encoding="utf-8")
+    assert with_matrix(document) == document, "run `gridlink access-matrix`"

@@ -34,6 +34,7 @@ from shared.http.access import CurrentPrincipal
 from shared.http.dependencies import UnitOfWorkDep
 from shared.http.errors import ApiError
 from shared.http.idempotency import IdempotencyGuard, IdempotencyKey
+from shared.http.openapi import RATE_LIMITED
 from shared.http.rate_limits import client_address
 from shared.http.uploads import uploaded_photo
 from shared.photos import MAX_PHOTOS_PER_REPORT
@@ -63,7 +64,7 @@ class SelfServiceReport(Strict):
     attributes: Attributes = Field(default_factory=dict, max_length=20)
 
 
-@router.post("/reports", status_code=201, response_model=ReportAccepted, tags=["residents"],
+@router.post("/reports", status_code=201, response_model=ReportAccepted, tags=["residents"], responses=RATE_LIMITED,
              summary="Report a problem (resident self-service); answers at once with a tracking code")
 async def report(body: SelfServiceReport, request: Request, uow: UnitOfWorkDep, policy: PolicyDep, limits: Limits,
                  idempotency_key: IdempotencyKey = None):
@@ -212,7 +213,7 @@ class PhotoStored(Strict):
     height: int
 
 
-@router.post("/photos", status_code=201, response_model=PhotoStored, tags=["residents"],
+@router.post("/photos", status_code=201, response_model=PhotoStored, tags=["residents"], responses=RATE_LIMITED,
              summary="Upload one photo (JPEG, PNG, WebP): checked by content, metadata stripped; list its id in a "
                      "report")
 async def upload_photo(request: Request, uow: UnitOfWorkDep, limits: Limits, file: Annotated[UploadFile, File()]):

@@ -19,6 +19,7 @@ from services.intake.domain.reports import reporter_ref
 from shared.events import Verdict
 from shared.http.dependencies import ReadSession, UnitOfWorkDep
 from shared.http.errors import ApiError
+from shared.http.openapi import RATE_LIMITED
 from shared.http.rate_limits import RateLimits, client_address
 
 router = APIRouter(prefix="/v1")
@@ -85,7 +86,7 @@ async def _case_for_resident(request: Request, session: AsyncSession, tracking_c
     raise not_found  # the same answer as an unknown code: a wrong guess learns nothing
 
 
-@router.get("/track/{tracking_code}", response_model=CaseStatusView, tags=["residents"],
+@router.get("/track/{tracking_code}", response_model=CaseStatusView, tags=["residents"], responses=RATE_LIMITED,
             summary="Status, responsible unit, timeline and expected completion, by tracking code")
 async def track(tracking_code: str, request: Request, session: ReadSession, phone_last4: Last4 = None
                 ) -> CaseStatusView:
@@ -113,6 +114,7 @@ class VerdictTaken(BaseModel):
 
 
 @router.post("/track/{tracking_code}/verdict", status_code=201, response_model=VerdictTaken, tags=["residents"],
+             responses=RATE_LIMITED,
              summary="The resident's verdict on a completed case: satisfied, basically satisfied or dissatisfied")
 async def resident_verdict(tracking_code: str, body: VerdictIn, request: Request, uow: UnitOfWorkDep,
                            phone_last4: Last4 = None) -> VerdictTaken:

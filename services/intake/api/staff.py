@@ -26,6 +26,7 @@ from shared.auth import Role
 from shared.http.access import CurrentPrincipal
 from shared.http.dependencies import ReadSession, UnitOfWorkDep
 from shared.http.errors import ApiError
+from shared.http.openapi import RATE_LIMITED
 from shared.masking import mask_numbers_in_text, mask_phone
 
 router = APIRouter(prefix="/v1", tags=["staff"])
@@ -226,7 +227,7 @@ class RevealedReporter(BaseModel):
     phone: str | None
 
 
-@router.post("/cases/{case_id}/reporters/reveal", response_model=list[RevealedReporter],
+@router.post("/cases/{case_id}/reporters/reveal", response_model=list[RevealedReporter], responses=RATE_LIMITED,
              summary="The full names and numbers of a case's reporters, for a stated reason; every call is audited")
 async def reveal(case_id: UUID, body: RevealIn, uow: UnitOfWorkDep, principal: CurrentPrincipal,
                  response: Response, session: ReadSession, grids: ScopeGrids,
