@@ -132,6 +132,11 @@ def _tagger():
 _posseg = None
 
 
+def warm_up() -> None:
+    """Load the name tagger now (its dictionary and model take a second or so)."""
+    mask_names_in_text("联系人王秀英")
+
+
 def mask_names_in_text(text: str) -> str:
     """Person names written into free text, found by jieba's part-of-speech tags, masked as ``mask_name`` does
     (王秀英 -> 王*英); a surname with a title (周女士) is left as it is."""

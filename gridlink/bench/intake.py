@@ -93,6 +93,9 @@ def bench_intake(intake_url: str, service_urls: list[str], *, database_url: str,
         stop_process(ceiling)
     intake_load = asyncio.run(closed_loop(intake_url, "/v1/reports", bodies, seconds=seconds,
                                           concurrency=concurrency, start_index=10_000_000, kind_of=_new_or_linked))
+    if intake_load.statuses.get(429):  # the limits, not intake's work, would be what was measured
+        raise RuntimeError(f"intake refused {intake_load.statuses[429]} reports with 429: its rate limits are on; "
+                           "start the platform with INTAKE_RATE_LIMITS_ENABLED=false for the benchmark")
     drained_after = asyncio.run(until_drained(service_urls, timeout=600))
     ceiling_figures, intake_figures = _summary(ceiling_load, "ceiling"), _summary(intake_load, "intake")
     offered = rate or max(1.0, round(intake_figures["accepted_per_second"] / 2))

@@ -89,8 +89,23 @@ def _is_bad_value(exc: Exception) -> bool:
                                                                          asyncpg.exceptions.DataError)
 
 
+_CONCURRENT = (asyncpg.exceptions.UniqueViolationError, asyncpg.exceptions.ExclusionViolationError,
+               asyncpg.exceptions.SerializationError, asyncpg.exceptions.DeadlockDetectedError)
+
+
+def _is_concurrent_edit(exc: Exception) -> bool:
+    """Two writers at the same moment (two admins saving the same category): one wins, the other must read again."""
+    cause = getattr(exc, "orig", None)
+    return isinstance(cause, _CONCURRENT) or isinstance(getattr(cause, "__cause__", None), _CONCURRENT)
+
+
 async def _on_value_error(request: Request, exc: Exception) -> JSONResponse:
-    """The safety net behind the edge's checks: never a 500 for a value out of range, never the value echoed."""
+    """The safety net behind the edge's checks: never a 500 for a value out of range or an edit that lost a race,
+    never the value echoed."""
+    if _is_concurrent_edit(exc):
+        log.warning("concurrent edit", path=request.url.path, error=type(getattr(exc, "orig", exc)).__name__)
+        return error_response(409, "concurrent_edit", "someone changed this at the same moment; read it again and "
+                              "retry")
     if not _is_bad_value(exc):
         return await _on_unexpected(request, exc)
     log.warning("value out of range", path=request.url.path, error=type(exc).__name__)

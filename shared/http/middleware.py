@@ -173,12 +173,14 @@ def _first_problem(value, path: tuple = ()) -> tuple[str, str] | None:
 
 _MESSAGES = {"invalid_character": "control characters (such as NUL) are not accepted",
              "out_of_range": "a number or date is out of the range this service accepts",
-             "too_deep": f"the body nests deeper than {MAX_DEPTH} levels"}
+             "too_deep": f"the body nests deeper than {MAX_DEPTH} levels",
+             "invalid_encoding": "the body is not UTF-8"}
 
 
 class HostileInput:
     """Refuse, before any route, parser, database or log line sees it, a request whose path, query, JSON or form
-    body holds a control character (a NUL above all: ``invalid_character``), a number beyond 64 bits or a date
+    body holds a control character (a NUL above all: ``invalid_character``), bytes that are not UTF-8
+    (``invalid_encoding``), a number beyond 64 bits or a date
     outside 1900-2200 (``out_of_range``), or JSON nested deeper than ``MAX_DEPTH`` (``too_deep``): a 422 with the
     field. Uploads (multipart) are binary and pass; their text fields are checked where they are read. The cheap
     scans come first: an ordinary body is parsed here only when it holds something that looks like trouble."""
@@ -218,6 +220,10 @@ class HostileInput:
 
     @staticmethod
     def _problem_in(body: bytes, content_type: bytes) -> tuple[str, str] | None:
+        try:
+            body.decode("utf-8")
+        except UnicodeDecodeError:
+            return ("invalid_encoding", "body")
         if content_type == b"application/json":
             if body.count(b"[") + body.count(b"{") > MAX_DEPTH and _depth(body) > MAX_DEPTH:
                 return ("too_deep", "body")

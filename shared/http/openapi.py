@@ -21,7 +21,7 @@ PROBLEM = {
                    "message": {"type": "string", "description": "For people; never echoes the input"},
                    "field": {"type": ["string", "null"], "description": "The field, parameter or header at fault"}},
 }
-_REASONS = {400: "The body could not be read as its media type", 401: "No valid credential",
+_REASONS = {400: "The body could not be read as its media type (malformed JSON, a broken form)", 401: "No valid credential",
             403: "The credential does not admit this (role, scope)", 404: "No such thing, or not within your scope",
             408: "The body stopped coming", 409: "The state does not allow it now (stale version, already done)",
             413: "The body is over the limit", 422: "A field, parameter or value is not acceptable",
@@ -77,8 +77,8 @@ def truthful_openapi(app: FastAPI, matrix: AccessMatrix) -> Callable[[], dict]:
                     statuses.add(404)  # an id, or a record outside the caller's scope
                 if method in _WRITES:
                     statuses |= {408, 409, 413}
-                    if "multipart/form-data" in operation.get("requestBody", {}).get("content", {}):
-                        statuses.add(400)
+                if "requestBody" in operation:
+                    statuses.add(400)  # a body that is not what its media type says (malformed JSON, a broken form)
                 if path.startswith(_OPEN311):
                     statuses |= {400, 404, 429 if method == "post" else 400}
                 for status in sorted(statuses):

@@ -25,6 +25,7 @@ from shared.http.middleware import BodyLimit, HostileInput, RequestContext, Writ
 from shared.http.openapi import truthful_openapi
 from shared.http.rate_limits import RateLimits
 from shared.http.slow_clients import HeaderTimeoutProtocol
+from shared.masking import warm_up as warm_up_masking
 from shared.messaging.consumer import EventConsumer, Handler
 from shared.messaging.kafka import ensure_topics, make_consumer, make_producer
 from shared.messaging.relay import OutboxRelay
@@ -82,6 +83,8 @@ class ServiceRuntime:
 
     async def start(self) -> None:
         settings = self.settings
+        # Loading the name tagger takes a second or so: at start, not on the first resident's report.
+        warming = asyncio.create_task(asyncio.to_thread(warm_up_masking))
         await upgrade_to_head(settings.database_url, self.spec.migrations)
         await _until_reachable(lambda: ensure_topics(settings.kafka_bootstrap_servers,
                                                      replication_factor=settings.kafka_replication_factor),
@@ -92,6 +95,7 @@ class ServiceRuntime:
             log.info("outbox replay", events=replayed, hours=settings.outbox_replay_hours)
         if self.spec.seed_demo and settings.demo_data:
             await self.spec.seed_demo(self.uow)
+        await warming
         self._tasks.append(asyncio.create_task(self.relay.run(), name="outbox-relay"))
         for worker in self.spec.workers:
             self._workers.append(asyncio.create_task(worker(self), name=worker.__name__))

@@ -111,3 +111,34 @@ def test_an_id_beyond_what_the_database_holds_is_a_clear_422_on_every_service_th
                        json={"approve": False, "reason": "x"}), 422, "out_of_range", "request_id")
     problem(httpx.post(f"{platform.url('supervision')}/v1/meetings/{huge}/record", headers=supervisor,
                        json={"summary": "x", "accepted": True}), 422, "out_of_range", "meeting_id")
+
+
+def test_concurrent_edits_of_one_sub_item_give_409_not_500_while_residents_go_on_reporting_it(platform):
+    from concurrent.futures import ThreadPoolExecutor
+
+    admin = bearer(platform.token("admin"))
+    item = {"service_code": "991", "class_code": "livelihood", "name_zh": "流浪猫扰民", "name_en": "Stray cats",
+            "priority": "low", "time_limit_class": "help", "keywords": ["流浪猫", "野猫"], "examples": ["野猫夜里叫"]}
+    intake = platform.url("intake")
+    created = httpx.post(f"{intake}/v1/admin/categories", headers=admin, json={"code": "stray-cats", **item},
+                         timeout=15)
+    assert created.status_code == 201, created.text
+
+    def edit(n: int) -> int:
+        return httpx.put(f"{intake}/v1/admin/categories/stray-cats", headers=admin, timeout=30,
+                         json={**item, "examples": [f"野猫夜里叫，第{n}次"]}).status_code
+
+    def resident(n: int) -> int:
+        return httpx.post(f"{intake}/v1/reports", timeout=30, json={
+            "category": "stray-cats", "description": f"楼下野猫夜里一直叫（{n}）", "anonymous": True,
+            "location": [{"lat": 31.2110, "lon": 121.4260 + n * 0.003}, {"lat": 31.2250, "lon": 121.4400}][n % 2]}
+        ).status_code
+
+    with ThreadPoolExecutor(max_workers=12) as pool:
+        edits = [pool.submit(edit, n) for n in range(8)]
+        reports = [pool.submit(resident, n) for n in range(4)]
+        edited, reported = [f.result() for f in edits], [f.result() for f in reports]
+    assert set(edited) <= {200, 409} and 200 in edited, edited
+    assert reported == [201] * 4, reported
+    versions = httpx.get(f"{intake}/v1/admin/categories/stray-cats/versions", headers=admin, timeout=15).json()
+    assert len(versions) == 1 + edited.count(200) and sum(v["current"] for v in versions) == 1

@@ -81,6 +81,7 @@ async def test_a_control_character_anywhere_a_person_types_is_refused_naming_the
     (b'{"description": "x", "due": "0001-01-01T00:00:00+08:00"}', "out_of_range", "due"),
     (b'{"description": "x", "n": ' + b"[" * 30 + b"]" * 30 + b"}", "too_deep", "body"),
     (b"[" * 200_000 + b"]" * 200_000, "too_deep", "body"),  # a parser would recurse until it broke
+    (b'{"description": "\xe4\xb8"}', "invalid_encoding", "body"),  # half a character: not UTF-8
 ])
 async def test_huge_numbers_dates_out_of_reach_and_deep_nesting_are_refused_naming_the_field(body, code, field):
     response = await _call("POST", "/reports", content=body, headers={"content-type": "application/json"})

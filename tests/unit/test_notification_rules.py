@@ -27,6 +27,29 @@ def test_a_template_with_bad_syntax_or_a_name_the_event_lacks_is_refused_when_sa
         check("{{ tracking_code }}", event_type="org.gridlink.case.dispatched.v1", audience="unit")
 
 
+@pytest.mark.parametrize(("source", "why"), [
+    ("{{ due_at | local_date }}，{{ unit_id + 1 }}", "with every field given: TypeError"),  # arithmetic on a text
+    ("{{ unit_id.name.zh }}", "UndefinedError"),  # a text has no attributes
+    ("{{ policy | percent }}", "ValueError"),  # a share filter on a policy's name
+])
+def test_a_template_whose_names_exist_but_fail_on_their_values_is_refused_when_saved_not_when_sent(source, why):
+    with pytest.raises(TemplateProblem, match=why):
+        check(source, event_type="org.gridlink.case.deadline_set.v1", audience="unit")
+
+
+def test_a_template_that_fails_only_when_an_optional_field_is_empty_is_refused_too():
+    from services.notification.domain.templates import sample_event
+
+    sparse = sample_event("org.gridlink.case.extension_decided.v1", sparse=True)
+    assert sparse["due_at"] is None  # refused extensions have no new deadline
+    with pytest.raises(TemplateProblem, match="with optional fields left out"):
+        check("新期限 {{ due_at[:10] }}", event_type="org.gridlink.case.extension_decided.v1", audience="unit")
+    with pytest.raises(TemplateProblem, match="shows 'None'"):
+        check("新期限 {{ due_at }}", event_type="org.gridlink.case.extension_decided.v1", audience="unit")
+    check("{% if due_at %}新期限 {{ due_at[:10] }}{% endif %}", event_type="org.gridlink.case.extension_decided.v1",
+          audience="unit")
+
+
 def test_templates_render_local_times_shares_and_the_kind_of_deadline():
     warned = next(r for r in catalogue()["org.gridlink.case.deadline_warned.v1"])
     text = render(warned.texts["zh"], {"kind": "sign_for", "threshold": 0.8,
