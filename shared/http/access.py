@@ -3,9 +3,8 @@ granted, enforced for every route before its handler runs and checked at start-u
 
 An entry is ``public`` (anyone, no token read), ``api_key``, ``certificate`` or ``signature`` (the route checks that
 credential itself: an Open311 key, a resident supervisor's certificate, a bridge's Standard Webhooks signature), or
-the list of roles whose bearer token admits the
-caller. No role is implied: an administrator is admitted only where the matrix names ``admin``. Jurisdiction scope is
-the routes' own check (404 outside), since it depends on the record.
+the list of roles whose bearer token admits the caller. No role is implied: an administrator is admitted only where
+the matrix names ``admin``. Jurisdiction scope is the routes' own check (404 outside), since it depends on the record.
 """
 
 from __future__ import annotations
@@ -30,7 +29,7 @@ SELF_CHECKED = (API_KEY, CERTIFICATE, SIGNATURE)
 class Access:
     """What admits a caller to one operation."""
 
-    kind: str  # "roles", or PUBLIC, API_KEY, CERTIFICATE
+    kind: str  # "roles", or PUBLIC or one of SELF_CHECKED
     roles: frozenset[Role] = frozenset()
 
     @classmethod
