@@ -159,7 +159,7 @@ class Platform:
                     tail = (self.logs / f"{name}.log").read_text(errors="replace").splitlines()[-15:]
                     raise RuntimeError(f"{name} exited with code {process.returncode} during start:\n" + "\n".join(tail))
                 report = _readiness(self.config.host, self.config.ports[name])
-                if report and report.get("status") == "ready":
+                if report and report.get("status") in ("ready", "degraded"):
                     waiting.discard(name)
             if time.monotonic() > deadline:
                 raise TimeoutError(f"not ready after {timeout:.0f}s: {', '.join(sorted(waiting))}")

@@ -6,6 +6,7 @@ from services.supervision import handlers
 from services.supervision.adapters import tables
 from services.supervision.adapters.store import SupervisionStore
 from services.supervision.api import ROUTERS
+from services.supervision.commands import time_rules
 from services.supervision.demo import seed_demo
 from services.supervision.settings import SupervisionSettings
 from services.supervision.workers.watch import watch
@@ -17,7 +18,7 @@ SPEC = ServiceSpec(
     name="supervision", title="gridlink supervision", metadata=tables.metadata, tables=tables.messaging,
     migrations=HERE / "migrations", routers=ROUTERS, access=HERE / "api" / "access.yaml",
     handlers=handlers.HANDLERS,
-    seed_demo=seed_demo, workers=(watch,), store=SupervisionStore,
+    seed_demo=seed_demo, degradations=(time_rules.calendar_gaps,), workers=(watch,), store=SupervisionStore,
 )
 
 

@@ -57,6 +57,9 @@ class ServiceSpec:
     workers: Sequence[Callable[[ServiceRuntime], Awaitable[None]]] = ()
     #: The service's store over a unit of work (``uow.store``): the one place its commands' SQL lives.
     store: StoreFactory | None = None
+    #: What makes the service work less well while it still serves (a missing calendar year): each returns the
+    #: reasons, and ``/readyz`` says ``degraded`` with them (still 200).
+    degradations: Sequence[Callable[[UnitOfWorkFactory], Awaitable[list[str]]]] = ()
 
     def units_of_work(self, engine: AsyncEngine, settings: ServiceSettings | None = None) -> UnitOfWorkFactory:
         """Units of work on this service's database, each with the service's store and settings."""
@@ -150,7 +153,17 @@ class ServiceRuntime:
         report["consumer_lag"] = await self.consumer.lag() if self.consumer else 0
         if any(t.done() for t in (*self._tasks, *self._workers)):
             ok, report["workers"] = False, "a background worker stopped"
-        report["status"] = "ready" if ok else "not_ready"
+        degraded = []
+        if ok:
+            for check in self.spec.degradations:
+                try:
+                    async with asyncio.timeout(2):
+                        degraded += await check(self.uow)
+                except Exception as exc:
+                    degraded.append(f"check_failed: {type(exc).__name__}")
+        if degraded:
+            report["degraded"] = degraded
+        report["status"] = "not_ready" if not ok else "degraded" if degraded else "ready"
         return ok, report
 
 

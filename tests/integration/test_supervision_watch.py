@@ -181,3 +181,21 @@ async def test_dissatisfied_rounds_reopen_up_to_the_cap_then_an_explanation_meet
             tables.deadlines.c.case_id == case_id, tables.deadlines.c.kind == "verdict"))).scalars().all()
     assert (meeting.round, meeting.status) == (3, "called")
     assert verdict_clocks == ["met", "met", "met"]
+
+
+async def test_a_missing_year_of_the_working_calendar_is_reported_as_degraded_until_it_is_loaded(uows):
+    from sqlalchemy import delete
+
+    from services.supervision.commands.firing import check_calendars
+    from services.supervision.commands.time_rules import calendar_gaps
+    from shared.local_time import LOCAL_ZONE
+
+    today = datetime.now(LOCAL_ZONE).date()
+    # From mid-October next year's calendar is needed too; the statutory package may not know it yet.
+    before = await calendar_gaps(uows)
+    assert all(gap == f"calendar_year_missing: cn-changning {today.year + 1}" for gap in before)
+    async with uows() as uow:
+        await uow.session.execute(delete(tables.calendar_years).where(tables.calendar_years.c.year == today.year))
+    assert await calendar_gaps(uows) == [f"calendar_year_missing: cn-changning {today.year}", *before]
+    await check_calendars(uows, today=today)  # the statutory calendar knows this year: loaded again
+    assert await calendar_gaps(uows) == before

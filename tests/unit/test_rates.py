@@ -96,3 +96,48 @@ def test_standings_turn_the_lower_is_better_rates_and_the_lists_judge_only_units
     red, black = red_and_black(ranked, min_measured=5)
     assert [s.key for s in red] == ["a"] and [s.key for s in black] == ["b"]
     assert Standing("x", {Kind.SATISFIED: Rate(0, 0)}).score is None
+
+
+def _set(unit, kind, due, at):
+    return CaseDeadlineSet(case_id=CASE, unit_id=unit, kind=kind, due_at=due, policy="p", set_at=at)
+
+
+def test_each_round_is_judged_by_its_own_sign_for_deadline_not_a_later_rounds():
+    # Signed an hour late in the first round; the reopened round's later deadline must not make that on time.
+    events = [
+        CaseDispatched(case_id=CASE, unit_id="a", unit_name="A", category_code="noise", time_limit_class="c",
+                       area=AREA, dispatched_at=T0),
+        _set("a", DeadlineKind.SIGN_FOR, h(2), T0), _set("a", DeadlineKind.COMPLETION, h(48), T0),
+        CaseSigned(case_id=CASE, unit_id="a", unit_name="A", signed_at=h(3)),
+        CaseCompleted(case_id=CASE, unit_id="a", unit_name="A", result="r", completed_at=h(40)),
+        CaseReopened(case_id=CASE, round=1, reason="x", reopened_at=h(41)),
+        CaseRedispatched(case_id=CASE, unit_id="a", unit_name="A", reason="x", redo_count=1, redispatched_at=h(41)),
+        _set("a", DeadlineKind.SIGN_FOR, h(43), h(41)), _set("a", DeadlineKind.COMPLETION, h(90), h(41)),
+        CaseSigned(case_id=CASE, unit_id="a", unit_name="A", signed_at=h(42)),
+        CaseCompleted(case_id=CASE, unit_id="a", unit_name="A", result="r", completed_at=h(95)),
+    ]
+    responses = [f.ok for f in case_facts(events) if f.kind is Kind.RESPONSE]
+    on_time = [f.ok for f in case_facts(events) if f.kind is Kind.ON_TIME]
+    assert responses == [False, True]  # late, then on time: 1 of 2, not 2 of 2
+    assert on_time == [True, False]  # the first round by its own 48 h, the second by its 90 h
+
+
+def test_a_return_as_not_our_duty_counts_against_the_unit_only_if_the_case_is_sent_back_to_it():
+    def handled(then_back_to_a: bool):
+        events = [
+            CaseDispatched(case_id=CASE, unit_id="a", unit_name="A", category_code="noise", time_limit_class="c",
+                           area=AREA, dispatched_at=T0),
+            CaseReturned(case_id=CASE, unit_id="a", reason="not_our_duty", text="不属于本单位职责", returned_at=h(1)),
+            CaseRedispatched(case_id=CASE, unit_id="a" if then_back_to_a else "b", unit_name="X", reason="x",
+                             redo_count=0, redispatched_at=h(2)),
+        ]
+        return [(f.unit_id, f.ok) for f in case_facts(events) if f.kind is Kind.RETURNED]
+    assert handled(False) == [("a", False), ("b", False)]  # the linkage centre agreed: a correct return
+    assert handled(True) == [("a", True), ("a", False)]  # it disagreed and sent it back: the return counts
+
+
+def test_a_unit_with_too_few_facts_is_not_ranked_at_all():
+    from services.supervision.domain.rates import rankable
+
+    ranked = standings([("a", Kind.ON_TIME, 2, 2), ("b", Kind.ON_TIME, 10, 7), ("c", Kind.ON_TIME, 5, 1)])
+    assert [s.key for s in rankable(ranked, min_facts=5)] == ["b", "c"]  # a's 2 of 2 says too little

@@ -8,7 +8,7 @@ from dataclasses import asdict
 from datetime import UTC, datetime, timedelta
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Query, Request
 from pydantic import BaseModel, Field
 from sqlalchemy import func, select
 
@@ -16,7 +16,7 @@ from services.supervision.adapters import read_model, tables
 from services.supervision.api.scope import cases_within
 from services.supervision.domain.hotspots import rank_hotspots
 from services.supervision.domain.periods import period_bounds
-from services.supervision.domain.rates import Kind, Standing, red_and_black, standings
+from services.supervision.domain.rates import Kind, Standing, rankable, red_and_black, standings
 from shared.http.access import CurrentPrincipal
 from shared.http.dependencies import ReadSession, UnitOfWorkFactoryDep
 from shared.http.errors import ApiError
@@ -76,13 +76,15 @@ class Rankings(BaseModel):
 
 @router.get("/rankings", response_model=Rankings,
             summary="Units or streets ranked by their rates in a period, with the red and black lists")
-async def rankings(principal: CurrentPrincipal, session: ReadSession, period: Period,
+async def rankings(principal: CurrentPrincipal, request: Request, session: ReadSession, period: Period,
                    by: Annotated[Literal["unit", "street"], Query()] = "unit",
                    size: Annotated[int, Query(ge=1, le=20)] = 3,
-                   min_measured: Annotated[int, Query(ge=1, le=10_000)] = 5,
+                   min_measured: Annotated[int | None, Query(ge=1, le=10_000, description=(
+                       "Facts needed to be ranked; default SUPERVISION_RANKING_MIN_FACTS"))] = None,
                    red_from: Annotated[float, Query(ge=0, le=1)] = 0.9,
                    black_below: Annotated[float, Query(ge=0, le=1)] = 0.6) -> Rankings:
-    ranked = await _standings(session, principal, by, period, None, None, None)
+    min_measured = min_measured or request.app.state.runtime.settings.ranking_min_facts
+    ranked = rankable(await _standings(session, principal, by, period, None, None, None), min_facts=min_measured)
     red, black = red_and_black(ranked, size=size, min_measured=min_measured, red_from=red_from,
                                black_below=black_below)
     return Rankings(ranked=[_view(s) for s in ranked], red=[_view(s) for s in red], black=[_view(s) for s in black])

@@ -22,7 +22,7 @@ from services.supervision.adapters.bulletin_documents import (
 )
 from services.supervision.domain.periods import period_bounds, week_of
 from services.supervision.domain.public_record import public_number
-from services.supervision.domain.rates import red_and_black, standings
+from services.supervision.domain.rates import rankable, red_and_black, standings
 from shared.local_time import LOCAL_ZONE
 from shared.messaging.unit_of_work import UnitOfWorkFactory
 
@@ -31,7 +31,8 @@ _d, _c, _b = tables.deadlines.c, tables.cases.c, tables.bulletins.c
 _HANDLING = ("sign_for", "completion", "planned")
 
 
-async def compose(session: AsyncSession, district: str, week: str, *, now: datetime) -> BulletinContent:
+async def compose(session: AsyncSession, district: str, week: str, *, now: datetime,
+                  min_facts: int = 5) -> BulletinContent:
     start, end = period_bounds(week, LOCAL_ZONE)
     names = dict((await session.execute(select(tables.unit_names.c.id, tables.unit_names.c.name))).all())
     late = (await session.execute(
@@ -56,8 +57,9 @@ async def compose(session: AsyncSession, district: str, week: str, *, now: datet
     units = sorted((LateUnit(unit=names.get(u, u), breaches=sum(k.values()), sign_for=k["sign_for"],
                              completion=k["completion"] + k["planned"], to_district=to_district[u])
                     for u, k in by_unit.items()), key=lambda u: (-u.breaches, u.unit))
-    ranked = standings(await read_model.counts(session, by="unit", start=start, end=end))
-    red, black = red_and_black(ranked, min_measured=3)
+    ranked = rankable(standings(await read_model.counts(session, by="unit", start=start, end=end)),
+                      min_facts=min_facts)
+    red, black = red_and_black(ranked, min_measured=min_facts)
     received = await session.scalar(select(func.count()).where(
         _c.district_id == district, _c.reported_at >= start, _c.reported_at < end))
     completed = await session.scalar(select(func.count()).where(
@@ -76,7 +78,9 @@ async def generate(uow_factory: UnitOfWorkFactory, district: str, week: str, *, 
         if not replace and await uow.session.scalar(
                 select(_b.id).where(_b.district_id == district, _b.week == week)) is not None:
             return False
-        content = await compose(uow.session, district, week, now=now)
+        # Units of work made without settings (a test's, a script's) rank with compose's default.
+        content = await compose(uow.session, district, week, now=now, **(
+            {"min_facts": uow.settings.ranking_min_facts} if uow.settings is not None else {}))
         row = dict(id=uuid4(), district_id=district, week=week, generated_at=now, generated_by=by,
                    content=content.as_json(), html=render_html(content), pdf=render_pdf(content))
         statement = pg_insert(tables.bulletins).values(row)

@@ -3,9 +3,12 @@ from the statutory calendar, a class's or a sub-item's time-limit policy; clocks
 
 from __future__ import annotations
 
-from services.supervision.domain.calendar import CalendarDay
+from datetime import datetime
+
+from services.supervision.domain.calendar import CalendarDay, missing_years
 from services.supervision.domain.clocks import TimeLimitPolicy
-from shared.messaging.unit_of_work import UnitOfWork
+from shared.local_time import LOCAL_ZONE
+from shared.messaging.unit_of_work import UnitOfWork, UnitOfWorkFactory
 from shared.refusals import Refused
 
 
@@ -39,3 +42,13 @@ async def set_policy(uow: UnitOfWork, jurisdiction_id: str, time_limit_class: st
         raise Refused("not_found", "no such jurisdiction", "jurisdiction_id", status=404)
     await uow.store.save_policy(jurisdiction_id, time_limit_class, category_code, values)
     return policy
+
+
+async def calendar_gaps(uow_factory: UnitOfWorkFactory) -> list[str]:
+    """What the service's readiness reports as degraded: each needed year of a working calendar that is missing
+    (deadlines in it count Monday to Friday only until someone loads or enters it)."""
+    today = datetime.now(LOCAL_ZONE).date()
+    async with uow_factory() as uow:
+        loaded = await uow.store.calendar_years()
+    return [f"calendar_year_missing: {jurisdiction} {year}" for jurisdiction, years in sorted(loaded.items())
+            for year in missing_years(years, today)]

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
 from uuid import UUID
@@ -73,23 +73,33 @@ class Fact:
 
 @dataclass
 class _Assignment:
+    """One unit's turn with the case: a dispatch, a redispatch (a reopened round among them), a transfer, a claim."""
+
     unit_id: str
     started_at: datetime
     signed_at: datetime | None = None
     returned: bool = False
+    return_reason: str | None = None
+    sign_breached_due: datetime | None = None
+    due: dict = field(default_factory=dict)  # kind -> (set_at, due_at): the latest word within this turn
 
 
 def case_facts(events: Iterable[Event]) -> list[Fact]:
-    """Every fact of one case, from its events in the order they were received."""
+    """Every fact of one case, from its events in the order they were received.
+
+    Each clock, signing, return and completion belongs to the unit's turn it happened in (the latest of that unit's
+    turns begun by then), so a round reopened later cannot lend a late first signing its own, later deadline."""
     events = list(events)
     dispatched = next((e for e in events if isinstance(e, CaseDispatched)), None)
     if dispatched is None:
         return []  # never given to a unit: nothing to measure yet
     place = dict(street_id=dispatched.area.street_id, grid_id=dispatched.area.grid_id,
                  category_code=dispatched.category_code)
-    due: dict[tuple[str, DeadlineKind], datetime] = {}
-    sign_breached: dict[str, datetime] = {}
     assignments: list[_Assignment] = []
+    deadlines: list[CaseDeadlineSet] = []
+    breaches: list[CaseDeadlineBreached] = []
+    signings: list[CaseSigned] = []
+    returns: list[CaseReturned] = []
     completions: list[CaseCompleted] = []
     reopened: set[int] = set()
     verdicts: list[EvaluationSubmitted] = []
@@ -100,35 +110,58 @@ def case_facts(events: Iterable[Event]) -> list[Fact]:
                     e, "transferred_at", None) or e.claimed_at
                 assignments.append(_Assignment(e.unit_id, at))
             case CaseDeadlineSet():
-                due[(e.unit_id, e.kind)] = e.due_at  # the latest word: an extension moves it
+                deadlines.append(e)
             case CaseDeadlineBreached() if e.kind is DeadlineKind.SIGN_FOR:
-                sign_breached.setdefault(e.unit_id, e.due_at)
+                breaches.append(e)
             case CaseSigned():
-                for a in reversed(assignments):
-                    if a.unit_id == e.unit_id and a.signed_at is None:
-                        a.signed_at = e.signed_at
-                        break
+                signings.append(e)
             case CaseReturned():
-                for a in reversed(assignments):
-                    if a.unit_id == e.unit_id:
-                        a.returned = True
-                        break
+                returns.append(e)
             case CaseCompleted():
                 completions.append(e)
             case CaseReopened():
                 reopened.add(e.round)
             case EvaluationSubmitted():
                 verdicts.append(e)
+
+    def turn(unit_id: str, at: datetime) -> _Assignment | None:
+        """The unit's turn under way at ``at`` (its first if the moment comes before all of them)."""
+        own = [a for a in assignments if a.unit_id == unit_id]
+        begun = [a for a in own if a.started_at <= at]
+        return begun[-1] if begun else (own[0] if own else None)
+
+    for d in deadlines:
+        a = turn(d.unit_id, d.set_at)
+        if a is not None and (d.kind not in a.due or a.due[d.kind][0] <= d.set_at):
+            a.due[d.kind] = (d.set_at, d.due_at)  # an extension, set later, moves it
+    for b in breaches:
+        a = turn(b.unit_id, b.breached_at)
+        if a is not None and a.sign_breached_due is None:
+            a.sign_breached_due = b.due_at
+    for sig in signings:
+        unsigned = [a for a in assignments if a.unit_id == sig.unit_id and a.signed_at is None]
+        a = next((a for a in reversed(unsigned) if a.started_at <= sig.signed_at), unsigned[-1] if unsigned else None)
+        if a is not None:
+            a.signed_at = sig.signed_at
+    for r in returns:
+        a = turn(r.unit_id, r.returned_at)
+        if a is not None:
+            a.returned, a.return_reason = True, r.reason
     facts: list[tuple] = []
-    for a in assignments:
-        facts.append((Kind.RETURNED, a.unit_id, a.started_at, a.returned))
-        sign_due = due.get((a.unit_id, DeadlineKind.SIGN_FOR))
+    for i, a in enumerate(assignments):
+        # "Not our duty", accepted by the linkage centre (the case never came back to the unit), is a correct
+        # return: it does not count against the unit.
+        came_back = any(later.unit_id == a.unit_id for later in assignments[i + 1:])
+        counted = a.returned and (a.return_reason != "not_our_duty" or came_back)
+        facts.append((Kind.RETURNED, a.unit_id, a.started_at, counted))
+        sign_due = a.due.get(DeadlineKind.SIGN_FOR, (None, None))[1]
         if a.signed_at is not None and sign_due is not None:
             facts.append((Kind.RESPONSE, a.unit_id, a.signed_at, a.signed_at <= sign_due))
-        elif a.signed_at is None and a.unit_id in sign_breached:
-            facts.append((Kind.RESPONSE, a.unit_id, sign_breached[a.unit_id], False))
+        elif a.signed_at is None and a.sign_breached_due is not None:
+            facts.append((Kind.RESPONSE, a.unit_id, a.sign_breached_due, False))
     for round_, c in enumerate(completions, start=1):
-        done_due = due.get((c.unit_id, DeadlineKind.COMPLETION))
+        a = turn(c.unit_id, c.completed_at)
+        done_due = a.due.get(DeadlineKind.COMPLETION, (None, None))[1] if a is not None else None
         if done_due is not None:
             facts.append((Kind.ON_TIME, c.unit_id, c.completed_at, c.completed_at <= done_due))
         facts.append((Kind.REDO, c.unit_id, c.completed_at, round_ in reopened))
@@ -180,6 +213,11 @@ def standings(counts: Iterable[tuple[str, Kind, int, int]]) -> list[Standing]:
         by_key[key][Kind(kind)] = Rate(measured, ok)
     result = [Standing(key, rates) for key, rates in by_key.items()]
     return sorted(result, key=lambda s: (-(s.score or 0), s.key))
+
+
+def rankable(ranked: list[Standing], *, min_facts: int) -> list[Standing]:
+    """Those with enough measured facts to be ranked at all: two cases say nothing of a unit."""
+    return [s for s in ranked if s.measured >= min_facts]
 
 
 def red_and_black(ranked: list[Standing], *, size: int = 3, min_measured: int = 5, red_from: float = 0.9,

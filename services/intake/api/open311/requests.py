@@ -103,8 +103,9 @@ async def create_request(request: Request, fmt: str) -> Response:
     async with runtime.uow(correlation_id=request.scope["state"].get("correlation_id")) as uow:
         outcome = await submit_report(uow, draft, settings_of(request).policy())
     notice = "已合并至已有工单" if outcome.linked else "已受理"
-    return answer(fmt, [{"service_request_id": outcome.tracking_code, "token": str(outcome.report_id),
-                         "service_notice": notice, "account_id": param(form, "account_id")}],
+    # The request exists at once, so the answer carries its id and no token (GeoReport v2 gives one or the other).
+    return answer(fmt, [{"service_request_id": outcome.tracking_code, "service_notice": notice,
+                         "account_id": param(form, "account_id")}],
                   root="service_requests", item="request", status=201)
 
 

@@ -182,7 +182,8 @@ async def updates(request: Request, fmt: str) -> Response:
     check_jurisdiction(request, q)
     now = datetime.now(UTC)
     start, end = date_param(q, "start_date"), date_param(q, "end_date")
-    end = end or now
+    # A start alone asks for what followed it: up to 90 days (as GET requests does), not past now.
+    end = end or (min(start + MAX_WINDOW, now) if start else now)
     start = start or end - timedelta(days=7)
     if end - start > MAX_WINDOW or end < start:
         raise Open311Error(400, "window_too_long", "the window must be at most 90 days, start before end", "start_date")
