@@ -7,9 +7,13 @@ _DIGITS = re.compile(r"\D")
 
 
 def mask_phone(phone: str | None) -> str | None:
-    """``13812341234`` -> ``138****1234``; other numbers keep their first 3 and last 4 digits."""
+    """``13812341234`` -> ``138****1234``, ``021-62251234-801`` -> ``021****1234-801``; other numbers keep their
+    first 3 and last 4 digits."""
     if not phone:
         return None
+    if phone.startswith("0") and "-" in phone:  # a landline: its area code and its last four digits (and extension)
+        area, local, *extension = phone.split("-")
+        return f"{area}****{local[-4:]}" + "".join(f"-{e}" for e in extension)
     digits = _DIGITS.sub("", phone)
     if len(digits) == 13 and digits.startswith("86"):
         digits = digits[2:]

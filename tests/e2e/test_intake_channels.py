@@ -51,6 +51,26 @@ def test_the_hotline_takes_a_call_with_a_picked_or_suggested_category(platform):
     assert post(platform, "/v1/hotline/reports", {"description": "x", "location": HUAYANG}).status_code == 401
 
 
+def test_a_caller_with_only_a_landline_is_recorded_reads_the_case_back_and_is_not_texted(platform):
+    operator = bearer(platform, "operator")
+    made = post(platform, "/v1/hotline/reports", {
+        "caller": {"name": "周老伯", "phone": "021-62251234转801"}, "description": "华阳花园楼道灯坏了",
+        "address": "华阳花园", "category": "street-lighting"}, operator)
+    assert made.status_code == 201, made.text
+    code = made.json()["tracking_code"]
+    view = get(platform, f"/v1/cases/{_case_id(platform, code)}", headers=operator).json()
+    assert view["reporter_phone_masked"] == "021****1234-801" and "6225" not in json.dumps(view)
+    assert get(platform, f"/v1/track/{code}", params={"phone_last4": "1234"}).status_code == 200
+    typed = post(platform, "/v1/reports", {"description": "路灯不亮", "location": HUAYANG, "category": "street-lighting",
+                                           "contact": {"name": "周老伯", "phone": "6225 1234"}})
+    assert typed.status_code == 422 and typed.json()["field"] == "contact.phone"  # no area code: which city?
+    # Notification texts mobiles only: the landline caller's case gets no SMS.
+    deliveries = f"{platform.url('notification')}/v1/cases/{_case_id(platform, code)}/deliveries"
+    told = wait_for(lambda: httpx.get(deliveries, headers=operator, timeout=10).json(),
+                    lambda ds: any(d["template"] == "received" for d in ds))
+    assert all(d["channel"] != "sms" or d["status"] == "no_contact" for d in told if d["audience"] == "resident")
+
+
 def test_a_grid_workers_patrol_report_carries_its_photos_stripped_of_metadata(platform):
     image, exif = Image.new("RGB", (64, 48), "blue"), Image.Exif()
     exif[0x0110] = "SecretPhone X"

@@ -259,8 +259,15 @@ def test_past_the_cap_on_reopenings_an_explanation_meeting_is_held_and_a_panel_r
     told = wait_for(lambda: httpx.get(accepted_track, params={"phone_last4": "0016"}).json(),
                     lambda t: "meeting_called" in [e["kind"] for e in t["timeline"]])
     assert told["status"] == "completed"
+    later = (datetime.now(UTC) + timedelta(days=2)).isoformat()
+    planned = httpx.post(f"{supervision}/v1/meetings/{meeting[accepted_case]['id']}/schedule", headers=supervisor,
+                         json={"scheduled_for": later, "place": "秀水居委会会议室"})
+    assert planned.status_code == 200, planned.text
+    problem(httpx.post(f"{supervision}/v1/meetings/{meeting[accepted_case]['id']}/record", headers=supervisor,
+                       json={"summary": "还没开会", "accepted": True}), 409, "not_held_yet")
+    earlier = (datetime.now(UTC) - timedelta(hours=2)).isoformat()  # it was held this evening, as it turned out
     scheduled = httpx.post(f"{supervision}/v1/meetings/{meeting[accepted_case]['id']}/schedule", headers=supervisor,
-                           json={"scheduled_for": "2026-12-01T19:00:00+08:00", "place": "秀水居委会会议室"})
+                           json={"scheduled_for": earlier, "place": "秀水居委会会议室"})
     assert scheduled.status_code == 200 and scheduled.json()["status"] == "scheduled", scheduled.text
     held = httpx.post(f"{supervision}/v1/meetings/{meeting[accepted_case]['id']}/record", headers=supervisor,
                       json={"summary": "说明了上门服务的排班，居民表示理解", "accepted": True})
@@ -268,6 +275,8 @@ def test_past_the_cap_on_reopenings_an_explanation_meeting_is_held_and_a_panel_r
     problem(httpx.post(f"{supervision}/v1/meetings/{meeting[accepted_case]['id']}/record", headers=supervisor,
                         json={"summary": "再记一次", "accepted": True}), 409, "already_held")
     # Not accepted: the case goes back to dispatch for another round.
+    httpx.post(f"{supervision}/v1/meetings/{meeting[refused_case]['id']}/schedule", headers=supervisor,
+               json={"scheduled_for": earlier, "place": "秀水居委会会议室"}).raise_for_status()
     httpx.post(f"{supervision}/v1/meetings/{meeting[refused_case]['id']}/record", headers=supervisor,
                json={"summary": "居民不接受说明", "accepted": False}).raise_for_status()
     wait_for(lambda: httpx.get(f"{dispatch}/v1/cases/{refused_case}", headers=dispatcher).json(),

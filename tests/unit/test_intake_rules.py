@@ -132,3 +132,19 @@ def test_standard_webhooks_signatures_verify_and_reject_tampering_staleness_and_
         with pytest.raises(WebhookRejected) as rejected:
             verify(secret, bad_headers, bad_body)
         assert rejected.value.code == code
+
+
+@pytest.mark.parametrize(("given", "kept"), [
+    ("13812341234", "13812341234"), ("+86 138 1234 1234", "13812341234"),
+    ("021-62251234", "021-62251234"), ("(021)62251234", "021-62251234"), ("02162251234", "021-62251234"),
+    ("021 6225 1234", "021-62251234"), ("021-62251234转801", "021-62251234-801"), ("+86 21 62251234", "021-62251234"),
+    ("0571-88881234", "0571-88881234"), ("62251234", None), ("021-0225123", None), ("12345", None),
+])
+def test_callers_without_a_mobile_give_a_landline_with_its_area_code_and_perhaps_an_extension(given, kept):
+    from services.intake.domain.cases import is_mobile, national_phone, phone_matches
+    from shared.masking import mask_phone
+
+    assert national_phone(given) == kept
+    if kept and kept.startswith("0"):
+        assert not is_mobile(kept) and phone_matches([kept], kept.split("-")[1][-4:])
+        assert mask_phone(kept).startswith(kept.split("-")[0]) and "6225" not in mask_phone(kept)

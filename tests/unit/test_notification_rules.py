@@ -65,3 +65,16 @@ def test_residents_sms_waits_for_eight_in_the_morning_unless_urgent():
     assert quiet_until(at(23, 30), urgent=False) == datetime(2026, 11, 24, 8, 0, tzinfo=LOCAL_ZONE)
     assert quiet_until(at(6), urgent=False) == datetime(2026, 11, 23, 8, 0, tzinfo=LOCAL_ZONE)
     assert quiet_until(at(23, 30), urgent=True) is None
+
+
+def test_a_resident_who_gave_a_landline_is_not_texted():
+    from datetime import UTC, datetime
+    from uuid import uuid4
+
+    from services.notification.domain.deliveries import CaseContact, DeliveryStatus, resident_route
+
+    now = datetime(2026, 12, 2, 3, 0, tzinfo=UTC)
+    landline = CaseContact(case_id=uuid4(), tracking_code="T1", phone_masked="021****1234")
+    mobile = CaseContact(case_id=uuid4(), tracking_code="T2", phone_masked="138****1234")
+    assert resident_route(landline, now).status is DeliveryStatus.NO_CONTACT
+    assert resident_route(mobile, now).channel == "sms"

@@ -160,16 +160,29 @@ async def test_a_dissatisfied_verdict_reopens_once_per_round_then_calls_a_meetin
     [called] = uow.of_type(CaseExplanationMeetingCalled)
     assert called.round == 3 and uow.store.cases[case_id].status == "explanation_meeting"
     [meeting] = uow.store.meetings.values()
+    evening = datetime(2026, 12, 3, 19, tzinfo=SHANGHAI)
+    with pytest.raises(Refused) as unscheduled:
+        async with uow:
+            await record_meeting(uow, meeting.id, summary="居民不认可", accepted=False, scope=("cn-changning",),
+                                 by="sup-huayang", now=evening)
+    assert (unscheduled.value.code, unscheduled.value.status) == ("not_held_yet", 409)
     async with uow:
-        await schedule_meeting(uow, meeting.id, scheduled_for=datetime(2026, 12, 3, 19, tzinfo=SHANGHAI),
-                               place="华阳路街道会议室", scope=("cn-changning",), by="sup-huayang")
+        await schedule_meeting(uow, meeting.id, scheduled_for=evening, place="华阳路街道会议室",
+                               scope=("cn-changning",), by="sup-huayang")
+    with pytest.raises(Refused) as early:  # recorded before its time: it has not been held
+        async with uow:
+            await record_meeting(uow, meeting.id, summary="居民不认可", accepted=False, scope=("cn-changning",),
+                                 by="sup-huayang", now=evening - timedelta(hours=2))
+    assert early.value.code == "not_held_yet"
+    async with uow:
         await record_meeting(uow, meeting.id, summary="居民不认可", accepted=False, scope=("cn-changning",),
-                             by="sup-huayang")
+                             by="sup-huayang", now=evening + timedelta(hours=2))
     assert uow.of_type(CaseExplanationMeetingHeld)[0].accepted is False
     assert [e.round for e in uow.of_type(CaseReopened)] == [1, 2, 3]
     with pytest.raises(Refused) as again:
         async with uow:
-            await record_meeting(uow, meeting.id, summary="x", accepted=True, scope=("cn-changning",), by="s")
+            await record_meeting(uow, meeting.id, summary="x", accepted=True, scope=("cn-changning",), by="s",
+                                 now=evening + timedelta(hours=3))
     assert again.value.code == "already_held"
     with pytest.raises(Refused) as elsewhere:
         async with uow:

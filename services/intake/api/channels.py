@@ -27,7 +27,7 @@ from services.intake.api.context import (
     settings_of,
 )
 from services.intake.commands.reports import keep_photo, submit_report
-from services.intake.domain.cases import national_mobile
+from services.intake.domain.cases import national_phone
 from services.intake.domain.reports import ReportDraft
 from shared.events import Channel, ClassifiedBy
 from shared.http.access import CurrentPrincipal
@@ -75,7 +75,7 @@ async def report(body: SelfServiceReport, request: Request, uow: UnitOfWorkDep, 
         channel=Channel.SELF_SERVICE, description=body.description, category_code=body.category,
         lat=body.location.lat if body.location else None, lon=body.location.lon if body.location else None,
         address=body.address, name=body.contact.name if named else None,
-        phone=national_mobile(body.contact.phone) if named else None, anonymous=body.anonymous, urgent=body.urgent,
+        phone=body.contact.phone if named else None, anonymous=body.anonymous, urgent=body.urgent,
         photo_ids=tuple(body.photos), attributes=body.attributes)
     async with uow:
         if idempotency_key:
@@ -119,7 +119,7 @@ async def hotline_report(body: HotlineReport, uow: UnitOfWorkDep, policy: Policy
         channel=Channel.HOTLINE, description=body.description, category_code=body.category,
         picked_by=ClassifiedBy.OPERATOR, lat=body.location.lat if body.location else None,
         lon=body.location.lon if body.location else None, address=body.address,
-        name=body.caller.name if named else None, phone=national_mobile(body.caller.phone) if named else None,
+        name=body.caller.name if named else None, phone=body.caller.phone if named else None,
         anonymous=not named, urgent=body.urgent, attributes=body.attributes, external_ref=body.call_id,
         submitted_by=principal.subject)
     async with uow:
@@ -191,7 +191,7 @@ async def group_message(request: Request, uow: UnitOfWorkDep, policy: PolicyDep)
         first = exc.errors()[0]
         raise ApiError(422, "invalid_field", "this value is not valid",
                        ".".join(str(p) for p in first["loc"]) or None) from None
-    phone = national_mobile(message.sender.phone)
+    phone = national_phone(message.sender.phone)
     draft = ReportDraft(
         channel=Channel.MESSAGING_GROUP, description=message.text,
         lat=message.location.lat if message.location else None, lon=message.location.lon if message.location else None,

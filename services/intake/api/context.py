@@ -6,12 +6,13 @@ from __future__ import annotations
 from typing import Annotated
 
 from fastapi import Depends, Request
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints
+from pydantic_core import PydanticCustomError
 from sqlalchemy import select
 
 from services.intake.adapters import tables
 from services.intake.adapters.reference import ground
-from services.intake.domain.cases import MOBILE_PATTERN
+from services.intake.domain.cases import national_phone
 from services.intake.domain.reports import MAX_DESCRIPTION, IntakePolicy, ReportOutcome
 from services.intake.settings import IntakeSettings
 from shared.http.access import CurrentPrincipal
@@ -22,7 +23,15 @@ from shared.http.rate_limits import RateLimits, client_address
 Description = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=MAX_DESCRIPTION)]
 CategoryCode = Annotated[str, StringConstraints(pattern=r"^[a-z0-9-]{2,64}$")]
 Address = Annotated[str, StringConstraints(strip_whitespace=True, min_length=2, max_length=200)]
-Phone = Annotated[str, StringConstraints(pattern=MOBILE_PATTERN)]
+def _phone(value: str) -> str:
+    phone = national_phone(value)
+    if phone is None:
+        raise PydanticCustomError("string_pattern_mismatch", "a mainland mobile, or a landline with its area code")
+    return phone
+
+
+#: A mobile (11 digits) or a landline with its area code and perhaps an extension, as ``national_phone`` writes it.
+Phone = Annotated[str, StringConstraints(max_length=40), AfterValidator(_phone)]
 Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=50)]
 ExternalRef = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=128)]
 

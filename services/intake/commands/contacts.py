@@ -8,6 +8,7 @@ from datetime import UTC, datetime
 from uuid import UUID
 
 from services.intake.adapters.store import IntakeStore
+from services.intake.domain.cases import is_mobile
 from services.intake.domain.reports import reporter_ref
 from services.intake.domain.reveals import REVEAL_REASONS, REVEAL_WINDOW, RevealCaller, may_call_residents, retry_after
 from shared.messaging.unit_of_work import UnitOfWork
@@ -47,11 +48,13 @@ async def reveal_reporters(uow: UnitOfWork, case_id: UUID, *, caller: RevealCall
 
 async def numbers_for_delivery(uow: UnitOfWork, case_ids: Sequence[UUID], *, actor: str,
                                purpose: str) -> dict[UUID, list[dict]]:
-    """The numbers of the cases' reporters (not their names), for a service that texts them; audited like a reveal."""
+    """The mobile numbers of the cases' reporters (not their names, nor landlines: a text reaches only a mobile), for
+    a service that texts them; audited like a reveal."""
     store: IntakeStore = uow.store
     found: dict[UUID, dict[UUID, str]] = {}
     for contact in await store.contacts(list(case_ids), with_phone_only=True):
-        found.setdefault(contact.case_id, {}).setdefault(contact.reporter_id, contact.phone)
+        if is_mobile(contact.phone):
+            found.setdefault(contact.case_id, {}).setdefault(contact.reporter_id, contact.phone)
     now = datetime.now(UTC)
     await store.audit_reveals([{"case_id": case_id, "reporter_id": rid, "actor": actor, "actor_role": "service",
                                 "reason": purpose, "at": now}

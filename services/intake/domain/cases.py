@@ -41,6 +41,34 @@ def national_mobile(raw: str | None) -> str | None:
     return match.group(2) if match else None
 
 
+# A landline as callers give it: an area code (0 and two or three digits; in brackets, or after +86 without its 0),
+# seven or eight digits, perhaps an extension (-801, 转801, ext 801, #801).
+_LANDLINE = re.compile(r"^(?:(?:\+86|0086)[\s-]*\(?0?|\(?0)(\d{2,3})\)?[\s-]*([2-9][\d\s-]{6,9}?)"
+                       r"(?:\s*(?:-|转|分机|ext\.?|x|#)\s*(\d{1,6}))?$", re.IGNORECASE)
+
+
+def national_phone(raw: str | None) -> str | None:
+    """A mobile as 11 digits, or a landline as ``021-62251234`` (``-801`` for an extension); ``None`` if neither."""
+    mobile = national_mobile(raw)
+    if mobile or not raw:
+        return mobile
+    match = _LANDLINE.match(raw.strip())
+    if not match:
+        return None
+    area, local, extension = match.group(1), re.sub(r"[\s-]", "", match.group(2)), match.group(3)
+    # Beijing, Tianjin, Shanghai, Chongqing and the 02x cities have two digits after the 0, the rest three.
+    if area[0] in "12" and len(area) == 3:
+        area, local = area[:2], area[2:] + local
+    if len(area) != (2 if area[0] in "12" else 3) or len(local) not in (7, 8) or local[0] in "01":
+        return None
+    return f"0{area}-{local}" + (f"-{extension}" if extension else "")
+
+
+def is_mobile(phone: str | None) -> bool:
+    """Whether a number (as ``national_phone`` gives it) can receive a text."""
+    return bool(phone) and len(phone) == 11 and phone.startswith("1")
+
+
 class CaseStatus(StrEnum):
     """Status as the resident sees it; ranks only rise, so events arriving out of order cannot move it back."""
 
@@ -58,5 +86,7 @@ class CaseStatus(StrEnum):
 
 
 def phone_matches(phones, last4: str | None) -> bool:
-    """A named report is read back only by whoever knows the last four digits of one of its reporters' phones."""
-    return bool(last4) and any(phone and phone[-4:] == last4 for phone in phones)
+    """A named report is read back only by whoever knows the last four digits of one of its reporters' phones (of a
+    landline, of the number before its extension)."""
+    return bool(last4) and any(phone and phone.split("-")[1 if phone.startswith("0") else 0][-4:] == last4
+                               for phone in phones)

@@ -6,7 +6,7 @@ from __future__ import annotations
 import re
 from enum import StrEnum
 
-from services.intake.domain.cases import national_mobile
+from services.intake.domain.cases import national_phone
 from services.intake.domain.reports import ReportDraft
 from shared.events import Channel
 from shared.refusals import Refused
@@ -97,9 +97,10 @@ def draft_of(row: SlipRow) -> ReportDraft:
         raise Refused("invalid_field", "anonymous must be yes or no", "anonymous")
     phone = None
     if v.get("phone"):
-        phone = national_mobile(v["phone"])
+        phone = national_phone(v["phone"])
         if phone is None:
-            raise Refused("invalid_phone", "the phone is not a mainland mobile number", "phone")
+            raise Refused("invalid_phone", "the phone is neither a mainland mobile nor a landline with its area code",
+                          "phone")
     anonymous = anonymous_raw in _YES or phone is None
     if len(v.get("name", "")) > 50:
         raise Refused("too_long", "the name may be at most 50 characters", "name")

@@ -78,7 +78,9 @@ def resident_route(contact: CaseContact | None, now: datetime) -> Route:
     it waits while the report has not reached notification."""
     if contact is None or contact.tracking_code is None:
         return Route("sms", DeliveryStatus.AWAITING_CONTACT)
-    channels = (["group"] if contact.reply_to else []) + (["sms"] if contact.phone_masked else [])
+    # A text reaches a mobile only: a landline's mask begins with its area code's 0 (021****1234), a mobile's with 1.
+    texts = bool(contact.phone_masked) and contact.phone_masked.startswith("1")
+    channels = (["group"] if contact.reply_to else []) + (["sms"] if texts else [])
     if not channels:
         return Route("sms", DeliveryStatus.NO_CONTACT)
     after = quiet_until(now, urgent=contact.urgent) if channels[0] == "sms" else None

@@ -41,11 +41,15 @@ async def schedule_meeting(uow: UnitOfWork, meeting_id: int, *, scheduled_for: d
 
 
 async def record_meeting(uow: UnitOfWork, meeting_id: int, *, summary: str, accepted: bool,
-                         scope: tuple[str, ...], by: str) -> Meeting:
-    """Accepted closes the matter; not accepted reopens the case once more."""
-    now = datetime.now(UTC)
+                         scope: tuple[str, ...], by: str, now: datetime | None = None) -> Meeting:
+    """Accepted closes the matter; not accepted reopens the case once more. Only a meeting that was held: one
+    scheduled, whose time has come."""
+    now = now or datetime.now(UTC)
     summary = mask_personal_text(summary)
-    await _open_meeting(uow.store, meeting_id, scope)
+    planned = await _open_meeting(uow.store, meeting_id, scope)
+    if planned.scheduled_for is None or planned.scheduled_for > now:
+        raise Refused("not_held_yet", "a meeting is recorded once it has been held: schedule it, then record it "
+                      "after its time", "meeting_id", status=409)
     meeting = await uow.store.update_meeting(meeting_id, status=MeetingStatus.HELD, held_at=now, summary=summary,
                                              accepted=accepted, recorded_by=by)
     uow.record(CaseExplanationMeetingHeld(case_id=meeting.case_id, round=meeting.round, accepted=accepted,

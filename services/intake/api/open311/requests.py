@@ -23,7 +23,7 @@ from services.intake.api.open311.wire import (
     router,
 )
 from services.intake.commands.reports import submit_report
-from services.intake.domain.cases import national_mobile
+from services.intake.domain.cases import national_phone
 from services.intake.domain.categories import UnknownCategory
 from services.intake.domain.reports import MAX_DESCRIPTION, ReportDraft
 from shared.credentials import credential_hash
@@ -74,9 +74,10 @@ async def create_request(request: Request, fmt: str) -> Response:
         raise Open311Error(400, "missing_location", "give lat and long, address_string or address_id", "lat")
     phone = param(form, "phone")
     if phone is not None:
-        phone = national_mobile(phone)
+        phone = national_phone(phone)
         if phone is None:
-            raise Open311Error(400, "invalid_phone", "phone must be a mainland mobile number", "phone")
+            raise Open311Error(400, "invalid_phone", "phone must be a mainland mobile, or a landline with its area "
+                               "code", "phone")
     attributes: dict[str, str | list[str]] = {}
     for key in form.keys():
         match = ATTRIBUTE.match(key)
