@@ -26,6 +26,12 @@ SERVICES = ("intake", "dispatch", "supervision", "notification")
 DEFAULT_PORTS = {"intake": 8001, "dispatch": 8002, "supervision": 8003, "notification": 8004}
 
 
+def public_url(c: PlatformConfig) -> str:
+    """Where residents reach the platform: ``GRIDLINK_PUBLIC_URL`` (an https address in front of intake), or intake
+    on this machine."""
+    return os.environ.get("GRIDLINK_PUBLIC_URL", f"http://{c.host}:{c.ports['intake']}").rstrip("/")
+
+
 @dataclass
 class PlatformConfig:
     data_dir: Path
@@ -121,8 +127,10 @@ class Platform:
             "SERVICE_TOKEN": issue_token(private_key, role=Role.SERVICE, jurisdiction="cn-changning",
                                          subject="service:notification", ttl=timedelta(days=365)),
             "INTAKE_URL": f"http://{c.host}:{c.ports['intake']}", "OUTBOX_DIR": str(c.data_dir / "outbox"),
-            # The link in residents' messages: intake's tracking route on this platform.
-            "TRACK_URL": f"http://{c.host}:{c.ports['intake']}/v1/track/{{tracking_code}}"}}
+            # The link in residents' messages: the platform's public address (GRIDLINK_PUBLIC_URL, where residents
+            # reach it), intake's own on this machine otherwise; until the residents' site has a tracking page, the
+            # tracking route with the code.
+            "TRACK_URL": public_url(c) + "/v1/track/{tracking_code}"}}
         # Only intake receives the messaging-group bridge's webhooks; the bridge signs them with this secret.
         os.environ.setdefault("INTAKE_MESSAGING_BRIDGE_SECRET", ensure_secret(c.data_dir, "messaging-bridge"))
         for name in SERVICES:

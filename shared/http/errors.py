@@ -10,6 +10,7 @@ from fastapi.responses import JSONResponse
 from sqlalchemy.exc import DBAPIError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from shared.http.messages import localised
 from shared.persistence.database import is_database_unavailable
 from shared.refusals import RateLimited, Refused
 from shared.runtime.metrics import RATE_LIMITED
@@ -25,7 +26,9 @@ class ApiError(Refused):
 
 
 def error_body(code: str, message: str, field: str | None = None, **extra) -> dict:
-    return {"code": code, "message": message, "field": field, **extra}
+    """``{code, message, field}``, the message in the request's language (Chinese with ``message_en`` beside it,
+    unless the caller prefers English)."""
+    return {"code": code, **localised(code, message), "field": field, **extra}
 
 
 def error_response(status: int, code: str, message: str, field: str | None = None, **extra) -> JSONResponse:

@@ -15,6 +15,7 @@ from fastapi import HTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from shared.http.errors import error_body
+from shared.http.messages import LANGUAGE, preferred_language
 from shared.runtime.metrics import HTTP_DURATION, HTTP_REQUESTS
 
 log = structlog.get_logger("gridlink.http")
@@ -22,7 +23,7 @@ SAFE_METHODS = {"GET", "HEAD", "OPTIONS"}
 
 
 async def _send_error(send: Send, status: int, code: str, message: str, field: str | None = None) -> None:
-    body = json.dumps(error_body(code, message, field)).encode()
+    body = json.dumps(error_body(code, message, field), ensure_ascii=False).encode()
     await send({"type": "http.response.start", "status": status,
                 "headers": [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode())]})
     await send({"type": "http.response.body", "body": body})
@@ -284,6 +285,7 @@ class RequestContext:
         correlation_id = raw if 0 < len(raw) <= 64 and raw.replace("-", "").isalnum() else str(uuid4())
         structlog.contextvars.clear_contextvars()
         structlog.contextvars.bind_contextvars(correlation_id=correlation_id)
+        language = LANGUAGE.set(preferred_language(headers.get(b"accept-language", b"").decode("latin-1")))
         scope.setdefault("state", {})["correlation_id"] = correlation_id
         status = 500
         started = time.perf_counter()
@@ -298,6 +300,7 @@ class RequestContext:
         try:
             await self.app(scope, receive, send_with_id)
         finally:
+            LANGUAGE.reset(language)
             route = scope.get("route")
             template = getattr(route, "path", "unmatched")
             elapsed = time.perf_counter() - started

@@ -18,7 +18,9 @@ from shared.http.access import AccessMatrix
 PROBLEM = {
     "type": "object", "required": ["code", "message", "field"], "additionalProperties": True,
     "properties": {"code": {"type": "string", "description": "Stable, for programs: `forbidden_role`, `not_found`…"},
-                   "message": {"type": "string", "description": "For people; never echoes the input"},
+                   "message": {"type": "string", "description": "For people, in Chinese unless Accept-Language "
+                               "prefers English; never echoes the input"},
+                   "message_en": {"type": "string", "description": "The English message, beside a Chinese one"},
                    "field": {"type": ["string", "null"], "description": "The field, parameter or header at fault"}},
 }
 _REASONS = {400: "The body could not be read as its media type (malformed JSON, a broken form)", 401: "No valid credential",

@@ -70,8 +70,9 @@ async def _call(method: str, url: str, **kwargs) -> httpx.Response:
 async def test_a_control_character_anywhere_a_person_types_is_refused_naming_the_field(method, url, kwargs, field):
     response = await _call(method, url, **kwargs)
     assert response.status_code == 422
-    assert response.json() == {"code": "invalid_character", "field": field,
-                               "message": "control characters (such as NUL) are not accepted"}
+    assert response.json() == {"code": "invalid_character", "field": field,  # Chinese first, English beside it
+                               "message": "内容含有不可见的控制字符，请删除后重试",
+                               "message_en": "control characters (such as NUL) are not accepted"}
 
 
 @pytest.mark.parametrize(("body", "code", "field"), [

@@ -140,3 +140,30 @@ async def test_metrics_are_public_only_where_the_setting_says_so_and_otherwise_n
             assert (anonymous.status_code, anonymous.json()["code"]) == (401, "unauthenticated")
             assert (unit.status_code, unit.json()["code"]) == (403, "forbidden_role")
         assert scraper.status_code == 200
+
+
+async def test_errors_are_in_chinese_with_english_beside_them_unless_the_caller_prefers_english():
+    import httpx
+    from fastapi import FastAPI
+
+    from shared.http.errors import ApiError, install_error_handlers
+    from shared.http.messages import preferred_language
+    from shared.http.middleware import RequestContext
+
+    app = FastAPI()
+    install_error_handlers(app)
+    app.add_middleware(RequestContext)
+
+    @app.get("/track")
+    async def track() -> dict:
+        raise ApiError(401, "phone_last4_required", "give the last four digits of the reporter's phone", "phone_last4")
+
+    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://test") as client:
+        plain = (await client.get("/track")).json()
+        english = (await client.get("/track", headers={"Accept-Language": "en-GB,en;q=0.9,zh;q=0.5"})).json()
+    assert plain["message"] == "请输入报事人手机或电话号码的后四位" and plain["message_en"].startswith("give the last")
+    assert english["message"].startswith("give the last") and "message_en" not in english
+    assert (english["code"], english["field"]) == (plain["code"], plain["field"]) == ("phone_last4_required",
+                                                                                     "phone_last4")
+    assert [preferred_language(h) for h in ("", "zh-CN", "en", "fr, en;q=0.5", "en;q=0.4, zh;q=0.8")] == [
+        "zh", "zh", "en", "en", "zh"]

@@ -1,0 +1,87 @@
+"""Error messages in the reader's language: Chinese unless the request's ``Accept-Language`` prefers English. A
+Chinese message carries the English one beside it (``message_en``); the code is the same in both."""
+
+from __future__ import annotations
+
+from contextvars import ContextVar
+
+#: The language of the request being answered (set per request by the request context middleware).
+LANGUAGE: ContextVar[str] = ContextVar("language", default="zh")
+
+# The codes people meet, in Chinese; a code not listed keeps its English message.
+MESSAGES_ZH = {
+    "not_found": "未找到，或不在您的管辖范围内",
+    "unauthenticated": "请先登录（需要有效的访问令牌）",
+    "invalid_token": "访问令牌无效或已过期，请重新登录",
+    "forbidden_role": "您的岗位无权进行此操作",
+    "scope_too_narrow": "此项由区级统一管理，您所在的辖区无权修改",
+    "outside_scope": "超出您的管辖范围",
+    "malformed_json": "提交的内容格式有误",
+    "missing_field": "缺少必填项",
+    "unknown_field": "包含不接受的字段",
+    "too_long": "内容过长",
+    "too_short": "内容过短",
+    "too_many": "数量过多",
+    "invalid_format": "格式不正确",
+    "invalid_field": "填写的内容无效",
+    "wrong_type": "填写的类型不正确",
+    "out_of_range": "数值或日期超出允许范围",
+    "invalid_character": "内容含有不可见的控制字符，请删除后重试",
+    "invalid_encoding": "内容不是 UTF-8 编码",
+    "too_deep": "提交的内容嵌套过深",
+    "body_too_large": "提交的内容过大",
+    "body_timeout": "提交中断，请重试",
+    "rate_limited": "操作过于频繁，请稍后再试",
+    "locked": "该查询码因多次输入错误已暂时锁定，请稍后再试",
+    "too_many_reveals": "一小时内查看居民联系方式的次数已达上限，请稍后再试",
+    "phone_last4_required": "请输入报事人手机或电话号码的后四位",
+    "unknown_category": "没有这个事项类别",
+    "outside_jurisdiction": "该地点不在本辖区内",
+    "address_not_found": "找不到这个地址，请补充小区名称或门牌号，或在地图上选点",
+    "address_not_precise": "地址不够具体，请补充门牌号",
+    "missing_location": "请提供地点（地图选点或地址）",
+    "invalid_phone": "请填写手机号码，或带区号的固定电话",
+    "unknown_photo": "照片不存在或已过期，请重新上传",
+    "too_many_photos": "照片数量过多",
+    "photo_too_large": "照片过大",
+    "not_an_image": "上传的文件不是图片",
+    "unsupported_photo_type": "仅支持 JPEG、PNG、WebP 格式的照片",
+    "empty_photo": "照片为空",
+    "duplicate_photo": "同一张照片重复上传",
+    "already_evaluated": "本轮办理您已评价过",
+    "not_completed": "事项尚未办结，办结后才能评价",
+    "idempotency_key_reused": "同一请求标识用于了不同的内容",
+    "stale_version": "事项已被他人更新，请刷新后重试",
+    "concurrent_edit": "他人正在同时修改，请刷新后重试",
+    "shutting_down": "服务正在维护，请稍后再试",
+    "database_unavailable": "服务暂时不可用，请稍后再试",
+    "internal_error": "系统出现问题，已记录，请稍后再试",
+    "not_case_supervisor": "只有负责本事项的督办员（或话务员）可以联系居民",
+    "not_held_yet": "说明会尚未召开，召开后才能记录",
+    "already_held": "说明会已召开并记录",
+    "method_not_allowed": "不支持该操作方式",
+    "not_acceptable": "无法提供所需的格式",
+    "unsupported_media_type": "不支持该内容类型",
+}
+
+
+def preferred_language(accept_language: str) -> str:
+    """``en`` if the header ranks English above Chinese, else ``zh`` (Chinese first)."""
+    best, best_q = "zh", 0.0
+    for part in accept_language.split(","):
+        tag, _, params = part.strip().partition(";")
+        try:
+            q = float(params.strip().removeprefix("q=")) if params.strip().startswith("q=") else 1.0
+        except ValueError:
+            continue
+        language = tag.strip().lower().split("-")[0]
+        if language in ("zh", "en") and q > best_q:
+            best, best_q = language, q
+    return best
+
+
+def localised(code: str, message: str) -> dict:
+    """The message fields of an error body in the request's language."""
+    if LANGUAGE.get() == "zh" and code in MESSAGES_ZH:
+        return {"message": MESSAGES_ZH[code], "message_en": message}
+    return {"message": message}
