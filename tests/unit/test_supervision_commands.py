@@ -33,6 +33,7 @@ from shared.events import (
     CaseExtensionRequested,
     CaseObserved,
     CasePanelRated,
+    CaseProgressNoted,
     CaseReopened,
     CaseResumed,
     CaseSigned,
@@ -236,6 +237,10 @@ async def test_urging_presses_the_unit_handling_a_case_and_nobody_else(uow):
         urging = await urge(uow, case_id, reason="请尽快处理", reply_within_hours=4, scope=("cn-changning",),
                             by="sup-huayang")
     assert urging.level is EscalationLevel.URGING and urging.unit_id == "unit-a" and urging.reply_by
+    assert uow.store.cases[case_id].escalation_level == "urging"  # under a supervision order ...
+    await _handle(uow, CaseProgressNoted(case_id=case_id, unit_id="unit-a", text="已联系物业",
+                                         noted_at=MONDAY_9))
+    assert uow.store.cases[case_id].escalation_level is None  # ... until the unit answers it
     await _handle(uow, CaseCompleted(case_id=case_id, unit_id="unit-a", unit_name="A", result="已处理",
                                      completed_at=MONDAY_9))
     with pytest.raises(Refused) as done:

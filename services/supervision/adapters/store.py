@@ -367,8 +367,8 @@ class SupervisionStore:
     async def name_unit(self, unit_id: str, name: str) -> None:
         await self._session.execute(_NAME_UNIT, dict(id=unit_id, name=name))
 
-    async def mark_escalated(self, levels: list[tuple[UUID, str]]) -> None:
-        """The escalation step each case reached."""
+    async def mark_escalated(self, levels: list[tuple[UUID, str | None]]) -> None:
+        """The escalation step each case reached (None: answered or done, no longer under an order)."""
         if levels:
             await self._session.execute(_ESCALATE, [{"case": case_id, "level": level} for case_id, level in levels])
 

@@ -82,4 +82,6 @@ async def urge(uow: UnitOfWork, case_id: UUID, *, reason: str, reply_within_hour
                            reply_by=reply_by, escalated_at=now, supervisor_id=case.supervisor_id)
     uow.record(urging)
     await deadlines.log(uow, case_id, now, "urging", case.unit_id, reason, actor=by)
+    if case.escalation_level is None:  # shown as under a supervision order until the unit answers
+        await uow.store.mark_escalated([(case_id, EscalationLevel.URGING.value)])
     return urging

@@ -134,13 +134,13 @@ async def stop_sign_for(event: CaseSigned, uow: UnitOfWork) -> None:
     """The sign-for clock stops, met or late; a pending step of the ladder is answered."""
     rows = await deadlines.running(uow, event.case_id, (DeadlineKind.SIGN_FOR, DeadlineKind.REPLY))
     await deadlines.close(uow, [r for r in rows if r.kind == DeadlineKind.SIGN_FOR], at=event.signed_at)
-    await _answer(uow, rows, event.signed_at, "signed for")
+    await _answer(uow, event.case_id, rows, event.signed_at, "signed for")
     await uow.store.follow(event.case_id, unit_id=event.unit_id, status=CaseStatus.SIGNED, now=datetime.now(UTC))
 
 
 async def answer_with_progress(event: CaseProgressNoted, uow: UnitOfWork) -> None:
     rows = await deadlines.running(uow, event.case_id, (DeadlineKind.REPLY,))
-    await _answer(uow, rows, event.noted_at, "progress noted")
+    await _answer(uow, event.case_id, rows, event.noted_at, "progress noted")
 
 
 async def track_explanation(event: CaseExplained, uow: UnitOfWork) -> None:
@@ -149,7 +149,7 @@ async def track_explanation(event: CaseExplained, uow: UnitOfWork) -> None:
     await deadlines.close(uow, [r for r in rows if r.kind in _HANDLING], at=event.explained_at,
                           outcome=ClockOutcome.EXPLAINED,
                           why=f"planned for {event.planned_date.isoformat()}")
-    await _answer(uow, rows, event.explained_at, "explained")
+    await _answer(uow, event.case_id, rows, event.explained_at, "explained")
     case = await _known(uow, event.case_id, "an explanation")
     rules = await rules_for(uow, case.district_id)
     planned = clocks.Clock(DeadlineKind.PLANNED, event.unit_id, event.explained_at,
@@ -165,7 +165,7 @@ async def stop_on_completion(event: CaseCompleted, uow: UnitOfWork) -> None:
     verdicts starts, with the time the resident has before an operator calls back."""
     rows = await deadlines.running(uow, event.case_id)
     await deadlines.close(uow, [r for r in rows if r.kind != DeadlineKind.REPLY], at=event.completed_at)
-    await _answer(uow, rows, event.completed_at, "completed")
+    await _answer(uow, event.case_id, rows, event.completed_at, "completed")
     case = await uow.store.complete_case(event.case_id, unit_id=event.unit_id, at=event.completed_at,
                                          response=event.result[:1000], now=datetime.now(UTC))
     if case is None:
@@ -185,9 +185,12 @@ async def stop_on_return(event: CaseReturned, uow: UnitOfWork) -> None:
     await uow.store.follow(event.case_id, unit_id=None, status=CaseStatus.TRIAGE, now=datetime.now(UTC))
 
 
-async def _answer(uow: UnitOfWork, rows: list[DeadlineRecord], at: datetime, how: str) -> None:
-    await deadlines.close(uow, [r for r in rows if r.kind == DeadlineKind.REPLY], at=at, outcome=ClockOutcome.ANSWERED,
-                          why=how)
+async def _answer(uow: UnitOfWork, case_id: UUID, rows: list[DeadlineRecord], at: datetime, how: str) -> None:
+    """The unit acted on the case: a pending step of the ladder is answered (its reply clock closes), and the case is
+    no longer shown as under a supervision order (the order stays on its timeline)."""
+    await deadlines.close(uow, [r for r in rows if r.kind == DeadlineKind.REPLY], at=at,
+                          outcome=ClockOutcome.ANSWERED, why=how)
+    await uow.store.mark_escalated([(case_id, None)])
 
 
 async def pause_for_wait(event: CaseSuspended, uow: UnitOfWork) -> None:
@@ -266,8 +269,8 @@ async def take_extension_request(event: CaseExtensionRequested, uow: UnitOfWork)
     await store.add_extension_request(event.case_id, unit_id=event.unit_id, district_id=district, reason=event.reason,
                                       proposed_date=event.proposed_date, requested_at=event.requested_at,
                                       event_id=uow.causation_id)
-    await _answer(uow, await deadlines.running(uow, event.case_id, (DeadlineKind.REPLY,)), event.requested_at,
-                  "extension requested")
+    await _answer(uow, event.case_id, await deadlines.running(uow, event.case_id, (DeadlineKind.REPLY,)),
+                  event.requested_at, "extension requested")
 
 
 async def journal(event: Event, uow: UnitOfWork) -> None:
