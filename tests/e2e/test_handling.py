@@ -114,12 +114,16 @@ def test_dispatchers_dispatch_by_hand_open_claiming_approve_transfers_and_summon
     assert case["status"] == "on_claiming_board"
     partners = [bearer(platform.token("unit_staff", unit=u)) for u in ("po-social-work-station",
                                                                          "po-party-service-centre")]
+    # The board lists it for the linkage centre and for the units that may claim it.
+    for headers in (dispatcher, *partners):
+        assert case_id in [c["case_id"] for c in httpx.get(f"{dispatch}/v1/board", headers=headers).json()]
     with ThreadPoolExecutor(2) as pool:
         claims = list(pool.map(lambda h: act("claim", {"version": case["version"]}, h), partners))
     assert sorted(c.status_code for c in claims) == [200, 409], [c.text for c in claims]
     winner = next(c for c in claims if c.status_code == 200).json()
     loser = next(c for c in claims if c.status_code == 409).json()
     assert loser["code"] in ("already_claimed", "stale_version")
+    assert case_id not in [c["case_id"] for c in httpx.get(f"{dispatch}/v1/board", headers=dispatcher).json()]
     lead = winner["lead_unit_id"]
     lead_staff = partners[0] if lead == "po-social-work-station" else partners[1]
     # The winner asks to hand it on; a dispatcher approves; the new unit has it.

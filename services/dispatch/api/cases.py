@@ -130,6 +130,17 @@ async def triage_queue(principal: CurrentPrincipal, session: ReadSession) -> lis
     return [_view(r) for r in rows]
 
 
+@router.get("/board", response_model=list[CaseView],
+            summary="The claiming board: cases open for any unit to claim, oldest first (the linkage centre's within "
+                    "its scope)")
+async def claiming_board(principal: CurrentPrincipal, session: ReadSession) -> list[CaseView]:
+    c = tables.cases.c
+    query = select(tables.cases).where(c.status == lifecycle.State.ON_CLAIMING_BOARD).order_by(c.reported_at)
+    if principal.role in _OVERSEERS:
+        query = query.where(within_scope(_area_columns(), principal.scope))
+    return [_view(r) for r in (await session.execute(query.limit(500))).all()]
+
+
 @router.get("/cases/{case_id}", response_model=CaseView, summary="One case and which rule fired for it")
 async def case_detail(case_id: UUID, principal: CurrentPrincipal, session: ReadSession) -> CaseView:
     row = (await session.execute(select(tables.cases).where(tables.cases.c.id == case_id))).first()
