@@ -136,8 +136,14 @@ def test_dispatchers_dispatch_by_hand_open_claiming_approve_transfers_and_summon
     summoned = act("joint-handling", {"version": moved.json()["version"], "units": ["cc-xiushui", "gw-xiushui-g1"],
                                       "check_in_within_minutes": 60}, dispatcher)
     assert summoned.status_code == 200, summoned.text
+    joint = summoned.json()["joint_handling"]  # the answer names the units called and the check-in limit
+    assert [u["unit_id"] for u in joint["units"]] == ["cc-xiushui", "gw-xiushui-g1"]
+    assert 55 * 60 < (datetime.fromisoformat(joint["check_in_by"]) - datetime.now(UTC)).total_seconds() <= 3600
     grid_worker = bearer(platform.token("unit_staff", unit="gw-xiushui-g1"))
-    assert act("check-in", {"version": summoned.json()["version"]}, grid_worker).status_code == 200
+    checked = act("check-in", {"version": summoned.json()["version"]}, grid_worker)
+    assert checked.status_code == 200
+    assert {u["unit_id"]: bool(u["checked_in_at"]) for u in checked.json()["joint_handling"]["units"]} == {
+        "cc-xiushui": False, "gw-xiushui-g1": True}
     # The unit asks for more time; the request is in the history for supervision.
     committee = bearer(platform.token("unit_staff", unit="cc-xiushui"))
     signed = act("sign", {"version": summoned.json()["version"] + 1}, committee)

@@ -261,3 +261,13 @@ def test_a_unit_waits_once_at_a_time_resumes_and_the_wait_ends_when_the_case_mov
     assert lc.complete(waiting, "unit-a", "已修复").case.suspended is None
     with pytest.raises(lc.NotYourCase):
         lc.suspend(case, "unit-z", lc.SuspensionReason.WEATHER, "t")
+
+
+def test_a_unit_summoned_to_joint_handling_records_its_part_without_holding_up_the_completion():
+    case = lc.summon(at(State.SIGNED), ["unit-b", "unit-c"], now=NOW, check_in_within=timedelta(hours=2)).case
+    case = lc.check_in(case, "unit-b", now=NOW).case
+    part = lc.report_part(case, "unit-b", "已到场疏通下水道")
+    assert part.action is Action.REPORT_PART and part.case.parts_reported == {"unit-b"}
+    with pytest.raises(NotYourCase):
+        lc.report_part(case, "unit-z", "x")
+    assert lc.complete(part.case, "unit-a", "已处理").case.state is State.COMPLETED  # unit-c's part is not awaited

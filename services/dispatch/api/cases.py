@@ -42,6 +42,16 @@ class HistoryEntry(BaseModel):
     note: str
 
 
+class SummonedUnit(BaseModel):
+    unit_id: str
+    checked_in_at: datetime | None
+
+
+class JointHandlingView(BaseModel):
+    check_in_by: datetime
+    units: list[SummonedUnit]
+
+
 class CaseView(BaseModel):
     case_id: UUID
     status: str
@@ -61,12 +71,22 @@ class CaseView(BaseModel):
     suspended: SuspensionReason | None = None
     escalation_level: str | None = None
     reply_by: datetime | None = None
+    joint_handling: JointHandlingView | None = Field(None, description="The units summoned to handle it together, "
+                                                    "by when each must check in, and who has")
     photos: list[UUID] = Field(default_factory=list, description="Photos the units attached (detail only)")
     history: list[HistoryEntry] = []
 
 
+def _joint_handling(summons: dict | None) -> JointHandlingView | None:
+    if not summons:
+        return None
+    return JointHandlingView(check_in_by=datetime.fromisoformat(summons["check_in_by"]), units=[
+        SummonedUnit(unit_id=unit, checked_in_at=datetime.fromisoformat(at) if at else None)
+        for unit, at in sorted(summons["checked_in"].items())])
+
+
 def _view(row, history=(), photos=()) -> CaseView:
-    return CaseView(case_id=row.id, status=row.status, category=row.category_code, grid_id=row.area["grid_id"],
+    return CaseView(joint_handling=_joint_handling(row.summons), case_id=row.id, status=row.status, category=row.category_code, grid_id=row.area["grid_id"],
                     lead_unit_id=row.lead_unit_id, assisting_unit_ids=row.assisting_unit_ids, rule_id=row.rule_id,
                     version=row.version, reported_at=row.reported_at, sign_due_at=row.sign_due_at,
                     due_at=row.due_at, redo_count=row.redo_count, transfer_to=row.transfer_to,

@@ -309,8 +309,10 @@ def note_progress(case: CaseFile, unit_id: str, text: str, photos: Iterable[str]
 
 
 def report_part(case: CaseFile, unit_id: str, text: str) -> Step:
-    """An assisting unit reports its part of a co-handled case."""
-    if unit_id not in case.assisting:
+    """An assisting unit reports its part of a co-handled case; so may a unit summoned to handle it jointly (its part
+    is recorded; the lead's completion waits only on the assisting units')."""
+    summoned = case.summons is not None and unit_id in case.summons.checked_in
+    if unit_id not in case.assisting and not summoned:
         if case.involves(unit_id):
             raise Refusal("assisting_only", "only an assisting unit reports a part", "unit_id")
         raise NotYourCase()
