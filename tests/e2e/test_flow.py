@@ -27,6 +27,8 @@ def test_a_report_flows_through_all_four_services_and_the_resident_can_track_it(
     assert status["unit"] == "区建设和管理委员会"
     assert [e["kind"] for e in status["timeline"]] == ["received", "dispatched"]
     assert datetime.fromisoformat(status["expected_completion_at"]) > datetime.fromisoformat(status["reported_at"])
+    times = [status["reported_at"], status["expected_completion_at"], *(e["at"] for e in status["timeline"])]
+    assert all(t.endswith("+08:00") for t in times), times  # the resident's own clock, never UTC's "Z"
     assert PHONE not in json.dumps(status) and NAME not in json.dumps(status)
 
     dispatcher = bearer(platform.token("dispatcher"))

@@ -21,6 +21,7 @@ from shared.http.dependencies import ReadSession, UnitOfWorkDep
 from shared.http.errors import ApiError
 from shared.http.openapi import RATE_LIMITED
 from shared.http.rate_limits import RateLimits, client_address
+from shared.local_time import LOCAL_ZONE
 
 router = APIRouter(prefix="/v1")
 Last4 = Annotated[str | None, Query(pattern=r"^\d{4}$", description="Last four digits of the reporter's phone")]
@@ -94,11 +95,14 @@ async def track(tracking_code: str, request: Request, session: ReadSession, phon
     entries = (await session.execute(
         select(tables.timeline).where(tables.timeline.c.case_id == row.id)
         .order_by(tables.timeline.c.at, tables.timeline.c.id))).all()
+    # Residents read the jurisdiction's own time (+08:00), not UTC.
     return CaseStatusView(
         tracking_code=row.tracking_code, status=row.status, category=row.category_code, category_name_zh=row.name_zh,
-        category_name_en=row.name_en, unit=row.unit_name, reported_at=row.reported_at,
-        expected_completion_at=row.expected_at, can_evaluate=row.status == "completed",
-        timeline=[TimelineEntry(at=e.at, kind=e.kind, text_zh=e.text_zh, text_en=e.text_en) for e in entries])
+        category_name_en=row.name_en, unit=row.unit_name, reported_at=row.reported_at.astimezone(LOCAL_ZONE),
+        expected_completion_at=row.expected_at.astimezone(LOCAL_ZONE) if row.expected_at else None,
+        can_evaluate=row.status == "completed",
+        timeline=[TimelineEntry(at=e.at.astimezone(LOCAL_ZONE), kind=e.kind, text_zh=e.text_zh, text_en=e.text_en)
+                  for e in entries])
 
 
 class VerdictIn(Strict):
