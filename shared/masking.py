@@ -118,7 +118,7 @@ _HAS_HAN = re.compile(r"[\u4e00-\u9fff]")
 _NAME_FLAGS = ("nr",)
 _CUES = ("联系人", "居民", "业主", "叫", "是", "姓名", "找", "转告", "和", "与", "及", "村民", "老人", "住户", "租户", "邻居",
          "反映人", "来电人", "报修人", "楼上", "楼下", "对门", "隔壁")
-_PLACE_ENDINGS = tuple("路街区镇村弄号园苑里坊湾桥口")
+_PLACE_ENDINGS = tuple("路街区镇村弄号园苑里坊湾桥口寺庙站馆院楼店场厂校局城")
 # What jieba calls the word after a lone surname when it is not a given name (林 + 荫道 is a place to walk).
 _NOT_GIVEN_FLAGS = frozenset({"n", "f", "s", "t", "q", "p", "c", "u", "uj", "ul", "r", "x", "m", "d"})
 
@@ -182,7 +182,8 @@ def mask_names_in_text(text: str) -> str:
             elif len(name) == 2 and name[0] in SURNAMES and following[0] not in _AFTER_NAME \
                     and not name.endswith(TITLES):
                 name, rest, i = name + following[0], following[1:], i + 1
-        if name.endswith(TITLES) or (len(name) == 1 and name in SURNAMES):
+        # jieba reads some places as names (静安寺): a "name" ending as places do is left alone.
+        if name.endswith(TITLES) or (len(name) == 1 and name in SURNAMES) or name.endswith(_PLACE_ENDINGS):
             out.append(name + rest)
         else:
             out.append(mask_name(name) + rest)

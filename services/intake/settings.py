@@ -1,14 +1,22 @@
 """Settings of the intake service, read from `INTAKE_*` environment variables."""
 
 from datetime import timedelta
+from functools import cache
+from pathlib import Path
 
 from limits import parse_many
 from pydantic import Field, field_validator
 from pydantic_settings import SettingsConfigDict
 
 from services.intake.domain.duplicates import DuplicatePolicy
+from services.intake.domain.neighbours import load_neighbours
 from services.intake.domain.reports import IntakePolicy
 from shared.runtime.settings import ServiceSettings
+
+
+@cache
+def _neighbours(path: Path) -> tuple:
+    return load_neighbours(path)
 
 
 class IntakeSettings(ServiceSettings):
@@ -36,6 +44,9 @@ class IntakeSettings(ServiceSettings):
     tracking_per_address: str = Field("30/minute", description="Tracking look-ups and verdicts from one client address")
     tracking_failures: str = Field("5/15 minutes", description="Wrong phone digits for one tracking code before the "
                                    "code is locked (until the oldest failure is that old)")
+    neighbours_file: Path = Field(Path(__file__).parent / "neighbours.yaml", description="The neighbouring "
+                                  "jurisdictions and their hotlines, to tell a resident where a report outside this "
+                                  "one belongs (YAML)")
     messaging_bridge_secret: str | None = Field(None, description="Standard Webhooks secret (`whsec_…`) that signs "
                                                 "the messaging-group bridge's requests; unset: the bridge is refused")
 
@@ -58,4 +69,4 @@ class IntakeSettings(ServiceSettings):
     def policy(self) -> IntakePolicy:
         return IntakePolicy(triage_confidence=self.triage_confidence, duplicates=DuplicatePolicy(
             radius_m=self.duplicate_radius_m, window=timedelta(hours=self.duplicate_window_hours),
-            min_similarity=self.duplicate_min_similarity))
+            min_similarity=self.duplicate_min_similarity), neighbours=_neighbours(self.neighbours_file))

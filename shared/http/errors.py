@@ -25,10 +25,10 @@ class ApiError(Refused):
         super().__init__(code, message, field, status, **extra)
 
 
-def error_body(code: str, message: str, field: str | None = None, **extra) -> dict:
+def error_body(code: str, message: str, field: str | None = None, *, message_zh: str | None = None, **extra) -> dict:
     """``{code, message, field}``, the message in the request's language (Chinese with ``message_en`` beside it,
     unless the caller prefers English)."""
-    return {"code": code, **localised(code, message), "field": field, **extra}
+    return {"code": code, **localised(code, message, message_zh), "field": field, **extra}
 
 
 def error_response(status: int, code: str, message: str, field: str | None = None, **extra) -> JSONResponse:

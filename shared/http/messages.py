@@ -80,8 +80,9 @@ def preferred_language(accept_language: str) -> str:
     return best
 
 
-def localised(code: str, message: str) -> dict:
-    """The message fields of an error body in the request's language."""
-    if LANGUAGE.get() == "zh" and code in MESSAGES_ZH:
-        return {"message": MESSAGES_ZH[code], "message_en": message}
+def localised(code: str, message: str, message_zh: str | None = None) -> dict:
+    """The message fields of an error body in the request's language (``message_zh``: this refusal's own words,
+    where the code's are too general)."""
+    if LANGUAGE.get() == "zh" and (message_zh or code in MESSAGES_ZH):
+        return {"message": message_zh or MESSAGES_ZH[code], "message_en": message}
     return {"message": message}

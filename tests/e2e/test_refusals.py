@@ -142,3 +142,16 @@ def test_concurrent_edits_of_one_sub_item_give_409_not_500_while_residents_go_on
     assert reported == [201] * 4, reported
     versions = httpx.get(f"{intake}/v1/admin/categories/stray-cats/versions", headers=admin, timeout=15).json()
     assert len(versions) == 1 + edited.count(200) and sum(v["current"] for v in versions) == 1
+
+
+def test_a_report_outside_the_jurisdiction_tells_the_resident_where_it_belongs_and_is_kept_for_passing_on(platform):
+    refused = report(platform, location={"lat": 31.25, "lon": 121.45}, description="静安寺门口路灯不亮三天了")
+    body = problem(refused, 422, "outside_jurisdiction", "location")
+    assert body["belongs_to"]["name_zh"] == "静安区" and body["belongs_to"]["hotline"] in body["message"]
+    assert body["message"].startswith("该地点不在本辖区内") and "Jing'an" in body["message_en"]
+    assert PHONE not in refused.text and NAME not in refused.text
+    kept = httpx.get(f"{platform.url('intake')}/v1/refused-reports", headers=bearer(platform.token("operator")),
+                     timeout=10).json()
+    mine = [k for k in kept if k["description"] == "静安寺门口路灯不亮三天了"]
+    assert len(mine) == 1 and (mine[0]["belongs_to"], mine[0]["lat"]) == ("cn-jingan", 31.25)
+    assert PHONE not in json.dumps(kept)

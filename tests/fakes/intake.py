@@ -46,6 +46,7 @@ class FakeIntakeStore:
         self.verdicts: dict[tuple[UUID, int, str], dict] = {}
         self.callback_tasks: dict[tuple[UUID, int], dict] = {}
         self.reveals: list[dict] = []
+        self.refused_reports: list[dict] = []
         self.imports: dict[UUID, Import] = {}
         self.import_rows: dict[tuple[UUID, int], dict] = {}
         self.locked_cells: list[tuple[str, str]] = []
@@ -224,6 +225,9 @@ class FakeIntakeStore:
 
     async def reporter_phone(self, reporter_id: UUID) -> str | None:
         return self.reporters.get(reporter_id, {}).get("phone")
+
+    async def keep_refused_report(self, row: dict) -> None:
+        self.refused_reports.append(row)
 
     async def audit_reveals(self, reveals: list[dict]) -> None:
         self.reveals.extend(reveals)

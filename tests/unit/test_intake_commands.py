@@ -360,3 +360,23 @@ async def test_an_imported_cell_with_a_nul_is_a_refused_row_and_the_import_goes_
     outcomes = {n: (line["outcome"], line["code"], line["field"]) for (_, n), line in uow.store.import_rows.items()}
     assert outcomes == {2: ("refused", "invalid_character", "description"), 3: ("accepted", None, None)}
     assert uow.store.imports[import_id].status == "done"
+
+
+async def test_a_report_outside_the_jurisdiction_is_refused_naming_where_it_belongs_and_kept_without_its_contact(uow):
+    from pathlib import Path
+
+    from services.intake.domain.neighbours import load_neighbours
+
+    policy = IntakePolicy(neighbours=load_neighbours(Path(reports.__file__).parents[1] / "neighbours.yaml"))
+    draft = ReportDraft(channel=Channel.SELF_SERVICE, description="联系人王秀英，静安寺门口路灯不亮，回电13812341234",
+                        lat=31.25, lon=121.45, name="王秀英", phone="13812341234", category_code="street-lighting")
+    with pytest.raises(Refused) as refused:
+        async with uow:
+            await reports.submit_report(uow, draft, policy)
+    assert refused.value.code == "outside_jurisdiction"
+    assert refused.value.extra["belongs_to"]["name_zh"] == "静安区" and "021-62536666" in refused.value.extra["message_zh"]
+    assert uow.store.refused_reports == []  # the report's own unit of work kept nothing
+    await reports.keep_refused(lambda: uow, draft, refused.value)
+    [kept] = uow.store.refused_reports
+    assert (kept["belongs_to"], kept["lat"], kept["reason"]) == ("cn-jingan", 31.25, "outside_jurisdiction")
+    assert "王秀英" not in kept["description"] and "13812341234" not in kept["description"]

@@ -335,6 +335,11 @@ class IntakeStore:
             v.actor == actor, v.at > since).group_by(v.case_id))).all()
         return {row.case_id: row.first for row in rows}
 
+    async def keep_refused_report(self, row: dict) -> None:
+        """A report refused as outside the jurisdiction: id, channel, description, lat, lon, address, reason,
+        belongs_to, received_at."""
+        await self._session.execute(insert(tables.refused_reports).values(**row))
+
     async def audit_reveals(self, reveals: list[dict]) -> None:
         """One audit line per reporter shown: case_id, reporter_id, actor, actor_role, reason, at (and, for a person,
         actor_unit, actor_scope, reason_code, purpose_note)."""

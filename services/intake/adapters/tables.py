@@ -229,6 +229,21 @@ reveals = Table(
     Index("reveals_by_actor", "actor", "at"),
 )
 
+# Reports refused as outside the jurisdiction: what was said and where (never who said it), and where it belongs.
+refused_reports = Table(
+    "refused_reports", metadata,
+    Column("id", UUID(as_uuid=True), primary_key=True),
+    Column("channel", Text, nullable=False),
+    Column("description", Text, nullable=False),
+    Column("lat", Float),
+    Column("lon", Float),
+    Column("address", Text),
+    Column("reason", Text, nullable=False),
+    Column("belongs_to", Text),
+    Column("received_at", DateTime(timezone=True), nullable=False),
+    Index("refused_reports_received", "received_at"),
+)
+
 imports = Table(
     "imports", metadata,
     Column("id", UUID(as_uuid=True), primary_key=True),

@@ -23,6 +23,7 @@ from services.intake.api.context import (
     PolicyDep,
     ReportAccepted,
     Strict,
+    keeping_refused,
     limit_report,
     settings_of,
 )
@@ -77,7 +78,7 @@ async def report(body: SelfServiceReport, request: Request, uow: UnitOfWorkDep, 
         address=body.address, name=body.contact.name if named else None,
         phone=body.contact.phone if named else None, anonymous=body.anonymous, urgent=body.urgent,
         photo_ids=tuple(body.photos), attributes=body.attributes)
-    async with uow:
+    async with keeping_refused(request, draft), uow:
         if idempotency_key:
             first = await REPORT_KEYS.claim(uow.session, idempotency_key, body.model_dump(mode="json"))
             if first is not None:
@@ -110,7 +111,7 @@ class HotlineReport(Strict):
 
 @router.post("/hotline/reports", status_code=201, response_model=ReportAccepted, tags=["hotline"],
              summary="Hotline operator entry: the caller, what was said, where, category pick or suggestion, urgency")
-async def hotline_report(body: HotlineReport, uow: UnitOfWorkDep, policy: PolicyDep,
+async def hotline_report(body: HotlineReport, request: Request, uow: UnitOfWorkDep, policy: PolicyDep,
                          principal: CurrentPrincipal):
     if not body.anonymous and body.caller is None:
         raise ApiError(422, "missing_field", "the caller is required unless the call is anonymous", "caller")
@@ -122,7 +123,7 @@ async def hotline_report(body: HotlineReport, uow: UnitOfWorkDep, policy: Policy
         name=body.caller.name if named else None, phone=body.caller.phone if named else None,
         anonymous=not named, urgent=body.urgent, attributes=body.attributes, external_ref=body.call_id,
         submitted_by=principal.subject)
-    async with uow:
+    async with keeping_refused(request, draft), uow:
         return ReportAccepted.of(await submit_report(uow, draft, policy))
 
 
@@ -139,7 +140,7 @@ class PatrolReport(Strict):
 
 @router.post("/patrol/reports", status_code=201, response_model=ReportAccepted, tags=["grid workers"],
              summary="A grid worker's field report from patrol (point, photos, observed problem)")
-async def patrol_report(body: PatrolReport, uow: UnitOfWorkDep, policy: PolicyDep,
+async def patrol_report(body: PatrolReport, request: Request, uow: UnitOfWorkDep, policy: PolicyDep,
                         principal: CurrentPrincipal):
     draft = ReportDraft(
         channel=Channel.GRID_PATROL, description=body.description, category_code=body.category,
@@ -147,7 +148,7 @@ async def patrol_report(body: PatrolReport, uow: UnitOfWorkDep, policy: PolicyDe
         urgent=body.urgent, photo_ids=tuple(body.photos),
         external_ref=f"{principal.subject}/{body.observation_id}" if body.observation_id else None,
         submitted_by=principal.subject)
-    async with uow:
+    async with keeping_refused(request, draft), uow:
         return ReportAccepted.of(await submit_report(uow, draft, policy))
 
 
@@ -197,7 +198,7 @@ async def group_message(request: Request, uow: UnitOfWorkDep, policy: PolicyDep)
         lat=message.location.lat if message.location else None, lon=message.location.lon if message.location else None,
         address=message.address, name=message.sender.nickname if phone else None, phone=phone, anonymous=phone is None,
         external_ref=f"{message.group_id}/{message.message_id}", channel_detail=message.group_id)
-    async with uow:
+    async with keeping_refused(request, draft), uow:
         outcome = await submit_report(uow, draft, policy)
     accepted = ReportAccepted.of(outcome)
     reply = (f"已收到您的反映，查询码 {outcome.tracking_code}。" if not outcome.linked else

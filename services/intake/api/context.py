@@ -3,6 +3,7 @@ caller's scope as grids."""
 
 from __future__ import annotations
 
+from contextlib import asynccontextmanager
 from typing import Annotated
 
 from fastapi import Depends, Request
@@ -12,13 +13,15 @@ from sqlalchemy import select
 
 from services.intake.adapters import tables
 from services.intake.adapters.reference import ground
+from services.intake.commands.reports import keep_refused
 from services.intake.domain.cases import national_phone
-from services.intake.domain.reports import MAX_DESCRIPTION, IntakePolicy, ReportOutcome
+from services.intake.domain.reports import MAX_DESCRIPTION, IntakePolicy, ReportDraft, ReportOutcome
 from services.intake.settings import IntakeSettings
 from shared.http.access import CurrentPrincipal
 from shared.http.dependencies import ReadSession
 from shared.http.errors import ApiError
 from shared.http.rate_limits import RateLimits, client_address
+from shared.refusals import Refused
 
 Description = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=MAX_DESCRIPTION)]
 CategoryCode = Annotated[str, StringConstraints(pattern=r"^[a-z0-9-]{2,64}$")]
@@ -104,3 +107,14 @@ def limit_report(request: Request, limits: RateLimits, phone: str | None) -> Non
     if phone:
         limits.hit("reports_per_phone", phone, message="too many reports with this phone number; try again later",
                    field="phone")
+
+
+@asynccontextmanager
+async def keeping_refused(request: Request, draft: ReportDraft):
+    """Around a report's unit of work: a report refused as outside the jurisdiction is kept (after the rollback, in
+    a unit of work of its own) before the refusal is answered."""
+    try:
+        yield
+    except Refused as refused:
+        await keep_refused(request.app.state.runtime.uow, draft, refused)
+        raise

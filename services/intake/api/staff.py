@@ -23,7 +23,7 @@ from services.intake.domain.reports import reporter_ref
 from services.intake.domain.reveals import REVEAL_REASONS, RevealCaller
 from services.intake.settings import IntakeSettings
 from shared.auth import Role
-from shared.http.access import CurrentPrincipal
+from shared.http.access import CurrentPrincipal, require_district_scope
 from shared.http.dependencies import ReadSession, UnitOfWorkDep
 from shared.http.errors import ApiError
 from shared.http.openapi import RATE_LIMITED
@@ -301,3 +301,26 @@ async def photo(photo_id: UUID, session: ReadSession, grids: ScopeGrids) -> Resp
     if row is None:
         raise ApiError(404, "not_found", "no such photo", "photo_id")
     return Response(row.content, media_type=row.content_type, headers={"Cache-Control": "private, max-age=3600"})
+
+
+class RefusedReport(BaseModel):
+    id: UUID
+    channel: str
+    description: str
+    lat: float | None
+    lon: float | None
+    address: str | None
+    reason: str
+    belongs_to: str | None = Field(description="The jurisdiction it belongs to, as the resident was told")
+    received_at: datetime
+
+
+@router.get("/refused-reports", response_model=list[RefusedReport],
+            summary="Reports refused as outside the jurisdiction, newest first: what was said, where, where it "
+                    "belongs (never who said it), to pass on")
+async def refused_reports(session: ReadSession, principal: CurrentPrincipal,
+                          limit: Annotated[int, Query(ge=1, le=500)] = 100) -> list[RefusedReport]:
+    require_district_scope(principal)  # outside every grid: the district's linkage centre's to pass on
+    r = tables.refused_reports.c
+    rows = (await session.execute(select(tables.refused_reports).order_by(r.received_at.desc()).limit(limit))).all()
+    return [RefusedReport(**row._mapping) for row in rows]

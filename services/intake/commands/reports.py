@@ -15,6 +15,7 @@ from services.intake.domain.categories import Category, InvalidAttribute, check_
 from services.intake.domain.classification import words
 from services.intake.domain.duplicates import find_duplicate
 from services.intake.domain.location import AddressNotFound, AddressNotPrecise, OutsideJurisdiction
+from services.intake.domain.neighbours import where_it_belongs
 from services.intake.domain.reports import (
     MAX_DESCRIPTION,
     IntakePolicy,
@@ -36,9 +37,22 @@ from shared.events import (
     Reporter,
 )
 from shared.masking import mask_personal_text, mask_phone
-from shared.messaging.unit_of_work import UnitOfWork
+from shared.messaging.unit_of_work import UnitOfWork, UnitOfWorkFactory
 from shared.photos import MAX_PHOTOS_PER_REPORT, CleanPhoto
 from shared.refusals import Refused
+
+
+async def keep_refused(uow_factory: UnitOfWorkFactory, draft: ReportDraft, refusal: Refused) -> None:
+    """A report refused as outside the jurisdiction is kept, in its own unit of work (the report's rolled back):
+    what was said and where, and where it belongs; never who said it."""
+    if refusal.code != "outside_jurisdiction":
+        return
+    async with uow_factory() as uow:
+        await uow.store.keep_refused_report(dict(
+            id=uuid4(), channel=draft.channel, description=mask_personal_text(draft.description.strip())[:4000],
+            lat=draft.lat, lon=draft.lon, address=mask_personal_text(draft.address) if draft.address else None,
+            reason=refusal.code, belongs_to=(refusal.extra.get("belongs_to") or {}).get("id"),
+            received_at=datetime.now(UTC)))
 
 
 async def submit_report(uow: UnitOfWork, draft: ReportDraft, policy: IntakePolicy) -> ReportOutcome:
@@ -67,8 +81,13 @@ async def submit_report(uow: UnitOfWork, draft: ReportDraft, policy: IntakePolic
     try:
         area = (await store.ground()).map.place(lat, lon)
     except OutsideJurisdiction:
-        raise Refused("outside_jurisdiction", "the location is outside every grid of the jurisdiction",
-                      "location") from None
+        belongs = where_it_belongs(policy.neighbours, lat, lon)
+        told = {} if belongs is None else {
+            "belongs_to": belongs.as_answer(),
+            "message_zh": f"该地点不在本辖区内，请向{belongs.name_zh}反映（电话 {belongs.hotline}）"}
+        raise Refused("outside_jurisdiction", "the location is outside every grid of the jurisdiction" + (
+            f"; it belongs to {belongs.name_en} (call {belongs.hotline})" if belongs else ""), "location",
+            **told) from None
     await _check_photos(store, draft.photo_ids)
     now = datetime.now(UTC)
     reporter_id = None if draft.anonymous or not draft.phone else await store.reporter_for(draft.phone, draft.name)

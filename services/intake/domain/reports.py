@@ -22,6 +22,8 @@ class IntakePolicy:
     triage_confidence: float = 0.5
     duplicates: DuplicatePolicy = field(default_factory=DuplicatePolicy)
     fallback_category: str = "consultation"
+    #: Where a report outside the jurisdiction belongs (``domain/neighbours.py``).
+    neighbours: tuple = ()
 
 
 @dataclass(frozen=True)

@@ -12,7 +12,7 @@ from sqlalchemy import select
 
 from services.intake.adapters import tables
 from services.intake.adapters.reference import category_tree
-from services.intake.api.context import settings_of
+from services.intake.api.context import keeping_refused, settings_of
 from services.intake.api.open311.wire import (
     ATTRIBUTE,
     Open311Error,
@@ -101,7 +101,8 @@ async def create_request(request: Request, fmt: str) -> Response:
     if phone:  # a partner's many residents share its key; one resident's number is theirs alone
         limits.hit("reports_per_phone", phone, message="too many reports with this phone number; try again later",
                    field="phone")
-    async with runtime.uow(correlation_id=request.scope["state"].get("correlation_id")) as uow:
+    async with keeping_refused(request, draft), runtime.uow(
+            correlation_id=request.scope["state"].get("correlation_id")) as uow:
         outcome = await submit_report(uow, draft, settings_of(request).policy())
     notice = "已合并至已有工单" if outcome.linked else "已受理"
     # The request exists at once, so the answer carries its id and no token (GeoReport v2 gives one or the other).
