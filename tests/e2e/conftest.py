@@ -37,7 +37,9 @@ class RunningPlatform:
         while time.monotonic() < deadline:
             if self.process.poll() is not None:
                 raise RuntimeError(f"gridlink up exited with {self.process.returncode}:\n{self.log_tail()}")
-            if all(self._ready(s) for s in SERVICES):
+            # Ready as the launcher sees it too (it says so once its own checks passed): a Ctrl-C before that is an
+            # interrupted start, not a stop.
+            if all(self._ready(s) for s in SERVICES) and "gridlink is up:" in self.log_tail(200):
                 return
             time.sleep(0.5)
         raise TimeoutError(f"the platform was not ready after {timeout}s:\n{self.log_tail()}")

@@ -148,3 +148,17 @@ def test_callers_without_a_mobile_give_a_landline_with_its_area_code_and_perhaps
     if kept and kept.startswith("0"):
         assert not is_mobile(kept) and phone_matches([kept], kept.split("-")[1][-4:])
         assert mask_phone(kept).startswith(kept.split("-")[0]) and "6225" not in mask_phone(kept)
+
+
+def test_words_are_the_same_when_threads_segment_and_stem_at_once():
+    # A category tree is rebuilt in a worker thread while reports are read on the event loop's: the stemmer they
+    # share once turned a resident's report into a 500 (IndexError inside snowball).
+    from concurrent.futures import ThreadPoolExecutor
+
+    from services.intake.domain.classification import words
+
+    texts = ["Streetlights flickering and buzzing all night", "Garbage piling up, rats running everywhere",
+             "Neighbours fighting loudly, dogs barking continuously"] * 200
+    expected = [words(t) for t in texts]
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        assert list(pool.map(words, texts)) == expected

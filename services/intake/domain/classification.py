@@ -34,7 +34,16 @@ _STOPWORDS = frozenset(
     "they them their there has have had do does did not no can could would should will just very so but if "
     "me us you your he she his her who what when which near since every last still".split())
 _WORDLIKE = re.compile(r"\w", re.UNICODE)
-_ENGLISH = snowballstemmer.stemmer("english")
+# A stemmer keeps the word it works on in itself: one per thread (a tree is rebuilt in a worker thread while
+# reports are read on the event loop's), or two words at once corrupt each other.
+_STEMMERS = threading.local()
+
+
+def _stem(token: str) -> str:
+    stemmer = getattr(_STEMMERS, "english", None)
+    if stemmer is None:
+        stemmer = _STEMMERS.english = snowballstemmer.stemmer("english")
+    return stemmer.stemWord(token)
 
 
 @dataclass(frozen=True)
@@ -79,7 +88,7 @@ def words(text: str, tokenizer: jieba.Tokenizer | None = None) -> list[str]:
         if not token or token in _STOPWORDS or not _WORDLIKE.search(token) or token.isdigit():
             continue
         if token.isascii():
-            token = _ENGLISH.stemWord(token)  # "fighting" and "fight" are one word to the model
+            token = _stem(token)  # "fighting" and "fight" are one word to the model
         out.append(token)
         if not token.isascii() and len(token) > 1:
             # Characters back the word off: "香樟树" still says "树" when the word itself was never seen.
