@@ -68,8 +68,14 @@ async def _on_validation(_: Request, exc: RequestValidationError) -> JSONRespons
 async def _on_refused(_: Request, exc: Refused) -> JSONResponse:
     response = error_response(exc.status, exc.code, exc.message, exc.field, **exc.extra)
     if isinstance(exc, RateLimited):
-        response.headers["Retry-After"] = str(exc.retry_after)
-        RATE_LIMITED.labels(code=exc.code).inc()
+        told_to_wait(response, exc)
+    return response
+
+
+def told_to_wait(response, exc: RateLimited):
+    """A 429 in any shape: when to try again, and counted by the limit it hit."""
+    response.headers["Retry-After"] = str(exc.retry_after)
+    RATE_LIMITED.labels(code=exc.code).inc()
     return response
 
 

@@ -44,6 +44,7 @@ class JurisdictionMap:
         grids = [a for a in self._areas.values() if a.level == "grid"]
         self._grid_ids = [g.id for g in grids]
         self._tree = STRtree([shape(g.polygon) for g in grids])
+        self._grids_within: dict[tuple[str, ...], frozenset[str]] = {}
 
     def place(self, lat: float, lon: float) -> AreaPath:
         point = Point(lon, lat)  # GeoJSON order: longitude first
@@ -67,8 +68,13 @@ class JurisdictionMap:
         return self._areas[area_id].name_zh
 
     def grids_within(self, scope: Sequence[str]) -> frozenset[str]:
-        """The grids lying within a caller's scope (a path from the district down): what their cases may be in."""
-        return frozenset(grid for grid in self._grid_ids if within(scope, self.path_of(grid).ids()))
+        """The grids lying within a caller's scope (a path from the district down): what their cases may be in.
+        Kept per scope: the map is rebuilt, not changed, when the areas are edited."""
+        scope = tuple(scope)
+        if scope not in self._grids_within:
+            self._grids_within[scope] = frozenset(grid for grid in self._grid_ids
+                                                  if within(scope, self.path_of(grid).ids()))
+        return self._grids_within[scope]
 
     @property
     def area_names(self) -> list[str]:

@@ -24,10 +24,9 @@ _CONTACT_COLUMNS = tuple(f.name for f in fields(CaseContact))
 # The hot path's statements, built once: only their parameters change from event to event.
 _LOG_DELIVERIES = pg_insert(tables.deliveries).on_conflict_do_nothing()
 _NEW_RECIPIENT = pg_insert(tables.recipients)
+# The report's contact and place: every column of the contact but its key and its supervisor (set on its own).
 _KEEP_RECIPIENT = _NEW_RECIPIENT.on_conflict_do_update(index_elements=["case_id"], set_={
-    c: _NEW_RECIPIENT.excluded[c] for c in ("reporter_ref", "phone_masked", "tracking_code", "district_id",
-                                            "street_id", "urgent", "category_code", "reply_to", "waiting",
-                                            "community_id", "grid_id")})
+    c: _NEW_RECIPIENT.excluded[c] for c in _CONTACT_COLUMNS if c not in ("case_id", "supervisor_id")})
 _RECIPIENTS_OF = select(tables.recipients).where(_r.case_id.in_(bindparam("cases", expanding=True)))
 # Messages that arrived before the report: the case is marked so that the report releases them.
 _MARK_WAITING = _NEW_RECIPIENT.on_conflict_do_update(index_elements=["case_id"], set_={"waiting": True})

@@ -13,8 +13,8 @@ from fastapi.responses import JSONResponse, Response
 from fastapi.routing import APIRoute
 
 from services.intake.api.context import settings_of
+from shared.http.errors import told_to_wait
 from shared.refusals import RateLimited, Refused
-from shared.runtime.metrics import RATE_LIMITED
 
 FORMATS = {"json", "xml"}
 DEFAULT_LIMIT = 1000
@@ -60,11 +60,8 @@ class Open311Route(APIRoute):
             except Open311Error as exc:
                 return error(request.path_params.get("fmt", "json"), exc)
             except RateLimited as exc:  # the spec's error list, with the status and the wait a client needs
-                response = error(request.path_params.get("fmt", "json"),
-                                 Open311Error(429, exc.code, exc.message, exc.field))
-                response.headers["Retry-After"] = str(exc.retry_after)
-                RATE_LIMITED.labels(code=exc.code).inc()
-                return response
+                return told_to_wait(error(request.path_params.get("fmt", "json"),
+                                          Open311Error(429, exc.code, exc.message, exc.field)), exc)
             except Refused as exc:
                 return error(request.path_params.get("fmt", "json"),
                              Open311Error(404 if exc.status == 404 else 400, exc.code, exc.message, exc.field))
