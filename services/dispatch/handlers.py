@@ -11,6 +11,7 @@ from shared.events import (
     CaseReopened,
     CaseReported,
 )
+from shared.reference.keeping import NAME_HANDLERS
 
 #: Every event dispatch reacts to, and the command it runs (with the consumer's unit of work).
 HANDLERS = {
@@ -21,4 +22,5 @@ HANDLERS = {
     CaseExtensionDecided: cases.decide_extension,
     CaseEscalated: cases.note_escalation,
     CaseObserved: cases.note_observation,
+    **NAME_HANDLERS,  # the names of units, sub-items and areas, as their owners publish them
 }

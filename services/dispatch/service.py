@@ -4,7 +4,7 @@ from pathlib import Path
 
 from services.dispatch import handlers
 from services.dispatch.adapters import tables
-from services.dispatch.adapters.store import DispatchStore
+from services.dispatch.adapters.store import DispatchStore, publish_units
 from services.dispatch.api import ROUTERS
 from services.dispatch.demo import seed_demo
 from services.dispatch.settings import DispatchSettings
@@ -17,7 +17,7 @@ SPEC = ServiceSpec(
     name="dispatch", title="gridlink dispatch", metadata=tables.metadata, tables=tables.messaging,
     migrations=HERE / "migrations", routers=ROUTERS, access=HERE / "api" / "access.yaml",
     handlers=handlers.HANDLERS,
-    seed_demo=seed_demo, workers=(watch,), store=DispatchStore,
+    seed_demo=seed_demo, workers=(watch,), store=DispatchStore, publish_reference=publish_units,
 )
 
 

@@ -20,6 +20,7 @@ from shared.events import (
     CaseSupervisorAssigned,
     CaseTransferred,
 )
+from shared.reference.keeping import NAME_HANDLERS
 
 #: Every event intake reacts to, and the command it runs (with the consumer's unit of work).
 HANDLERS = {
@@ -39,4 +40,5 @@ HANDLERS = {
     CaseCallbackRequested: verdicts.open_callback_task,
     CaseExplanationMeetingCalled: cases.note_meeting_called,
     CaseExplanationMeetingHeld: cases.note_meeting_held,
+    **NAME_HANDLERS,  # the names of units, sub-items and areas, as their owners publish them
 }

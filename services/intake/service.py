@@ -4,6 +4,7 @@ from pathlib import Path
 
 from services.intake import handlers
 from services.intake.adapters import tables
+from services.intake.adapters.reference import publish_reference
 from services.intake.adapters.store import IntakeStore
 from services.intake.api import ROUTERS
 from services.intake.demo import seed_demo
@@ -18,7 +19,7 @@ SPEC = ServiceSpec(
     name="intake", title="gridlink intake", metadata=tables.metadata, tables=tables.messaging,
     migrations=HERE / "migrations", routers=ROUTERS, access=HERE / "api" / "access.yaml",
     handlers=handlers.HANDLERS,
-    seed_demo=seed_demo, workers=(import_worker, upkeep), store=IntakeStore,
+    seed_demo=seed_demo, workers=(import_worker, upkeep), store=IntakeStore, publish_reference=publish_reference,
 )
 
 

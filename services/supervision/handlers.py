@@ -41,6 +41,7 @@ from shared.events import (
     CaseTransferred,
     EvaluationSubmitted,
 )
+from shared.reference.keeping import NAME_HANDLERS
 
 #: Every event supervision reacts to, and the command it runs (with the consumer's unit of work). The events the
 #: rates are made of are also journaled for the rates' read model (supervision's own deadline events too, as it reads
@@ -65,4 +66,5 @@ HANDLERS = {
     CaseDeadlineSet: journal,
     CaseDeadlineBreached: journal,
     CaseReopened: journal,
+    **NAME_HANDLERS,  # the names of units, sub-items and areas, as their owners publish them
 }

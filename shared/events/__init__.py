@@ -1,5 +1,6 @@
 """Domain event contracts: each event declared once, in the module of the service that produces it (intake, dispatch,
-supervision; notification's partner notice), and the registry everything else is derived from."""
+supervision; notification's partner notice; the reference data intake and dispatch own), and the registry everything
+else is derived from."""
 
 from shared.events.contract import PARTNER_CASES, REGISTRY, TOPICS, Event, Topic, event_type
 from shared.events.dispatch import (
@@ -26,6 +27,7 @@ from shared.events.intake import (
     EvaluationSubmitted,
 )
 from shared.events.partner import COPIED_FIELDS, PartnerCaseNotice
+from shared.events.reference import AreaChanged, CategoryChanged, UnitChanged
 from shared.events.supervision import (
     CaseCallbackRequested,
     CaseDeadlineBreached,
@@ -53,7 +55,7 @@ from shared.events.values import (
 )
 
 __all__ = [
-    "AreaPath", "CaseCallbackRequested", "CaseCheckInMissed", "CaseClaimed", "CaseCompleted", "CaseDeadlineBreached",
+    "AreaChanged", "AreaPath", "CategoryChanged", "UnitChanged", "CaseCallbackRequested", "CaseCheckInMissed", "CaseClaimed", "CaseCompleted", "CaseDeadlineBreached",
     "CaseDeadlineSet", "CaseDeadlineWarned", "CaseDispatched", "CaseDuplicateLinked", "CaseDuplicateUnlinked",
     "CaseEscalated", "CaseExplained", "CaseExplanationMeetingCalled", "CaseExplanationMeetingHeld",
     "CaseExtensionDecided", "CaseExtensionRequested", "CaseJointHandlingStarted", "CaseObserved", "CasePanelRated",

@@ -14,8 +14,8 @@ CE_HEADERS = {
     "ce_source": "Producing service, e.g. /gridlink/intake",
     "ce_type": "Versioned, reverse-DNS event type",
     "ce_time": "When the fact happened (ISO 8601 with zone)",
-    "ce_subject": "The case id",
-    "ce_partitionkey": "The record key (the case id)",
+    "ce_subject": "The case id (a reference entry's id on the reference topics)",
+    "ce_partitionkey": "The record key (the case id, or a reference entry's id)",
     "ce_correlationid": "Id of the first event of the flow this event belongs to",
     "ce_causationid": "Id of the event that caused this one (absent for the first)",
     "content-type": "Always application/json",
@@ -39,7 +39,7 @@ def build_asyncapi() -> dict:
     operations: dict[str, dict] = {}
     for topic in TOPICS:
         channels[topic.name] = {"address": topic.name, "title": topic.name,
-                                "description": f"{topic.description} Owner: {topic.owner}. Key: case id. "
+                                "description": f"{topic.description} Owner: {topic.owner}. Key: {topic.key}. "
                                                f"Partitions: {topic.partitions}. Dead letters: {topic.dead_letter}.",
                                 "messages": {}}
         channels[topic.dead_letter] = {
@@ -58,7 +58,8 @@ def build_asyncapi() -> dict:
             "contentType": "application/json",
             "headers": _headers_schema(event_type),
             "payload": {"$ref": f"#/components/schemas/{name}"},
-            "bindings": {"kafka": {"key": {"type": "string", "format": "uuid", "description": "case id"},
+            "bindings": {"kafka": {"key": {"type": "string", **({"format": "uuid"} if cls.key_field == "case_id" else {}),
+                                           "description": cls.topic.key},
                                    "bindingVersion": "0.5.0"}},
             "x-cloudevents-type": event_type,
         }

@@ -10,12 +10,14 @@ from pydantic import BaseModel, ConfigDict
 
 @dataclass(frozen=True)
 class Topic:
-    """A Kafka topic owned by one service; every record on it is keyed by case id."""
+    """A Kafka topic owned by one service; every record on it is keyed by the id that orders it (``key``)."""
 
     name: str
     owner: str
     description: str
     partitions: int = 3
+    #: What the record key is: the case id, or the id of a reference entry (a unit, a sub-item, an area).
+    key: str = "case id"
 
     @property
     def dead_letter(self) -> str:
@@ -29,7 +31,16 @@ PARTNER_CASES = Topic("gridlink.partner.cases", "notification",
                       "Thin, masked notices of case steps for partner systems (any Kafka client may read it): which "
                       "step, where, which sub-item, which unit; never a resident's name, number or words.")
 
-TOPICS: tuple[Topic, ...] = (INTAKE_CASES, DISPATCH_CASES, SUPERVISION_CASES, PARTNER_CASES)
+INTAKE_REFERENCE = Topic("gridlink.intake.reference", "intake",
+                         "The category tree and the area tree as intake keeps them: every sub-item and every area "
+                         "(district, street, community, grid) with its names, each time one changes.",
+                         key="the sub-item's code or the area's id")
+DISPATCH_REFERENCE = Topic("gridlink.dispatch.reference", "dispatch",
+                           "The unit directory as dispatch keeps it: every unit with its names, each time one changes.",
+                           key="the unit's id")
+
+TOPICS: tuple[Topic, ...] = (INTAKE_CASES, DISPATCH_CASES, SUPERVISION_CASES, PARTNER_CASES, INTAKE_REFERENCE,
+                             DISPATCH_REFERENCE)
 
 #: Every declared event, by its CloudEvents type. Filled by ``Event.__init_subclass__``.
 REGISTRY: dict[str, type["Event"]] = {}

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Awaitable, Callable
-from typing import Generic, TypeVar
+from typing import Any, Generic, TypeVar
 
 from sqlalchemy import BigInteger, Column, Integer, MetaData, Table, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -21,8 +21,11 @@ class VersionedCache(Generic[T]):
     """
 
     def __init__(self, version_table: Table, load: Callable[[AsyncSession], Awaitable[T]], *,
-                 recheck_seconds: float = 0.0):
+                 recheck_seconds: float = 0.0, published_by: Callable[[Any], Awaitable[Any]] | None = None):
         self._table, self._load, self._recheck = version_table, load, recheck_seconds
+        #: For reference data other services keep names of: a step that publishes what changed, run once in each
+        #: unit of work that edits it.
+        self._published_by = published_by
         self._version: int | None = None
         self._value: T | None = None
         self._checked_at = float("-inf")
@@ -47,6 +50,8 @@ class VersionedCache(Generic[T]):
         the edit commits."""
         await bump_version(uow.session, self._table)
         uow.on_commit(self.invalidate)
+        if self._published_by is not None:
+            uow.at_flush(f"publish {self._table.name}", self._published_by)
 
 
 def version_table(name: str, metadata: MetaData) -> Table:

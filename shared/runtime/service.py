@@ -30,7 +30,7 @@ from shared.messaging.consumer import EventConsumer, Handler
 from shared.messaging.kafka import ensure_topics, make_consumer, make_producer
 from shared.messaging.relay import OutboxRelay
 from shared.messaging.tables import MessagingTables
-from shared.messaging.unit_of_work import StoreFactory, UnitOfWorkFactory
+from shared.messaging.unit_of_work import StoreFactory, UnitOfWork, UnitOfWorkFactory
 from shared.persistence.database import create_engine, create_sessionmaker
 from shared.persistence.migrations import upgrade_to_head
 from shared.runtime.logs import configure_logging
@@ -60,6 +60,9 @@ class ServiceSpec:
     #: What makes the service work less well while it still serves (a missing calendar year): each returns the
     #: reasons, and ``/readyz`` says ``degraded`` with them (still 200).
     degradations: Sequence[Callable[[UnitOfWorkFactory], Awaitable[list[str]]]] = ()
+    #: The reference data the service owns, published where it changed since last published (in a unit of work): at
+    #: start, so that entries a migration, a seed or a person loaded reach every service too.
+    publish_reference: Callable[[UnitOfWork], Awaitable[None]] | None = None
 
     def units_of_work(self, engine: AsyncEngine, settings: ServiceSettings | None = None) -> UnitOfWorkFactory:
         """Units of work on this service's database, each with the service's store and settings."""
@@ -98,6 +101,9 @@ class ServiceRuntime:
             log.info("outbox replay", events=replayed, hours=settings.outbox_replay_hours)
         if self.spec.seed_demo and settings.demo_data:
             await self.spec.seed_demo(self.uow)
+        if self.spec.publish_reference:
+            async with self.uow() as uow:
+                await self.spec.publish_reference(uow)
         await warming
         self._tasks.append(asyncio.create_task(self.relay.run(), name="outbox-relay"))
         for worker in self.spec.workers:

@@ -14,13 +14,17 @@ from tests.samples import case_reported
 TYPE_PATTERN = re.compile(r"^org\.gridlink\.[a-z_]+(\.[a-z_]+)*\.v\d+$")
 
 
-def test_every_event_has_a_versioned_reverse_dns_type_a_known_topic_and_the_case_as_key():
+def test_every_event_has_a_versioned_reverse_dns_type_a_known_topic_and_the_case_or_its_entry_as_key():
     assert REGISTRY, "the registry is empty"
     for event_type, cls in REGISTRY.items():
         assert TYPE_PATTERN.match(event_type), event_type
         assert cls.type == event_type
         assert cls.topic in TOPICS
-        assert cls.key_field == "case_id" and "case_id" in cls.model_fields
+        if cls.topic.name.endswith(".reference"):
+            # Reference data is ordered per entry: a unit, a sub-item, an area.
+            assert event_type.startswith("org.gridlink.reference.") and cls.key_field in cls.model_fields
+        else:
+            assert cls.key_field == "case_id" and "case_id" in cls.model_fields
 
 
 def test_declaring_an_event_type_twice_is_refused():

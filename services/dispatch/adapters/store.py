@@ -4,7 +4,7 @@ unit tests put an in-memory one in its place)."""
 from __future__ import annotations
 
 from dataclasses import dataclass, fields
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from uuid import UUID
 
 from sqlalchemy import bindparam, delete, insert, or_, select, text, update
@@ -14,11 +14,12 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from services.dispatch.adapters import tables
 from services.dispatch.domain.lifecycle import CaseFile, State, Summons
 from services.dispatch.domain.routing import CaseToRoute, Directory, Rule, Unit
-from shared.events import AreaPath, DeadlineKind, SuspensionReason
+from shared.events import AreaPath, DeadlineKind, SuspensionReason, UnitChanged
 from shared.messaging.unit_of_work import UnitOfWork
 from shared.persistence.records import record_of
 from shared.persistence.versioned_cache import VersionedCache
 from shared.photos import CleanPhoto
+from shared.reference.publishing import publish_changed
 from shared.scopes import AREA_LEVELS
 
 
@@ -112,8 +113,19 @@ async def load_directory(session: AsyncSession) -> Directory:
     return Directory(units, rules)
 
 
-# Read the directory's version at most once a second; an edit through this process invalidates at once.
-directory_cache = VersionedCache(tables.directory_version, load_directory, recheck_seconds=1.0)
+async def publish_units(uow) -> None:
+    """Every unit whose names or place changed since dispatch last published it (``reference.unit_changed``)."""
+    now = datetime.now(UTC)
+    await publish_changed(uow, [
+        UnitChanged(unit_id=r.id, kind=r.kind, parent_id=r.parent_id, name_zh=r.name_zh, name_en=r.name_en,
+                    areas=sorted(r.areas), changed_at=now)
+        for r in (await uow.session.execute(select(tables.units))).all()])
+
+
+# Read the directory's version at most once a second; an edit through this process invalidates at once. Every edit
+# publishes the units that changed, so every service names them.
+directory_cache = VersionedCache(tables.directory_version, load_directory, recheck_seconds=1.0,
+                                 published_by=publish_units)
 
 # The hot path's statements, built once: only their parameters change from case to case.
 _OPEN_CASE = pg_insert(tables.cases).on_conflict_do_nothing().returning(tables.cases.c.id)

@@ -7,6 +7,7 @@ Both are rebuilt from the database when their version row moves (every edit bump
 from __future__ import annotations
 
 import asyncio
+from datetime import UTC, datetime
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -16,7 +17,9 @@ from services.intake.domain.categories import Attribute, Category
 from services.intake.domain.classification import CategoryText, Classifier
 from services.intake.domain.location import Area, Compound, Gazetteer, JurisdictionMap, Road, RoadSegment
 from services.intake.domain.reference import CategoryTree, Ground
+from shared.events import AreaChanged, CategoryChanged
 from shared.persistence.versioned_cache import VersionedCache
+from shared.reference.publishing import publish_changed
 
 
 def category_from_row(row) -> Category:
@@ -60,6 +63,39 @@ async def _load_ground(session: AsyncSession) -> Ground:
                             (await session.execute(select(tables.gazetteer))).all())
 
 
-# Each report reads both; a second's delay for another instance's edit is the price of not asking every time.
-category_tree = VersionedCache(tables.category_tree_version, _load_tree, recheck_seconds=1.0)
-ground = VersionedCache(tables.ground_version, _load_ground, recheck_seconds=1.0)
+async def publish_categories(uow) -> None:
+    """Every sub-item whose current version, names or class changed since intake last published it
+    (``reference.category_changed``)."""
+    classes = {r.code: r for r in (await uow.session.execute(select(tables.category_classes))).all()}
+    rows = (await uow.session.execute(select(tables.categories).where(tables.categories.c.current))).all()
+    now = datetime.now(UTC)
+    await publish_changed(uow, [
+        CategoryChanged(code=r.code, version=r.version, class_code=r.class_code,
+                        class_name_zh=classes[r.class_code].name_zh if r.class_code in classes else r.class_code,
+                        class_name_en=classes[r.class_code].name_en if r.class_code in classes else r.class_code,
+                        name_zh=r.name_zh, name_en=r.name_en, time_limit_class=r.time_limit_class, active=r.active,
+                        changed_at=now)
+        for r in rows])
+
+
+async def publish_areas(uow) -> None:
+    """Every area whose names or parent changed since intake last published it (``reference.area_changed``)."""
+    now = datetime.now(UTC)
+    await publish_changed(uow, [
+        AreaChanged(area_id=r.id, level=r.level, parent_id=r.parent_id, name_zh=r.name_zh, name_en=r.name_en,
+                    changed_at=now)
+        for r in (await uow.session.execute(
+            select(tables.areas.c.id, tables.areas.c.level, tables.areas.c.parent_id, tables.areas.c.name_zh,
+                   tables.areas.c.name_en))).all()])
+
+
+async def publish_reference(uow) -> None:
+    await publish_areas(uow)
+    await publish_categories(uow)
+
+
+# Each report reads both; a second's delay for another instance's edit is the price of not asking every time. Every
+# edit publishes what changed, so every service names the sub-items and areas.
+category_tree = VersionedCache(tables.category_tree_version, _load_tree, recheck_seconds=1.0,
+                               published_by=publish_categories)
+ground = VersionedCache(tables.ground_version, _load_ground, recheck_seconds=1.0, published_by=publish_areas)

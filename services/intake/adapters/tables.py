@@ -23,9 +23,11 @@ from sqlalchemy.dialects.postgresql import BYTEA, JSONB, REAL, UUID
 from shared.http.idempotency import idempotency_table
 from shared.messaging.tables import messaging_tables
 from shared.persistence.versioned_cache import version_table
+from shared.reference.tables import add_reference_tables
 
 metadata = MetaData()
 messaging = messaging_tables(metadata)
+add_reference_tables(metadata)
 idempotency_keys = idempotency_table(metadata)
 
 areas = Table(

@@ -20,9 +20,11 @@ from sqlalchemy.dialects.postgresql import ARRAY, JSONB, UUID
 
 from shared.messaging.tables import messaging_tables
 from shared.persistence.versioned_cache import version_table
+from shared.reference.tables import add_reference_tables
 
 metadata = MetaData()
 messaging = messaging_tables(metadata)
+add_reference_tables(metadata)
 
 # Masked contact only: the full number stays in intake and is fetched by an audited call when a message is sent.
 # Where the case lies, who supervises it and whether it is urgent decide who else is told, and when.

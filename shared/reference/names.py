@@ -1,0 +1,75 @@
+"""The names a person reads for the codes the services exchange (units, sub-items and their classes, areas), in the
+reader's language, as plain values: a code no event has named yet is shown as it is rather than hidden."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+
+LOCALES = ("zh", "en")
+
+
+@dataclass(frozen=True)
+class Name:
+    zh: str
+    en: str
+    parent_id: str | None = None
+    level: str | None = None
+
+    def in_(self, locale: str) -> str:
+        return self.en if locale == "en" else self.zh
+
+
+@dataclass(frozen=True)
+class Names:
+    """Every name a service keeps, by kind (``unit``, ``category``, ``category_class``, ``area``) and id."""
+
+    entries: Mapping[tuple[str, str], Name] = field(default_factory=dict)
+
+    def of(self, kind: str, code: str | None, locale: str = "zh") -> str:
+        if code is None:
+            return ""
+        name = self.entries.get((kind, str(code)))
+        return name.in_(locale) if name else str(code)
+
+    def known(self, kind: str, code: str | None) -> bool:
+        return (kind, str(code)) in self.entries
+
+    def unit(self, unit_id: str | None, locale: str = "zh") -> str:
+        return self.of("unit", unit_id, locale)
+
+    def units(self, unit_ids: Iterable[str], locale: str = "zh") -> str:
+        return ("、" if locale != "en" else ", ").join(self.unit(u, locale) for u in unit_ids)
+
+    def category(self, code: str | None, locale: str = "zh") -> str:
+        return self.of("category", code, locale)
+
+    def category_class(self, code: str | None, locale: str = "zh") -> str:
+        return self.of("category_class", code, locale)
+
+    def area(self, area_id: str | None, locale: str = "zh") -> str:
+        return self.of("area", area_id, locale)
+
+    def place(self, area: Mapping | object | None, locale: str = "zh", *, with_district: bool = False) -> str:
+        """Where a case lies as a person says it: street, community and grid (and the district when asked), from an
+        area path (its ``*_id`` fields, as a mapping or an object)."""
+        if area is None:
+            return ""
+        levels = ("district_id", "street_id", "community_id", "grid_id")[0 if with_district else 1:]
+        get = area.get if isinstance(area, Mapping) else lambda key: getattr(area, key, None)
+        parts = [self.area(get(level), locale) for level in levels if get(level)]
+        return (" " if locale != "en" else ", ").join(parts if locale != "en" else reversed(parts))
+
+    def district(self, locale: str = "zh") -> str:
+        """The jurisdiction's own name (the one area without a parent)."""
+        for (kind, _), name in self.entries.items():
+            if kind == "area" and name.level == "district":
+                return name.in_(locale)
+        return ""
+
+    def for_locale(self, locale: str) -> dict[str, dict[str, str]]:
+        """Every name in one language, by kind then id (a page or a template's lookup)."""
+        table: dict[str, dict[str, str]] = {}
+        for (kind, code), name in self.entries.items():
+            table.setdefault(kind, {})[code] = name.in_(locale)
+        return table
