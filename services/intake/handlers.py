@@ -11,6 +11,7 @@ from shared.events import (
     CaseExplained,
     CaseExplanationMeetingCalled,
     CaseExplanationMeetingHeld,
+    CaseExplanationMeetingScheduled,
     CaseExtensionDecided,
     CaseProgressNoted,
     CaseRedispatched,
@@ -39,6 +40,7 @@ HANDLERS = {
     CaseExtensionDecided: cases.note_extension,
     CaseCallbackRequested: verdicts.open_callback_task,
     CaseExplanationMeetingCalled: cases.note_meeting_called,
+    CaseExplanationMeetingScheduled: cases.note_meeting_scheduled,
     CaseExplanationMeetingHeld: cases.note_meeting_held,
     **NAME_HANDLERS,  # the names of units, sub-items and areas, as their owners publish them
 }

@@ -5,6 +5,8 @@ from pathlib import Path
 
 import yaml
 
+from shared.reference.names import Name, Names
+
 HERE = Path(__file__).parent
 
 
@@ -24,3 +26,16 @@ def demo_area_path(area_id: str) -> tuple[str, ...]:
     while parents[path[0]] is not None:
         path.insert(0, parents[path[0]])
     return tuple(path)
+
+
+def demo_names() -> Names:
+    """The names of the demo ground's units, sub-items and areas, as every service keeps them from the reference
+    events (for tests and tools that run without the broker)."""
+    entries = {("unit", u["id"]): Name(u["name_zh"], u["name_en"], u["parent"], u["kind"])
+               for u in demo_data("units")["units"]}
+    tree = demo_data("categories")
+    entries |= {("category_class", c["code"]): Name(c["name_zh"], c["name_en"]) for c in tree["classes"]}
+    entries |= {("category", i["code"]): Name(i["name_zh"], i["name_en"], i["class"]) for i in tree["items"]}
+    entries |= {("area", a["id"]): Name(a["name_zh"], a.get("name_en", a["name_zh"]), a["parent"], a["level"])
+                for a in demo_data("ground")["areas"]}
+    return Names(entries)

@@ -66,12 +66,26 @@ class CaseTransferred(Event, type=event_type("case.transferred"), topic=DISPATCH
     transferred_at: AwareDatetime
 
 
+class CaseOpenedForClaiming(Event, type=event_type("case.opened_for_claiming"), topic=DISPATCH_CASES, partner=True):
+    """The linkage centre put the case on the claiming board: any unit may claim it, and the units working where it
+    lies (``unit_ids``) are told."""
+
+    case_id: UUID
+    category_code: str
+    urgent: bool = False
+    area: AreaPath
+    unit_ids: tuple[str, ...] = ()
+    opened_at: AwareDatetime
+
+
 class CaseClaimed(Event, type=event_type("case.claimed"), topic=DISPATCH_CASES, partner=True):
-    """A partner unit took the case from the claiming board (one claim wins)."""
+    """A partner unit took the case from the claiming board (one claim wins); the other units told of the board
+    (``board_unit_ids``) hear who took it."""
 
     case_id: UUID
     unit_id: str
     unit_name: str
+    board_unit_ids: tuple[str, ...] = ()
     claimed_at: AwareDatetime
 
 

@@ -119,6 +119,20 @@ class CaseExplanationMeetingCalled(Event, type=event_type("case.explanation_meet
     called_at: AwareDatetime
 
 
+class CaseExplanationMeetingScheduled(Event, type=event_type("case.explanation_meeting_scheduled"),
+                                      topic=SUPERVISION_CASES):
+    """The explanation meeting was given its date and place: the residents and the unit are told; the case is
+    expected to be settled by then."""
+
+    case_id: UUID
+    meeting_id: int
+    round: Annotated[int, Field(ge=1)]
+    scheduled_for: AwareDatetime
+    place: str
+    unit_id: str | None = None
+    scheduled_at: AwareDatetime
+
+
 class CaseExplanationMeetingHeld(Event, type=event_type("case.explanation_meeting_held"), topic=SUPERVISION_CASES):
     """The meeting was held: ``accepted`` if the residents understood and accepted the explanation; if not, the case
     is reopened (``case.reopened`` follows)."""

@@ -253,7 +253,7 @@ def test_residents_are_texted_with_their_number_fetched_from_intake_and_answered
     assert {d["channel"] for d in in_group if d["audience"] == "resident"} == {"group"}
     replies = [m for m in outbox(platform, "messaging-group") if group_code in m["text"]]
     assert replies[0]["to"] == "jiangsu-residents/wx-9001"
-    assert replies[0]["text"].startswith("【gridlink】您反映的问题（")  # the dispatch; intake itself answered the receipt
+    assert replies[0]["text"].startswith("【网格联动】您反映的问题（")  # the dispatch; intake itself answered the receipt
 
 
 def test_staff_read_their_messages_in_the_language_of_their_contact_point(platform):

@@ -9,8 +9,10 @@ from uuid import UUID
 from services.dispatch.adapters.store import CaseRecord, columns_of
 from services.dispatch.domain.lifecycle import CaseFile
 from services.dispatch.domain.routing import Directory
+from shared.demo import demo_names
 from shared.events import DeadlineKind
 from shared.photos import CleanPhoto
+from shared.reference.names import Names
 
 
 @dataclass
@@ -46,6 +48,9 @@ class FakeDispatchStore:
 
     def notes(self, case_id: UUID) -> list[tuple[str, str]]:
         return [(h.action, h.note) for h in self.history if h.case_id == case_id]
+
+    async def names(self) -> Names:
+        return demo_names()
 
     async def directory(self) -> Directory:
         return self._directory

@@ -9,6 +9,8 @@ from uuid import UUID
 
 from services.notification.domain.deliveries import CaseContact, DeliveryStatus
 from services.notification.domain.partners import Subscription, WebhookStatus
+from shared.demo import demo_names
+from shared.reference.names import Names
 
 
 class FakeNotificationStore:
@@ -37,6 +39,9 @@ class FakeNotificationStore:
 
     async def template_overrides(self) -> dict:
         return self._overrides
+
+    async def names(self) -> Names:
+        return demo_names()
 
     async def locales(self) -> dict[str, str]:
         return self._locales

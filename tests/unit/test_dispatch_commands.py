@@ -70,7 +70,7 @@ async def test_a_reported_case_is_routed_by_its_rule_and_dispatched_once(uow):
     [dispatched] = uow.of_type(CaseDispatched)
     assert (dispatched.unit_id, dispatched.unit_name, dispatched.rule_id) == ("cn-construction", "区建设和管理委员会",
                                                                               "drainage-district")
-    assert uow.store.notes(event.case_id) == [("dispatched", "rule drainage-district named 区建设和管理委员会")]
+    assert uow.store.notes(event.case_id) == [("dispatched", "按派单规则派发至区建设和管理委员会")]
     async with uow:  # the same report again (another event id): nothing more
         await HANDLERS[type(event)](event.model_copy(), uow)
     assert len(uow.of_type(CaseDispatched)) == 1 and len(uow.store.history) == 1

@@ -19,6 +19,8 @@ from shared.messaging.unit_of_work import UnitOfWork
 from shared.persistence.records import record_of
 from shared.persistence.versioned_cache import VersionedCache
 from shared.photos import CleanPhoto
+from shared.reference.keeping import names as kept_names
+from shared.reference.names import Names
 from shared.reference.publishing import publish_changed
 from shared.scopes import AREA_LEVELS
 
@@ -145,6 +147,10 @@ class DispatchStore:
 
     async def directory(self) -> Directory:
         return await directory_cache.get(self._session)
+
+    async def names(self) -> Names:
+        """The names of units, sub-items and areas, kept from their owners' events."""
+        return await kept_names(self._uow)
 
     async def open_case(self, case: CaseRecord) -> bool:
         """Store a new case; False when it is there already (the same report under another event id)."""

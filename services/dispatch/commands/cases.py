@@ -33,6 +33,7 @@ from shared.events import (
     CaseExtensionRequested,
     CaseJointHandlingStarted,
     CaseObserved,
+    CaseOpenedForClaiming,
     CaseProgressNoted,
     CaseReclassified,
     CaseRedispatched,
@@ -49,6 +50,8 @@ from shared.masking import mask_personal_text
 from shared.messaging.consumer import PermanentFailure
 from shared.messaging.unit_of_work import UnitOfWork
 from shared.photos import CleanPhoto
+from shared.reference.labels import label, local_time
+from shared.reference.names import Names
 from shared.refusals import Refused
 from shared.scopes import within
 
@@ -91,34 +94,40 @@ async def act(uow: UnitOfWork, case_id: UUID, *, unit_id: str | None, expected_v
     fired = {"rule_id": step.detail.get("rule_id")} if step.action == Action.DISPATCH else {}
     stored = await store.save_case(case_id, step.case, now=now, **fired)
     await store.add_history(case_id, at=now, action=step.action, unit_id=unit_id or step.case.lead,
-                            rule_id=step.detail.get("rule_id"), note=_note(step, actor))
+                            rule_id=step.detail.get("rule_id"), note=_note(step, actor, await store.names()))
     event = await _event(store, row, step, now)
     if event is not None:
         uow.record(event)
     return stored
 
 
-def _note(step: Step, actor: str | None) -> str:
+def _note(step: Step, actor: str | None, names: Names | None = None) -> str:
     detail = step.detail
     text = detail.get("text") or detail.get("result") or detail.get("explanation") or detail.get("reason") or ""
     match step.action:
         case Action.RETURN:
-            text = f"{detail['reason']}: {detail['text']}"
+            text = f"{label('return', detail['reason'])}：{detail['text']}"
         case Action.DISPATCH | Action.ROUTE if detail.get("rule_id"):
-            text = f"rule {detail['rule_id']} named {detail.get('lead_name', detail['lead'])}" + (
-                f"; {detail['reason']}" if detail.get("reason") else "")
+            # The rule's id is on the history line's own column; the note says it in words.
+            text = f"按派单规则派发至{detail.get('lead_name', detail['lead'])}" + (
+                f"；{detail['reason']}" if detail.get("reason") else "")
         case Action.DECIDE_EXTENSION:
-            text = (f"extension approved, due {detail['due_at']:%Y-%m-%d %H:%M} UTC" if detail["approved"] and
-                    detail.get("due_at") else "extension approved" if detail["approved"] else
-                    f"extension refused: {detail['reason']}")
+            text = (f"批准延期至{local_time(detail['due_at'])}" if detail["approved"] and detail.get("due_at")
+                    else "批准延期" if detail["approved"] else f"不予延期：{detail['reason']}")
         case Action.SUSPEND:
-            text = f"waiting ({detail['reason']}): {detail['text']}"
+            text = f"{label('suspension', detail['reason'])}：{detail['text']}"
         case Action.FLAG_MISSED_CHECK_INS:
-            text = f"did not check in by {detail['check_in_by']:%Y-%m-%d %H:%M} UTC: " + (
-                ", ".join(detail["units"]) or "nobody (all checked in)")
+            text = f"未在{local_time(detail['check_in_by'])}前报到：" + (
+                "、".join(names.unit(u) if names else u for u in detail["units"]) or "无（均已报到）")
     if actor:
         text = f"{text} ({actor})" if text else f"({actor})"
     return mask_personal_text(str(text))[:500]
+
+
+async def _board_units(store: DispatchStore, row: CaseRecord) -> tuple[str, ...]:
+    directory = await store.directory()
+    return directory.board_units(row.area_ids, [row.category_code, row.category_class or ""],
+                                 exclude=row.excluded_unit_ids or ())
 
 
 async def _event(store: DispatchStore, row: CaseRecord, step: Step, now: datetime) -> Event | None:
@@ -135,9 +144,14 @@ async def _event(store: DispatchStore, row: CaseRecord, step: Step, now: datetim
             return CaseRedispatched(case_id=case_id, unit_id=d["lead"], unit_name=await store.unit_name(d["lead"]),
                                     previous_unit_id=row.lead_unit_id, redo_count=step.case.redo_count,
                                     reason=mask_personal_text(d["reason"]), redispatched_at=now)
+        case Action.PUT_ON_BOARD:
+            return CaseOpenedForClaiming(case_id=case_id, category_code=row.category_code, urgent=row.urgent,
+                                         area=AreaPath.model_validate(row.area),
+                                         unit_ids=await _board_units(store, row), opened_at=now)
         case Action.CLAIM:
+            board = await _board_units(store, row)
             return CaseClaimed(case_id=case_id, unit_id=d["unit"], unit_name=await store.unit_name(d["unit"]),
-                               claimed_at=now)
+                               board_unit_ids=tuple(u for u in board if u != d["unit"]), claimed_at=now)
         case Action.APPROVE_TRANSFER:
             return CaseTransferred(case_id=case_id, from_unit_id=d["from"], unit_id=d["to"],
                                    unit_name=await store.unit_name(d["to"]), transferred_at=now)

@@ -66,6 +66,16 @@ class Directory:
         for rule in rules:
             self._rules[(rule.category, rule.area)].append(rule)
 
+    def board_units(self, area_ids: Iterable[str], category_codes: Iterable[str],
+                    *, exclude: Iterable[str] = ()) -> tuple[str, ...]:
+        """The units told of a case on the claiming board: those working where it lies that handle its sub-item or
+        class (all working there, if none does), but not those that gave it back."""
+        area_ids, categories, exclude = set(area_ids), set(category_codes), set(exclude)
+        there = [u for u in sorted(self.units.values(), key=lambda u: u.id)
+                 if u.areas & area_ids and u.id not in exclude]
+        handling = [u for u in there if u.categories & categories]
+        return tuple(u.id for u in handling or there)
+
     def route(self, case: CaseToRoute, *, exclude: frozenset[str] = frozenset()) -> Decision:
         """The most specific matching rule that names an available unit wins.
 

@@ -18,6 +18,7 @@ from shared.events import (
     CaseExplained,
     CaseExplanationMeetingCalled,
     CaseExplanationMeetingHeld,
+    CaseExplanationMeetingScheduled,
     CaseExtensionDecided,
     CaseProgressNoted,
     CaseReclassified,
@@ -174,6 +175,13 @@ async def note_extension(event: CaseExtensionDecided, uow: UnitOfWork) -> None:
 async def note_meeting_called(event: CaseExplanationMeetingCalled, uow: UnitOfWork) -> None:
     await known_case(uow, event.case_id)
     await uow.store.add_timeline(event.case_id, event.called_at, line("meeting_called"), uow.causation_id)
+
+
+async def note_meeting_scheduled(event: CaseExplanationMeetingScheduled, uow: UnitOfWork) -> None:
+    await known_case(uow, event.case_id)
+    await uow.store.add_timeline(event.case_id, event.scheduled_at,
+                                 line("meeting_scheduled", date=event.scheduled_for.astimezone(LOCAL_ZONE), place=event.place),
+                                 uow.causation_id)
 
 
 async def note_meeting_held(event: CaseExplanationMeetingHeld, uow: UnitOfWork) -> None:

@@ -18,6 +18,8 @@ from services.notification.domain.deliveries import LOCALE, CaseContact, Deliver
 from services.notification.domain.partners import Subscription, WebhookStatus
 from shared.messaging.unit_of_work import UnitOfWork
 from shared.persistence.versioned_cache import VersionedCache
+from shared.reference.keeping import names as kept_names
+from shared.reference.names import Names
 
 _r, _d, _e, _h = tables.recipients.c, tables.deliveries.c, tables.webhook_endpoints.c, tables.held_notices.c
 _CONTACT_COLUMNS = tuple(f.name for f in fields(CaseContact))
@@ -83,6 +85,10 @@ class NotificationStore:
 
     async def template_overrides(self) -> dict[tuple[str, str, str, str], str]:
         return await overrides_cache.get(self._session)
+
+    async def names(self) -> Names:
+        """The names of units, sub-items and areas, kept from their owners' events."""
+        return await kept_names(self._uow)
 
     async def locales(self) -> dict[str, str]:
         """Recipients who read another language than the default, and theirs."""

@@ -12,7 +12,7 @@ from services.notification.domain.deliveries import (
     LOCALE,
     CaseContact,
     DeliveryStatus,
-    recipient_of,
+    recipients_of,
     resident_route,
     resident_values,
     staff_route,
@@ -41,23 +41,23 @@ async def _write_deliveries(event: Event, uow: UnitOfWork, contact: CaseContact 
     data = event.model_dump(mode="json")
     overrides, locales = await store.template_overrides(), await store.locales()
     rows = []
+    names = await store.names()
     for rule in catalogue().get(event.type, ()):
-        recipient = recipient_of(rule, data, contact) if rule.applies(data) else None
-        if recipient is None:
-            continue
-        # Residents read simplified Chinese (intake does not ask their language); staff what their contact point says.
-        locale = LOCALE if rule.audience == "resident" else locales.get(recipient, LOCALE)
-        source = source_of(rule, overrides, locale)
-        if rule.audience == "resident":
-            route = resident_route(contact, now)
-            body = ("" if route.status is DeliveryStatus.AWAITING_CONTACT
-                    else render(source, resident_values(data, contact, uow.settings.track_url)))
-        else:
-            route, body = staff_route(rule), render(source, data)
-        rows.append(dict(event_id=uow.causation_id, event_type=event.type, case_id=event.case_id,
-                         audience=rule.audience, recipient=recipient, channel=route.channel,
-                         fallbacks=route.fallbacks, template=rule.template, body=body, status=route.status,
-                         not_before=route.not_before, locale=locale, data=data))
+        for recipient in recipients_of(rule, data, contact) if rule.applies(data) else ():
+            # Residents read simplified Chinese (intake does not ask their language); staff what their contact point
+            # says.
+            locale = LOCALE if rule.audience == "resident" else locales.get(recipient, LOCALE)
+            source = source_of(rule, overrides, locale)
+            if rule.audience == "resident":
+                route = resident_route(contact, now)
+                body = ("" if route.status is DeliveryStatus.AWAITING_CONTACT
+                        else render(source, resident_values(data, contact, uow.settings.track_url), names=names))
+            else:
+                route, body = staff_route(rule), render(source, data, names=names, locale=locale)
+            rows.append(dict(event_id=uow.causation_id, event_type=event.type, case_id=event.case_id,
+                             audience=rule.audience, recipient=recipient, channel=route.channel,
+                             fallbacks=route.fallbacks, template=rule.template, body=body, status=route.status,
+                             not_before=route.not_before, locale=locale, data=data))
     store.log_deliveries(rows)
     return any(r["status"] is DeliveryStatus.AWAITING_CONTACT for r in rows)
 
@@ -87,7 +87,7 @@ async def release_waiting(uow: UnitOfWork) -> None:
     it)."""
     store: NotificationStore = uow.store
     reported = uow.memo.pop("reported", {})
-    overrides = await store.template_overrides()
+    overrides, names = await store.template_overrides(), await store.names()
     now = datetime.now(UTC)
     releases = []
     for row in await store.awaiting_contact(list(reported)):
@@ -98,7 +98,7 @@ async def release_waiting(uow: UnitOfWork) -> None:
         contact = reported[row.case_id]
         route = resident_route(contact, now)
         releases.append(dict(row_id=row.id, text=render(source_of(rule, overrides, LOCALE),
-                                                        resident_values(row.data, contact, uow.settings.track_url)),
+                                                        resident_values(row.data, contact, uow.settings.track_url), names=names),
                              new_status=route.status, after=route.not_before, first=route.channel,
                              rest=route.fallbacks, now=now))
     store.release(releases)

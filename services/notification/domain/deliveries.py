@@ -94,22 +94,28 @@ def staff_route(rule: Rule) -> Route:
     return Route(rule.channel, DeliveryStatus.QUEUED, ["inbox"])
 
 
-def recipient_of(rule: Rule, data: dict, contact: CaseContact | None) -> str | None:
-    """Who the rule names for this event: the case's resident, the unit acting, its supervisor, the leader of the
-    street or district the ladder reached."""
+def recipients_of(rule: Rule, data: dict, contact: CaseContact | None) -> list[str]:
+    """Who the rule names for this event: the case's resident; the unit acting (or each unit of the field the rule
+    names: the summoned, the assisting, the units of the claiming board) or their leaders; the case's supervisor;
+    the leader of the street or district the ladder reached; the linkage centre (dispatcher) of the district."""
     match rule.audience:
         case "resident":
-            return resident_recipient(data["case_id"])
-        case "unit":
-            return f"unit:{data['unit_id']}" if data.get("unit_id") else None
+            return [resident_recipient(data["case_id"])]
+        case "unit" | "unit_leader":
+            units = data.get(rule.to) or () if rule.to else [data.get("unit_id")] if data.get("unit_id") else []
+            prefix = "unit:" if rule.audience == "unit" else "leader:unit:"
+            return [f"{prefix}{unit}" for unit in dict.fromkeys(units)]
         case "supervisor":
             supervisor = data.get("supervisor_id") or (contact.supervisor_id if contact is not None else None)
-            return f"supervisor:{supervisor}" if supervisor else None
+            return [f"supervisor:{supervisor}"] if supervisor else []
         case "leader":
             place = None if contact is None else (contact.street_id if data.get("level") == "street_leader"
                                                   else contact.district_id)
-            return f"leader:{place}" if place else None
-    return None
+            return [f"leader:{place}"] if place else []
+        case "dispatcher":
+            district = (data.get("area") or {}).get("district_id") or (contact.district_id if contact else None)
+            return [f"dispatcher:{district}"] if district else []
+    return []
 
 
 def resident_values(data: dict, contact: CaseContact | None, track_url: str) -> dict:

@@ -15,34 +15,48 @@ from typing import Annotated, Literal, Union, get_args, get_origin
 from uuid import UUID, uuid4
 
 import yaml
-from jinja2 import StrictUndefined, TemplateSyntaxError, meta
+from jinja2 import StrictUndefined, TemplateSyntaxError, meta, pass_context
 from jinja2.sandbox import SandboxedEnvironment
 from pydantic import AwareDatetime, BaseModel, FutureDatetime, NaiveDatetime, PastDatetime
 
 from shared.events import REGISTRY
-from shared.local_time import LOCAL_ZONE
+from shared.reference.labels import label, local_time
+from shared.reference.names import Names
 
 LOCALES = ("zh", "en")
-AUDIENCES = ("resident", "unit", "supervisor", "leader")
+AUDIENCES = ("resident", "unit", "supervisor", "leader", "unit_leader", "dispatcher")
 CHANNELS = ("sms", "email", "inbox")
 # Names a resident's template may use beyond the event's own fields.
 RESIDENT_EXTRAS = frozenset({"tracking_code", "track_url"})
-_KIND_ZH = {"sign_for": "签收", "completion": "办结", "planned": "计划办结", "reply": "督办回复", "verdict": "评价"}
+_NO_NAMES = Names()
 
 
-def _local(value, fmt: str) -> str:
-    if isinstance(value, str):
-        value = datetime.fromisoformat(value)
-    if isinstance(value, datetime):
-        return value.astimezone(LOCAL_ZONE).strftime(fmt)
-    if isinstance(value, date):
-        return value.strftime("%Y-%m-%d")
-    return "" if value is None else str(value)
+def _reader(context) -> tuple[Names, str]:
+    """The names the service keeps and the reader's language, passed to every rendering (none when checking)."""
+    return context.get("_names") or _NO_NAMES, context.get("_locale") or "zh"
+
+
+def _named(lookup):
+    @pass_context
+    def name(context, value):
+        names, locale = _reader(context)
+        return lookup(names, value, locale)
+    return name
 
 
 ENVIRONMENT = SandboxedEnvironment(undefined=StrictUndefined, autoescape=False, trim_blocks=True)
-ENVIRONMENT.filters.update(local_date=lambda v: _local(v, "%Y-%m-%d"), local_time=lambda v: _local(v, "%Y-%m-%d %H:%M"),
-                           percent=lambda v: f"{float(v):.0%}", kind_zh=lambda v: _KIND_ZH.get(str(v), str(v)))
+ENVIRONMENT.filters.update(
+    local_date=lambda v: local_time(v, "%Y-%m-%d"), local_time=local_time,
+    percent=lambda v: f"{float(v):.0%}",
+    # What a person reads is a name: ``{{ unit_id | unit }}``, ``{{ category_code | category }}``, ``{{ area | place }}``.
+    unit=_named(lambda names, v, locale: names.unit(v, locale)),
+    units=_named(lambda names, v, locale: names.units(v or (), locale)),
+    category=_named(lambda names, v, locale: names.category(v, locale)),
+    area=_named(lambda names, v, locale: names.area(v, locale)),
+    place=_named(lambda names, v, locale: names.place(v, locale)),
+    kind=_named(lambda names, v, locale: label("kind", v, locale)),
+    level=_named(lambda names, v, locale: label("level", v, locale)),
+)
 
 
 @dataclass(frozen=True)
@@ -53,6 +67,8 @@ class Rule:
     template: str
     texts: dict[str, str]        # locale -> default template source
     when: str | None = None      # a condition on the event (see ``applies``)
+    #: For a unit or a unit's leader: the event's field naming the units told (each is told), else ``unit_id``.
+    to: str | None = None
 
     def applies(self, data: dict) -> bool:
         match self.when:
@@ -64,6 +80,8 @@ class Rule:
                 return data.get("level") in ("street_leader", "district")
             case "not_answered_in_channel":
                 return data.get("channel") != "messaging_group"
+            case "scheduled":
+                return data.get("scheduled_for") is not None
             case level:
                 return data.get("level") == level
 
@@ -75,7 +93,8 @@ def catalogue() -> dict[str, tuple[Rule, ...]]:
     for event_type, entries in raw["rules"].items():
         full = f"org.gridlink.{event_type}.v1"
         rules[full] = tuple(Rule(full, e["audience"], e["channel"], e["template"],
-                                 {locale: e[locale] for locale in LOCALES}, e.get("when")) for e in entries)
+                                 {locale: e[locale] for locale in LOCALES}, e.get("when"), e.get("to"))
+                            for e in entries)
     return rules
 
 
@@ -155,15 +174,16 @@ def _compiled(source: str):
     return ENVIRONMENT.from_string(source)
 
 
-def render(source: str, values: dict) -> str:
-    return _compiled(source).render(**values).strip()
+def render(source: str, values: dict, *, names: Names | None = None, locale: str = "zh") -> str:
+    """The text in ``locale``, naming units, sub-items and places from ``names`` (a code none names stays a code)."""
+    return _compiled(source).render(**values, _names=names, _locale=locale).strip()
 
 
 #: The event types the catalogue tells anyone of (each must be declared in the registry).
 REGISTERED_TYPES = tuple(catalogue())
 #: The channels a rule may name for each audience (a resident's SMS may go to their messaging group instead).
 CHANNELS = {"resident": {"sms"}, "unit": {"inbox", "email"}, "supervisor": {"inbox", "email"},
-            "leader": {"inbox", "email"}}
+            "leader": {"inbox", "email"}, "unit_leader": {"inbox", "email"}, "dispatcher": {"inbox", "email"}}
 _unknown = [t for t in REGISTERED_TYPES if t not in REGISTRY]
 if _unknown:
     raise RuntimeError(f"catalogue.yaml names undeclared events: {', '.join(_unknown)}")

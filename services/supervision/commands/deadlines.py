@@ -12,6 +12,7 @@ from services.supervision.domain.clocks import Clock, TimeLimitPolicy
 from services.supervision.domain.statuses import ClockOutcome
 from shared.events import CaseDeadlineSet, DeadlineKind
 from shared.messaging.unit_of_work import UnitOfWork
+from shared.reference.labels import label, local_time
 
 
 async def running(uow: UnitOfWork, case_id: UUID, kinds: Iterable[DeadlineKind] | None = None) -> list[DeadlineRecord]:
@@ -41,7 +42,7 @@ async def announce_many(uow: UnitOfWork, items: list[tuple[UUID, Clock, str]], *
         uow.record(CaseDeadlineSet(case_id=case_id, unit_id=clock.unit_id, kind=clock.kind, due_at=clock.due_at,
                                    policy=policy, set_at=now))
     await uow.store.log([TimelineLine(case_id, now, "deadline_set", clock.unit_id,
-                                      f"{clock.kind.value} due {clock.due_at.isoformat()} ({policy})")
+                                      f"{label('kind', clock.kind)}时限至{local_time(clock.due_at)}（{policy}）")
                          for case_id, clock, policy in items])
 
 
@@ -61,7 +62,7 @@ async def close_many(uow: UnitOfWork, closing: list[ClosedClock], *, at: datetim
         return
     await uow.store.close_clocks(closing, at=at)
     await uow.store.log([TimelineLine(c.row.case_id, at, "clock_closed", c.row.unit_id,
-                                      f"{c.row.kind} {c.outcome}" + (f": {c.why}" if c.why else ""))
+                                      f"{label('kind', c.row.kind)}：{label('outcome', c.outcome)}" + (f"（{c.why}）" if c.why else ""))
                          for c in closing])
 
 

@@ -10,7 +10,7 @@ from uuid import UUID, uuid4
 from services.supervision.adapters.store import CaseRecord, Panel, SupervisionStore, TimelineLine
 from services.supervision.commands import deadlines
 from services.supervision.domain.certificates import covers
-from services.supervision.domain.panels import PARTIES, missing_parties, on_docket
+from services.supervision.domain.panels import PARTIES, PARTY_NAMES, missing_parties, on_docket
 from services.supervision.domain.periods import period_bounds
 from services.supervision.domain.statuses import CaseStatus
 from shared.events import CaseObserved, CasePanelRated
@@ -91,5 +91,6 @@ async def rate_case(uow: UnitOfWork, panel_id: UUID, case_id: UUID, *, scores: d
     uow.record(CasePanelRated(case_id=case_id, unit_id=case.unit_id, panel_id=panel_id, quarter=panel.quarter,
                               rated_at=now, **scores))
     await deadlines.log(uow, case_id, now, "panel_rated", case.unit_id,
-                        f"panel {panel.quarter}: " + ", ".join(f"{p} {scores[p]}" for p in PARTIES), actor=by)
+                        f"三方评议（{panel.quarter}）：" + "，".join(f"{PARTY_NAMES.get(p, p)}{scores[p]}分" for p in PARTIES),
+                        actor=by)
     return comment

@@ -13,6 +13,7 @@ from services.supervision.domain.statuses import CaseStatus, RequestStatus
 from shared.events import CaseEscalated, CaseExtensionDecided, DeadlineKind, EscalationLevel
 from shared.masking import mask_personal_text
 from shared.messaging.unit_of_work import UnitOfWork
+from shared.reference.labels import local_time
 from shared.refusals import Refused
 from shared.scopes import within
 
@@ -63,7 +64,7 @@ async def decide_extension(uow: UnitOfWork, request_id: int, *, approve: bool, d
     uow.record(CaseExtensionDecided(case_id=request.case_id, unit_id=request.unit_id, approved=approve,
                                     due_at=due_at, reason=reason, decided_at=now))
     await deadlines.log(uow, request.case_id, now, "extension_decided", request.unit_id,
-                        f"approved, due {due_at.isoformat()}" if due_at else f"refused: {reason}", actor=by)
+                        f"批准延期至{local_time(due_at)}" if due_at else f"不予延期：{reason}", actor=by)
     return stored
 
 

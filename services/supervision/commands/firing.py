@@ -16,6 +16,7 @@ from services.supervision.domain.calendar import missing_years
 from services.supervision.domain.statuses import ClockOutcome
 from shared.events import CaseCallbackRequested, CaseDeadlineBreached, CaseDeadlineWarned, CaseEscalated, DeadlineKind
 from shared.messaging.unit_of_work import UnitOfWork, UnitOfWorkFactory
+from shared.reference.labels import label, local_time
 
 log = structlog.get_logger(__name__)
 
@@ -78,32 +79,33 @@ class _Poll:
             record(CaseDeadlineWarned(case_id=deadline.case_id, unit_id=clock.unit_id, kind=clock.kind,
                                       threshold=firing.threshold, due_at=clock.due_at, warned_at=now,
                                       supervisor_id=row.supervisor_id))
-            self._line(row, "warning", clock.unit_id, f"yellow: {firing.threshold:.0%} of the {clock.kind.value} "
-                       f"time used, due {clock.due_at.isoformat()}")
+            self._line(row, "warning", clock.unit_id, f"黄色预警：{label('kind', clock.kind)}时限已用"
+                       f"{firing.threshold:.0%}，截止{local_time(clock.due_at)}")
             self.saves.append(ClockChange(deadline.id, clock))
             return
         rules, policy = self._policy(row)
         if clock.kind is DeadlineKind.REPLY:
             higher = clocks.climb(clock, policy, rules.calendar, now) if policy is not None else None
             if higher is not None:
-                self.escalations.append((row, higher, f"no reply to the {clock.level} by "
-                                                      f"{clock.due_at.isoformat()}"))
+                self.escalations.append((row, higher, f"{label('level', clock.level)}未在"
+                                                      f"{local_time(clock.due_at)}前答复"))
                 self.saves.append(ClockChange(deadline.id, higher))
                 return
             record(CaseDeadlineBreached(case_id=deadline.case_id, unit_id=clock.unit_id, kind=clock.kind,
                                         due_at=clock.due_at, breached_at=now, level=clock.level,
                                         supervisor_id=row.supervisor_id))
-            self.closing.append(ClosedClock(deadline, ClockOutcome.UNANSWERED, f"at {clock.level}"))
+            self.closing.append(ClosedClock(deadline, ClockOutcome.UNANSWERED,
+                                            f"{label('level', clock.level)}仍未答复"))
             return
         if clock.kind is DeadlineKind.VERDICT:
             record(CaseCallbackRequested(case_id=deadline.case_id, round=max(row.completion_round or 1, 1),
                                          completed_at=clock.started_at, requested_at=now))
-            self.closing.append(ClosedClock(deadline, ClockOutcome.CALLBACK_REQUESTED, "no verdict in time"))
+            self.closing.append(ClosedClock(deadline, ClockOutcome.CALLBACK_REQUESTED, "居民未在时限内评价，转回访"))
             return
         record(CaseDeadlineBreached(case_id=deadline.case_id, unit_id=clock.unit_id, kind=clock.kind,
                                     due_at=clock.due_at, breached_at=now, supervisor_id=row.supervisor_id))
         self._line(row, "breach", clock.unit_id,
-                   f"red: the {clock.kind.value} deadline {clock.due_at.isoformat()} passed")
+                   f"红色超时：{label('kind', clock.kind)}时限{local_time(clock.due_at)}已过")
         self.saves.append(ClockChange(deadline.id, clock, breached_at=now))
         if policy is None:
             log.warning("breach without a policy for the ladder", case_id=str(deadline.case_id))
@@ -118,7 +120,7 @@ class _Poll:
                                      reason=reason, reply_by=order.due_at, escalated_at=now,
                                      supervisor_id=row.supervisor_id))
             self._line(row, "escalation", order.unit_id,
-                       f"{order.level}: {reason}; reply by {order.due_at.isoformat()}")
+                       f"{label('level', order.level)}：{reason}；请于{local_time(order.due_at)}前答复")
         await uow.store.mark_escalated([(row.deadline.case_id, order.level) for row, order, _ in self.escalations])
         await uow.store.save_clocks(self.saves)
         await deadlines.close_many(uow, self.closing, at=now)
@@ -138,7 +140,7 @@ class _Poll:
             under_way.add(case_id)
             order = clocks.open_reply_clock(policy, rules.calendar, clock.unit_id, self.now)
             orders.append(NewClock(case_id, order, policy.name, f"breach:{row.deadline.id}"))
-            self.escalations.append((row, order, f"{clock.kind.value} deadline passed"))
+            self.escalations.append((row, order, f"{label('kind', clock.kind)}时限已过"))
         await deadlines.open_many(self.uow, orders, now=self.now)
 
 

@@ -41,6 +41,7 @@ from shared.events import (
 from shared.masking import mask_personal_text
 from shared.messaging.consumer import PermanentFailure
 from shared.messaging.unit_of_work import UnitOfWork
+from shared.reference.labels import label
 
 _HANDLING = (DeadlineKind.SIGN_FOR, DeadlineKind.COMPLETION, DeadlineKind.PLANNED)
 # Residents reporting one problem from which on a case is wide-impact: its result goes before a three-party panel.
@@ -68,7 +69,7 @@ async def give_clocks_on_dispatch(event: CaseDispatched, uow: UnitOfWork) -> Non
     await store.name_unit(event.unit_id, event.unit_name)
     if case.supervisor_id is None:  # the first dispatch: kept through re-dispatches and reopenings
         await _assign_supervisor(uow, event.case_id, event.area, event.category_code, now)
-    await _give_clocks(uow, case, event.unit_id, event.dispatched_at, now, why="dispatched")
+    await _give_clocks(uow, case, event.unit_id, event.dispatched_at, now, why="派发")
 
 
 async def _assign_supervisor(uow: UnitOfWork, case_id: UUID, area: AreaPath, category_code: str,
@@ -82,11 +83,11 @@ async def _assign_supervisor(uow: UnitOfWork, case_id: UUID, area: AreaPath, cat
     load = await store.open_cases_watched(tied) if len(tied) > 1 else {}
     chosen = pick_supervisor(scopes, area=area, category_code=category_code, load=load)
     if chosen is None:
-        await deadlines.log(uow, case_id, now, "no_supervisor", None, "no supervisor's remit covers this case")
+        await deadlines.log(uow, case_id, now, "no_supervisor", None, "没有督办人员的职责范围覆盖此案")
         return
     await store.update_case(case_id, supervisor_id=chosen)
     uow.record(CaseSupervisorAssigned(case_id=case_id, supervisor_id=chosen, assigned_at=now))
-    await deadlines.log(uow, case_id, now, "supervisor_assigned", None, f"supervised by {chosen}")
+    await deadlines.log(uow, case_id, now, "supervisor_assigned", None, f"督办人员：{chosen}")
 
 
 async def give_clocks_to_new_unit(event: CaseRedispatched | CaseTransferred | CaseClaimed, uow: UnitOfWork) -> None:
@@ -95,7 +96,7 @@ async def give_clocks_to_new_unit(event: CaseRedispatched | CaseTransferred | Ca
     now = datetime.now(UTC)
     case = await uow.store.follow(event.case_id, unit_id=event.unit_id, status=CaseStatus.DISPATCHED, now=now)
     await uow.store.name_unit(event.unit_id, event.unit_name)
-    await _give_clocks(uow, case, event.unit_id, at, now, why=event.type)
+    await _give_clocks(uow, case, event.unit_id, at, now, why="改由其他单位办理")
 
 
 async def _give_clocks(uow: UnitOfWork, case: CaseRecord | None, unit_id: str, start: datetime, now: datetime, *,
@@ -148,7 +149,7 @@ async def track_explanation(event: CaseExplained, uow: UnitOfWork) -> None:
     rows = await deadlines.running(uow, event.case_id)
     await deadlines.close(uow, [r for r in rows if r.kind in _HANDLING], at=event.explained_at,
                           outcome=ClockOutcome.EXPLAINED,
-                          why=f"planned for {event.planned_date.isoformat()}")
+                          why=f"计划于{event.planned_date.isoformat()}前解决")
     await _answer(uow, event.case_id, rows, event.explained_at, "explained")
     case = await _known(uow, event.case_id, "an explanation")
     rules = await rules_for(uow, case.district_id)
@@ -181,7 +182,7 @@ async def stop_on_return(event: CaseReturned, uow: UnitOfWork) -> None:
     """Back to triage: the unit's clocks stop (a return is counted by the rates, not as lateness)."""
     await deadlines.close(uow, await deadlines.running(uow, event.case_id), at=event.returned_at,
                           outcome=ClockOutcome.RETURNED,
-                          why=event.reason)
+                          why=label("return", event.reason))
     await uow.store.follow(event.case_id, unit_id=None, status=CaseStatus.TRIAGE, now=datetime.now(UTC))
 
 
@@ -200,12 +201,12 @@ async def pause_for_wait(event: CaseSuspended, uow: UnitOfWork) -> None:
     policy = policy_for(await rules_for(uow, case.district_id), case)
     if event.reason not in policy.pauses_for:
         await deadlines.log(uow, event.case_id, event.suspended_at, "wait_noted", event.unit_id,
-                            f"waiting ({event.reason}); the clock runs on under {policy.name}")
+                            f"{label('suspension', event.reason)}；按{policy.name}规定计时不停")
         return
     rows = await deadlines.running(uow, event.case_id, _HANDLING)
     await deadlines.save(uow, [ClockChange(r.id, clocks.pause(r.clock, event.suspended_at)) for r in rows])
     await deadlines.log(uow, event.case_id, event.suspended_at, "clock_paused", event.unit_id,
-                        f"waiting ({event.reason}): {len(rows)} clock(s) stopped")
+                        f"{label('suspension', event.reason)}：{len(rows)}项时限暂停计时")
 
 
 async def resume_after_wait(event: CaseResumed, uow: UnitOfWork) -> None:
@@ -220,7 +221,7 @@ async def resume_after_wait(event: CaseResumed, uow: UnitOfWork) -> None:
         await deadlines.announce(uow, event.case_id, clock, policy=policy_for(rules, case).name,
                                  now=datetime.now(UTC))
     await deadlines.log(uow, event.case_id, event.resumed_at, "clock_resumed", event.unit_id,
-                        f"{len(rows)} clock(s) running again")
+                        f"{len(rows)}项时限恢复计时")
 
 
 async def judge_verdict(event: EvaluationSubmitted, uow: UnitOfWork) -> None:
@@ -228,7 +229,7 @@ async def judge_verdict(event: EvaluationSubmitted, uow: UnitOfWork) -> None:
     up to the policy's cap; past it, the case goes to an explanation meeting with the residents."""
     store: SupervisionStore = uow.store
     await deadlines.close(uow, await deadlines.running(uow, event.case_id, (DeadlineKind.VERDICT,)),
-                          at=event.submitted_at, why=f"{event.verdict} via {event.via}")
+                          at=event.submitted_at, why=f"{label('via', event.via)}：{label('verdict', event.verdict)}")
     if event.verdict is not Verdict.DISSATISFIED:
         return
     now = datetime.now(UTC)
@@ -244,14 +245,14 @@ async def judge_verdict(event: EvaluationSubmitted, uow: UnitOfWork) -> None:
     uow.record(CaseExplanationMeetingCalled(case_id=event.case_id, round=event.round, reason=reason, called_at=now))
     await store.update_case(event.case_id, status=CaseStatus.EXPLANATION_MEETING, updated_at=now)
     await deadlines.log(uow, event.case_id, now, "meeting_called", None,
-                        f"round {event.round} dissatisfied after {policy.max_reopenings} reopening(s): {reason}")
+                        f"第{event.round}轮办理后仍不满意（已重新交办{policy.max_reopenings}次）：{reason}")
 
 
 async def reopen(uow: UnitOfWork, case_id: UUID, round: int, reason: str, now: datetime) -> None:
     """Back to dispatch for another round (the same unit unless dispatch decides otherwise)."""
     uow.record(CaseReopened(case_id=case_id, round=round, reason=reason, reopened_at=now))
     await uow.store.update_case(case_id, status=CaseStatus.REOPENED, updated_at=now)
-    await deadlines.log(uow, case_id, now, "reopened", None, f"round {round}: {reason}")
+    await deadlines.log(uow, case_id, now, "reopened", None, f"第{round}轮：{reason}")
 
 
 async def note_co_reporters(event: CaseDuplicateLinked, uow: UnitOfWork) -> None:

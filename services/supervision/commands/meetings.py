@@ -9,7 +9,7 @@ from services.supervision.adapters.store import Meeting, SupervisionStore
 from services.supervision.commands import deadlines
 from services.supervision.commands.handling import reopen
 from services.supervision.domain.statuses import CaseStatus, MeetingStatus
-from shared.events import CaseExplanationMeetingHeld
+from shared.events import CaseExplanationMeetingHeld, CaseExplanationMeetingScheduled
 from shared.local_time import LOCAL_ZONE
 from shared.masking import mask_personal_text
 from shared.messaging.unit_of_work import UnitOfWork
@@ -35,8 +35,14 @@ async def schedule_meeting(uow: UnitOfWork, meeting_id: int, *, scheduled_for: d
     await _open_meeting(uow.store, meeting_id, scope)
     meeting = await uow.store.update_meeting(meeting_id, status=MeetingStatus.SCHEDULED, scheduled_for=scheduled_for,
                                              place=mask_personal_text(place))
-    await deadlines.log(uow, meeting.case_id, datetime.now(UTC), "meeting_scheduled", None,
-                        f"{scheduled_for.astimezone(LOCAL_ZONE):%Y-%m-%d %H:%M}, {meeting.place}", actor=by)
+    now = datetime.now(UTC)
+    await deadlines.log(uow, meeting.case_id, now, "meeting_scheduled", None,
+                        f"{scheduled_for.astimezone(LOCAL_ZONE):%Y-%m-%d %H:%M}，{meeting.place}", actor=by)
+    case = await uow.store.case(meeting.case_id)
+    # The residents and the unit are told the date and place (notification's catalogue).
+    uow.record(CaseExplanationMeetingScheduled(
+        case_id=meeting.case_id, meeting_id=meeting.id, round=meeting.round, scheduled_for=scheduled_for,
+        place=meeting.place, unit_id=case.unit_id if case else None, scheduled_at=now))
     return meeting
 
 
@@ -55,7 +61,7 @@ async def record_meeting(uow: UnitOfWork, meeting_id: int, *, summary: str, acce
     uow.record(CaseExplanationMeetingHeld(case_id=meeting.case_id, round=meeting.round, accepted=accepted,
                                           summary=summary, held_at=now))
     await deadlines.log(uow, meeting.case_id, now, "meeting_held", None,
-                        ("accepted: " if accepted else "not accepted: ") + summary, actor=by)
+                        ("居民认可：" if accepted else "居民未认可：") + summary, actor=by)
     if accepted:
         await uow.store.update_case(meeting.case_id, status=CaseStatus.COMPLETED, updated_at=now)
     else:

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 PARTIES = ("community", "party_member", "resident")
+PARTY_NAMES = {"community": "社区代表", "party_member": "党员代表", "resident": "居民代表"}
 
 
 def missing_parties(roles: Iterable[str]) -> list[str]:

@@ -1,0 +1,49 @@
+"""What the shared vocabulary is called in each language (channels, verdicts, deadline kinds, escalation levels,
+reasons a unit waits or returns), and times as a person reads them: in the jurisdiction's zone, without a "Z"."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from shared.local_time import LOCAL_ZONE
+
+LABELS: dict[str, dict[str, tuple[str, str]]] = {
+    "channel": {"self_service": ("自助上报", "self-service"), "hotline": ("热线", "hotline"),
+                "messaging_group": ("微信群", "messaging group"), "grid_patrol": ("网格巡查", "grid patrol"),
+                "batch_import": ("批量导入", "batch import"), "open311": ("开放接口", "Open311")},
+    "verdict": {"satisfied": ("满意", "satisfied"), "basically_satisfied": ("基本满意", "basically satisfied"),
+                "dissatisfied": ("不满意", "dissatisfied")},
+    "kind": {"sign_for": ("签收", "sign-for"), "completion": ("办结", "completion"),
+             "planned": ("计划办结", "planned completion"), "reply": ("督办回复", "reply"),
+             "verdict": ("评价", "verdict")},
+    "level": {"urging": ("催办", "urging"), "supervision_order": ("督办单", "supervision order"),
+              "street_leader": ("街道领导", "street leaders"), "district": ("区领导", "district leaders")},
+    "suspension": {"waiting_for_resident": ("等待居民", "waiting for the resident"),
+                   "waiting_for_third_party": ("等待第三方", "waiting for a third party"),
+                   "weather": ("天气原因", "weather")},
+    "outcome": {"met": ("按时", "met"), "late": ("超时", "late"), "answered": ("已答复", "answered"),
+                "unanswered": ("未答复", "unanswered"), "handed_over": ("已移交", "handed over"),
+                "returned": ("已退回", "returned"), "explained": ("已说明", "explained"),
+                "callback_requested": ("转回访", "call-back requested")},
+    "via": {"resident": ("居民自评", "by the resident"), "callback": ("回访", "on a call-back")},
+    "return": {"not_our_duty": ("非本单位职责", "not our duty"), "wrong_area": ("不属本辖区", "wrong area"),
+               "duplicate": ("重复案件", "duplicate"), "missing_information": ("信息不全", "missing information")},
+}
+
+
+def label(vocabulary: str, value, locale: str = "zh") -> str:
+    """The word for ``value`` of a vocabulary in ``locale`` (an unknown value as it is)."""
+    value = getattr(value, "value", value)
+    words = LABELS[vocabulary].get(str(value))
+    return (words[1] if locale == "en" else words[0]) if words else str(value)
+
+
+def local_time(value: datetime | str | None, fmt: str = "%Y-%m-%d %H:%M") -> str:
+    """A moment in the jurisdiction's zone (a date as it is)."""
+    if isinstance(value, str):
+        value = datetime.fromisoformat(value)
+    if isinstance(value, datetime):
+        return value.astimezone(LOCAL_ZONE).strftime(fmt)
+    if isinstance(value, date):
+        return value.strftime("%Y-%m-%d")
+    return "" if value is None else str(value)
