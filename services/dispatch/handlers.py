@@ -4,6 +4,7 @@ is in ``api/cases.py``'s ACTIONS)."""
 from services.dispatch.commands import cases
 from shared.events import (
     CaseDeadlineSet,
+    CaseDuplicateLinked,
     CaseEscalated,
     CaseExtensionDecided,
     CaseObserved,
@@ -22,5 +23,6 @@ HANDLERS = {
     CaseExtensionDecided: cases.decide_extension,
     CaseEscalated: cases.note_escalation,
     CaseObserved: cases.note_observation,
+    CaseDuplicateLinked: cases.note_co_reporters,
     **NAME_HANDLERS,  # the names of units, sub-items and areas, as their owners publish them
 }

@@ -34,6 +34,8 @@ class CaseReported(Event, type=event_type("case.reported"), topic=INTAKE_CASES, 
     #: A similar open case of another sub-item nearby: never linked silently, shown to the people handling it.
     suspected_duplicate_of: UUID | None = None
     photo_count: int = 0
+    #: The report's photos (intake serves them to whoever may see the case, the units handling it included).
+    photo_ids: tuple[UUID, ...] = ()
     #: Where a reply reaches the resident in the channel used: for a messaging group, ``<group id>/<message id>``.
     reply_to: str | None = None
 

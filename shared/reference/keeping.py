@@ -21,9 +21,9 @@ async def _load(session: AsyncSession) -> Names:
 _cache = VersionedCache(tables.names_version, _load, recheck_seconds=1.0)
 
 
-async def names(uow) -> Names:
+async def names(session: AsyncSession) -> Names:
     """The names this service keeps (at most a second behind another process's)."""
-    return await _cache.get(uow.session)
+    return await _cache.get(session)
 
 
 async def _keep(uow, rows: list[dict]) -> None:

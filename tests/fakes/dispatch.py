@@ -49,6 +49,11 @@ class FakeDispatchStore:
     def notes(self, case_id: UUID) -> list[tuple[str, str]]:
         return [(h.action, h.note) for h in self.history if h.case_id == case_id]
 
+    async def note_residents(self, case_id: UUID, residents_affected: int) -> None:
+        case = self.cases.get(case_id)
+        if case is not None and case.residents_affected < residents_affected:
+            self.cases[case_id] = replace(case, residents_affected=residents_affected)
+
     async def names(self) -> Names:
         return demo_names()
 

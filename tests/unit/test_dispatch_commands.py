@@ -200,7 +200,7 @@ async def test_supervisions_clocks_escalations_and_observations_are_kept_on_the_
     assert (case.sign_due_at, case.due_at, case.escalation_level) == (due, None, "supervision_order")
     actions = dict(uow.store.notes(event.case_id))
     assert "13812345678" not in actions["escalated:supervision_order"]
-    assert actions["observed"] == "resident supervisor DB-0001: 现场仍有积水"
+    assert actions["observed"] == "居民监督员（证号DB-0001）：现场仍有积水"
     with pytest.raises(PermanentFailure):
         async with uow:
             await HANDLERS[CaseObserved](CaseObserved(case_id=uuid4(), certificate_number="DB-0001", text="?",

@@ -57,6 +57,13 @@ class CaseRecord:
     suspended: str | None = None
     escalation_level: str | None = None
     reply_by: datetime | None = None
+    description: str = ""
+    address: str | None = None
+    lat: float | None = None
+    lon: float | None = None
+    channel: str | None = None
+    resident_photo_ids: list = ()
+    residents_affected: int = 1
 
     @property
     def district_id(self) -> str | None:
@@ -150,12 +157,18 @@ class DispatchStore:
 
     async def names(self) -> Names:
         """The names of units, sub-items and areas, kept from their owners' events."""
-        return await kept_names(self._uow)
+        return await kept_names(self._session)
 
     async def open_case(self, case: CaseRecord) -> bool:
         """Store a new case; False when it is there already (the same report under another event id)."""
         values = {name: getattr(case, name) for name in CASE_COLUMNS if name not in _LATER_COLUMNS}
         return await self._session.scalar(_OPEN_CASE, values) is not None
+
+    async def note_residents(self, case_id: UUID, residents_affected: int) -> None:
+        """How many residents raised the case (never fewer than known: the linking events may come out of order)."""
+        c = tables.cases.c
+        await self._session.execute(update(tables.cases).where(c.id == case_id, c.residents_affected < residents_affected)
+                                    .values(residents_affected=residents_affected))
 
     async def lock_case(self, case_id: UUID) -> CaseRecord | None:
         """The case, locked until the transaction ends (a concurrent step waits)."""

@@ -25,76 +25,119 @@ from shared.http.access import CurrentPrincipal
 from shared.http.dependencies import ReadSession, UnitOfWorkDep
 from shared.http.errors import ApiError
 from shared.http.idempotency import IdempotencyGuard, IdempotencyKey
-from shared.local_time import LOCAL_ZONE
+from shared.http.messages import LANGUAGE
+from shared.local_time import LOCAL_ZONE, LocalDatetime
 from shared.persistence.records import record_of
 from shared.persistence.scopes import within_scope
 from shared.photos import MAX_PHOTOS_PER_REPORT
+from shared.reference.keeping import names as kept_names
+from shared.reference.labels import label
+from shared.reference.names import Names
 from shared.scopes import AREA_LEVELS
 
 router = APIRouter(prefix="/v1", tags=["dispatch"])
 
 
 class HistoryEntry(BaseModel):
-    at: datetime
+    at: LocalDatetime
     action: str
     unit_id: str | None
+    unit_name: str | None = None
     rule_id: str | None
     note: str
 
 
 class SummonedUnit(BaseModel):
     unit_id: str
-    checked_in_at: datetime | None
+    unit_name: str
+    checked_in_at: LocalDatetime | None
 
 
 class JointHandlingView(BaseModel):
-    check_in_by: datetime
+    check_in_by: LocalDatetime
     units: list[SummonedUnit]
 
 
+class PlaceView(BaseModel):
+    address: str | None = Field(None, description="As the resident gave it (masked)")
+    lat: float | None = None
+    lon: float | None = None
+    district_id: str | None = None
+    street_id: str | None = None
+    community_id: str | None = None
+    grid_id: str | None = None
+    name: str = Field(description="The street, community and grid by name, in the reader's language")
+
+
 class CaseView(BaseModel):
+    """One case as the units and the linkage centre read it: codes for programs beside names for people (in the
+    reader's language, ``Accept-Language``), times in the jurisdiction's zone."""
+
     case_id: UUID
     status: str
+    status_name: str
     category: str
+    category_name: str
     grid_id: str
+    description: str = Field("", description="What the resident said (masked, as everything outside intake)")
+    place: PlaceView
+    urgent: bool = False
+    channel: str | None = None
+    residents_affected: int = 1
     lead_unit_id: str | None
+    lead_unit_name: str | None = None
     assisting_unit_ids: list[str]
+    assisting_unit_names: list[str] = []
     rule_id: str | None
     version: int
-    reported_at: datetime
-    sign_due_at: datetime | None = None
-    due_at: datetime | None = None
+    reported_at: LocalDatetime
+    sign_due_at: LocalDatetime | None = None
+    due_at: LocalDatetime | None = None
     redo_count: int = 0
     transfer_to: str | None = None
     planned_date: date | None = None
     extension_pending: bool = False
     suspended: SuspensionReason | None = None
     escalation_level: str | None = None
-    reply_by: datetime | None = None
+    reply_by: LocalDatetime | None = None
     joint_handling: JointHandlingView | None = Field(None, description="The units summoned to handle it together, "
                                                     "by when each must check in, and who has")
+    resident_photo_ids: list[UUID] = Field(default_factory=list, description="The report's photos: intake serves "
+                                           "them (GET /v1/photos/{id}) to whoever may see the case, its units too")
     photos: list[UUID] = Field(default_factory=list, description="Photos the units attached (detail only)")
     history: list[HistoryEntry] = []
 
 
-def _joint_handling(summons: dict | None) -> JointHandlingView | None:
+def _joint_handling(summons: dict | None, names: Names, locale: str) -> JointHandlingView | None:
     if not summons:
         return None
     return JointHandlingView(check_in_by=datetime.fromisoformat(summons["check_in_by"]), units=[
-        SummonedUnit(unit_id=unit, checked_in_at=datetime.fromisoformat(at) if at else None)
+        SummonedUnit(unit_id=unit, unit_name=names.unit(unit, locale),
+                     checked_in_at=datetime.fromisoformat(at) if at else None)
         for unit, at in sorted(summons["checked_in"].items())])
 
 
-def _view(row, history=(), photos=()) -> CaseView:
-    return CaseView(joint_handling=_joint_handling(row.summons), case_id=row.id, status=row.status, category=row.category_code, grid_id=row.area["grid_id"],
-                    lead_unit_id=row.lead_unit_id, assisting_unit_ids=row.assisting_unit_ids, rule_id=row.rule_id,
-                    version=row.version, reported_at=row.reported_at, sign_due_at=row.sign_due_at,
-                    due_at=row.due_at, redo_count=row.redo_count, transfer_to=row.transfer_to,
-                    planned_date=row.planned_date, extension_pending=row.extension_pending,
-                    suspended=row.suspended,
-                    escalation_level=row.escalation_level, reply_by=row.reply_by, photos=list(photos),
-                    history=[HistoryEntry(at=h.at, action=h.action, unit_id=h.unit_id, rule_id=h.rule_id,
-                                          note=h.note) for h in history])
+def _view(row, names: Names, history=(), photos=()) -> CaseView:
+    locale = LANGUAGE.get()
+    area = row.area
+    return CaseView(
+        joint_handling=_joint_handling(row.summons, names, locale), case_id=row.id, status=row.status,
+        status_name=label("state", row.status, locale), category=row.category_code,
+        category_name=names.category(row.category_code, locale), grid_id=area["grid_id"],
+        description=row.description, urgent=row.urgent, channel=row.channel, residents_affected=row.residents_affected,
+        place=PlaceView(address=row.address, lat=row.lat, lon=row.lon, **{k: area.get(k) for k in (
+            "district_id", "street_id", "community_id", "grid_id")}, name=names.place(area, locale)),
+        lead_unit_id=row.lead_unit_id, lead_unit_name=names.unit(row.lead_unit_id, locale) or None,
+        assisting_unit_ids=row.assisting_unit_ids,
+        assisting_unit_names=[names.unit(u, locale) for u in row.assisting_unit_ids], rule_id=row.rule_id,
+        version=row.version, reported_at=row.reported_at, sign_due_at=row.sign_due_at,
+        due_at=row.due_at, redo_count=row.redo_count, transfer_to=row.transfer_to,
+        planned_date=row.planned_date, extension_pending=row.extension_pending,
+        suspended=row.suspended, escalation_level=row.escalation_level, reply_by=row.reply_by,
+        resident_photo_ids=row.resident_photo_ids, photos=list(photos),
+        history=[HistoryEntry(at=h.at, action=h.action, unit_id=h.unit_id,
+                              unit_name=names.unit(h.unit_id, locale) if h.unit_id else None, rule_id=h.rule_id,
+                              note=h.note) for h in history])
 
 
 _OVERSEERS = (Role.DISPATCHER, Role.SUPERVISOR)
@@ -138,7 +181,8 @@ async def unit_queue(unit_id: str, principal: CurrentPrincipal, session: ReadSes
         query = query.where(c.due_at >= now, c.due_at < now + timedelta(hours=within_hours),
                             c.status != lifecycle.State.COMPLETED)
     order = (c.due_at.asc().nulls_last(), c.reported_at) if sort == "due" else (c.reported_at,)
-    return [_view(r) for r in (await session.execute(query.order_by(*order).limit(500))).all()]
+    names = await kept_names(session)
+    return [_view(r, names) for r in (await session.execute(query.order_by(*order).limit(500))).all()]
 
 
 @router.get("/triage", response_model=list[CaseView],
@@ -147,7 +191,8 @@ async def triage_queue(principal: CurrentPrincipal, session: ReadSession) -> lis
     c = tables.cases.c
     rows = (await session.execute(select(tables.cases).where(
         c.status == "triage", within_scope(_area_columns(), principal.scope)).order_by(c.reported_at))).all()
-    return [_view(r) for r in rows]
+    names = await kept_names(session)
+    return [_view(r, names) for r in rows]
 
 
 @router.get("/board", response_model=list[CaseView],
@@ -158,7 +203,8 @@ async def claiming_board(principal: CurrentPrincipal, session: ReadSession) -> l
     query = select(tables.cases).where(c.status == lifecycle.State.ON_CLAIMING_BOARD).order_by(c.reported_at)
     if principal.role in _OVERSEERS:
         query = query.where(within_scope(_area_columns(), principal.scope))
-    return [_view(r) for r in (await session.execute(query.limit(500))).all()]
+    names = await kept_names(session)
+    return [_view(r, names) for r in (await session.execute(query.limit(500))).all()]
 
 
 @router.get("/cases/{case_id}", response_model=CaseView, summary="One case and which rule fired for it")
@@ -171,7 +217,7 @@ async def case_detail(case_id: UUID, principal: CurrentPrincipal, session: ReadS
     history = (await session.execute(select(tables.history).where(h.case_id == case_id).order_by(h.id))).all()
     p = tables.photos.c
     photos = (await session.execute(select(p.id).where(p.case_id == case_id).order_by(p.uploaded_at))).scalars()
-    return _view(row, history, photos)
+    return _view(row, await kept_names(session), history, photos)
 
 
 @router.get("/cases/{case_id}/photos/{photo_id}", response_class=Response,
@@ -314,7 +360,7 @@ def _action_route(action: CaseAction):
                             scope=principal.scope if action.actor is Actor.DISPATCHER else None)
             if action.attaches_photos:
                 await attach_photos(uow, case_id, principal.unit_id, body.photos)
-            view = _view(row)
+            view = _view(row, await uow.store.names())
             if idempotency_key:
                 await guard.remember(uow.session, idempotency_key, 200, view.model_dump(mode="json"))
         return view

@@ -27,6 +27,7 @@ from shared.events import (
     CaseCompleted,
     CaseDeadlineSet,
     CaseDispatched,
+    CaseDuplicateLinked,
     CaseEscalated,
     CaseExplained,
     CaseExtensionDecided,
@@ -205,7 +206,9 @@ async def open_reported_case(event: CaseReported, uow: UnitOfWork) -> None:
         urgent=event.urgent, area=event.location.area.model_dump(), status=case.state, lead_unit_id=case.lead,
         assisting_unit_ids=list(case.assisting), rule_id=detail.get("rule_id"), version=case.version,
         reported_at=event.reported_at, updated_at=now, category_class=event.category_class,
-        handle_locally=event.handle_locally))
+        handle_locally=event.handle_locally, description=event.description, address=event.location.address,
+        lat=event.location.lat, lon=event.location.lon, channel=event.channel.value,
+        resident_photo_ids=[str(p) for p in event.photo_ids]))
     if not created:
         return  # the same report under another event id: the case is already there
     await store.add_history(event.case_id, at=now, action=step.action, unit_id=case.lead,
@@ -288,7 +291,12 @@ async def note_observation(event: CaseObserved, uow: UnitOfWork) -> None:
         raise PermanentFailure("an observation on a case dispatch does not know")
     await store.add_history(
         event.case_id, at=event.observed_at, action="observed",
-        note=mask_personal_text(f"resident supervisor {event.certificate_number}: {event.text}")[:500])
+        note=mask_personal_text(f"居民监督员（证号{event.certificate_number}）：{event.text}")[:500])
+
+
+async def note_co_reporters(event: CaseDuplicateLinked, uow: UnitOfWork) -> None:
+    """Another resident raised the same problem: the units read how many it touches."""
+    await uow.store.note_residents(event.case_id, event.residents_affected)
 
 
 async def keep_clock(event: CaseDeadlineSet, uow: UnitOfWork) -> None:

@@ -47,6 +47,7 @@ class CaseRecord:
     address: str | None = None
     reporter_id: UUID | None = None
     unit_name: str | None = None
+    unit_ids: list = ()
     expected_at: datetime | None = None
     category_confidence: float = 1.0
     classified_by: str = "resident"

@@ -114,6 +114,8 @@ cases = Table(
     Column("anonymous", Boolean, nullable=False),
     Column("status", Text, nullable=False),
     Column("unit_name", Text),
+    # Every unit given a part in the case (lead, assisting, summoned, later ones): they may see the report's photos.
+    Column("unit_ids", JSONB, nullable=False, server_default="[]"),
     Column("expected_at", DateTime(timezone=True)),
     Column("reported_at", DateTime(timezone=True), nullable=False),
     Column("updated_at", DateTime(timezone=True), nullable=False),

@@ -292,12 +292,15 @@ async def reveal_audit(session: ReadSession, grids: ScopeGrids, case_id: UUID | 
 
 @router.get("/photos/{photo_id}", response_class=Response,
             summary="A report's photo (metadata already stripped)")
-async def photo(photo_id: UUID, session: ReadSession, grids: ScopeGrids) -> Response:
-    # Whoever may see the case may see its photos; no one else learns the photo exists.
+async def photo(photo_id: UUID, principal: CurrentPrincipal, session: ReadSession, grids: ScopeGrids) -> Response:
+    # Whoever may see the case may see its photos (the units given a part in it too); no one else learns the photo
+    # exists.
     p, rp, c = tables.photos.c, tables.reports.c, tables.cases.c
+    sees = (c.unit_ids.contains([principal.unit_id]) if principal.role is Role.UNIT_STAFF and principal.unit_id
+            else c.grid_id.in_(grids))
     row = (await session.execute(select(p.content, p.content_type).join(tables.reports, rp.id == p.report_id)
                                  .join(tables.cases, c.id == rp.case_id)
-                                 .where(p.id == photo_id, c.grid_id.in_(grids)))).first()
+                                 .where(p.id == photo_id, sees))).first()
     if row is None:
         raise ApiError(404, "not_found", "no such photo", "photo_id")
     return Response(row.content, media_type=row.content_type, headers={"Cache-Control": "private, max-age=3600"})

@@ -20,6 +20,7 @@ from shared.events import (
     CaseExplanationMeetingHeld,
     CaseExplanationMeetingScheduled,
     CaseExtensionDecided,
+    CaseJointHandlingStarted,
     CaseProgressNoted,
     CaseReclassified,
     CaseRedispatched,
@@ -75,9 +76,15 @@ async def known_case(uow: UnitOfWork, case_id: UUID) -> CaseRecord:
     return case
 
 
+def _with_units(case: CaseRecord, *unit_ids: str) -> list[str]:
+    """The units given a part in the case, these too (they may see the report's photos)."""
+    return sorted({*case.unit_ids, *unit_ids})
+
+
 async def note_dispatched(event: CaseDispatched, uow: UnitOfWork) -> None:
     case = await known_case(uow, event.case_id)
-    values = {"unit_name": event.unit_name, "updated_at": datetime.now(UTC)}
+    values = {"unit_name": event.unit_name, "updated_at": datetime.now(UTC),
+              "unit_ids": _with_units(case, event.unit_id, *event.assisting_unit_ids)}
     if CaseStatus(case.status).rank < CaseStatus.DISPATCHED.rank:
         values["status"] = CaseStatus.DISPATCHED
     await uow.store.update_case(event.case_id, **values)
@@ -127,23 +134,24 @@ async def note_returned(event: CaseReturned, uow: UnitOfWork) -> None:
     await uow.store.add_timeline(event.case_id, event.returned_at, line("rerouting"), uow.causation_id)
 
 
-async def _now_handled_by(uow: UnitOfWork, case_id: UUID, unit_name: str, at: datetime) -> None:
+async def _now_handled_by(uow: UnitOfWork, case_id: UUID, unit_name: str, at: datetime, unit_id: str) -> None:
     """Another unit now handles the case: the resident sees its name."""
-    await known_case(uow, case_id)
-    await uow.store.update_case(case_id, unit_name=unit_name, updated_at=datetime.now(UTC))
+    case = await known_case(uow, case_id)
+    await uow.store.update_case(case_id, unit_name=unit_name, updated_at=datetime.now(UTC),
+                                unit_ids=_with_units(case, unit_id))
     await uow.store.add_timeline(case_id, at, line("now_handled_by", unit=unit_name), uow.causation_id)
 
 
 async def note_claimed(event: CaseClaimed, uow: UnitOfWork) -> None:
-    await _now_handled_by(uow, event.case_id, event.unit_name, event.claimed_at)
+    await _now_handled_by(uow, event.case_id, event.unit_name, event.claimed_at, event.unit_id)
 
 
 async def note_transferred(event: CaseTransferred, uow: UnitOfWork) -> None:
-    await _now_handled_by(uow, event.case_id, event.unit_name, event.transferred_at)
+    await _now_handled_by(uow, event.case_id, event.unit_name, event.transferred_at, event.unit_id)
 
 
 async def note_redispatched(event: CaseRedispatched, uow: UnitOfWork) -> None:
-    await _now_handled_by(uow, event.case_id, event.unit_name, event.redispatched_at)
+    await _now_handled_by(uow, event.case_id, event.unit_name, event.redispatched_at, event.unit_id)
 
 
 async def note_reopened(event: CaseReopened, uow: UnitOfWork) -> None:
@@ -175,6 +183,12 @@ async def note_extension(event: CaseExtensionDecided, uow: UnitOfWork) -> None:
 async def note_meeting_called(event: CaseExplanationMeetingCalled, uow: UnitOfWork) -> None:
     await known_case(uow, event.case_id)
     await uow.store.add_timeline(event.case_id, event.called_at, line("meeting_called"), uow.causation_id)
+
+
+async def note_summoned(event: CaseJointHandlingStarted, uow: UnitOfWork) -> None:
+    """Units summoned to handle the case together may see its photos too."""
+    case = await known_case(uow, event.case_id)
+    await uow.store.update_case(event.case_id, unit_ids=_with_units(case, *event.unit_ids))
 
 
 async def note_meeting_scheduled(event: CaseExplanationMeetingScheduled, uow: UnitOfWork) -> None:

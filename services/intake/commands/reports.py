@@ -247,4 +247,4 @@ def _case_reported(case_id, code, category: Category, draft: ReportDraft, descri
         reply_to=draft.external_ref if draft.channel is Channel.MESSAGING_GROUP else None,
         reporter=_reporter_view(reporter_id, case_id, draft), reported_at=now, category_confidence=confidence,
         classified_by=classified_by, needs_triage=needs_triage, suspected_duplicate_of=suspected,
-        photo_count=len(draft.photo_ids))
+        photo_count=len(draft.photo_ids), photo_ids=tuple(draft.photo_ids))

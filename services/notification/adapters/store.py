@@ -88,7 +88,7 @@ class NotificationStore:
 
     async def names(self) -> Names:
         """The names of units, sub-items and areas, kept from their owners' events."""
-        return await kept_names(self._uow)
+        return await kept_names(self._session)
 
     async def locales(self) -> dict[str, str]:
         """Recipients who read another language than the default, and theirs."""
