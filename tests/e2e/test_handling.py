@@ -138,6 +138,26 @@ def test_dispatchers_dispatch_by_hand_open_claiming_approve_transfers_and_summon
     assert summoned.status_code == 200, summoned.text
     joint = summoned.json()["joint_handling"]  # the answer names the units called and the check-in limit
     assert [u["unit_id"] for u in joint["units"]] == ["cc-xiushui", "gw-xiushui-g1"]
+    assert [u["unit_name"] for u in joint["units"]] == ["秀水居委会", "秀水第1网格网格员"]
+    # What the unit reads: the resident's words (masked), the place by name, the status in words.
+    assert summoned.json()["description"] == "工地夜间施工噪声扰民" and summoned.json()["category_name"] == "噪音扰民"
+    assert summoned.json()["place"]["name"] == "华阳路街道 秀水居委会 秀水第1网格"
+    assert summoned.json()["status_name"] == "已派发" and summoned.json()["lead_unit_name"] == "秀水居委会"
+    # Everyone told their part: the board's units, who claimed it, the summoned units and their check-in limit.
+    notification = platform.url("notification")
+
+    def inbox(unit: str) -> list[dict]:
+        return httpx.get(f"{notification}/v1/units/{unit}/inbox",
+                         headers=bearer(platform.token("unit_staff", unit=unit))).json()
+
+    told = wait_for(lambda: inbox("hy-management-office"), lambda m: {"claimable", "claimed"} <= {
+        d["template"] for d in m if d["case_id"] == case_id})
+    claimed = next(d for d in told if d["template"] == "claimed" and d["case_id"] == case_id)
+    assert claimed["body"].startswith("认领台案件已由") and "认领" in claimed["body"]
+    for unit in ("cc-xiushui", "gw-xiushui-g1"):
+        message = wait_for(lambda: inbox(unit), lambda m: any(d["template"] == "summoned" for d in m))
+        body = next(d["body"] for d in message if d["template"] == "summoned")
+        assert body.startswith("【联合处置】秀水居委会、秀水第1网格网格员共同处置此案，请于") and "Z" not in body
     assert 55 * 60 < (datetime.fromisoformat(joint["check_in_by"]) - datetime.now(UTC)).total_seconds() <= 3600
     grid_worker = bearer(platform.token("unit_staff", unit="gw-xiushui-g1"))
     checked = act("check-in", {"version": summoned.json()["version"]}, grid_worker)
@@ -316,3 +336,34 @@ def test_an_admin_imports_units_from_a_spreadsheet_row_by_row(platform):
     assert httpx.get(f"{url}/vt-jiangsu-repair", headers=staff).json()["hours"] == "07:30-19:00"
     problem(httpx.post(f"{url}/import", headers=admin, files={"file": ("u.csv", b"name,kind\nx,y\n", "text/csv")}),
              422, "missing_column", "file")
+
+
+def test_a_unit_renamed_in_the_directory_is_named_anew_by_every_service_that_shows_it(platform):
+    """Reference data travels as events: dispatch publishes the unit's change, dispatch's views and notification's
+    texts name it as it is now (not as the step's event carried it)."""
+    admin, dispatcher = bearer(platform.token("admin")), bearer(platform.token("dispatcher"))
+    operator = bearer(platform.token("operator"))
+    dispatch = platform.url("dispatch")
+    unit = {"kind": "partner_organisation", "name_zh": "秀水邻里互助会", "name_en": "Xiushui Neighbours' Circle",
+            "areas": ["cm-xiushui"], "categories": ["greening"]}
+    assert httpx.post(f"{dispatch}/v1/units", json={"id": "po-xiushui-circle", **unit}, headers=admin).status_code == 201
+    renamed = httpx.put(f"{dispatch}/v1/units/po-xiushui-circle",
+                        json={**unit, "name_zh": "秀水睦邻中心", "name_en": "Xiushui Neighbourhood Centre"}, headers=admin)
+    assert renamed.status_code == 200, renamed.text
+    made = report(platform, category="greening", description="小区绿化带里的树枝折断了挂在半空",
+                  location={"lat": 31.2140, "lon": 121.4280}, contact={"name": NAME, "phone": "13812340077"})
+    case_id = case_of(platform, made)
+    case = wait_for(lambda: httpx.get(f"{dispatch}/v1/cases/{case_id}", headers=dispatcher),
+                    lambda r: r.status_code == 200 and r.json()["status"] == "dispatched").json()
+    moved = httpx.post(f"{dispatch}/v1/cases/{case_id}/redispatch", headers=dispatcher, timeout=10, json={
+        "version": case["version"], "lead": "po-xiushui-circle", "reason": "就近处置"})
+    assert moved.status_code == 200, moved.text
+    view = wait_for(lambda: httpx.get(f"{dispatch}/v1/cases/{case_id}", headers=dispatcher).json(),
+                    lambda v: v["lead_unit_name"] == "秀水睦邻中心")
+    english = httpx.get(f"{dispatch}/v1/cases/{case_id}", headers={**dispatcher, "Accept-Language": "en"}).json()
+    assert english["lead_unit_name"] == "Xiushui Neighbourhood Centre" and english["status_name"] == "dispatched"
+    assert view["place"]["name"] == "华阳路街道 秀水居委会 秀水第1网格"
+    texts = wait_for(lambda: httpx.get(f"{platform.url('notification')}/v1/cases/{case_id}/deliveries",
+                                       headers=operator).json(),
+                     lambda d: any(x["template"] == "now_handling" for x in d))
+    assert "现由秀水睦邻中心办理" in next(x["body"] for x in texts if x["template"] == "now_handling")

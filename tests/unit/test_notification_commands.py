@@ -239,3 +239,88 @@ async def test_a_partner_s_endpoint_is_its_own_and_only_an_active_one_replays_wh
     with pytest.raises(Refused):
         async with uow:
             await partners.remove_endpoint(uow, endpoint["id"], "p-1")
+
+
+# --- everyone told their part -------------------------------------------------------------------------------------
+
+async def test_the_unit_reads_the_sub_item_and_place_by_name_and_an_urgent_case_says_so():
+    uow = _uow()
+    reported = case_reported()
+    await _handle(uow, reported, case_dispatched(reported.case_id, urgent=True, assisting_unit_ids=("cn-greening",)))
+    [lead] = uow.store.to("unit:cn-construction")
+    assert lead["body"] == "【紧急】新派单：排水（华阳路街道 秀水居委会 秀水第1网格），请及时签收。"
+    [assisting] = uow.store.to("unit:cn-greening")
+    assert assisting["template"] == "assisting" and "区建设和管理委员会牵头办理排水" in assisting["body"]
+    assert "报告协办情况" in assisting["body"]
+
+
+async def test_summoned_units_hear_of_the_meeting_and_a_missed_check_in_reaches_the_centre_and_the_unit_leader():
+    from shared.events import CaseCheckInMissed, CaseJointHandlingStarted
+
+    uow = _uow()
+    reported = case_reported()
+    by = datetime(2026, 11, 23, 4, 30, tzinfo=UTC)  # 12:30 in Shanghai
+    await _handle(uow, reported, CaseJointHandlingStarted(
+        case_id=reported.case_id, unit_ids=("cn-construction", "cn-enforcement"), check_in_by=by, started_at=DAYTIME))
+    for unit in ("cn-construction", "cn-enforcement"):
+        [summoned] = uow.store.to(f"unit:{unit}")
+        assert summoned["template"] == "summoned"
+        assert summoned["body"] == ("【联合处置】区建设和管理委员会、区城市管理行政执法局共同处置此案，"
+                                    "请于2026-11-23 12:30前到场报到。")
+    await _handle(uow, CaseCheckInMissed(case_id=reported.case_id, unit_ids=("cn-enforcement",), check_in_by=by,
+                                         flagged_at=DAYTIME))
+    [centre] = uow.store.to("dispatcher:cn-changning")
+    assert centre["body"] == "【未报到】区城市管理行政执法局未在2026-11-23 12:30前到场报到。"
+    [leader] = uow.store.to("leader:unit:cn-enforcement")
+    assert leader["template"] == "check_in_missed" and not uow.store.to("leader:unit:cn-construction")
+
+
+async def test_units_of_the_claiming_board_are_told_a_case_is_open_and_then_who_claimed_it():
+    from shared.events import CaseClaimed, CaseOpenedForClaiming
+
+    uow = _uow()
+    reported = case_reported()
+    await _handle(uow, reported, CaseOpenedForClaiming(
+        case_id=reported.case_id, category_code="drainage", area=HUAYANG_AREA,
+        unit_ids=("cn-construction", "hy-management-office"), opened_at=DAYTIME))
+    for unit in ("cn-construction", "hy-management-office"):
+        [open_] = uow.store.to(f"unit:{unit}")
+        assert open_["template"] == "claimable" and "可认领案件：排水（华阳路街道" in open_["body"]
+    await _handle(uow, CaseClaimed(case_id=reported.case_id, unit_id="hy-management-office",
+                                   unit_name="华阳路街道管理办", board_unit_ids=("cn-construction",),
+                                   claimed_at=DAYTIME))
+    claimed = uow.store.to("unit:cn-construction")[-1]
+    assert claimed["template"] == "claimed" and "已由华阳路街道管理办认领" in claimed["body"]
+    assert [d["template"] for d in uow.store.to("unit:hy-management-office")] == ["claimable"]
+    now_handling = uow.store.to(f"resident:{reported.case_id}")[-1]
+    assert now_handling["template"] == "now_handling" and "华阳路街道管理办认领办理" in now_handling["body"]
+
+
+async def test_the_resident_is_told_the_meeting_date_and_place_and_the_unit_to_attend():
+    from shared.events import CaseExplanationMeetingScheduled
+
+    uow = _uow()
+    reported = case_reported()
+    await _handle(uow, reported, CaseExplanationMeetingScheduled(
+        case_id=reported.case_id, meeting_id=7, round=2, scheduled_for=datetime(2026, 11, 25, 11, 0, tzinfo=UTC),
+        place="秀水居委会会议室", unit_id="cn-construction", scheduled_at=DAYTIME))
+    meeting = uow.store.to(f"resident:{reported.case_id}")[-1]
+    assert meeting["template"] == "meeting"
+    assert "情况说明会定于2026-11-25 19:00在秀水居委会会议室举行" in meeting["body"]
+    [unit] = uow.store.to("unit:cn-construction")
+    assert "派员到会" in unit["body"]
+
+
+async def test_a_supervisor_hears_of_an_order_left_unanswered_and_an_english_reader_reads_names_in_english():
+    from shared.events import CaseEscalated, EscalationLevel
+
+    uow = _uow(locales={"supervisor:sup-wang": "en"})
+    reported = case_reported()
+    await _handle(uow, reported, CaseSupervisorAssigned(case_id=reported.case_id, supervisor_id="sup-wang",
+                                                        assigned_at=DAYTIME),
+                  CaseEscalated(case_id=reported.case_id, unit_id="cn-construction",
+                                level=EscalationLevel.STREET_LEADER, reason="督办单未在期限内答复",
+                                escalated_at=DAYTIME, supervisor_id="sup-wang"))
+    [unanswered] = uow.store.to("supervisor:sup-wang")
+    assert unanswered["template"] == "unanswered_order" and unanswered["locale"] == "en"
+    assert unanswered["body"].startswith("[Unanswered order] District Construction and Management Commission did not")

@@ -74,7 +74,7 @@ def test_ties_are_broken_by_rule_id_so_the_decision_is_stable():
     assert directory.route(case()).rule_id == "a"
 
 
-def test_the_demo_directory_routes_every_demo_category_in_every_grid():
+def _demo_directory() -> Directory:
     from shared.demo import demo_data
 
     units = [Unit(u["id"], u["kind"], u["name_zh"], frozenset(u["areas"])) for u in demo_data("units")["units"]]
@@ -82,7 +82,13 @@ def test_the_demo_directory_routes_every_demo_category_in_every_grid():
                   lead_kind=r.get("lead_kind"), assisting=tuple(r.get("assisting", ())),
                   assisting_kind=r.get("assisting_kind"), local_only=r.get("local_only", False))
              for r in demo_data("routing")["rules"]]
-    directory = Directory(units, rules)
+    return Directory(units, rules)
+
+
+def test_the_demo_directory_routes_every_demo_category_in_every_grid():
+    from shared.demo import demo_data
+
+    directory = _demo_directory()
     areas = demo_data("ground")["areas"]
     parent = {a["id"]: a["parent"] for a in areas}
     for grid in (a["id"] for a in areas if a["level"] == "grid"):
@@ -93,3 +99,31 @@ def test_the_demo_directory_routes_every_demo_category_in_every_grid():
             decision = directory.route(CaseToRoute(category_code=item["code"], category_class=item["class"],
                                                    handle_locally=item["local"], area=path))
             assert decision.lead.id in directory.units
+
+
+@pytest.mark.parametrize("category", ["street-lighting", "sanitation", "street-stalls", "parking"])
+def test_street_level_items_go_to_the_street_office_first_with_the_district_assisting(category):
+    """The local-first principle: in every demo street, a street-level item is led by the street's own office."""
+    from shared.demo import demo_data
+
+    directory = _demo_directory()
+    item = next(i for i in demo_data("categories")["items"] if i["code"] == category)
+    for street, community, grid in (("st-huayang", "cm-xiushui", "cm-xiushui-g1"),
+                                    ("st-jiangsu", "cm-qishan", "cm-qishan-g1")):
+        path = AreaPath(district_id="cn-changning", street_id=street, community_id=community, grid_id=grid)
+        decision = directory.route(CaseToRoute(category_code=category, category_class=item["class"],
+                                               handle_locally=item["local"], area=path))
+        lead = directory.units[decision.lead.id]
+        assert lead.kind == "street_department" and street in lead.areas, (category, street, decision.lead.id)
+
+
+def test_the_units_told_of_a_claimable_case_work_where_it_lies_and_handle_its_sub_item():
+    units = [Unit("district-roads", "district_department", "区道路", frozenset({"d"}), frozenset({"roads"})),
+             Unit("street-office", "street_department", "街道办", frozenset({"s1"}), frozenset({"roads"})),
+             Unit("other-street", "street_department", "另一街道办", frozenset({"s2"}), frozenset({"roads"})),
+             Unit("committee-c1", "community_committee", "居委1", frozenset({"c1"}))]
+    directory = Directory(units, [])
+    assert directory.board_units(AREA.ids(), ["roads"]) == ("district-roads", "street-office")
+    assert directory.board_units(AREA.ids(), ["roads"], exclude=["street-office"]) == ("district-roads",)
+    # No one there handles the sub-item: everyone working there is told.
+    assert directory.board_units(AREA.ids(), ["elderly-care"]) == ("committee-c1", "district-roads", "street-office")
