@@ -15,7 +15,16 @@ $(VENV)/.installed: uv.lock pyproject.toml | $(UV)
 	$(UV) sync --frozen --python $(PYTHON)
 	touch $@
 
-install: $(VENV)/.installed
+# The bulletin PDF embeds a Chinese font: WenQuanYi Micro Hei, from the system if there, else from Debian's package.
+FONT := .tools/fonts/wqy-microhei.ttc
+SYSTEM_FONT := /usr/share/fonts/truetype/wqy/wqy-microhei.ttc
+$(FONT):
+	mkdir -p $(@D)
+	if [ -f $(SYSTEM_FONT) ]; then cp $(SYSTEM_FONT) $@; else \
+	  tmp=$$(mktemp -d) && (cd $$tmp && apt-get download fonts-wqy-microhei >/dev/null 2>&1) && \
+	  dpkg-deb -x $$tmp/fonts-wqy-microhei_*.deb $$tmp/x && cp $$tmp/x$(SYSTEM_FONT) $@ && rm -rf $$tmp; fi
+
+install: $(VENV)/.installed $(FONT)
 
 run: install  ## the whole platform on the embedded defaults, with demo data; Ctrl-C stops it
 	$(VENV)/bin/gridlink up

@@ -16,6 +16,10 @@ from tests.e2e.client import JIANGSU, NAME, SPOT, bearer, case_of, problem, repo
 pytestmark = pytest.mark.e2e
 
 
+def moment(text: str) -> datetime:
+    return datetime.fromisoformat(text.replace("Z", "+00:00"))
+
+
 def test_a_dissatisfied_verdict_reopens_the_case_to_its_unit_until_the_resident_is_satisfied(platform):
     made = report(platform, category="noise", description="楼上每天深夜拖动家具噪音很大", location=SPOT["reopen"],
                   contact={"name": NAME, "phone": "13812340011"})
@@ -90,8 +94,9 @@ def test_a_unit_asks_for_more_time_a_supervisor_decides_and_urges_and_the_unit_s
              "already_decided")
     new_due = approved.json()["due_at"]
     moved = wait_for(lambda: httpx.get(f"{dispatch}/v1/cases/{case_id}", headers=unit).json(),
-                     lambda c: not c["extension_pending"] and c["due_at"] == new_due)
-    assert moved["history"][-1]["action"] == "decide_extension" and "approved" in moved["history"][-1]["note"]
+                     lambda c: not c["extension_pending"] and moment(c["due_at"]) == moment(new_due))
+    assert moved["due_at"].endswith("+08:00")  # the unit reads it in Shanghai's time
+    assert moved["history"][-1]["action"] == "decide_extension" and "批准延期至" in moved["history"][-1]["note"]
     assert new_due.startswith(proposed)  # the close of the working day in Shanghai, in UTC, is still that date
     track = f"{platform.url('intake')}/v1/track/{made.json()['tracking_code']}?phone_last4=0012"
     told = wait_for(lambda: httpx.get(track).json(), lambda t: "extended" in [e["kind"] for e in t["timeline"]])
@@ -108,7 +113,7 @@ def test_a_unit_asks_for_more_time_a_supervisor_decides_and_urges_and_the_unit_s
     assert refused.json()["status"] == "refused"
     after = wait_for(lambda: httpx.get(f"{dispatch}/v1/cases/{case_id}", headers=unit).json(),
                      lambda c: not c["extension_pending"] and c["version"] > asked["version"])
-    assert after["due_at"] == new_due and "refused" in after["history"][-1]["note"]
+    assert moment(after["due_at"]) == moment(new_due) and "不予延期" in after["history"][-1]["note"]
     # A supervisor presses the unit; the urging shows on the unit's case with the written reply it owes.
     urged = httpx.post(f"{supervision}/v1/cases/{case_id}/urging", headers=supervisor, timeout=10,
                        json={"reason": "居民多次来电，请加快办理", "reply_within_hours": 24})
@@ -346,11 +351,19 @@ def test_the_mirror_wall_shows_the_public_figures_and_answers_without_personal_d
     assert wall["period"] == datetime.now(UTC).astimezone(SHANGHAI_TZ).strftime("%Y-%m")
     assert sum(t["received"] for t in wall["by_category"]) == wall["received"] and wall["by_month"]
     assert "st-huayang" in [t["key"] for t in wall["by_street"]]
+    # Names, not codes: the district, the streets and sub-items (Chinese, English beside), the status in words.
+    assert wall["district"] == "长宁区" and wall["district_en"] == "Changning District"
+    huayang = next(t for t in wall["by_street"] if t["key"] == "st-huayang")
+    assert (huayang["name"], huayang["name_en"]) == ("华阳路街道", "Huayang Road Street")
     cases = httpx.get(f"{supervision}/v1/public/mirror-wall/cases", params={"limit": 200})
     assert cases.status_code == 200 and cases.headers["cache-control"].startswith("public")
     assert cases.json() and all(c["number"].startswith("GL-") for c in cases.json())
+    first = cases.json()[0]
+    assert first["tracking_code"] and first["street_name"] != first["street"]
+    assert first["category_name"] != first["category"] and first["status_name"] in ("办理中", "已办结", "已说明")
     page = httpx.get(f"{supervision}/mirror-wall")
-    assert page.status_code == 200 and "镜子墙" in page.text
+    assert page.status_code == 200 and "长宁区镜子墙" in page.text and "华阳路街道" in page.text
+    assert "st-huayang" not in page.text and first["tracking_code"] in page.text
     for text in (cases.text, page.text, json.dumps(wall, ensure_ascii=False)):
         assert NAME not in text and "13812" not in text
     problem(httpx.get(f"{supervision}/v1/public/mirror-wall", params={"period": "2026-13"}), 422,
@@ -365,10 +378,13 @@ def test_a_supervisor_generates_the_weekly_bulletin_as_html_and_pdf(platform):
     week = made.json()["week"]
     assert week == datetime.now(UTC).astimezone(SHANGHAI_TZ).strftime("%G-W%V")
     html = httpx.get(f"{supervision}/v1/bulletins/{week}.html", headers=supervisor)
-    assert html.status_code == 200 and "作风效能建设周通报" in html.text
+    year, number = week.split("-W")
+    assert html.status_code == 200 and f"长宁区作风效能建设周通报（{year}年第{int(number)}周）" in html.text
+    assert "cn-changning" not in html.text
     pdf = httpx.get(f"{supervision}/v1/bulletins/{week}.pdf", headers=supervisor)
     assert pdf.status_code == 200 and pdf.content.startswith(b"%PDF") and pdf.headers["content-type"] == \
         "application/pdf"
+    assert b"/FontFile2" in pdf.content  # the Chinese font travels inside the PDF, not left to the viewer
     assert week in [b["week"] for b in httpx.get(f"{supervision}/v1/bulletins", headers=supervisor).json()]
     problem(httpx.post(f"{supervision}/v1/bulletins", headers=supervisor, json={"week": "2099-W01"}), 422,
              "out_of_range", "week")

@@ -121,7 +121,7 @@ class FakeSupervisionStore:
         return watched
 
     async def know_case(self, case_id: UUID, area: AreaPath, *, category_code: str, time_limit_class: str,
-                        reported_at: datetime, now: datetime) -> None:
+                        reported_at: datetime, now: datetime, tracking_code: str | None = None) -> None:
         if case_id in self.cases:
             self.cases[case_id] = replace(self.cases[case_id], category_code=category_code,
                                           time_limit_class=time_limit_class, reported_at=reported_at, updated_at=now)
@@ -129,7 +129,7 @@ class FakeSupervisionStore:
             self.cases[case_id] = CaseRecord(
                 id=case_id, district_id=area.district_id, street_id=area.street_id, grid_id=area.grid_id,
                 community_id=area.community_id, category_code=category_code, time_limit_class=time_limit_class,
-                status="reported", reported_at=reported_at, updated_at=now)
+                status="reported", reported_at=reported_at, updated_at=now, tracking_code=tracking_code)
 
     async def follow_dispatched(self, case_id: UUID, area: AreaPath, *, category_code: str, time_limit_class: str,
                                 unit_id: str, now: datetime) -> CaseRecord:

@@ -1,23 +1,47 @@
-"""The weekly bulletin (作风效能建设周通报) as a document: what it says, and the same content set as HTML and as PDF
-(reportlab's built-in Chinese CID font, so no font file is needed; viewers supply the glyphs)."""
+"""The weekly bulletin (作风效能建设周通报) as a document: what it says, and the same content set as HTML and as PDF.
+The PDF embeds its Chinese font (WenQuanYi Micro Hei, which ``make install`` puts under ``.tools/fonts``, the image
+installs from Debian, or ``GRIDLINK_FONT_FILE`` names), so it reads the same on any viewer; without the file it falls
+back to reportlab's CID font, whose glyphs the viewer must supply."""
 
 from __future__ import annotations
 
 import io
+import os
+import re
 from dataclasses import asdict, dataclass, field
 from html import escape
+from pathlib import Path
 
+import structlog
 from reportlab.lib import colors
 from reportlab.lib.pagesizes import A4
 from reportlab.lib.styles import ParagraphStyle
 from reportlab.lib.units import mm
 from reportlab.pdfbase import pdfmetrics
 from reportlab.pdfbase.cidfonts import UnicodeCIDFont
+from reportlab.pdfbase.ttfonts import TTFont
 from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
 
-FONT = "STSong-Light"
-pdfmetrics.registerFont(UnicodeCIDFont(FONT))
-KIND_ZH = {"sign_for": "签收", "completion": "办结", "planned": "计划办结", "reply": "督办回复"}
+from shared.reference.labels import label
+
+log = structlog.get_logger(__name__)
+_FONT_FILES = (os.environ.get("GRIDLINK_FONT_FILE", ""),
+               str(Path(__file__).parents[3] / ".tools" / "fonts" / "wqy-microhei.ttc"),
+               "/usr/share/fonts/truetype/wqy/wqy-microhei.ttc")
+
+
+def _register_font() -> tuple[str, bool]:
+    """The font the PDF is set in, and whether it is embedded."""
+    for path in _FONT_FILES:
+        if path and Path(path).is_file():
+            pdfmetrics.registerFont(TTFont("GridlinkSans", path, subfontIndex=0))
+            return "GridlinkSans", True
+    log.warning("no Chinese font file: bulletin PDFs rely on the viewer's CID font", looked_in=_FONT_FILES)
+    pdfmetrics.registerFont(UnicodeCIDFont("STSong-Light"))
+    return "STSong-Light", False
+
+
+FONT, FONT_EMBEDDED = _register_font()
 
 
 @dataclass(frozen=True)
@@ -45,6 +69,8 @@ class LateUnit:
 class BulletinContent:
     district: str
     week: str
+    #: The district's name (its id until a name is known).
+    district_name: str
     start: str
     end: str
     received: int
@@ -60,7 +86,13 @@ class BulletinContent:
 
     @property
     def title(self) -> str:
-        return f"{self.district} 作风效能建设周通报（{self.week}）"
+        return f"{self.district_name}作风效能建设周通报（{week_in_words(self.week)}）"
+
+
+def week_in_words(week: str) -> str:
+    """``2026-W48`` as a person says it: 2026年第48周."""
+    found = re.fullmatch(r"(\d{4})-W(\d{2})", week)
+    return f"{found[1]}年第{int(found[2])}周" if found else week
 
 
 def _tables(c: BulletinContent) -> list[tuple[str, list[str], list[list[str]]]]:
@@ -68,7 +100,7 @@ def _tables(c: BulletinContent) -> list[tuple[str, list[str], list[list[str]]]]:
         ("一、超时单位 Late units", ["单位", "超时次数", "签收超时", "办结超时", "升级至区"],
          [[u.unit, str(u.breaches), str(u.sign_for), str(u.completion), str(u.to_district)] for u in c.late_units]),
         ("二、超时案件 Late cases", ["编号", "类别", "街道", "承办单位", "环节", "期限", "超时(小时)", "仍未办结"],
-         [[x.number, x.category, x.street, x.unit, KIND_ZH.get(x.kind, x.kind), x.due, f"{x.hours_late:.1f}",
+         [[x.number, x.category, x.street, x.unit, label("kind", x.kind), x.due, f"{x.hours_late:.1f}",
            "是" if x.still_open else "否"] for x in c.late_cases]),
         ("三、黑榜 Black list", ["单位", "综合得分"], [[u, f"{s:.0%}"] for u, s in c.black_list]),
         ("四、红榜 Red list", ["单位", "综合得分"], [[u, f"{s:.0%}"] for u, s in c.red_list]),

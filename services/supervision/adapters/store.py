@@ -48,6 +48,7 @@ class CaseRecord:
     wide_impact: bool = False
     reported_at: datetime | None = None
     response: str | None = None
+    tracking_code: str | None = None
 
     @property
     def area_ids(self) -> tuple[str | None, ...]:
@@ -222,7 +223,8 @@ _c, _d = tables.cases.c, tables.deadlines.c
 _NEW_CASE = pg_insert(tables.cases)
 _KNOW_CASE = _NEW_CASE.on_conflict_do_update(index_elements=["id"], set_={
     "category_code": _NEW_CASE.excluded.category_code, "time_limit_class": _NEW_CASE.excluded.time_limit_class,
-    "reported_at": _NEW_CASE.excluded.reported_at, "updated_at": _NEW_CASE.excluded.updated_at})
+    "reported_at": _NEW_CASE.excluded.reported_at, "tracking_code": _NEW_CASE.excluded.tracking_code,
+    "updated_at": _NEW_CASE.excluded.updated_at})
 _NEW_UNIT_NAME = pg_insert(tables.unit_names)
 _NAME_UNIT = _NEW_UNIT_NAME.on_conflict_do_update(index_elements=["id"], set_={"name": _NEW_UNIT_NAME.excluded.name})
 # Both return the case as it is now, which the clocks and the supervisor's choice read.
@@ -319,12 +321,12 @@ class SupervisionStore:
     # --- cases ------------------------------------------------------------------------------------------------------
 
     async def know_case(self, case_id: UUID, area: AreaPath, *, category_code: str, time_limit_class: str,
-                        reported_at: datetime, now: datetime) -> None:
+                        reported_at: datetime, now: datetime, tracking_code: str | None = None) -> None:
         """Where a case lies and its class (the sub-item and class again if it is known already)."""
         await self._session.execute(_KNOW_CASE, dict(
             id=case_id, district_id=area.district_id, street_id=area.street_id, community_id=area.community_id,
             grid_id=area.grid_id, category_code=category_code, time_limit_class=time_limit_class,
-            status=CaseStatus.REPORTED, reported_at=reported_at, updated_at=now))
+            status=CaseStatus.REPORTED, reported_at=reported_at, updated_at=now, tracking_code=tracking_code))
 
     async def follow_dispatched(self, case_id: UUID, area: AreaPath, *, category_code: str, time_limit_class: str,
                                 unit_id: str, now: datetime) -> CaseRecord:

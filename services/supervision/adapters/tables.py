@@ -129,6 +129,8 @@ cases = Table(
     Column("wide_impact", Boolean, nullable=False, server_default="false"),
     Column("reported_at", DateTime(timezone=True)),
     Column("response", Text),  # the unit's answer: its result, or its explanation (numbers masked)
+    # The code the residents hold: the mirror wall shows it, so they find their case there.
+    Column("tracking_code", Text),
     Index("cases_district", "district_id", "status"),
     Index("cases_supervisor_open", "supervisor_id", postgresql_where=text("status <> 'completed'")),
     Index("cases_reported", "reported_at"),

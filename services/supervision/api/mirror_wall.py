@@ -22,6 +22,8 @@ from shared.http.dependencies import ReadSession
 from shared.http.errors import ApiError
 from shared.local_time import LOCAL_ZONE
 from shared.masking import mask_personal_text
+from shared.reference.keeping import names as kept_names
+from shared.reference.names import Names
 
 router = APIRouter(tags=["mirror wall (public)"])
 Period = Annotated[str | None, Query(description="A month (2026-11), a quarter or a year; default this month",
@@ -32,6 +34,8 @@ PUBLIC_CACHE = {"Cache-Control": "public, max-age=60"}
 
 class Tally(BaseModel):
     key: str
+    name: str = Field(description="The sub-item's or street's name (Chinese)")
+    name_en: str
     received: int
     completed: int
     on_time_rate: float | None = Field(description="Of completions, the share on time")
@@ -46,6 +50,8 @@ class MonthTally(BaseModel):
 
 class Wall(BaseModel):
     period: str
+    district: str = Field(description="The jurisdiction's name (Chinese)")
+    district_en: str
     received: int
     completed: int
     by_category: list[Tally]
@@ -61,7 +67,7 @@ def _period(period: str | None) -> tuple[str, datetime, datetime]:
         raise ApiError(422, "invalid_format", str(exc), "period")
 
 
-async def _tallies(session, column, by: str, start: datetime, end: datetime) -> list[Tally]:
+async def _tallies(session, column, by: str, start: datetime, end: datetime, names: Names) -> list[Tally]:
     received = dict((await session.execute(select(column, func.count()).where(
         _c.reported_at >= start, _c.reported_at < end).group_by(column))).all())
     completed = dict((await session.execute(select(column, func.count()).where(
@@ -70,15 +76,18 @@ async def _tallies(session, column, by: str, start: datetime, end: datetime) -> 
     for key, kind, measured, ok in await read_model.counts(session, by=by, start=start, end=end):
         rates.setdefault(key, {})[kind] = round(ok / measured, 4) if measured else None
     keys = sorted(set(received) | set(completed), key=lambda k: (-received.get(k, 0), k))
-    return [Tally(key=k, received=received.get(k, 0), completed=completed.get(k, 0),
+    kind = "category" if by == "category" else "area"
+    return [Tally(key=k, name=names.of(kind, k), name_en=names.of(kind, k, "en"), received=received.get(k, 0),
+                  completed=completed.get(k, 0),
                   on_time_rate=rates.get(k, {}).get(Kind.ON_TIME), satisfaction_rate=rates.get(k, {}).get(Kind.SATISFIED))
             for k in keys]
 
 
 async def wall(session, period: str | None) -> Wall:
     period, start, end = _period(period)
-    by_category = await _tallies(session, _c.category_code, "category", start, end)
-    by_street = await _tallies(session, _c.street_id, "street", start, end)
+    names = await kept_names(session)
+    by_category = await _tallies(session, _c.category_code, "category", start, end, names)
+    by_street = await _tallies(session, _c.street_id, "street", start, end, names)
     year_ago = (end - timedelta(days=366)).replace(day=1)
     month = func.to_char(func.timezone(str(LOCAL_ZONE), _c.reported_at), "YYYY-MM")
     done_month = func.to_char(func.timezone(str(LOCAL_ZONE), _c.completed_at), "YYYY-MM")
@@ -87,7 +96,7 @@ async def wall(session, period: str | None) -> Wall:
     completed = dict((await session.execute(select(done_month, func.count()).where(
         _c.completed_at >= year_ago, _c.completed_at < end).group_by(done_month))).all())
     months = sorted(set(received) | set(completed))
-    return Wall(period=period, received=sum(t.received for t in by_category),
+    return Wall(period=period, district=names.district(), district_en=names.district("en"), received=sum(t.received for t in by_category),
                 completed=sum(t.completed for t in by_category), by_category=by_category, by_street=by_street,
                 by_month=[MonthTally(month=m, received=received.get(m, 0), completed=completed.get(m, 0))
                           for m in months])
@@ -100,11 +109,20 @@ async def wall_data(session: ReadSession, response: Response, period: Period = N
 
 
 class PublicCase(BaseModel):
-    number: str = Field(description="A public number for the case (not the resident's tracking code)")
+    number: str = Field(description="A public number for the case")
+    tracking_code: str | None = Field(None, description="The code the residents who raised it hold: they find their "
+                                      "case here by it")
     category: str
+    category_name: str
+    category_name_en: str
     street: str
+    street_name: str
+    street_name_en: str
     status: str
-    reported_on: str | None
+    status_name: str
+    status_name_en: str
+    unit_name: str | None = Field(None, description="The unit that handles it (Chinese)")
+    reported_on: str | None = Field(description="Local date")
     completed_on: str | None
     response: str | None = Field(description="The unit's answer: its result or its explanation (numbers masked)")
 
@@ -113,10 +131,20 @@ def _day(moment: datetime | None) -> str | None:
     return moment.astimezone(LOCAL_ZONE).date().isoformat() if moment else None
 
 
-def _public(r) -> PublicCase:
-    return PublicCase(number=public_number(r.id), category=r.category_code, street=r.street_id,
-                      status="handling" if r.status not in ("completed", "explained") else r.status,
-                      reported_on=_day(r.reported_at), completed_on=_day(r.completed_at), response=mask_personal_text(r.response) if r.response else None)
+_PUBLIC_STATUS = {"completed": ("已办结", "completed"), "explained": ("已说明", "explained")}
+
+
+def _public(r, names: Names) -> PublicCase:
+    status = r.status if r.status in _PUBLIC_STATUS else "handling"
+    zh, en = _PUBLIC_STATUS.get(status, ("办理中", "being handled"))
+    return PublicCase(number=public_number(r.id), tracking_code=r.tracking_code, category=r.category_code,
+                      category_name=names.category(r.category_code),
+                      category_name_en=names.category(r.category_code, "en"), street=r.street_id,
+                      street_name=names.area(r.street_id), street_name_en=names.area(r.street_id, "en"),
+                      status=status, status_name=zh, status_name_en=en,
+                      unit_name=names.unit(r.unit_id) if r.unit_id else None, reported_on=_day(r.reported_at),
+                      completed_on=_day(r.completed_at),
+                      response=mask_personal_text(r.response) if r.response else None)
 
 
 async def public_cases(session, *, status: str | None, category: str | None, street: str | None, limit: int,
@@ -133,7 +161,8 @@ async def public_cases(session, *, status: str | None, category: str | None, str
     if street:
         query = query.where(_c.street_id == street)
     rows = (await session.execute(query.order_by(_c.reported_at.desc(), _c.id).limit(limit).offset(offset))).all()
-    return [_public(r) for r in rows]
+    names = await kept_names(session)
+    return [_public(r, names) for r in rows]
 
 
 @router.get("/v1/public/mirror-wall/cases", response_model=list[PublicCase],
@@ -154,7 +183,8 @@ def _rate(value: float | None) -> str:
 
 def render_page(w: Wall, cases: list[PublicCase]) -> str:
     def tally_rows(tallies: list[Tally]) -> str:
-        return "".join(f"<tr><td>{escape(t.key)}</td><td>{t.received}</td><td>{t.completed}</td>"
+        return "".join(f"<tr><td>{escape(t.name)}<br><small>{escape(t.name_en)}</small></td><td>{t.received}</td>"
+                       f"<td>{t.completed}</td>"
                        f"<td>{_rate(t.on_time_rate)}</td><td>{_rate(t.satisfaction_rate)}</td></tr>"
                        for t in tallies) or '<tr><td colspan="5">暂无</td></tr>'
 
@@ -162,23 +192,24 @@ def render_page(w: Wall, cases: list[PublicCase]) -> str:
     months = "".join(f"<tr><td>{escape(m.month)}</td><td>{m.received}</td><td>{m.completed}</td></tr>"
                      for m in w.by_month)
     rows = "".join(
-        f"<tr><td>{escape(c.number)}</td><td>{escape(c.category)}</td><td>{escape(c.street)}</td>"
-        f"<td>{escape(c.status)}</td><td>{escape(c.reported_on or '')}</td>"
-        f"<td>{escape(c.response or '')}</td></tr>" for c in cases)
+        f"<tr><td>{escape(c.tracking_code or c.number)}</td><td>{escape(c.category_name)}</td>"
+        f"<td>{escape(c.street_name)}</td><td>{escape(c.unit_name or '')}</td><td>{escape(c.status_name)}</td>"
+        f"<td>{escape(c.reported_on or '')}</td><td>{escape(c.response or '')}</td></tr>" for c in cases)
     return f"""<!doctype html>
 <html lang="zh-CN"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
-<title>镜子墙 · {escape(w.period)}</title>
+<title>{escape(w.district)}镜子墙 · {escape(w.period)}</title>
 <style>body{{font-family:sans-serif;margin:1.5rem;color:#222}}table{{border-collapse:collapse;margin:.5rem 0 1.5rem}}
 td,th{{border:1px solid #ccc;padding:.3rem .6rem;text-align:left}}th{{background:#f3f3f3}}
 .big{{font-size:1.4rem}}</style></head><body>
-<h1>镜子墙 Mirror wall</h1>
+<h1>{escape(w.district)}镜子墙 <small>{escape(w.district_en)} mirror wall</small></h1>
 <p class="big">{escape(w.period)}：受理 {w.received} 件，办结 {w.completed} 件</p>
 <h2>按类别 By sub-item</h2><table>{head.format("类别")}{tally_rows(w.by_category)}</table>
 <h2>按街道 By street</h2><table>{head.format("街道")}{tally_rows(w.by_street)}</table>
 <h2>按月 By month</h2><table><tr><th>月份</th><th>受理</th><th>办结</th></tr>{months}</table>
 <h2>诉求与答复 Cases and answers</h2>
-<table><tr><th>编号</th><th>类别</th><th>街道</th><th>状态</th><th>受理日期</th><th>答复</th></tr>{rows}</table>
-<p>数据每分钟更新；不含任何个人信息。</p></body></html>"""
+<table><tr><th>查询码 Code</th><th>类别 Sub-item</th><th>街道 Street</th><th>承办单位 Unit</th><th>状态 Status</th>
+<th>受理日期 Received</th><th>答复 Answer</th></tr>{rows}</table>
+<p>数据每分钟更新；不含任何个人信息。日期为北京时间。 Updated every minute; no personal data; dates in Beijing time.</p></body></html>"""
 
 
 @router.get("/mirror-wall", response_class=HTMLResponse, summary="The mirror wall as a page")

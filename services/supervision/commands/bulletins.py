@@ -25,6 +25,7 @@ from services.supervision.domain.public_record import public_number
 from services.supervision.domain.rates import rankable, red_and_black, standings
 from shared.local_time import LOCAL_ZONE
 from shared.messaging.unit_of_work import UnitOfWorkFactory
+from shared.reference.keeping import names as kept_names
 
 log = structlog.get_logger(__name__)
 _d, _c, _b = tables.deadlines.c, tables.cases.c, tables.bulletins.c
@@ -34,7 +35,9 @@ _HANDLING = ("sign_for", "completion", "planned")
 async def compose(session: AsyncSession, district: str, week: str, *, now: datetime,
                   min_facts: int = 5) -> BulletinContent:
     start, end = period_bounds(week, LOCAL_ZONE)
-    names = dict((await session.execute(select(tables.unit_names.c.id, tables.unit_names.c.name))).all())
+    kept = await kept_names(session)
+    names = {code: name for code, name in (await session.execute(
+        select(tables.unit_names.c.id, tables.unit_names.c.name))).all()} | kept.for_locale("zh").get("unit", {})
     late = (await session.execute(
         select(tables.deadlines, _c.category_code, _c.street_id)
         .join(tables.cases, _c.id == _d.case_id)
@@ -49,7 +52,8 @@ async def compose(session: AsyncSession, district: str, week: str, *, now: datet
     for r in late:
         by_unit[r.unit_id][r.kind] += 1
         finished = r.closed_at if r.status == "closed" else min(end, now)
-        cases.append(LateCase(number=public_number(r.case_id), category=r.category_code, street=r.street_id,
+        cases.append(LateCase(number=public_number(r.case_id), category=kept.category(r.category_code),
+                              street=kept.area(r.street_id),
                               unit=names.get(r.unit_id, r.unit_id), kind=r.kind,
                               due=r.due_at.astimezone(LOCAL_ZONE).strftime("%Y-%m-%d %H:%M"),
                               hours_late=round(max((finished - r.due_at).total_seconds(), 0) / 3600, 1),
@@ -65,7 +69,7 @@ async def compose(session: AsyncSession, district: str, week: str, *, now: datet
     completed = await session.scalar(select(func.count()).where(
         _c.district_id == district, _c.completed_at >= start, _c.completed_at < end))
     return BulletinContent(
-        district=district, week=week, start=start.date().isoformat(), end=(end - timedelta(days=1)).date().isoformat(),
+        district=district, week=week, district_name=kept.area(district), start=start.date().isoformat(), end=(end - timedelta(days=1)).date().isoformat(),
         received=received, completed=completed, breaches=len(late), late_units=units, late_cases=cases,
         black_list=[(names.get(s.key, s.key), s.score) for s in black],
         red_list=[(names.get(s.key, s.key), s.score) for s in red])

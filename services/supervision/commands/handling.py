@@ -52,7 +52,7 @@ async def know_reported(event: CaseReported, uow: UnitOfWork) -> None:
     """Where a case lies and its class, so that any unit later given it (a claim from the board too) gets clocks."""
     await uow.store.know_case(event.case_id, event.location.area, category_code=event.category_code,
                               time_limit_class=event.time_limit_class, reported_at=event.reported_at,
-                              now=datetime.now(UTC))
+                              now=datetime.now(UTC), tracking_code=event.tracking_code)
 
 
 async def note_reclassified(event: CaseReclassified, uow: UnitOfWork) -> None:
