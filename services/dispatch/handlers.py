@@ -11,6 +11,7 @@ from shared.events import (
     CaseReclassified,
     CaseReopened,
     CaseReported,
+    CaseResidentCallbackAnswered,
 )
 from shared.reference.keeping import NAME_HANDLERS
 
@@ -24,5 +25,6 @@ HANDLERS = {
     CaseEscalated: cases.note_escalation,
     CaseObserved: cases.note_observation,
     CaseDuplicateLinked: cases.note_co_reporters,
+    CaseResidentCallbackAnswered: cases.note_callback_answer,
     **NAME_HANDLERS,  # the names of units, sub-items and areas, as their owners publish them
 }

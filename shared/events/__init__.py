@@ -14,6 +14,7 @@ from shared.events.dispatch import (
     CaseOpenedForClaiming,
     CaseProgressNoted,
     CaseRedispatched,
+    CaseResidentCallbackAsked,
     CaseResumed,
     CaseReturned,
     CaseSigned,
@@ -25,6 +26,7 @@ from shared.events.intake import (
     CaseDuplicateUnlinked,
     CaseReclassified,
     CaseReported,
+    CaseResidentCallbackAnswered,
     EvaluationSubmitted,
 )
 from shared.events.partner import COPIED_FIELDS, PartnerCaseNotice
@@ -61,7 +63,7 @@ __all__ = [
     "CaseDeadlineSet", "CaseDeadlineWarned", "CaseDispatched", "CaseDuplicateLinked", "CaseDuplicateUnlinked",
     "CaseEscalated", "CaseExplained", "CaseExplanationMeetingCalled", "CaseExplanationMeetingHeld", "CaseExplanationMeetingScheduled",
     "CaseExtensionDecided", "CaseExtensionRequested", "CaseJointHandlingStarted", "CaseObserved", "CaseOpenedForClaiming", "CasePanelRated",
-    "CaseProgressNoted", "CaseReclassified", "CaseRedispatched", "CaseReopened", "CaseReported", "CaseResumed",
+    "CaseProgressNoted", "CaseReclassified", "CaseRedispatched", "CaseReopened", "CaseReported", "CaseResidentCallbackAnswered", "CaseResidentCallbackAsked", "CaseResumed",
     "CaseReturned", "CaseSigned", "CaseSupervisorAssigned", "CaseSuspended", "CaseTransferred", "Channel",
     "COPIED_FIELDS", "ClassifiedBy", "DeadlineKind", "EscalationLevel", "EvaluationSubmitted", "Event", "PARTNER_CASES", "PartnerCaseNotice", "REGISTRY", "ReportedLocation",
     "Reporter", "SuspensionReason", "TOPICS", "Topic", "Verdict", "event_type",

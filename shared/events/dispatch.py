@@ -169,3 +169,14 @@ class CaseCompleted(Event, type=event_type("case.completed"), topic=DISPATCH_CAS
     unit_name: str
     result: str
     completed_at: AwareDatetime
+
+
+class CaseResidentCallbackAsked(Event, type=event_type("case.resident_callback_asked"), topic=DISPATCH_CASES):
+    """A unit needs something from the resident: the operators call them back and ask (the unit never reads the
+    number); ``question`` is masked."""
+
+    case_id: UUID
+    request_id: UUID
+    unit_id: str
+    question: str
+    asked_at: AwareDatetime

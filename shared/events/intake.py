@@ -90,3 +90,15 @@ class EvaluationSubmitted(Event, type=event_type("evaluation.submitted"), topic=
     via: Literal["resident", "callback"]
     reporter_ref: str | None = None
     submitted_at: AwareDatetime
+
+
+class CaseResidentCallbackAnswered(Event, type=event_type("case.resident_callback_answered"), topic=INTAKE_CASES):
+    """An operator called the resident back for a unit: what the resident said (masked), or that they could not be
+    reached."""
+
+    case_id: UUID
+    request_id: UUID
+    unit_id: str
+    reached: bool
+    answer: str
+    answered_at: AwareDatetime

@@ -367,3 +367,37 @@ def test_a_unit_renamed_in_the_directory_is_named_anew_by_every_service_that_sho
                                        headers=operator).json(),
                      lambda d: any(x["template"] == "now_handling" for x in d))
     assert "现由秀水睦邻中心办理" in next(x["body"] for x in texts if x["template"] == "now_handling")
+
+
+def test_a_unit_asks_for_the_resident_to_be_called_back_and_reads_the_answer_without_the_number(platform):
+    made = report(platform, category="greening", description="楼下的大树歪了，怕台风天倒下来",
+                  location={"lat": 31.2175, "lon": 121.4310}, contact={"name": NAME, "phone": "13812340088"})
+    case_id = case_of(platform, made)
+    dispatch, intake = platform.url("dispatch"), platform.url("intake")
+    dispatcher, operator = bearer(platform.token("dispatcher")), bearer(platform.token("operator"))
+    case = wait_for(lambda: httpx.get(f"{dispatch}/v1/cases/{case_id}", headers=dispatcher),
+                    lambda r: r.status_code == 200 and r.json()["lead_unit_id"]).json()
+    lead = case["lead_unit_id"]
+    unit = bearer(platform.token("unit_staff", unit=lead))
+    stranger = bearer(platform.token("unit_staff", unit="cn-police" if lead != "cn-police" else "cn-greening"))
+    ask = f"{dispatch}/v1/cases/{case_id}/callback-request"
+    problem(httpx.post(ask, json={"question": "哪棵树？"}, headers=stranger), 404, "not_found")
+    asked = httpx.post(ask, json={"question": "请问是哪一栋楼下的树？电话13812349999"}, headers=unit)
+    assert asked.status_code == 202, asked.text
+    request_id = asked.json()["request_id"]
+    queue = wait_for(lambda: httpx.get(f"{intake}/v1/unit-callbacks", headers=operator).json(),
+                     lambda rows: any(r["request_id"] == request_id for r in rows))
+    task = next(r for r in queue if r["request_id"] == request_id)
+    assert task["question"] == "请问是哪一栋楼下的树？电话138****9999" and task["unit_name"] != task["unit_id"]
+    assert task["reporter_phone_masked"] == "138****0088" and task["asked_at"].endswith("+08:00")
+    answer = f"{intake}/v1/unit-callbacks/{request_id}/answer"
+    assert httpx.post(answer, json={"reached": True, "answer": "居民说是3号楼北侧"}, headers=operator).status_code == 201
+    problem(httpx.post(answer, json={"reached": True, "answer": "再答一次"}, headers=operator), 404, "not_found")
+    seen = wait_for(lambda: httpx.get(f"{dispatch}/v1/cases/{case_id}", headers=unit).json(),
+                    lambda c: any(h["action"] == "callback_answered" for h in c["history"]))
+    assert next(h["note"] for h in seen["history"] if h["action"] == "callback_answered") == \
+        "接线员回访居民：居民说是3号楼北侧"
+    assert "13812340088" not in json.dumps(seen, ensure_ascii=False)
+    inbox = wait_for(lambda: httpx.get(f"{platform.url('notification')}/v1/units/{lead}/inbox", headers=unit).json(),
+                     lambda m: any(d["template"] == "callback_answer" for d in m))
+    assert next(d["body"] for d in inbox if d["template"] == "callback_answer") == "【回访结果】居民答复：居民说是3号楼北侧"

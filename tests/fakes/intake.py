@@ -45,6 +45,7 @@ class FakeIntakeStore:
         self.photos: dict[UUID, UUID | None] = {}  # photo -> report
         self.verdicts: dict[tuple[UUID, int, str], dict] = {}
         self.callback_tasks: dict[tuple[UUID, int], dict] = {}
+        self.unit_callbacks: dict[UUID, dict] = {}
         self.reveals: list[dict] = []
         self.refused_reports: list[dict] = []
         self.imports: dict[UUID, Import] = {}
@@ -206,6 +207,19 @@ class FakeIntakeStore:
                                 done_at: datetime | None, done_by: str | None) -> None:
         self.callback_tasks.setdefault((case_id, round), dict(requested_at=requested_at, done_at=done_at,
                                                               done_by=done_by))
+
+    async def add_unit_callback(self, request_id: UUID, case_id: UUID, *, unit_id: str, question: str,
+                                asked_at: datetime) -> None:
+        self.unit_callbacks.setdefault(request_id, dict(case_id=case_id, unit_id=unit_id, question=question,
+                                                        asked_at=asked_at, answered_at=None))
+
+    async def answer_unit_callback(self, request_id: UUID, *, reached: bool, answer: str, by: str,
+                                   at: datetime) -> dict | None:
+        request = self.unit_callbacks.get(request_id)
+        if request is None or request["answered_at"] is not None:
+            return None
+        request.update(reached=reached, answer=answer, answered_by=by, answered_at=at)
+        return dict(case_id=request["case_id"], unit_id=request["unit_id"])
 
     async def close_callback_task(self, case_id: UUID, *, round: int, at: datetime, by: str) -> None:
         task = self.callback_tasks.get((case_id, round))

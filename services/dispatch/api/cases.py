@@ -15,7 +15,7 @@ from sqlalchemy import or_, select
 
 from services.dispatch.adapters import tables
 from services.dispatch.adapters.store import CaseRecord
-from services.dispatch.commands.cases import act, attach_photos
+from services.dispatch.commands.cases import act, ask_resident_callback, attach_photos
 from services.dispatch.commands.directory import require_units
 from services.dispatch.domain import lifecycle
 from services.dispatch.domain.routing import Directory
@@ -241,6 +241,27 @@ UnitId = Annotated[str, StringConstraints(pattern=r"^[a-z0-9][a-z0-9-]{1,63}$")]
 class UnitAction(BaseModel):
     model_config = ConfigDict(extra="forbid")
     version: int = Field(ge=1, description="The case's version as the caller last saw it; a stale one gets 409")
+
+
+class CallbackAsk(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    question: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=500)] = Field(
+        description="What the operators should ask the resident (a unit never reads the resident's number)")
+
+
+class CallbackAsked(BaseModel):
+    case_id: UUID
+    request_id: UUID
+
+
+@router.post("/cases/{case_id}/callback-request", status_code=202, response_model=CallbackAsked,
+             summary="Ask the operators to call the resident back with a question (the answer comes back on the "
+                     "case's history)")
+async def callback_request(case_id: UUID, body: CallbackAsk, principal: CurrentPrincipal,
+                           uow: UnitOfWorkDep) -> CallbackAsked:
+    async with uow:
+        request_id = await ask_resident_callback(uow, case_id, principal.unit_id or "", body.question)
+    return CallbackAsked(case_id=case_id, request_id=request_id)
 
 
 class ProgressIn(UnitAction):

@@ -40,6 +40,8 @@ from shared.events import (
     CaseRedispatched,
     CaseReopened,
     CaseReported,
+    CaseResidentCallbackAnswered,
+    CaseResidentCallbackAsked,
     CaseResumed,
     CaseReturned,
     CaseSigned,
@@ -322,6 +324,33 @@ async def attach_photos(uow: UnitOfWork, case_id: UUID, unit_id: str, photo_ids)
     if attached != wanted:
         raise Refused("unknown_photo", f"{len(wanted - attached)} photo(s) are not this unit's uploads or belong to "
                       "another case", "photos")
+
+
+async def ask_resident_callback(uow: UnitOfWork, case_id: UUID, unit_id: str, question: str) -> UUID:
+    """A unit with a part in the case asks the operators to call the resident back (it never reads the number)."""
+    store: DispatchStore = uow.store
+    row = await store.lock_case(case_id)
+    if row is None or not row.casefile().involves(unit_id):
+        raise Refused("not_found", "no such case", "case_id", status=404)
+    question = mask_personal_text(question.strip())[:500]
+    if not question:
+        raise Refused("missing_field", "say what the resident should be asked", "question")
+    now, request_id = datetime.now(UTC), uuid4()
+    await store.add_history(case_id, at=now, action="callback_asked", unit_id=unit_id,
+                            note=f"请接线员回访居民：{question}")
+    uow.record(CaseResidentCallbackAsked(case_id=case_id, request_id=request_id, unit_id=unit_id, question=question,
+                                         asked_at=now))
+    return request_id
+
+
+async def note_callback_answer(event: CaseResidentCallbackAnswered, uow: UnitOfWork) -> None:
+    """What the operators heard from the resident, on the case's history for the unit that asked."""
+    store: DispatchStore = uow.store
+    if not await store.has_case(event.case_id):
+        raise PermanentFailure("a call-back answer on a case dispatch does not know")
+    said = f"接线员回访居民：{event.answer}" if event.reached else f"接线员未能联系上居民：{event.answer}"
+    await store.add_history(event.case_id, at=event.answered_at, action="callback_answered", unit_id=event.unit_id,
+                            note=mask_personal_text(said)[:500])
 
 
 async def flag_missed_check_ins(uow: UnitOfWork, *, now: datetime, batch: int = 100) -> int:

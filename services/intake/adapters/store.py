@@ -303,6 +303,23 @@ class IntakeStore:
             case_id=case_id, round=round, requested_at=requested_at, done_at=done_at, done_by=done_by,
         ).on_conflict_do_nothing())
 
+    async def add_unit_callback(self, request_id: UUID, case_id: UUID, *, unit_id: str, question: str,
+                                asked_at: datetime) -> None:
+        """A unit's question for the resident, once (a redelivered request is the same one)."""
+        await self._session.execute(pg_insert(tables.unit_callbacks).values(
+            id=request_id, case_id=case_id, unit_id=unit_id, question=question, asked_at=asked_at,
+        ).on_conflict_do_nothing())
+
+    async def answer_unit_callback(self, request_id: UUID, *, reached: bool, answer: str, by: str,
+                                   at: datetime) -> dict | None:
+        """Record the resident's answer; None unless the request exists and is still open."""
+        u = tables.unit_callbacks.c
+        row = (await self._session.execute(
+            update(tables.unit_callbacks).where(u.id == request_id, u.answered_at.is_(None))
+            .values(reached=reached, answer=answer, answered_by=by, answered_at=at)
+            .returning(u.case_id, u.unit_id))).first()
+        return dict(row._mapping) if row else None
+
     async def close_callback_task(self, case_id: UUID, *, round: int, at: datetime, by: str) -> None:
         t = tables.callback_tasks.c
         await self._session.execute(update(tables.callback_tasks).where(

@@ -215,6 +215,21 @@ callback_tasks = Table(
     Index("callback_tasks_pending", "requested_at", postgresql_where=text("done_at IS NULL")),
 )
 
+# What units asked the operators to ask a resident (they never read the number), and what the resident said.
+unit_callbacks = Table(
+    "unit_callbacks", metadata,
+    Column("id", UUID(as_uuid=True), primary_key=True),  # the unit's request id
+    Column("case_id", UUID(as_uuid=True), ForeignKey("cases.id"), nullable=False),
+    Column("unit_id", Text, nullable=False),
+    Column("question", Text, nullable=False),
+    Column("asked_at", DateTime(timezone=True), nullable=False),
+    Column("answered_at", DateTime(timezone=True)),
+    Column("answered_by", Text),
+    Column("reached", Boolean),
+    Column("answer", Text),
+    Index("unit_callbacks_open", "asked_at", postgresql_where=text("answered_at IS NULL")),
+)
+
 # The audit of every full number shown to a person: who, in what role, unit and scope, why, when. ``reason`` is the
 # reason's wording as shown then (or a service's purpose), ``reason_code`` the reason chosen from the list.
 reveals = Table(

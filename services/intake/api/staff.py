@@ -7,7 +7,7 @@ from typing import Annotated, Literal
 from uuid import UUID
 
 from fastapi import APIRouter, Depends, Query, Response
-from pydantic import BaseModel, Field, StringConstraints
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 from sqlalchemy import select
 
 from services.intake.adapters import tables
@@ -17,7 +17,7 @@ from services.intake.api.residents import VerdictIn
 from services.intake.commands.cases import reclassify
 from services.intake.commands.contacts import numbers_for_delivery, reveal_reporters
 from services.intake.commands.reports import unlink
-from services.intake.commands.verdicts import submit_verdict
+from services.intake.commands.verdicts import answer_unit_question, submit_verdict
 from services.intake.domain.cases import normalise_tracking_code
 from services.intake.domain.reports import reporter_ref
 from services.intake.domain.reveals import REVEAL_REASONS, RevealCaller
@@ -27,7 +27,9 @@ from shared.http.access import CurrentPrincipal, require_district_scope
 from shared.http.dependencies import ReadSession, UnitOfWorkDep
 from shared.http.errors import ApiError
 from shared.http.openapi import RATE_LIMITED
+from shared.local_time import LocalDatetime
 from shared.masking import mask_numbers_in_text, mask_phone
+from shared.reference.keeping import names as kept_names
 
 router = APIRouter(prefix="/v1", tags=["staff"])
 STAFF = (Role.OPERATOR, Role.DISPATCHER, Role.SUPERVISOR, Role.LEADER)
@@ -197,6 +199,52 @@ async def callbacks(session: ReadSession, grids: ScopeGrids,
     return [CallbackTask(case_id=x.case_id, tracking_code=x.tracking_code, category=x.category_code,
                          unit=x.unit_name, round=x.round, requested_at=x.requested_at,
                          reporter_phone_masked=mask_phone(x.phone)) for x in rows]
+
+
+class UnitCallback(BaseModel):
+    request_id: UUID
+    case_id: UUID
+    tracking_code: str
+    unit_id: str
+    unit_name: str = Field(description="The unit asking, by name")
+    question: str
+    asked_at: LocalDatetime
+    reporter_phone_masked: str | None
+
+
+@router.get("/unit-callbacks", response_model=list[UnitCallback],
+            summary="Questions units asked for the resident, oldest first: call the resident (the full number through "
+                    "/cases/{id}/reporters/reveal, audited) and record what they said with /unit-callbacks/{id}/answer")
+async def unit_callbacks(session: ReadSession, grids: ScopeGrids,
+                         limit: Annotated[int, Query(ge=1, le=500)] = 100) -> list[UnitCallback]:
+    u, c, r = tables.unit_callbacks.c, tables.cases.c, tables.reporters.c
+    rows = (await session.execute(
+        select(u.id, u.case_id, u.unit_id, u.question, u.asked_at, c.tracking_code, r.phone)
+        .join(tables.cases, c.id == u.case_id).outerjoin(tables.reporters, r.id == c.reporter_id)
+        .where(u.answered_at.is_(None), c.grid_id.in_(grids)).order_by(u.asked_at).limit(limit))).all()
+    names = await kept_names(session)
+    return [UnitCallback(request_id=x.id, case_id=x.case_id, tracking_code=x.tracking_code, unit_id=x.unit_id,
+                         unit_name=names.unit(x.unit_id), question=x.question, asked_at=x.asked_at,
+                         reporter_phone_masked=mask_phone(x.phone)) for x in rows]
+
+
+class CallbackAnswer(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    reached: bool = Field(description="The resident was reached")
+    answer: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=1000)] = Field(
+        description="What the resident said (or why they could not be reached); numbers are masked")
+
+
+@router.post("/unit-callbacks/{request_id}/answer", status_code=201,
+             summary="What the resident said when called back for a unit: it reaches the unit on the case")
+async def answer_unit_callback(request_id: UUID, body: CallbackAnswer, principal: CurrentPrincipal,
+                               uow: UnitOfWorkDep, session: ReadSession, grids: ScopeGrids) -> dict:
+    case_id = await session.scalar(select(tables.unit_callbacks.c.case_id)
+                                   .where(tables.unit_callbacks.c.id == request_id))
+    await case_in_scope(session, case_id, grids, "request_id")
+    async with uow:
+        await answer_unit_question(uow, request_id, reached=body.reached, answer=body.answer, by=principal.subject)
+    return {"request_id": str(request_id), "case_id": str(case_id)}
 
 
 @router.post("/cases/{case_id}/callback-verdict", status_code=201,

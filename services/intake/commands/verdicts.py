@@ -1,5 +1,5 @@
-"""The resident's verdict on a completion, given online or on an operator's call-back, and the call-back task when
-none came in time."""
+"""The resident's verdict on a completion, given online or on an operator's call-back, the call-back task when
+none came in time, and the call-backs units ask for (a question for the resident, answered by an operator)."""
 
 from __future__ import annotations
 
@@ -11,7 +11,13 @@ from services.intake.commands.cases import known_case
 from services.intake.domain.cases import CaseStatus
 from services.intake.domain.reports import reporter_ref
 from services.intake.domain.timeline import line
-from shared.events import CaseCallbackRequested, EvaluationSubmitted, Verdict
+from shared.events import (
+    CaseCallbackRequested,
+    CaseResidentCallbackAnswered,
+    CaseResidentCallbackAsked,
+    EvaluationSubmitted,
+    Verdict,
+)
 from shared.masking import mask_personal_text
 from shared.messaging.unit_of_work import UnitOfWork
 from shared.refusals import Refused
@@ -51,3 +57,23 @@ async def open_callback_task(event: CaseCallbackRequested, uow: UnitOfWork) -> N
     await uow.store.add_callback_task(event.case_id, round=event.round, requested_at=event.requested_at,
                                       done_at=event.requested_at if judged else None,
                                       done_by="resident" if judged else None)
+
+
+async def take_unit_question(event: CaseResidentCallbackAsked, uow: UnitOfWork) -> None:
+    """A unit asks the operators to call the resident back: a task on their call-back list."""
+    await known_case(uow, event.case_id)
+    await uow.store.add_unit_callback(event.request_id, event.case_id, unit_id=event.unit_id,
+                                      question=event.question, asked_at=event.asked_at)
+
+
+async def answer_unit_question(uow: UnitOfWork, request_id: UUID, *, reached: bool, answer: str, by: str) -> UUID:
+    """What the resident said when the operator called (or that they could not be reached), back to the unit."""
+    now = datetime.now(UTC)
+    answer = mask_personal_text(answer.strip())[:1000]
+    asked = await uow.store.answer_unit_callback(request_id, reached=reached, answer=answer, by=by, at=now)
+    if asked is None:
+        raise Refused("not_found", "no such open call-back request", "request_id", status=404)
+    uow.record(CaseResidentCallbackAnswered(case_id=asked["case_id"], request_id=request_id,
+                                            unit_id=asked["unit_id"], reached=reached, answer=answer,
+                                            answered_at=now))
+    return asked["case_id"]
