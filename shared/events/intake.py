@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Annotated, Literal
 from uuid import UUID
 
@@ -36,6 +37,12 @@ class CaseReported(Event, type=event_type("case.reported"), topic=INTAKE_CASES, 
     photo_count: int = 0
     #: The report's photos (intake serves them to whoever may see the case, the units handling it included).
     photo_ids: tuple[UUID, ...] = ()
+    #: What the classifier made of the resident's words where a person (a hotline operator) picked the sub-item.
+    suggested_category_code: str | None = None
+    #: A slip's kind (suggestion box, e-mail, questionnaire, one-to-one talk, opinion book, visit or liaison log) and
+    #: the day the resident handed it in: the case was raised then, not when the file was imported.
+    source_kind: str | None = None
+    handed_in_on: date | None = None
     #: Where a reply reaches the resident in the channel used: for a messaging group, ``<group id>/<message id>``.
     reply_to: str | None = None
 

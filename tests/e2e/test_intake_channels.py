@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import csv
 import io
 import json
 import subprocess
@@ -44,6 +45,15 @@ def test_the_hotline_takes_a_call_with_a_picked_or_suggested_category(platform):
         "call_id": "call-0001", "caller": {"name": "陈先生", "phone": "13700001111"},
         "description": "岐山村门口路灯坏了三盏", "address": "岐山村", "category": "street-lighting"}, operator)
     assert again.json()["tracking_code"] == picked.json()["tracking_code"]  # the same call entered twice
+    # The operator's pick is kept, and what the classifier made of the caller's words is shown beside it.
+    overruled = post(platform, "/v1/hotline/reports", {
+        "call_id": "call-0002", "caller": {"phone": "13700003333"}, "description": "华山路口路灯坏了好几盏，晚上很黑",
+        "address": "岐山村", "category": "parking"}, operator)
+    assert overruled.status_code == 201 and overruled.json()["category"] == "parking"
+    staff = get(platform, f"/v1/cases/by-code/{overruled.json()['tracking_code']}", headers=operator).json()
+    assert (staff["category_name"], staff["suggested_category"], staff["suggested_category_name"]) == (
+        "停车管理", "street-lighting", "路灯")
+    assert staff["channel_name"] == "热线" and staff["reported_at"].endswith("+08:00")
     suggested = post(platform, "/v1/hotline/reports", {
         "caller": {"phone": "13700002222"}, "description": "愚园路600号门口井盖缺失，很危险", "address": "愚园路600号"},
         operator)
@@ -263,6 +273,25 @@ def test_a_csv_import_reports_every_row_and_importing_it_again_creates_nothing_n
     assert "4 rows: 1 already_imported, 3 refused" in again.stdout, again.stdout
     report = (tmp_path / "slips.csv.import-report.csv").read_text(encoding="utf-8")
     assert report.count("\n") == 5 and "13800001111" not in report
+
+
+def test_an_imported_slip_keeps_its_own_kind_and_the_day_it_was_handed_in(platform, tmp_path):
+    slips = tmp_path / "talks.csv"
+    slips.write_text("类型,内容,纬度,经度,日期\n谈心,楼道里堆满杂物，消防通道被堵,31.2180,121.4335,2026年11月20日\n"
+                     "电子邮件,小区健身器材坏了,31.2185,121.4335,2099-01-01\n", encoding="utf-8")
+    run = [sys.executable, "-m", "gridlink.cli", "import", str(slips), "--intake-url", platform.url("intake")]
+    done = subprocess.run(run, env=platform.env, capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
+    assert "row 3: refused, out_of_range (received_on)" in done.stdout  # a slip is not handed in in the future
+    rows = list(csv.DictReader((tmp_path / "talks.csv.import-report.csv").open(encoding="utf-8")))
+    code = rows[0]["tracking_code"]
+    staff = get(platform, f"/v1/cases/by-code/{code}", headers=bearer(platform, "operator")).json()
+    assert (staff["channel"], staff["source_kind"], staff["source_kind_name"], staff["handed_in_on"]) == (
+        "batch_import", "one_to_one_talk", "一对一谈心", "2026-11-20")
+    unit_case = wait_for(lambda: httpx.get(f"{platform.url('dispatch')}/v1/cases/{staff['case_id']}",
+                                           headers=bearer(platform, "dispatcher")),
+                         lambda r: r.status_code == 200).json()
+    assert (unit_case["source_kind_name"], unit_case["handed_in_on"]) == ("一对一谈心", "2026-11-20")
 
 
 def test_the_category_tree_is_edited_through_the_admin_api_and_old_cases_keep_their_version(platform):

@@ -70,3 +70,30 @@ def test_numbers_written_into_free_text_are_masked_before_the_text_leaves_intake
     assert "139-1234-5678" not in masked and "139****5678" in masked
     assert "31010519900101123X" not in masked and "310105********123X" in masked
     assert "1302室" in masked and "20231115123456" in masked  # other numbers are left alone
+
+
+def test_a_slip_keeps_its_kind_among_the_seven_channels_and_the_day_it_was_handed_in():
+    from datetime import date
+
+    from services.intake.domain.slips import SLIP_KINDS, draft_of, handed_in, slip_kind
+    from shared.refusals import Refused
+    from shared.spreadsheets import SheetRow
+
+    assert set(SLIP_KINDS) == {"suggestion_box", "email", "questionnaire", "one_to_one_talk", "opinion_book",
+                               "visit_log", "liaison_log"}
+    assert (slip_kind("谈心"), slip_kind("电子邮件"), slip_kind("意见簿")) == ("one_to_one_talk", "email",
+                                                                          "opinion_book")
+    today = date(2026, 12, 2)
+    for written in ("2026-11-20", "2026/11/20", "2026年11月20日", "2026-11-20 00:00:00", " 2026.11.20 "):
+        assert handed_in(written, today=today) == date(2026, 11, 20), written
+    assert handed_in("", today=today) is None
+    for bad, code in (("下周一", "invalid_date"), ("2026-02-30", "invalid_date"), ("2026-12-03", "out_of_range")):
+        try:
+            handed_in(bad, today=today)
+        except Refused as exc:
+            assert (exc.code, exc.field) == (code, "received_on"), bad
+        else:
+            raise AssertionError(f"{bad} was accepted")
+    draft = draft_of(SheetRow(number=2, values={"kind": "问卷", "description": "楼道灯坏了",
+                                                          "received_on": "2026-11-20"}), today=today)
+    assert (draft.source_kind, draft.handed_in_on) == ("questionnaire", date(2026, 11, 20))

@@ -64,6 +64,9 @@ class CaseRecord:
     channel: str | None = None
     resident_photo_ids: list = ()
     residents_affected: int = 1
+    suggested_category_code: str | None = None
+    source_kind: str | None = None
+    handed_in_on: date | None = None
 
     @property
     def district_id(self) -> str | None:

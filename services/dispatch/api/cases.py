@@ -83,6 +83,11 @@ class CaseView(BaseModel):
     place: PlaceView
     urgent: bool = False
     channel: str | None = None
+    channel_name: str | None = None
+    source_kind_name: str | None = Field(None, description="A slip's kind (suggestion box, questionnaire …)")
+    handed_in_on: date | None = Field(None, description="The day the resident handed the slip in")
+    suggested_category_name: str | None = Field(None, description="What the classifier made of the caller's words, "
+                                                "beside the operator's pick")
     residents_affected: int = 1
     lead_unit_id: str | None
     lead_unit_name: str | None = None
@@ -124,7 +129,12 @@ def _view(row, names: Names, history=(), photos=()) -> CaseView:
         joint_handling=_joint_handling(row.summons, names, locale), case_id=row.id, status=row.status,
         status_name=label("state", row.status, locale), category=row.category_code,
         category_name=names.category(row.category_code, locale), grid_id=area["grid_id"],
-        description=row.description, urgent=row.urgent, channel=row.channel, residents_affected=row.residents_affected,
+        description=row.description, urgent=row.urgent, channel=row.channel,
+        channel_name=label("channel", row.channel, locale) if row.channel else None,
+        source_kind_name=label("source", row.source_kind, locale) if row.source_kind else None,
+        handed_in_on=row.handed_in_on, suggested_category_name=names.category(row.suggested_category_code, locale)
+        if row.suggested_category_code and row.suggested_category_code != row.category_code else None,
+        residents_affected=row.residents_affected,
         place=PlaceView(address=row.address, lat=row.lat, lon=row.lon, **{k: area.get(k) for k in (
             "district_id", "street_id", "community_id", "grid_id")}, name=names.place(area, locale)),
         lead_unit_id=row.lead_unit_id, lead_unit_name=names.unit(row.lead_unit_id, locale) or None,

@@ -210,7 +210,8 @@ async def open_reported_case(event: CaseReported, uow: UnitOfWork) -> None:
         reported_at=event.reported_at, updated_at=now, category_class=event.category_class,
         handle_locally=event.handle_locally, description=event.description, address=event.location.address,
         lat=event.location.lat, lon=event.location.lon, channel=event.channel.value,
-        resident_photo_ids=[str(p) for p in event.photo_ids]))
+        resident_photo_ids=[str(p) for p in event.photo_ids], suggested_category_code=event.suggested_category_code,
+        source_kind=event.source_kind, handed_in_on=event.handed_in_on))
     if not created:
         return  # the same report under another event id: the case is already there
     await store.add_history(event.case_id, at=now, action=step.action, unit_id=case.lead,

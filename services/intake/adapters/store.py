@@ -4,7 +4,7 @@ tests put an in-memory one in its place)."""
 from __future__ import annotations
 
 from dataclasses import dataclass, field, fields
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from uuid import UUID, uuid4
 
 from sqlalchemy import bindparam, exists, func, insert, or_, select, text, update
@@ -59,6 +59,11 @@ class CaseRecord:
     completion_round: int = 0
     words: str | None = None
     supervisor_id: str | None = None
+    #: What the classifier suggested where a person picked the sub-item (the operator's pick shown beside it).
+    suggested_category_code: str | None = None
+    #: A slip's kind (suggestion box, questionnaire …) and the day the resident handed it in.
+    source_kind: str | None = None
+    handed_in_on: date | None = None
 
 
 @dataclass(frozen=True)

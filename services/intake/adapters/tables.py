@@ -5,6 +5,7 @@ from sqlalchemy import (
     BigInteger,
     Boolean,
     Column,
+    Date,
     DateTime,
     Float,
     ForeignKey,
@@ -126,6 +127,9 @@ cases = Table(
     Column("residents_affected", Integer, nullable=False, server_default="1"),
     # Similar to a case of another sub-item: never linked silently, shown to operators instead.
     Column("suspected_duplicate_of", UUID(as_uuid=True)),
+    Column("suggested_category_code", Text),
+    Column("source_kind", Text),
+    Column("handed_in_on", Date),
     Column("address_id", Text),
     Column("completion_round", Integer, nullable=False, server_default="0"),
     # The description's words as the classifier reads them, space-separated (a word never holds a space), kept so

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from typing import Annotated, Literal
 from uuid import UUID
 
@@ -26,10 +26,12 @@ from shared.auth import Role
 from shared.http.access import CurrentPrincipal, require_district_scope
 from shared.http.dependencies import ReadSession, UnitOfWorkDep
 from shared.http.errors import ApiError
+from shared.http.messages import LANGUAGE
 from shared.http.openapi import RATE_LIMITED
 from shared.local_time import LocalDatetime
 from shared.masking import mask_numbers_in_text, mask_phone
 from shared.reference.keeping import names as kept_names
+from shared.reference.labels import label
 
 router = APIRouter(prefix="/v1", tags=["staff"])
 STAFF = (Role.OPERATOR, Role.DISPATCHER, Role.SUPERVISOR, Role.LEADER)
@@ -41,11 +43,19 @@ class CaseStaffView(BaseModel):
     tracking_code: str
     status: str
     category: str
+    category_name: str = Field(description="The sub-item by name, in the reader's language")
     category_version: int
     category_confidence: float
     classified_by: str
+    suggested_category: str | None = Field(None, description="What the classifier made of the words, where a person "
+                                           "(a hotline operator) picked the sub-item: shown beside the pick")
+    suggested_category_name: str | None = None
     needs_triage: bool
     channel: str
+    channel_name: str
+    source_kind: str | None = Field(None, description="A slip's kind (suggestion box, questionnaire …)")
+    source_kind_name: str | None = None
+    handed_in_on: date | None = Field(None, description="The day the resident handed the slip in")
     description: str
     grid_id: str
     address_id: str | None
@@ -53,8 +63,8 @@ class CaseStaffView(BaseModel):
     residents_affected: int
     suspected_duplicate_of: UUID | None
     unit: str | None
-    reported_at: datetime
-    expected_completion_at: datetime | None
+    reported_at: LocalDatetime
+    expected_completion_at: LocalDatetime | None
 
 
 async def _staff_view(session, where, grids: frozenset[str], field: str) -> CaseStaffView:
@@ -63,10 +73,17 @@ async def _staff_view(session, where, grids: frozenset[str], field: str) -> Case
                                  .where(where, c.grid_id.in_(grids)))).first()
     if row is None:
         raise ApiError(404, "not_found", "no such case", field)
+    names, locale = await kept_names(session), LANGUAGE.get()
+    suggested = row.suggested_category_code if row.suggested_category_code != row.category_code else None
     return CaseStaffView(
         case_id=row.id, tracking_code=row.tracking_code, status=row.status, category=row.category_code,
+        category_name=names.category(row.category_code, locale),
         category_version=row.category_version, category_confidence=row.category_confidence,
-        classified_by=row.classified_by, needs_triage=row.needs_triage, channel=row.channel,
+        classified_by=row.classified_by, suggested_category=suggested,
+        suggested_category_name=names.category(suggested, locale) if suggested else None,
+        needs_triage=row.needs_triage, channel=row.channel, channel_name=label("channel", row.channel, locale),
+        source_kind=row.source_kind, source_kind_name=label("source", row.source_kind, locale) if row.source_kind
+        else None, handed_in_on=row.handed_in_on,
         description=mask_numbers_in_text(row.description), grid_id=row.grid_id, address_id=row.address_id,
         reporter_phone_masked=mask_phone(row.phone), residents_affected=row.residents_affected,
         suspected_duplicate_of=row.suspected_duplicate_of, unit=row.unit_name, reported_at=row.reported_at,

@@ -23,6 +23,7 @@ from services.intake.domain.slips import (
     draft_of,
     read_slips,
 )
+from shared.local_time import LOCAL_ZONE
 from shared.messaging.unit_of_work import UnitOfWork, UnitOfWorkFactory
 from shared.refusals import Refused
 
@@ -73,7 +74,7 @@ async def _row_outcome(uow_factory: UnitOfWorkFactory, import_id: UUID, row: Sli
     line = {"import_id": import_id, "row_number": row.number, "tracking_code": None, "code": None, "field": None,
             "message": None}
     try:
-        draft = draft_of(row)
+        draft = draft_of(row, today=datetime.now(LOCAL_ZONE).date())
         async with uow_factory() as uow:
             outcome = await submit_report(uow, draft, policy)
         if outcome.replayed:

@@ -124,7 +124,9 @@ async def submit_report(uow: UnitOfWork, draft: ReportDraft, policy: IntakePolic
         address_id=address_id, grid_id=area.grid_id, reporter_id=reporter_id, anonymous=draft.anonymous,
         status=CaseStatus.RECEIVED, reported_at=now, updated_at=now, category_confidence=classified.confidence,
         classified_by=classified.by, needs_triage=classified.needs_triage, attributes=attributes,
-        words=" ".join(report_words), suspected_duplicate_of=suspected))
+        words=" ".join(report_words), suspected_duplicate_of=suspected,
+        suggested_category_code=classified.suggested_code, source_kind=draft.source_kind,
+        handed_in_on=draft.handed_in_on))
     await store.add_report(_report(report_id, case_id, "primary", draft, description, reporter_id, lat, lon, now,
                                    None))
     await store.add_classification(case_id, category_code=category.code, category_version=category.version,
@@ -135,7 +137,8 @@ async def submit_report(uow: UnitOfWork, draft: ReportDraft, policy: IntakePolic
         await store.attach_photos(list(draft.photo_ids), report_id)
     uow.record(_case_reported(case_id, code, category, draft, description, lat, lon, area, reporter_id, now,
                               confidence=classified.confidence, classified_by=classified.by,
-                              needs_triage=classified.needs_triage, suspected=suspected))
+                              needs_triage=classified.needs_triage, suspected=suspected,
+                              suggested=classified.suggested_code))
     return ReportOutcome(report_id, case_id, code, linked=False, replayed=False, category_code=category.code,
                          confidence=classified.confidence, needs_triage=classified.needs_triage)
 
@@ -235,7 +238,8 @@ def _report(report_id, case_id, role, draft: ReportDraft, description, reporter_
 
 
 def _case_reported(case_id, code, category: Category, draft: ReportDraft, description, lat, lon, area: AreaPath,
-                   reporter_id, now, *, confidence, classified_by, needs_triage, suspected) -> CaseReported:
+                   reporter_id, now, *, confidence, classified_by, needs_triage, suspected,
+                   suggested=None) -> CaseReported:
     return CaseReported(
         case_id=case_id, tracking_code=code, category_code=category.code, category_class=category.class_code,
         category_version=category.version, time_limit_class="urgent" if draft.urgent else category.time_limit_class,
@@ -247,4 +251,5 @@ def _case_reported(case_id, code, category: Category, draft: ReportDraft, descri
         reply_to=draft.external_ref if draft.channel is Channel.MESSAGING_GROUP else None,
         reporter=_reporter_view(reporter_id, case_id, draft), reported_at=now, category_confidence=confidence,
         classified_by=classified_by, needs_triage=needs_triage, suspected_duplicate_of=suspected,
-        photo_count=len(draft.photo_ids), photo_ids=tuple(draft.photo_ids))
+        photo_count=len(draft.photo_ids), photo_ids=tuple(draft.photo_ids), suggested_category_code=suggested,
+        source_kind=draft.source_kind, handed_in_on=draft.handed_in_on)

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from datetime import date
 from uuid import UUID
 
 from services.intake.domain.categories import Category, UnknownCategory
@@ -48,6 +49,9 @@ class ReportDraft:
     channel_detail: str | None = None
     submitted_by: str | None = None
     media_url: str | None = None
+    #: A slip's kind and the day the resident handed it in (batch imports).
+    source_kind: str | None = None
+    handed_in_on: date | None = None
 
 
 @dataclass(frozen=True)

@@ -4,6 +4,7 @@ turns each row into the report it stands for."""
 from __future__ import annotations
 
 import re
+from datetime import date
 from enum import StrEnum
 
 from services.intake.domain.cases import national_phone
@@ -25,13 +26,17 @@ COLUMNS = {
     "received_on": ("date", "received_on", "日期", "收集日期"),
     "anonymous": ("anonymous", "匿名"),
 }
+# The seven collection channels of the sources: each slip keeps its kind on the case.
 SLIP_KINDS = {
     "suggestion_box": ("suggestion_box", "意见箱", "建议箱"),
+    "email": ("email", "e-mail", "电子邮件", "邮件", "邮箱"),
     "questionnaire": ("questionnaire", "问卷", "调查问卷"),
-    "visit_log": ("visit_log", "走访", "走访日志", "走访记录"),
-    "liaison_log": ("liaison_log", "联系日志", "民情日志"),
+    "one_to_one_talk": ("one_to_one_talk", "talk", "谈心", "一对一谈心", "面谈", "谈话"),
     "opinion_book": ("opinion_book", "意见簿", "小区意见簿"),
+    "visit_log": ("visit_log", "走访", "走访日志", "走访记录", "电子走访日志"),
+    "liaison_log": ("liaison_log", "联系日志", "民情日志", "电子联系日志"),
 }
+_DATE = re.compile(r"^\s*(\d{4})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})\s*日?(?:[ T].*)?$")
 
 class ImportStatus(StrEnum):
     PENDING = "pending"
@@ -74,7 +79,24 @@ _YES = {"1", "true", "yes", "y", "是", "匿名"}
 _NO = {"", "0", "false", "no", "n", "否"}
 
 
-def draft_of(row: SlipRow) -> ReportDraft:
+def handed_in(raw: str, *, today: date | None) -> date | None:
+    """The day a slip was handed in (2026-11-20, 2026/11/20, 2026年11月20日, a spreadsheet's date and time), or
+    ``Refused``: not a date, or a day still to come."""
+    if not raw.strip():
+        return None
+    found = _DATE.match(raw)
+    try:
+        day = date(int(found[1]), int(found[2]), int(found[3])) if found else None
+    except ValueError:
+        day = None
+    if day is None:
+        raise Refused("invalid_date", "the date must be a day such as 2026-11-20", "received_on")
+    if today is not None and day > today:
+        raise Refused("out_of_range", "the date a slip was handed in cannot be in the future", "received_on")
+    return day
+
+
+def draft_of(row: SlipRow, *, today: date | None = None) -> ReportDraft:
     """The report a slip row stands for, or ``Refused`` naming the column at fault."""
     v = row.values
     for column, value in v.items():
@@ -82,8 +104,9 @@ def draft_of(row: SlipRow) -> ReportDraft:
             raise Refused("invalid_character", "control characters (such as NUL) are not accepted", column)
     kind = slip_kind(v.get("kind", "")) if v.get("kind") else "suggestion_box"
     if kind is None:
-        raise Refused("unknown_kind", "the kind must be a suggestion box, questionnaire, visit log, liaison log or "
-                      "opinion book", "kind")
+        raise Refused("unknown_kind", "the kind must be a suggestion box, e-mail, questionnaire, one-to-one talk, "
+                      "opinion book, visit log or liaison log", "kind")
+    handed_in_on = handed_in(v.get("received_on", ""), today=today)
     lat = lon = None
     if v.get("lat") or v.get("lon"):
         try:
@@ -107,4 +130,5 @@ def draft_of(row: SlipRow) -> ReportDraft:
     return ReportDraft(channel=Channel.BATCH_IMPORT, description=v.get("description", ""),
                        category_code=v.get("category") or None, lat=lat, lon=lon, address=v.get("address") or None,
                        name=None if anonymous else (v.get("name") or None), phone=None if anonymous else phone,
-                       anonymous=anonymous, external_ref=row.key, channel_detail=kind)
+                       anonymous=anonymous, external_ref=row.key, channel_detail=kind, source_kind=kind,
+                       handed_in_on=handed_in_on)
