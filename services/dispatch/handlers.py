@@ -6,6 +6,7 @@ from shared.events import (
     CaseDeadlineSet,
     CaseDuplicateLinked,
     CaseEscalated,
+    CaseExplanationMeetingHeld,
     CaseExtensionDecided,
     CaseObserved,
     CaseReclassified,
@@ -25,6 +26,7 @@ HANDLERS = {
     CaseEscalated: cases.note_escalation,
     CaseObserved: cases.note_observation,
     CaseDuplicateLinked: cases.note_co_reporters,
+    CaseExplanationMeetingHeld: cases.note_meeting_held,
     CaseResidentCallbackAnswered: cases.note_callback_answer,
     **NAME_HANDLERS,  # the names of units, sub-items and areas, as their owners publish them
 }

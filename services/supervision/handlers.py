@@ -29,6 +29,7 @@ from shared.events import (
     CaseDuplicateLinked,
     CaseExplained,
     CaseExtensionRequested,
+    CasePanelRated,
     CaseProgressNoted,
     CaseReclassified,
     CaseRedispatched,
@@ -66,5 +67,6 @@ HANDLERS = {
     CaseDeadlineSet: journal,
     CaseDeadlineBreached: journal,
     CaseReopened: journal,
+    CasePanelRated: journal,  # a panel's rating of the unit feeds the standings
     **NAME_HANDLERS,  # the names of units, sub-items and areas, as their owners publish them
 }

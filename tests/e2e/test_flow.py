@@ -46,9 +46,10 @@ def test_a_report_flows_through_all_four_services_and_the_resident_can_track_it(
 
     deliveries = wait_for(
         lambda: httpx.get(f"{platform.url('notification')}/v1/cases/{case_id}/deliveries", headers=supervisor).json(),
-        lambda d: len(d) == 3)
-    assert {(d["audience"], d["template"]) for d in deliveries} == {
-        ("resident", "received"), ("resident", "dispatched"), ("unit", "new_assignment")}
+        lambda d: len(d) == 4)
+    assert {(d["audience"], d["recipient"], d["template"]) for d in deliveries} == {
+        ("resident", f"resident:{case_id}", "received"), ("resident", f"resident:{case_id}", "dispatched"),
+        ("unit", "unit:cn-construction", "new_assignment"), ("unit", "unit:cn-greening", "assisting")}
     assert all(PHONE not in d["body"] and NAME not in d["body"] for d in deliveries)
     unit = bearer(platform.token("unit_staff", unit="cn-construction"))
     inbox = httpx.get(f"{platform.url('notification')}/v1/units/cn-construction/inbox", headers=unit).json()

@@ -251,7 +251,7 @@ def test_a_returned_case_is_routed_again_to_a_unit_that_did_not_return_it_by_a_r
     assert (routed.json()["lead_unit_id"], routed.json()["rule_id"]) == ("cc-xiushui", "r-noise-fallback")
     assert routed.json()["assisting_unit_ids"] == ["gw-xiushui-g1"]
     timeline = httpx.get(f"{dispatch}/v1/cases/{case_id}", headers=dispatcher).json()["history"]
-    assert timeline[-1]["rule_id"] == "r-noise-fallback" and "r-noise-fallback" in timeline[-1]["note"]
+    assert timeline[-1]["rule_id"] == "r-noise-fallback" and "按派单规则派发至秀水居委会" in timeline[-1]["note"]
     # Without the fallback rule nothing else may have it: routing again is refused, the case stays in triage.
     committee = bearer(platform.token("unit_staff", unit="cc-xiushui"))
     back = httpx.post(f"{dispatch}/v1/cases/{case_id}/return", headers=committee, timeout=10,

@@ -280,7 +280,9 @@ def test_staff_read_their_messages_in_the_language_of_their_contact_point(platfo
     finally:
         assert httpx.delete(point, headers=admin).status_code == 204
     message = next(m for m in told["messages"] if m["case_id"] == case_id)
-    assert message["body"].startswith("New case: noise") and message["channel"] == "inbox"
+    # In English, names and all: the sub-item and the place are named in the reader's language.
+    assert message["body"] == "New case: Noise (Xiushui Grid 1, Xiushui Community, Huayang Road Street). " \
+        "Please sign for it." and message["channel"] == "inbox"
     # The resident is still told in Chinese.
     operator = bearer(platform.token("operator"))
     resident = [d for d in httpx.get(f"{notification}/v1/cases/{case_id}/deliveries", headers=operator).json()

@@ -274,9 +274,23 @@ def test_past_the_cap_on_reopenings_an_explanation_meeting_is_held_and_a_panel_r
     scheduled = httpx.post(f"{supervision}/v1/meetings/{meeting[accepted_case]['id']}/schedule", headers=supervisor,
                            json={"scheduled_for": earlier, "place": "秀水居委会会议室"})
     assert scheduled.status_code == 200 and scheduled.json()["status"] == "scheduled", scheduled.text
+    # The resident is told the date and place; the meeting's date is when the matter is expected to be settled.
+    deliveries = wait_for(lambda: httpx.get(f"{platform.url('notification')}/v1/cases/{accepted_case}/deliveries",
+                                            headers=supervisor).json(),
+                          lambda d: sum(x["template"] == "meeting" and x["audience"] == "resident" for x in d) >= 2)
+    assert all("情况说明会定于" in x["body"] and "在秀水居委会会议室举行" in x["body"]
+               for x in deliveries if x["template"] == "meeting" and x["audience"] == "resident")
+    expected = wait_for(lambda: httpx.get(accepted_track, params={"phone_last4": "0016"}).json(),
+                        lambda t: t["expected_completion_at"] and moment(t["expected_completion_at"]) == moment(earlier))
+    assert expected["expected_completion_at"].endswith("+08:00")
     held = httpx.post(f"{supervision}/v1/meetings/{meeting[accepted_case]['id']}/record", headers=supervisor,
                       json={"summary": "说明了上门服务的排班，居民表示理解", "accepted": True})
     assert held.status_code == 200 and held.json()["accepted"] is True, held.text
+    # The solution agreed there is on the case the units read.
+    noted = wait_for(lambda: httpx.get(f"{dispatch}/v1/cases/{accepted_case}", headers=dispatcher).json(),
+                     lambda c: any(h["action"] == "meeting_held" for h in c["history"]))
+    assert next(h["note"] for h in noted["history"] if h["action"] == "meeting_held") == \
+        "情况说明会（居民认可，商定方案）：说明了上门服务的排班，居民表示理解"
     problem(httpx.post(f"{supervision}/v1/meetings/{meeting[accepted_case]['id']}/record", headers=supervisor,
                         json={"summary": "再记一次", "accepted": True}), 409, "already_held")
     # Not accepted: the case goes back to dispatch for another round.
@@ -310,6 +324,18 @@ def test_past_the_cap_on_reopenings_an_explanation_meeting_is_held_and_a_panel_r
         "case_id": refused_case, "community": 4, "party_member": 5, "resident": 3}), 422, "not_on_docket")
     standing = httpx.get(f"{supervision}/v1/panels/{panel_id}/results", headers=supervisor).json()
     assert [(s["cases"], s["overall"]) for s in standing] == [(1, 4.0)]
+    # Published (by name) and counted in the unit's standings.
+    public = httpx.get(f"{supervision}/v1/public/panel-results", params={"quarter": quarter}).json()
+    [row] = [p for p in public if p["unit_id"] == standing[0]["unit_id"]]
+    assert row["street_name"] == "华阳路街道" and row["unit_name"] != row["unit_id"] and row["overall"] == 4.0
+    assert row["unit_name"] in httpx.get(f"{supervision}/mirror-wall").text
+    period = datetime.now(UTC).astimezone(SHANGHAI_TZ).strftime("%Y-%m")
+    rates = wait_for(lambda: httpx.get(f"{supervision}/v1/rates", headers=bearer(platform.token("leader")),
+                                       params={"by": "unit", "period": period}).json(),
+                     lambda rows: any(r["key"] == row["unit_id"] and "panel" in r["rates"] for r in rows))
+    panel_rate = next(r for r in rates if r["key"] == row["unit_id"])
+    assert panel_rate["rates"]["panel"] == {"measured": 1, "ok": 1, "rate": 1.0}
+    assert panel_rate["name"] == row["unit_name"]
 
 
 def test_the_rates_follow_what_units_do_and_a_rebuild_from_the_journal_gives_the_same_numbers(platform):

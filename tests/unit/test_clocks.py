@@ -58,6 +58,18 @@ def test_an_unanswered_supervision_order_climbs_to_the_street_leader_then_the_di
     assert clocks.climb(district, HELP, CALENDAR, district.due_at) is None
 
 
+def test_the_ladder_s_reply_clock_follows_the_policy_s_clock():
+    """An urgent matter runs on the clock: its supervision order is answered within hours of the clock, at night and
+    on a Sunday too; a working-time policy's order waits for the working day."""
+    urgent = TimeLimitPolicy("urgent", sign_for_hours=0.5, completion_hours=4, clock=True, reply_hours=2)
+    sunday_night = at(2026, 11, 29, 22)
+    order = clocks.open_reply_clock(urgent, CALENDAR, "unit-a", sunday_night)
+    assert order.due_at == at(2026, 11, 30, 0) and order.on_the_clock
+    assert clocks.climb(order, urgent, CALENDAR, order.due_at).due_at == at(2026, 11, 30, 2)
+    working = clocks.open_reply_clock(HELP, CALENDAR, "unit-a", sunday_night)
+    assert working.due_at == at(2026, 12, 1, 9, 30) and not working.on_the_clock  # 7.5 hours Monday, 0.5 Tuesday
+
+
 def test_a_paused_clock_stands_still_and_resumes_with_the_working_time_it_had_left():
     clock = completion()
     paused = clocks.pause(clock, at(2026, 11, 24, 9))  # one working day used

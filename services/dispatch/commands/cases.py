@@ -30,6 +30,7 @@ from shared.events import (
     CaseDuplicateLinked,
     CaseEscalated,
     CaseExplained,
+    CaseExplanationMeetingHeld,
     CaseExtensionDecided,
     CaseExtensionRequested,
     CaseJointHandlingStarted,
@@ -295,6 +296,16 @@ async def note_observation(event: CaseObserved, uow: UnitOfWork) -> None:
     await store.add_history(
         event.case_id, at=event.observed_at, action="observed",
         note=mask_personal_text(f"居民监督员（证号{event.certificate_number}）：{event.text}")[:500])
+
+
+async def note_meeting_held(event: CaseExplanationMeetingHeld, uow: UnitOfWork) -> None:
+    """The explanation meeting's outcome and the solution agreed there, on the case for the units that hold it."""
+    store: DispatchStore = uow.store
+    if not await store.has_case(event.case_id):
+        raise PermanentFailure("a meeting on a case dispatch does not know")
+    said = "居民认可，商定方案" if event.accepted else "居民未认可，将再次交办"
+    await store.add_history(event.case_id, at=event.held_at, action="meeting_held",
+                            note=mask_personal_text(f"情况说明会（{said}）：{event.summary}")[:500])
 
 
 async def note_co_reporters(event: CaseDuplicateLinked, uow: UnitOfWork) -> None:

@@ -192,7 +192,9 @@ async def note_summoned(event: CaseJointHandlingStarted, uow: UnitOfWork) -> Non
 
 
 async def note_meeting_scheduled(event: CaseExplanationMeetingScheduled, uow: UnitOfWork) -> None:
+    """The residents read the meeting's date and place; the matter is expected to be settled by then."""
     await known_case(uow, event.case_id)
+    await uow.store.update_case(event.case_id, expected_at=event.scheduled_for, updated_at=datetime.now(UTC))
     await uow.store.add_timeline(event.case_id, event.scheduled_at,
                                  line("meeting_scheduled", date=event.scheduled_for.astimezone(LOCAL_ZONE), place=event.place),
                                  uow.causation_id)

@@ -4,6 +4,7 @@ masked before it arrived."""
 
 from __future__ import annotations
 
+import re
 from datetime import datetime, timedelta
 from html import escape
 from typing import Annotated, Literal
@@ -14,6 +15,7 @@ from pydantic import BaseModel, Field
 from sqlalchemy import func, select
 
 from services.supervision.adapters import read_model, tables
+from services.supervision.domain.panels import standings as panel_standings
 from services.supervision.domain.periods import period_bounds
 from services.supervision.domain.public_record import public_number
 from services.supervision.domain.rates import Kind
@@ -177,11 +179,58 @@ async def wall_cases(session: ReadSession, response: Response,
     return await public_cases(session, status=status, category=category, street=street, limit=limit, offset=offset)
 
 
+class PanelResult(BaseModel):
+    """What a quarter's three-party panels said of a unit, published (source 003: results announced)."""
+
+    street: str
+    street_name: str
+    unit_id: str
+    unit_name: str
+    unit_name_en: str
+    cases: int
+    community: float
+    party_member: float
+    resident: float
+    overall: float
+
+
+async def panel_results(session, quarter: str, names: Names) -> list[PanelResult]:
+    p, r = tables.panels.c, tables.panel_ratings.c
+    rows = (await session.execute(select(p.street_id, r.unit_id, r.community, r.party_member, r.resident)
+                                  .join(tables.panels, p.id == r.panel_id).where(p.quarter == quarter))).all()
+    results = []
+    for street in sorted({x.street_id for x in rows}):
+        for s in panel_standings((x.unit_id, x.community, x.party_member, x.resident) for x in rows
+                                 if x.street_id == street):
+            results.append(PanelResult(street=street, street_name=names.area(street), unit_id=s.unit_id,
+                                       unit_name=names.unit(s.unit_id), unit_name_en=names.unit(s.unit_id, "en"),
+                                       cases=s.cases, community=s.community, party_member=s.party_member,
+                                       resident=s.resident, overall=s.overall))
+    return results
+
+
+def _quarter(quarter: str | None) -> str:
+    if quarter is None:
+        now = datetime.now(LOCAL_ZONE)
+        return f"{now.year}Q{(now.month - 1) // 3 + 1}"
+    if not re.fullmatch(r"20\d\dQ[1-4]", quarter):
+        raise ApiError(422, "invalid_format", "a quarter such as 2026Q4", "quarter")
+    return quarter
+
+
+@router.get("/v1/public/panel-results", response_model=list[PanelResult],
+            summary="The three-party panels' ratings of the units in a quarter, by street, best first")
+async def public_panel_results(session: ReadSession, response: Response,
+                               quarter: Annotated[str | None, Query(max_length=6)] = None) -> list[PanelResult]:
+    response.headers.update(PUBLIC_CACHE)
+    return await panel_results(session, _quarter(quarter), await kept_names(session))
+
+
 def _rate(value: float | None) -> str:
     return "—" if value is None else f"{value:.0%}"
 
 
-def render_page(w: Wall, cases: list[PublicCase]) -> str:
+def render_page(w: Wall, cases: list[PublicCase], panels: list[PanelResult] = ()) -> str:
     def tally_rows(tallies: list[Tally]) -> str:
         return "".join(f"<tr><td>{escape(t.name)}<br><small>{escape(t.name_en)}</small></td><td>{t.received}</td>"
                        f"<td>{t.completed}</td>"
@@ -195,6 +244,10 @@ def render_page(w: Wall, cases: list[PublicCase]) -> str:
         f"<tr><td>{escape(c.tracking_code or c.number)}</td><td>{escape(c.category_name)}</td>"
         f"<td>{escape(c.street_name)}</td><td>{escape(c.unit_name or '')}</td><td>{escape(c.status_name)}</td>"
         f"<td>{escape(c.reported_on or '')}</td><td>{escape(c.response or '')}</td></tr>" for c in cases)
+    panel_rows = "".join(
+        f"<tr><td>{escape(p.street_name)}</td><td>{escape(p.unit_name)}</td><td>{p.cases}</td><td>{p.community}</td>"
+        f"<td>{p.party_member}</td><td>{p.resident}</td><td>{p.overall}</td></tr>" for p in panels
+    ) or '<tr><td colspan="7">本季度暂无 None this quarter</td></tr>'
     return f"""<!doctype html>
 <html lang="zh-CN"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
 <title>{escape(w.district)}镜子墙 · {escape(w.period)}</title>
@@ -206,6 +259,9 @@ td,th{{border:1px solid #ccc;padding:.3rem .6rem;text-align:left}}th{{background
 <h2>按类别 By sub-item</h2><table>{head.format("类别")}{tally_rows(w.by_category)}</table>
 <h2>按街道 By street</h2><table>{head.format("街道")}{tally_rows(w.by_street)}</table>
 <h2>按月 By month</h2><table><tr><th>月份</th><th>受理</th><th>办结</th></tr>{months}</table>
+<h2>三方评议 Panel ratings</h2>
+<table><tr><th>街道 Street</th><th>单位 Unit</th><th>件数 Cases</th><th>社区 Community</th><th>党员 Party members</th>
+<th>居民 Residents</th><th>综合 Overall</th></tr>{panel_rows}</table>
 <h2>诉求与答复 Cases and answers</h2>
 <table><tr><th>查询码 Code</th><th>类别 Sub-item</th><th>街道 Street</th><th>承办单位 Unit</th><th>状态 Status</th>
 <th>受理日期 Received</th><th>答复 Answer</th></tr>{rows}</table>
@@ -216,4 +272,5 @@ td,th{{border:1px solid #ccc;padding:.3rem .6rem;text-align:left}}th{{background
 async def wall_page(session: ReadSession, period: Period = None) -> HTMLResponse:
     w = await wall(session, period)
     cases = await public_cases(session, status=None, category=None, street=None, limit=50, offset=0)
-    return HTMLResponse(render_page(w, cases), headers=PUBLIC_CACHE)
+    panels = await panel_results(session, _quarter(None), await kept_names(session))
+    return HTMLResponse(render_page(w, cases, panels), headers=PUBLIC_CACHE)

@@ -20,7 +20,10 @@ from services.supervision.domain.rates import Kind, Standing, rankable, red_and_
 from shared.http.access import CurrentPrincipal
 from shared.http.dependencies import ReadSession, UnitOfWorkFactoryDep
 from shared.http.errors import ApiError
+from shared.http.messages import LANGUAGE
 from shared.local_time import LOCAL_ZONE
+from shared.reference.keeping import names as kept_names
+from shared.reference.names import Names
 
 router = APIRouter(prefix="/v1", tags=["rates"])
 By = Annotated[Literal["unit", "street", "category", "grid"], Query(description="What each row is")]
@@ -37,6 +40,7 @@ class RateView(BaseModel):
 
 class StandingView(BaseModel):
     key: str
+    name: str = Field("", description="The unit's, street's, sub-item's or grid's name, in the reader's language")
     score: float | None = Field(description="The mean of its rates, each turned so that higher is better")
     measured: int
     rates: dict[Kind, RateView]
@@ -49,8 +53,12 @@ def _bounds(period: str) -> tuple[datetime, datetime]:
         raise ApiError(422, "invalid_format", str(exc), "period")
 
 
-def _view(s: Standing) -> StandingView:
-    return StandingView(key=s.key, score=s.score, measured=s.measured, rates={
+_NAME_KIND = {"unit": "unit", "street": "area", "grid": "area", "category": "category"}
+
+
+def _view(s: Standing, names: Names | None = None, by: str = "unit") -> StandingView:
+    name = names.of(_NAME_KIND[by], s.key, LANGUAGE.get()) if names else s.key
+    return StandingView(key=s.key, name=name, score=s.score, measured=s.measured, rates={
         k: RateView(measured=r.measured, ok=r.ok, rate=r.value) for k, r in s.rates.items()})
 
 
@@ -65,7 +73,8 @@ async def _standings(session, principal, by: str, period: str, street, category,
             summary="The three rates and on-time, return and redo rates per unit, street, category or grid")
 async def rates(principal: CurrentPrincipal, session: ReadSession, by: By, period: Period,
                 street: AreaFilter = None, category: AreaFilter = None, unit: AreaFilter = None) -> list[StandingView]:
-    return [_view(s) for s in await _standings(session, principal, by, period, street, category, unit)]
+    names = await kept_names(session)
+    return [_view(s, names, by) for s in await _standings(session, principal, by, period, street, category, unit)]
 
 
 class Rankings(BaseModel):
@@ -87,7 +96,9 @@ async def rankings(principal: CurrentPrincipal, request: Request, session: ReadS
     ranked = rankable(await _standings(session, principal, by, period, None, None, None), min_facts=min_measured)
     red, black = red_and_black(ranked, size=size, min_measured=min_measured, red_from=red_from,
                                black_below=black_below)
-    return Rankings(ranked=[_view(s) for s in ranked], red=[_view(s) for s in red], black=[_view(s) for s in black])
+    names = await kept_names(session)
+    return Rankings(ranked=[_view(s, names, by) for s in ranked], red=[_view(s, names, by) for s in red],
+                    black=[_view(s, names, by) for s in black])
 
 
 class Rebuilt(BaseModel):

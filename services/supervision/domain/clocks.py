@@ -147,9 +147,10 @@ def open_clocks(policy: TimeLimitPolicy, calendar: WorkingCalendar, unit_id: str
 
 def open_reply_clock(policy: TimeLimitPolicy, calendar: WorkingCalendar, unit_id: str, start: datetime,
                      level: EscalationLevel = LADDER[0]) -> Clock:
-    """The time a unit has to answer a step of the ladder (a supervision order, then its leaders)."""
-    return Clock(DeadlineKind.REPLY, unit_id, start, calendar.add_working_hours(start, policy.reply_hours),
-                 level=level)
+    """The time a unit has to answer a step of the ladder (a supervision order, then its leaders), on the policy's own
+    clock: an urgent matter's order is answered within hours of the clock, not of working time."""
+    due = _elapse(calendar, policy.clock, start, timedelta(hours=policy.reply_hours))
+    return Clock(DeadlineKind.REPLY, unit_id, start, due, level=level, on_the_clock=policy.clock)
 
 
 def open_verdict_clock(policy: TimeLimitPolicy, calendar: WorkingCalendar, unit_id: str,

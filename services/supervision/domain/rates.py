@@ -7,7 +7,9 @@ over facts. Definitions (also in docs/rates.md):
 - redo rate: of completions, the share the resident judged unsatisfactory and that were handled again (lower is
   better);
 - resolution rate: of verdicts, the share where the resident says the problem was solved;
-- satisfaction rate: of verdicts, the share satisfied or basically satisfied.
+- satisfaction rate: of verdicts, the share satisfied or basically satisfied;
+- panel rate: of the three-party panels' ratings of a wide-impact case, the share whose three scores average 4 or
+  more (of 5).
 
 Each fact is (kind, case, unit, area, sub-item, moment, ok); a rate is the share of ok facts of its kind. Facts come
 only from events, case by case, so replaying the same events gives the same facts.
@@ -28,6 +30,7 @@ from shared.events import (
     CaseDeadlineBreached,
     CaseDeadlineSet,
     CaseDispatched,
+    CasePanelRated,
     CaseRedispatched,
     CaseReopened,
     CaseReturned,
@@ -47,6 +50,7 @@ class Kind(StrEnum):
     REDO = "redo"
     RESOLVED = "resolved"
     SATISFIED = "satisfied"
+    PANEL = "panel"
 
     @property
     def lower_is_better(self) -> bool:
@@ -55,7 +59,10 @@ class Kind(StrEnum):
 
 #: The events the rates are made of; supervision journals each as it consumes it (its own ones too).
 RATED_EVENTS = (CaseDispatched, CaseRedispatched, CaseTransferred, CaseClaimed, CaseSigned, CaseCompleted,
-                CaseReturned, CaseDeadlineSet, CaseDeadlineBreached, CaseReopened, EvaluationSubmitted)
+                CaseReturned, CaseDeadlineSet, CaseDeadlineBreached, CaseReopened, EvaluationSubmitted,
+                CasePanelRated)
+#: A panel rating counts as good when the three parties' scores average this or more.
+PANEL_GOOD = 4.0
 
 
 @dataclass(frozen=True)
@@ -103,6 +110,7 @@ def case_facts(events: Iterable[Event]) -> list[Fact]:
     completions: list[CaseCompleted] = []
     reopened: set[int] = set()
     verdicts: list[EvaluationSubmitted] = []
+    panels: list[CasePanelRated] = []
     for e in events:
         match e:
             case CaseDispatched() | CaseRedispatched() | CaseTransferred() | CaseClaimed():
@@ -123,6 +131,8 @@ def case_facts(events: Iterable[Event]) -> list[Fact]:
                 reopened.add(e.round)
             case EvaluationSubmitted():
                 verdicts.append(e)
+            case CasePanelRated():
+                panels.append(e)
 
     def turn(unit_id: str, at: datetime) -> _Assignment | None:
         """The unit's turn under way at ``at`` (its first if the moment comes before all of them)."""
@@ -175,6 +185,8 @@ def case_facts(events: Iterable[Event]) -> list[Fact]:
         resolved = v.resolved if v.resolved is not None else v.verdict is not Verdict.DISSATISFIED
         facts.append((Kind.RESOLVED, unit, v.submitted_at, resolved))
         facts.append((Kind.SATISFIED, unit, v.submitted_at, v.verdict is not Verdict.DISSATISFIED))
+    for p in {p.panel_id: p for p in panels}.values():  # one panel rates a case once
+        facts.append((Kind.PANEL, p.unit_id, p.rated_at, (p.community + p.party_member + p.resident) / 3 >= PANEL_GOOD))
     return [Fact(kind, dispatched.case_id, seq, unit, at=at, ok=ok, **place)
             for seq, (kind, unit, at, ok) in enumerate(facts)]
 
