@@ -32,6 +32,11 @@ class Names:
         name = self.entries.get((kind, str(code)))
         return name.in_(locale) if name else str(code)
 
+    def with_defaults(self, entries: Mapping[tuple[str, str], Name]) -> Names:
+        """These names too, where none is kept yet (an event's own ``unit_name`` before the unit's event arrived)."""
+        missing = {key: name for key, name in entries.items() if key not in self.entries}
+        return Names({**self.entries, **missing}) if missing else self
+
     def known(self, kind: str, code: str | None) -> bool:
         return (kind, str(code)) in self.entries
 

@@ -30,7 +30,9 @@ from services.supervision.adapters.time_rules import JurisdictionRules, rules_fr
 from services.supervision.domain.assignment import SupervisorScope
 from services.supervision.domain.calendar import CalendarDay, statutory_days, statutory_years
 from services.supervision.domain.statuses import ClockStatus
+from shared.demo import demo_names
 from shared.events import AreaPath, DeadlineKind
+from shared.reference.names import Names
 
 
 @cache
@@ -119,6 +121,9 @@ class FakeSupervisionStore:
             if case.supervisor_id in supervisor_ids and case.status != "completed":
                 watched[case.supervisor_id] = watched.get(case.supervisor_id, 0) + 1
         return watched
+
+    async def names(self) -> Names:
+        return demo_names()
 
     async def know_case(self, case_id: UUID, area: AreaPath, *, category_code: str, time_limit_class: str,
                         reported_at: datetime, now: datetime, tracking_code: str | None = None) -> None:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Annotated, Literal
 from uuid import UUID
 
@@ -17,6 +16,7 @@ from services.intake.domain.categories import DATATYPES, PRIORITIES, TIME_LIMIT_
 from shared.http.access import CurrentPrincipal
 from shared.http.dependencies import ReadSession, UnitOfWorkDep
 from shared.http.errors import ApiError
+from shared.local_time import LocalDatetime
 
 router = APIRouter(prefix="/v1/admin", tags=["admin"])
 Label = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100)]
@@ -78,7 +78,7 @@ class CategoryVersion(BaseModel):
     examples: list[str]
     attributes: list[dict]
     changed_by: str | None
-    changed_at: datetime
+    changed_at: LocalDatetime
 
 
 def _version_view(row) -> CategoryVersion:
@@ -143,8 +143,8 @@ class ApiKeyView(BaseModel):
     id: UUID
     name: str
     prefix: str
-    created_at: datetime
-    revoked_at: datetime | None
+    created_at: LocalDatetime
+    revoked_at: LocalDatetime | None
 
 
 @router.post("/api-keys", status_code=201, response_model=ApiKeyCreated, summary="Create an Open311 API key")

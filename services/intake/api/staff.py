@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import date
 from typing import Annotated, Literal
 from uuid import UUID
 
@@ -113,7 +113,7 @@ class ReportView(BaseModel):
     phone_masked: str | None
     similarity: float | None
     photo_ids: list[UUID]
-    received_at: datetime
+    received_at: LocalDatetime
 
 
 @router.get("/cases/{case_id}/reports", response_model=list[ReportView],
@@ -140,7 +140,7 @@ class TriageItem(BaseModel):
     suggested_category: str
     confidence: float
     alternatives: list[tuple[str, float]]
-    reported_at: datetime
+    reported_at: LocalDatetime
 
 
 @router.get("/triage", response_model=list[TriageItem],
@@ -199,7 +199,7 @@ class CallbackTask(BaseModel):
     category: str
     unit: str | None
     round: int
-    requested_at: datetime
+    requested_at: LocalDatetime
     reporter_phone_masked: str | None
 
 
@@ -337,7 +337,7 @@ class RevealAudit(BaseModel):
     reason_code: str | None = Field(description="The reason chosen from the list (none: a service's purpose)")
     reason: str
     note: str | None = Field(description="What the person wrote the call was for")
-    at: datetime
+    at: LocalDatetime
 
 
 @router.get("/reveals", response_model=list[RevealAudit],
@@ -380,7 +380,7 @@ class RefusedReport(BaseModel):
     address: str | None
     reason: str
     belongs_to: str | None = Field(description="The jurisdiction it belongs to, as the resident was told")
-    received_at: datetime
+    received_at: LocalDatetime
 
 
 @router.get("/refused-reports", response_model=list[RefusedReport],

@@ -4,7 +4,6 @@ e-mail contact points, and the dead letters (messages no channel could carry) wi
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Annotated, Literal
 from uuid import UUID
 
@@ -22,6 +21,7 @@ from shared.http.access import CurrentPrincipal, require_district_scope
 from shared.http.dependencies import ReadSession, UnitOfWorkDep
 from shared.http.errors import ApiError
 from shared.http.params import RowId
+from shared.local_time import LocalDatetime
 from shared.persistence.scopes import within_scope
 
 router = APIRouter(prefix="/v1", tags=["notification"])
@@ -38,9 +38,9 @@ class DeliveryView(BaseModel):
     template: str
     body: str
     status: str
-    created_at: datetime
-    read_at: datetime | None = None
-    not_before: datetime | None = None
+    created_at: LocalDatetime
+    read_at: LocalDatetime | None = None
+    not_before: LocalDatetime | None = None
     attempts: int = 0
     last_error: str | None = Field(None, description="Why the last try failed (the channel may have changed since)")
 
@@ -167,7 +167,7 @@ class ContactPointView(BaseModel):
     email: str | None
     locale: str
     updated_by: str
-    updated_at: datetime
+    updated_at: LocalDatetime
 
 
 @router.get("/contact-points", response_model=list[ContactPointView],

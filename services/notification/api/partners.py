@@ -22,6 +22,7 @@ from shared.events import REGISTRY
 from shared.http.access import CurrentPrincipal
 from shared.http.dependencies import ReadSession, UnitOfWorkDep
 from shared.http.errors import ApiError
+from shared.local_time import LocalDatetime
 
 router = APIRouter(prefix="/v1", tags=["partners"])
 _w, _m, _a = tables.webhook_endpoints.c, tables.webhook_messages.c, tables.webhook_attempts.c
@@ -40,7 +41,7 @@ class EndpointIn(BaseModel):
 
 class ReplayIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
-    since: datetime = Field(description="Messages created since then that were given up are sent again")
+    since: LocalDatetime = Field(description="Messages created since then that were given up are sent again")
 
 
 class EndpointView(BaseModel):
@@ -50,8 +51,8 @@ class EndpointView(BaseModel):
     areas: list[str]
     status: str
     disabled_reason: str | None
-    created_at: datetime
-    failing_since: datetime | None
+    created_at: LocalDatetime
+    failing_since: LocalDatetime | None
 
 
 class MessageView(BaseModel):
@@ -60,20 +61,20 @@ class MessageView(BaseModel):
     step: str
     status: str = Field(description="pending, delivered or failed (given up)")
     attempts: int
-    next_attempt_at: datetime | None
+    next_attempt_at: LocalDatetime | None
     last_status_code: int | None
     last_error: str | None
-    created_at: datetime
-    delivered_at: datetime | None
+    created_at: LocalDatetime
+    delivered_at: LocalDatetime | None
 
 
 class AttemptView(BaseModel):
     attempt: int
-    attempted_at: datetime
+    attempted_at: LocalDatetime
     status_code: int | None
     error: str | None
     duration_ms: int
-    next_attempt_at: datetime | None
+    next_attempt_at: LocalDatetime | None
 
 
 class MessageDetail(MessageView):

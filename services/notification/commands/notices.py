@@ -20,6 +20,7 @@ from services.notification.domain.deliveries import (
 from services.notification.domain.templates import catalogue, render, source_of
 from shared.events import CaseReclassified, CaseReported, CaseSupervisorAssigned, Event
 from shared.messaging.unit_of_work import UnitOfWork
+from shared.reference.names import Name, Names
 
 
 async def notify(event: Event, uow: UnitOfWork) -> None:
@@ -41,7 +42,7 @@ async def _write_deliveries(event: Event, uow: UnitOfWork, contact: CaseContact 
     data = event.model_dump(mode="json")
     overrides, locales = await store.template_overrides(), await store.locales()
     rows = []
-    names = await store.names()
+    names = _with_event_names(await store.names(), data)
     for rule in catalogue().get(event.type, ()):
         for recipient in recipients_of(rule, data, contact) if rule.applies(data) else ():
             # Residents read simplified Chinese (intake does not ask their language); staff what their contact point
@@ -60,6 +61,13 @@ async def _write_deliveries(event: Event, uow: UnitOfWork, contact: CaseContact 
                              not_before=route.not_before, locale=locale, data=data))
     store.log_deliveries(rows)
     return any(r["status"] is DeliveryStatus.AWAITING_CONTACT for r in rows)
+
+
+def _with_event_names(names: Names, data: dict) -> Names:
+    """The unit the event names by name, should its reference event not have arrived yet."""
+    if data.get("unit_id") and data.get("unit_name"):
+        return names.with_defaults({("unit", data["unit_id"]): Name(data["unit_name"], data["unit_name"])})
+    return names
 
 
 async def note_reported(event: CaseReported, uow: UnitOfWork) -> None:
@@ -98,7 +106,8 @@ async def release_waiting(uow: UnitOfWork) -> None:
         contact = reported[row.case_id]
         route = resident_route(contact, now)
         releases.append(dict(row_id=row.id, text=render(source_of(rule, overrides, LOCALE),
-                                                        resident_values(row.data, contact, uow.settings.track_url), names=names),
+                                                        resident_values(row.data, contact, uow.settings.track_url),
+                                                        names=_with_event_names(names, row.data)),
                              new_status=route.status, after=route.not_before, first=route.channel,
                              rest=route.fallbacks, now=now))
     store.release(releases)

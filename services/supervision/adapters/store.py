@@ -23,6 +23,8 @@ from shared.events import AreaPath, DeadlineKind, EscalationLevel
 from shared.messaging.unit_of_work import UnitOfWork
 from shared.persistence.records import record_of
 from shared.persistence.versioned_cache import VersionedCache
+from shared.reference.keeping import names as kept_names
+from shared.reference.names import Names
 
 
 @dataclass(frozen=True)
@@ -256,6 +258,10 @@ class SupervisionStore:
     def __init__(self, uow: UnitOfWork):
         self._uow = uow
         self._session = uow.session
+
+    async def names(self) -> Names:
+        """The names of units, sub-items and areas, kept from their owners' events."""
+        return await kept_names(self._session)
 
     # --- reference data ---------------------------------------------------------------------------------------------
 

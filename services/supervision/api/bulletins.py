@@ -16,7 +16,7 @@ from services.supervision.domain.periods import period_bounds, week_of
 from shared.http.access import CurrentPrincipal, require_district_scope
 from shared.http.dependencies import ReadSession, UnitOfWorkFactoryDep
 from shared.http.errors import ApiError
-from shared.local_time import LOCAL_ZONE
+from shared.local_time import LOCAL_ZONE, LocalDatetime
 
 router = APIRouter(prefix="/v1", tags=["bulletins"])
 Week = Annotated[str, StringConstraints(pattern=r"^20\d\d-W\d\d$")]
@@ -25,7 +25,7 @@ _b = tables.bulletins.c
 
 class BulletinView(BaseModel):
     week: str
-    generated_at: datetime
+    generated_at: LocalDatetime
     generated_by: str
     breaches: int
     late_units: int

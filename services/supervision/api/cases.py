@@ -19,7 +19,11 @@ from shared.events import EscalationLevel
 from shared.http.access import CurrentPrincipal
 from shared.http.dependencies import ReadSession, UnitOfWorkDep
 from shared.http.idempotency import IdempotencyGuard, IdempotencyKey
+from shared.http.messages import LANGUAGE
 from shared.http.params import RowId
+from shared.local_time import LocalDatetime
+from shared.reference.labels import label
+from shared.reference.names import Names
 
 router = APIRouter(prefix="/v1", tags=["supervision"])
 Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=1000)]
@@ -30,32 +34,43 @@ class CaseSummary(BaseModel):
 
     case_id: UUID
     category_code: str
+    category_name: str = Field(description="Names in the reader's language (Accept-Language)")
     street_id: str
+    street_name: str
     grid_id: str
+    grid_name: str
     unit_id: str | None
+    unit_name: str | None
     status: str
+    status_name: str
     escalation_level: str | None
+    escalation_level_name: str | None
 
 
-def case_summary(r) -> dict:
-    return dict(case_id=r.id, category_code=r.category_code, street_id=r.street_id, grid_id=r.grid_id,
-                unit_id=r.unit_id, status=r.status, escalation_level=r.escalation_level)
+def case_summary(r, names: Names) -> dict:
+    locale = LANGUAGE.get()
+    return dict(case_id=r.id, category_code=r.category_code, category_name=names.category(r.category_code, locale),
+                street_id=r.street_id, street_name=names.area(r.street_id, locale), grid_id=r.grid_id,
+                grid_name=names.area(r.grid_id, locale), unit_id=r.unit_id,
+                unit_name=names.unit(r.unit_id, locale) if r.unit_id else None, status=r.status,
+                status_name=label("supervision_status", r.status, locale), escalation_level=r.escalation_level,
+                escalation_level_name=label("level", r.escalation_level, locale) if r.escalation_level else None)
 
 
 class DeadlineView(BaseModel):
     unit_id: str
     kind: str
-    started_at: datetime
-    due_at: datetime
+    started_at: LocalDatetime
+    due_at: LocalDatetime
     status: str = Field(description="open, paused or closed")
     policy: str
-    warnings: list[tuple[datetime, float]] = Field(description="When the unit is warned, and at what share of its time")
+    warnings: list[tuple[LocalDatetime, float]] = Field(description="When the unit is warned, and at what share of its time")
     stages_fired: int
-    next_fire_at: datetime | None
+    next_fire_at: LocalDatetime | None
     level: EscalationLevel | None = Field(None, description="The ladder's step, for a reply clock")
-    breached_at: datetime | None
+    breached_at: LocalDatetime | None
     outcome: str | None = Field(None, description="met, late, answered, explained, handed_over, returned, unanswered")
-    closed_at: datetime | None
+    closed_at: LocalDatetime | None
 
 
 @router.get("/cases/{case_id}/deadlines", response_model=list[DeadlineView],
@@ -75,7 +90,7 @@ def deadline_view(r) -> DeadlineView:
 
 
 class TimelineEntry(BaseModel):
-    at: datetime
+    at: LocalDatetime
     kind: str
     unit_id: str | None
     text: str
@@ -97,11 +112,11 @@ class ExtensionRequestView(BaseModel):
     unit_id: str
     reason: str
     proposed_date: date
-    requested_at: datetime
+    requested_at: LocalDatetime
     status: str
-    due_at: datetime | None
+    due_at: LocalDatetime | None
     decision_reason: str | None
-    decided_at: datetime | None
+    decided_at: LocalDatetime | None
 
 
 def _request_view(r) -> ExtensionRequestView:
@@ -161,7 +176,7 @@ class EscalationView(BaseModel):
     case_id: UUID
     unit_id: str
     level: EscalationLevel
-    reply_by: datetime | None
+    reply_by: LocalDatetime | None
 
 
 @router.post("/cases/{case_id}/urging", response_model=EscalationView, status_code=201,

@@ -3,7 +3,6 @@ used up, wide-impact cases, and the three-party panels that rate units on them e
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Annotated, Literal
 from uuid import UUID
 
@@ -23,7 +22,8 @@ from shared.http.access import CurrentPrincipal
 from shared.http.dependencies import ReadSession, UnitOfWorkDep
 from shared.http.errors import ApiError
 from shared.http.params import RowId
-from shared.local_time import LOCAL_ZONE
+from shared.local_time import LOCAL_ZONE, LocalDatetime
+from shared.reference.keeping import names as kept_names
 
 router = APIRouter(prefix="/v1", tags=["evaluation"])
 Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=2000)]
@@ -37,11 +37,11 @@ class MeetingView(BaseModel):
     case_id: UUID
     round: int
     reason: str
-    called_at: datetime
+    called_at: LocalDatetime
     status: Literal["called", "scheduled", "held"]
-    scheduled_for: datetime | None
+    scheduled_for: LocalDatetime | None
     place: str | None
-    held_at: datetime | None
+    held_at: LocalDatetime | None
     summary: str | None
     accepted: bool | None
 
@@ -66,7 +66,7 @@ async def meetings(principal: CurrentPrincipal, session: ReadSession,
 
 class ScheduleIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
-    scheduled_for: datetime
+    scheduled_for: LocalDatetime
     place: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
 
 
@@ -106,7 +106,8 @@ async def mark_wide_impact(case_id: UUID, body: WideImpactIn, principal: Current
     async with uow:
         case = await evaluation.mark_wide_impact(uow, case_id, reason=body.reason,
                                                  scope=principal.scope, by=principal.subject)
-    return CaseSummary(**case_summary(case))
+        names = await uow.store.names()
+    return CaseSummary(**case_summary(case, names))
 
 
 class Member(BaseModel):
@@ -128,7 +129,7 @@ class PanelView(BaseModel):
     quarter: str
     street_id: str
     members: list[Member]
-    created_at: datetime
+    created_at: LocalDatetime
 
 
 def _panel(r) -> PanelView:
@@ -164,7 +165,7 @@ def _wide_impact_cases(panel):
 
 class DocketCase(CaseSummary):
     residents_affected: int
-    completed_at: datetime | None
+    completed_at: LocalDatetime | None
     rated: bool
 
 
@@ -175,7 +176,8 @@ async def docket(panel_id: UUID, principal: CurrentPrincipal, session: ReadSessi
     rated = set((await session.execute(select(tables.panel_ratings.c.case_id).where(
         tables.panel_ratings.c.panel_id == panel_id))).scalars())
     rows = (await session.execute(_wide_impact_cases(panel).order_by(tables.cases.c.completed_at))).all()
-    return [DocketCase(**case_summary(r), residents_affected=r.residents_affected, completed_at=r.completed_at,
+    names = await kept_names(session)
+    return [DocketCase(**case_summary(r, names), residents_affected=r.residents_affected, completed_at=r.completed_at,
                        rated=r.id in rated) for r in rows]
 
 

@@ -19,6 +19,8 @@ from shared.credentials import credential_hash
 from shared.http.access import CurrentPrincipal, require_district_scope
 from shared.http.dependencies import ReadSession, UnitOfWorkDep
 from shared.http.errors import ApiError
+from shared.local_time import LocalDatetime
+from shared.reference.keeping import names as kept_names
 
 router = APIRouter(prefix="/v1", tags=["resident supervisors"])
 AreaId = Annotated[str, StringConstraints(pattern=r"^[a-z0-9][a-z0-9_.-]{1,63}$")]
@@ -40,9 +42,9 @@ class CertificateView(BaseModel):
     holder: str
     areas: list[str]
     issued_by: str
-    issued_at: datetime
-    expires_at: datetime
-    revoked_at: datetime | None
+    issued_at: LocalDatetime
+    expires_at: LocalDatetime
+    revoked_at: LocalDatetime | None
     revocation_reason: str | None
 
 
@@ -121,7 +123,7 @@ def _in_areas(certificate):
 
 
 class ObservedCase(CaseSummary):
-    updated_at: datetime
+    updated_at: LocalDatetime
 
 
 class ObservedCaseDetail(ObservedCase):
@@ -129,8 +131,8 @@ class ObservedCaseDetail(ObservedCase):
     timeline: list[TimelineEntry]
 
 
-def _observed(r) -> dict:
-    return {**case_summary(r), "updated_at": r.updated_at}
+def _observed(r, names) -> dict:
+    return {**case_summary(r, names), "updated_at": r.updated_at}
 
 
 @router.get("/observer/cases", response_model=list[ObservedCase],
@@ -143,7 +145,8 @@ async def observed_cases(certificate: Certificate, session: ReadSession,
     if status:
         query = query.where(c.status == status)
     rows = (await session.execute(query.order_by(c.updated_at.desc()).limit(limit))).all()
-    return [ObservedCase(**_observed(r)) for r in rows]
+    names = await kept_names(session)
+    return [ObservedCase(**_observed(r, names)) for r in rows]
 
 
 async def _observed_case(session, certificate, case_id: UUID):
@@ -161,7 +164,7 @@ async def observed_case(case_id: UUID, certificate: Certificate, session: ReadSe
     d, g = tables.deadlines.c, tables.case_log.c
     clocks = (await session.execute(select(tables.deadlines).where(d.case_id == case_id).order_by(d.id))).all()
     log = (await session.execute(select(tables.case_log).where(g.case_id == case_id).order_by(g.at, g.id))).all()
-    return ObservedCaseDetail(**_observed(row), deadlines=[deadline_view(r) for r in clocks],
+    return ObservedCaseDetail(**_observed(row, await kept_names(session)), deadlines=[deadline_view(r) for r in clocks],
                               timeline=[TimelineEntry(at=e.at, kind=e.kind, unit_id=e.unit_id, text=e.text,
                                                       actor=e.actor) for e in log])
 

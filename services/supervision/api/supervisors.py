@@ -3,7 +3,6 @@ watches, with the state of their clocks."""
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Annotated, Literal
 
 from fastapi import APIRouter, Query
@@ -16,6 +15,8 @@ from services.supervision.commands import people
 from services.supervision.domain.statuses import CaseStatus
 from shared.http.access import CurrentPrincipal, require_district_scope
 from shared.http.dependencies import ReadSession, UnitOfWorkDep
+from shared.local_time import LocalDatetime
+from shared.reference.keeping import names as kept_names
 
 router = APIRouter(prefix="/v1", tags=["supervisors"])
 Id = Annotated[str, StringConstraints(pattern=r"^[a-z0-9][a-z0-9_.-]{1,63}$")]
@@ -61,7 +62,7 @@ async def put_supervisor(supervisor_id: Id, body: SupervisorIn, principal: Curre
 
 
 class WatchedCase(CaseSummary):
-    next_due_at: datetime | None = Field(description="The earliest deadline still running")
+    next_due_at: LocalDatetime | None = Field(description="The earliest deadline still running")
     breached: bool = Field(description="A running deadline has passed")
 
 
@@ -85,4 +86,5 @@ async def my_cases(principal: CurrentPrincipal, session: ReadSession,
         query = query.where(clocks.c.breached.is_(True))
     rows = (await session.execute(query.order_by(func.coalesce(clocks.c.breached, False).desc(),
                                                  clocks.c.next_due_at.asc().nulls_last(), c.id).limit(limit))).all()
-    return [WatchedCase(**case_summary(r), next_due_at=r.next_due_at, breached=r.late) for r in rows]
+    names = await kept_names(session)
+    return [WatchedCase(**case_summary(r, names), next_due_at=r.next_due_at, breached=r.late) for r in rows]
