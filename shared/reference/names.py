@@ -65,6 +65,14 @@ class Names:
         parts = [self.area(get(level), locale) for level in levels if get(level)]
         return (" " if locale != "en" else ", ").join(parts if locale != "en" else reversed(parts))
 
+    def area_path(self, area_id: str) -> tuple[str, ...]:
+        """The area and the areas above it, up to the district (as far as the names know them)."""
+        path, seen = [area_id], {area_id}
+        while (name := self.entries.get(("area", path[-1]))) and name.parent_id and name.parent_id not in seen:
+            path.append(name.parent_id)
+            seen.add(name.parent_id)
+        return tuple(path)
+
     def district(self, locale: str = "zh") -> str:
         """The jurisdiction's own name (the one area without a parent)."""
         for (kind, _), name in self.entries.items():

@@ -448,3 +448,48 @@ def test_the_working_calendar_and_the_time_limit_policies_are_data_an_admin_edit
     assert restored.json()["warn_at"] == [0.5, 0.8]
     elsewhere = bearer(platform.token("admin", jurisdiction="cn-xuhui"))
     problem(httpx.get(calendar, headers=elsewhere), 404, "not_found")
+
+
+def test_officials_commitments_are_tracked_by_their_day_scored_by_residents_and_shown_on_the_mirror_wall(platform):
+    supervision = platform.url("supervision")
+    supervisor = bearer(platform.token("supervisor"))
+    card = httpx.post(f"{supervision}/v1/officials", headers=supervisor, json={
+        "name": "李建华", "post": "华阳路街道党工委副书记", "area_id": "st-huayang", "office_phone": "021-62110000",
+        "duties": "联系秀水、飞乐社区"})
+    assert card.status_code == 201, card.text
+    official = card.json()["id"]
+    today = datetime.now(SHANGHAI_TZ).date()
+    problem(httpx.post(f"{supervision}/v1/officials/{official}/commitments", headers=supervisor, json={
+        "matter": "修好秀水小区门口的路灯", "due_on": (today - timedelta(days=1)).isoformat()}), 422, "out_of_range",
+        "due_on")
+    promised = httpx.post(f"{supervision}/v1/officials/{official}/commitments", headers=supervisor, json={
+        "matter": "年底前完成秀水小区加装电梯意见征询", "due_on": (today + timedelta(days=20)).isoformat()})
+    assert promised.status_code == 201 and promised.json()["state_name"] == "进行中", promised.text
+    commitment = promised.json()["id"]
+    # A resident supervisor of a community of the street scores it; one of another street cannot.
+    def certificate(areas):
+        issued = httpx.post(f"{supervision}/v1/certificates", headers=supervisor,
+                            json={"holder_name": "赵居民", "areas": areas})
+        assert issued.status_code == 201, issued.text
+        return bearer(issued.json()["credential"])
+
+    xiushui, jiangsu = certificate(["cm-xiushui"]), certificate(["cm-huashan"])
+    scores = f"{supervision}/v1/commitments/{commitment}/scores"
+    assert httpx.post(scores, headers=xiushui, json={"score": 2}).status_code == 201
+    again = httpx.post(scores, headers=xiushui, json={"score": 4, "comment": "有进展，电话13812345678"})
+    assert again.status_code == 201 and again.json()["scores"] == 1  # the same resident again replaces the score
+    problem(httpx.post(scores, headers=jiangsu, json={"score": 5}), 404, "not_found", "commitment_id")
+    problem(httpx.post(scores, json={"score": 5}), 401, "unauthenticated")
+    kept = httpx.post(f"{supervision}/v1/commitments/{commitment}/kept", headers=supervisor,
+                      json={"note": "已召开征询会"})
+    assert kept.status_code == 200 and kept.json()["state"] == "kept", kept.text
+    problem(httpx.post(f"{supervision}/v1/commitments/{commitment}/kept", headers=supervisor,
+                       json={"note": "再记一次"}), 409, "already_kept")
+    public = httpx.get(f"{supervision}/v1/public/officials").json()
+    [shown] = [o for o in public if o["id"] == official]
+    assert shown["area_name"] == "华阳路街道" and shown["office_phone"] == "021-62110000"
+    [item] = shown["commitments"]
+    assert (item["state_name"], item["score"], item["scores"]) == ("已兑现", 4.0, 1)
+    page = httpx.get(f"{supervision}/mirror-wall").text
+    assert "李建华" in page and "年底前完成秀水小区加装电梯意见征询" in page and "已兑现" in page
+    assert "13812345678" not in json.dumps(public, ensure_ascii=False)

@@ -49,6 +49,9 @@ def demo_rules() -> dict[str, JurisdictionRules]:
 
 class FakeSupervisionStore:
     def __init__(self, rules: dict[str, JurisdictionRules] | None = None):
+        self.officials: dict[UUID, dict] = {}
+        self.commitments: dict[UUID, dict] = {}
+        self.commitment_scores: dict[tuple[UUID, UUID], dict] = {}
         self._rules = rules if rules is not None else demo_rules()
         self._ids = count(1)
         self.supervisor_scopes: dict[str, list[SupervisorScope]] = {}
@@ -124,6 +127,30 @@ class FakeSupervisionStore:
 
     async def names(self) -> Names:
         return demo_names()
+
+    async def add_official(self, official: dict) -> None:
+        self.officials[official["id"]] = dict(official)
+
+    async def official(self, official_id: UUID) -> dict | None:
+        return self.officials.get(official_id)
+
+    async def add_commitment(self, commitment: dict) -> None:
+        self.commitments[commitment["id"]] = dict(commitment)
+
+    async def commitment(self, commitment_id: UUID) -> dict | None:
+        found = self.commitments.get(commitment_id)
+        if found is None:
+            return None
+        official = self.officials[found["official_id"]]
+        return {**found, "jurisdiction_id": official["jurisdiction_id"], "area_id": official["area_id"]}
+
+    async def keep_commitment(self, commitment_id: UUID, *, kept_on: date, note: str) -> dict:
+        self.commitments[commitment_id].update(kept_on=kept_on, kept_note=note)
+        return dict(self.commitments[commitment_id])
+
+    async def score_commitment(self, commitment_id: UUID, certificate_id: UUID, *, score: int, comment: str | None,
+                               at: datetime) -> None:
+        self.commitment_scores[(commitment_id, certificate_id)] = dict(score=score, comment=comment, scored_at=at)
 
     async def know_case(self, case_id: UUID, area: AreaPath, *, category_code: str, time_limit_class: str,
                         reported_at: datetime, now: datetime, tracking_code: str | None = None) -> None:

@@ -263,6 +263,43 @@ class SupervisionStore:
         """The names of units, sub-items and areas, kept from their owners' events."""
         return await kept_names(self._session)
 
+    # --- officials' commitments -------------------------------------------------------------------------------------
+
+    async def add_official(self, official: dict) -> None:
+        await self._session.execute(insert(tables.officials).values(**official))
+
+    async def official(self, official_id: UUID) -> dict | None:
+        row = (await self._session.execute(select(tables.officials).where(tables.officials.c.id == official_id))
+               ).first()
+        return dict(row._mapping) if row else None
+
+    async def add_commitment(self, commitment: dict) -> None:
+        await self._session.execute(insert(tables.commitments).values(**commitment))
+
+    async def commitment(self, commitment_id: UUID) -> dict | None:
+        """The commitment with its official's jurisdiction and area, locked until the transaction ends."""
+        m, o = tables.commitments.c, tables.officials.c
+        row = (await self._session.execute(
+            select(tables.commitments, o.jurisdiction_id, o.area_id).join(tables.officials, o.id == m.official_id)
+            .where(m.id == commitment_id).with_for_update(of=tables.commitments))).first()
+        return dict(row._mapping) if row else None
+
+    async def keep_commitment(self, commitment_id: UUID, *, kept_on: date, note: str) -> dict:
+        m = tables.commitments.c
+        row = (await self._session.execute(update(tables.commitments).where(m.id == commitment_id)
+                                           .values(kept_on=kept_on, kept_note=note).returning(tables.commitments))
+               ).one()
+        return dict(row._mapping)
+
+    async def score_commitment(self, commitment_id: UUID, certificate_id: UUID, *, score: int, comment: str | None,
+                               at: datetime) -> None:
+        statement = pg_insert(tables.commitment_scores).values(commitment_id=commitment_id,
+                                                               certificate_id=certificate_id, score=score,
+                                                               comment=comment, scored_at=at)
+        await self._session.execute(statement.on_conflict_do_update(
+            index_elements=["commitment_id", "certificate_id"],
+            set_={c: statement.excluded[c] for c in ("score", "comment", "scored_at")}))
+
     # --- reference data ---------------------------------------------------------------------------------------------
 
     async def rules(self, jurisdiction_id: str) -> JurisdictionRules | None:

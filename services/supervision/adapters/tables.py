@@ -259,6 +259,42 @@ panel_ratings = Table(
     Column("rated_at", DateTime(timezone=True), nullable=False),
 )
 
+# Officials' contact cards (干部联系卡), the matters each committed to by a day, and residents' scores of them.
+officials = Table(
+    "officials", metadata,
+    Column("id", UUID(as_uuid=True), primary_key=True),
+    Column("jurisdiction_id", Text, nullable=False),
+    Column("area_id", Text, nullable=False),  # the street or community they answer for
+    Column("name", Text, nullable=False),
+    Column("post", Text, nullable=False),
+    Column("office_phone", Text),  # an office line: the card is public
+    Column("duties", Text),
+    Column("created_by", Text, nullable=False),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+)
+
+commitments = Table(
+    "commitments", metadata,
+    Column("id", UUID(as_uuid=True), primary_key=True),
+    Column("official_id", UUID(as_uuid=True), ForeignKey("officials.id"), nullable=False),
+    Column("matter", Text, nullable=False),
+    Column("due_on", Date, nullable=False),
+    Column("kept_on", Date),
+    Column("kept_note", Text),
+    Column("created_by", Text, nullable=False),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Index("commitments_official", "official_id"),
+)
+
+commitment_scores = Table(
+    "commitment_scores", metadata,
+    Column("commitment_id", UUID(as_uuid=True), ForeignKey("commitments.id"), primary_key=True),
+    Column("certificate_id", UUID(as_uuid=True), primary_key=True),  # one score per resident supervisor
+    Column("score", SmallInteger, nullable=False),
+    Column("comment", Text),
+    Column("scored_at", DateTime(timezone=True), nullable=False),
+)
+
 # The rates' read model: every event the rates are made of, in the order supervision received it ...
 rate_journal = Table(
     "rate_journal", metadata,

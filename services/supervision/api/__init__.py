@@ -7,9 +7,10 @@ from services.supervision.api import (
     jurisdictions,
     mirror_wall,
     observers,
+    officials,
     performance,
     supervisors,
 )
 
 ROUTERS = [cases.router, jurisdictions.router, supervisors.router, observers.router, evaluation.router,
-           performance.router, bulletins.router, mirror_wall.router]
+           performance.router, bulletins.router, mirror_wall.router, officials.router]

@@ -15,6 +15,7 @@ from pydantic import BaseModel, Field
 from sqlalchemy import func, select
 
 from services.supervision.adapters import read_model, tables
+from services.supervision.api.officials import OfficialView, officials_of
 from services.supervision.domain.panels import standings as panel_standings
 from services.supervision.domain.periods import period_bounds
 from services.supervision.domain.public_record import public_number
@@ -230,7 +231,8 @@ def _rate(value: float | None) -> str:
     return "—" if value is None else f"{value:.0%}"
 
 
-def render_page(w: Wall, cases: list[PublicCase], panels: list[PanelResult] = ()) -> str:
+def render_page(w: Wall, cases: list[PublicCase], panels: list[PanelResult] = (),
+                officials: list[OfficialView] = ()) -> str:
     def tally_rows(tallies: list[Tally]) -> str:
         return "".join(f"<tr><td>{escape(t.name)}<br><small>{escape(t.name_en)}</small></td><td>{t.received}</td>"
                        f"<td>{t.completed}</td>"
@@ -248,6 +250,12 @@ def render_page(w: Wall, cases: list[PublicCase], panels: list[PanelResult] = ()
         f"<tr><td>{escape(p.street_name)}</td><td>{escape(p.unit_name)}</td><td>{p.cases}</td><td>{p.community}</td>"
         f"<td>{p.party_member}</td><td>{p.resident}</td><td>{p.overall}</td></tr>" for p in panels
     ) or '<tr><td colspan="7">本季度暂无 None this quarter</td></tr>'
+    official_rows = "".join(
+        f"<tr><td>{escape(o.name)}</td><td>{escape(o.post)}</td><td>{escape(o.area_name)}</td>"
+        f"<td>{escape(o.office_phone or '')}</td><td>{escape(c.matter)}</td><td>{c.due_on.isoformat()}</td>"
+        f"<td>{escape(c.state_name)}</td><td>{'—' if c.score is None else f'{c.score}（{c.scores}人）'}</td></tr>"
+        for o in officials for c in o.commitments
+    ) or '<tr><td colspan="8">暂无 None yet</td></tr>'
     return f"""<!doctype html>
 <html lang="zh-CN"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
 <title>{escape(w.district)}镜子墙 · {escape(w.period)}</title>
@@ -259,6 +267,9 @@ td,th{{border:1px solid #ccc;padding:.3rem .6rem;text-align:left}}th{{background
 <h2>按类别 By sub-item</h2><table>{head.format("类别")}{tally_rows(w.by_category)}</table>
 <h2>按街道 By street</h2><table>{head.format("街道")}{tally_rows(w.by_street)}</table>
 <h2>按月 By month</h2><table><tr><th>月份</th><th>受理</th><th>办结</th></tr>{months}</table>
+<h2>干部联系卡与承诺 Officials' commitments</h2>
+<table><tr><th>姓名 Name</th><th>职务 Post</th><th>联系片区 Area</th><th>办公电话 Office</th><th>承诺事项 Commitment</th>
+<th>期限 By</th><th>进展 State</th><th>居民评分 Score</th></tr>{official_rows}</table>
 <h2>三方评议 Panel ratings</h2>
 <table><tr><th>街道 Street</th><th>单位 Unit</th><th>件数 Cases</th><th>社区 Community</th><th>党员 Party members</th>
 <th>居民 Residents</th><th>综合 Overall</th></tr>{panel_rows}</table>
@@ -273,4 +284,4 @@ async def wall_page(session: ReadSession, period: Period = None) -> HTMLResponse
     w = await wall(session, period)
     cases = await public_cases(session, status=None, category=None, street=None, limit=50, offset=0)
     panels = await panel_results(session, _quarter(None), await kept_names(session))
-    return HTMLResponse(render_page(w, cases, panels), headers=PUBLIC_CACHE)
+    return HTMLResponse(render_page(w, cases, panels, await officials_of(session)), headers=PUBLIC_CACHE)
