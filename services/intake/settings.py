@@ -30,6 +30,8 @@ class IntakeSettings(ServiceSettings):
     duplicate_window_hours: float = Field(72, gt=0, description="Only open cases reported this recently are matched")
     duplicate_min_similarity: float = Field(0.35, ge=0, le=1, description="Text similarity (Dice, 0-1) above which "
                                             "a nearby report is linked")
+    rebound_window_days: float = Field(90, gt=0, description="A new case of a sub-item within the duplicate radius "
+                                       "of one completed this recently is a rebound: linked and counted")
     max_photo_bytes: int = Field(8_388_608, ge=1024, description="Largest photo accepted, in bytes")
     max_import_bytes: int = Field(10_485_760, ge=1024, description="Largest import file accepted, in bytes")
     max_import_rows: int = Field(20_000, ge=1, description="Most rows one import file may hold")
@@ -69,4 +71,5 @@ class IntakeSettings(ServiceSettings):
     def policy(self) -> IntakePolicy:
         return IntakePolicy(triage_confidence=self.triage_confidence, duplicates=DuplicatePolicy(
             radius_m=self.duplicate_radius_m, window=timedelta(hours=self.duplicate_window_hours),
-            min_similarity=self.duplicate_min_similarity), neighbours=_neighbours(self.neighbours_file))
+            min_similarity=self.duplicate_min_similarity, rebound_window=timedelta(days=self.rebound_window_days)),
+            neighbours=_neighbours(self.neighbours_file))

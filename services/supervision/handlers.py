@@ -11,6 +11,7 @@ from services.supervision.commands.handling import (
     judge_verdict,
     know_reported,
     note_co_reporters,
+    note_rebound,
     note_reclassified,
     pause_for_wait,
     resume_after_wait,
@@ -48,7 +49,7 @@ from shared.reference.keeping import NAME_HANDLERS
 #: rates are made of are also journaled for the rates' read model (supervision's own deadline events too, as it reads
 #: them back from its topic).
 HANDLERS = {
-    CaseReported: know_reported,
+    CaseReported: in_turn(know_reported, note_rebound),
     CaseReclassified: note_reclassified,
     CaseDispatched: in_turn(give_clocks_on_dispatch, journal),
     CaseRedispatched: in_turn(give_clocks_to_new_unit, journal),

@@ -43,6 +43,8 @@ class CaseReported(Event, type=event_type("case.reported"), topic=INTAKE_CASES, 
     #: the day the resident handed it in: the case was raised then, not when the file was imported.
     source_kind: str | None = None
     handed_in_on: date | None = None
+    #: The problem came back: a case of the same sub-item completed at this place within the rebound window.
+    rebound_of: UUID | None = None
     #: Where a reply reaches the resident in the channel used: for a messaging group, ``<group id>/<message id>``.
     reply_to: str | None = None
 

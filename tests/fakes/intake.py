@@ -13,7 +13,7 @@ from services.intake.adapters.reference import ground_from_rows, tree_from_rows
 from services.intake.adapters.store import CaseRecord, ReporterContact, ReportRecord
 from services.intake.domain.cases import CaseStatus
 from services.intake.domain.classification import words
-from services.intake.domain.duplicates import OpenCase
+from services.intake.domain.duplicates import CompletedCase, OpenCase
 from services.intake.domain.reference import CategoryTree, Ground
 from services.intake.domain.reports import ReportOutcome
 from services.intake.domain.timeline import TimelineLine
@@ -122,6 +122,14 @@ class FakeIntakeStore:
                 for c in sorted(self.cases.values(), key=lambda c: c.reported_at, reverse=True)
                 if c.status != CaseStatus.COMPLETED and c.reported_at >= since and south <= c.lat <= north
                 and west <= c.lon <= east][:50]
+
+    async def completed_cases_near(self, box: tuple[float, float, float, float], category_code: str,
+                                   since: datetime) -> list[CompletedCase]:
+        south, north, west, east = box
+        return [CompletedCase(c.id, c.tracking_code, c.category_code, c.lat, c.lon, c.updated_at)
+                for c in self.cases.values()
+                if c.status == CaseStatus.COMPLETED and c.category_code == category_code and c.updated_at >= since
+                and south <= c.lat <= north and west <= c.lon <= east]
 
     async def add_case(self, case: CaseRecord) -> None:
         self.cases[case.id] = case

@@ -5,6 +5,7 @@ The same paths run on PostgreSQL in the end-to-end tests."""
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from uuid import uuid4
@@ -380,3 +381,21 @@ async def test_a_report_outside_the_jurisdiction_is_refused_naming_where_it_belo
     [kept] = uow.store.refused_reports
     assert (kept["belongs_to"], kept["lat"], kept["reason"]) == ("cn-jingan", 31.25, "outside_jurisdiction")
     assert "王秀英" not in kept["description"] and "13812341234" not in kept["description"]
+
+
+async def test_a_problem_that_comes_back_where_a_case_was_completed_is_a_rebound_linked_to_it(uow):
+    first = await _report(uow)
+    async with uow:
+        await HANDLERS[CaseCompleted](CaseCompleted(case_id=first.case_id, unit_id="cn-construction",
+                                                    unit_name="区建设和管理委员会", result="已疏通",
+                                                    completed_at=datetime.now(UTC)), uow)
+    again = await _report(uow, replace(DRAIN, description="下水道又堵了，积水到膝盖", phone="13812349999"))
+    assert not again.linked and again.case_id != first.case_id  # a completed case is not joined: a new one opens
+    [reported] = [e for e in uow.of_type(CaseReported) if e.case_id == again.case_id]
+    assert reported.rebound_of == first.case_id and uow.store.cases[again.case_id].rebound_of == first.case_id
+    assert any("现再次出现" in line.text_zh and first.tracking_code in line.text_zh
+               for line in uow.store.lines(again.case_id))
+    assert any(again.tracking_code in line.text_zh for line in uow.store.lines(first.case_id)
+               if line.kind == "rebound")
+    elsewhere = await _report(uow, replace(DRAIN, lat=31.2300, lon=121.4400, phone="13812348888"))
+    assert [e for e in uow.of_type(CaseReported) if e.case_id == elsewhere.case_id][0].rebound_of is None

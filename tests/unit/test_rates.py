@@ -59,7 +59,7 @@ def test_a_case_handled_twice_yields_each_rate_s_facts_for_the_unit_that_earned_
         ("returned", "a", False), ("response", "a", True), ("on_time", "a", False), ("redo", "a", True),
         ("resolved", "a", False), ("satisfied", "a", False),
         ("returned", "b", False), ("response", "b", False), ("on_time", "b", True), ("redo", "b", False),
-        ("resolved", "b", False), ("satisfied", "b", True)])
+        ("resolved", "b", False), ("satisfied", "b", True), ("rebound", "b", False)])
     assert all((f.street_id, f.grid_id, f.category_code) == ("st-a", "cm-a-g1", "noise") for f in case_facts(events))
 
 
@@ -141,3 +141,27 @@ def test_a_unit_with_too_few_facts_is_not_ranked_at_all():
 
     ranked = standings([("a", Kind.ON_TIME, 2, 2), ("b", Kind.ON_TIME, 10, 7), ("c", Kind.ON_TIME, 5, 1)])
     assert [s.key for s in rankable(ranked, min_facts=5)] == ["b", "c"]  # a's 2 of 2 says too little
+
+
+def test_a_problem_that_comes_back_here_counts_against_the_last_completion_and_a_panel_s_rating_is_a_fact():
+    from uuid import uuid4
+
+    from shared.events import CasePanelRated, CaseReported, Channel, ReportedLocation, Reporter
+
+    done = [
+        CaseDispatched(case_id=CASE, unit_id="a", unit_name="A", category_code="noise", time_limit_class="c",
+                       area=AREA, dispatched_at=T0),
+        CaseCompleted(case_id=CASE, unit_id="a", unit_name="A", result="r", completed_at=h(5)),
+        CasePanelRated(case_id=CASE, unit_id="a", panel_id=uuid4(), quarter="2026Q4", community=4, party_member=5,
+                       resident=3, rated_at=h(6)),
+    ]
+    assert ("rebound", "a", False) in facts(done) and ("panel", "a", True) in facts(done)
+    again = CaseReported(case_id=uuid4(), tracking_code="X", category_code="noise", category_class="livelihood",
+                         category_version=1, time_limit_class="c", description="又吵了", channel=Channel.HOTLINE,
+                         location=ReportedLocation(lat=31.2, lon=121.4, area=AREA), reporter=Reporter(ref="rp-2"),
+                         reported_at=h(200), rebound_of=CASE)
+    assert ("rebound", "a", True) in facts([*done, again])
+    elsewhere = again.model_copy(update={"rebound_of": uuid4()})  # another case's rebound says nothing of this one
+    assert ("rebound", "a", False) in facts([*done, elsewhere])
+    low = done[2].model_copy(update={"community": 3, "party_member": 3, "resident": 4})
+    assert ("panel", "a", False) in facts([*done[:2], low])

@@ -15,7 +15,7 @@ from services.intake.adapters import tables
 from services.intake.adapters.reference import category_tree, ground
 from services.intake.domain.cases import CaseStatus
 from services.intake.domain.classification import words
-from services.intake.domain.duplicates import OpenCase
+from services.intake.domain.duplicates import CompletedCase, OpenCase
 from services.intake.domain.reference import CategoryTree, Ground
 from services.intake.domain.reports import ReportOutcome
 from services.intake.domain.slips import ImportStatus
@@ -64,6 +64,8 @@ class CaseRecord:
     #: A slip's kind (suggestion box, questionnaire …) and the day the resident handed it in.
     source_kind: str | None = None
     handed_in_on: date | None = None
+    #: The completed case whose problem came back here (a rebound).
+    rebound_of: UUID | None = None
 
 
 @dataclass(frozen=True)
@@ -111,6 +113,14 @@ _OPEN_CASES_NEAR = (
     .where(_c.status != CaseStatus.COMPLETED, _c.reported_at >= bindparam("since"),
            _c.lat.between(bindparam("south"), bindparam("north")), _c.lon.between(bindparam("west"), bindparam("east")))
     .order_by(_c.reported_at.desc()).limit(50))
+
+
+_COMPLETED_NEAR = (
+    select(_c.id, _c.tracking_code, _c.category_code, _c.lat, _c.lon, _c.updated_at)
+    .where(_c.status == CaseStatus.COMPLETED, _c.category_code == bindparam("category"),
+           _c.updated_at >= bindparam("since"),
+           _c.lat.between(bindparam("south"), bindparam("north")), _c.lon.between(bindparam("west"), bindparam("east")))
+    .order_by(_c.updated_at.desc()).limit(20))
 
 
 class IntakeStore:
@@ -208,6 +218,15 @@ class IntakeStore:
                                                                    east=east))).all()
         return [OpenCase(r.id, r.tracking_code, r.category_code, r.lat, r.lon, r.reported_at,
                          frozenset(r.words.split() if r.words is not None else words(r.description))) for r in rows]
+
+    async def completed_cases_near(self, box: tuple[float, float, float, float], category_code: str,
+                                   since: datetime) -> list[CompletedCase]:
+        """Cases of the sub-item completed in the box since then (the last change of a completed case: its
+        completion, or a verdict on it)."""
+        south, north, west, east = box
+        rows = (await self._session.execute(_COMPLETED_NEAR, dict(category=category_code, since=since, south=south,
+                                                                  north=north, west=west, east=east))).all()
+        return [CompletedCase(r.id, r.tracking_code, r.category_code, r.lat, r.lon, r.updated_at) for r in rows]
 
     async def add_case(self, case: CaseRecord) -> None:
         await self._session.execute(_INSERT_CASE, {f.name: getattr(case, f.name) for f in fields(case)

@@ -130,6 +130,7 @@ cases = Table(
     Column("suggested_category_code", Text),
     Column("source_kind", Text),
     Column("handed_in_on", Date),
+    Column("rebound_of", UUID(as_uuid=True)),
     Column("address_id", Text),
     Column("completion_round", Integer, nullable=False, server_default="0"),
     # The description's words as the classifier reads them, space-separated (a word never holds a space), kept so

@@ -56,6 +56,7 @@ class CaseStaffView(BaseModel):
     source_kind: str | None = Field(None, description="A slip's kind (suggestion box, questionnaire …)")
     source_kind_name: str | None = None
     handed_in_on: date | None = Field(None, description="The day the resident handed the slip in")
+    rebound_of: UUID | None = Field(None, description="The completed case whose problem came back here")
     description: str
     grid_id: str
     address_id: str | None
@@ -83,7 +84,7 @@ async def _staff_view(session, where, grids: frozenset[str], field: str) -> Case
         suggested_category_name=names.category(suggested, locale) if suggested else None,
         needs_triage=row.needs_triage, channel=row.channel, channel_name=label("channel", row.channel, locale),
         source_kind=row.source_kind, source_kind_name=label("source", row.source_kind, locale) if row.source_kind
-        else None, handed_in_on=row.handed_in_on,
+        else None, handed_in_on=row.handed_in_on, rebound_of=row.rebound_of,
         description=mask_numbers_in_text(row.description), grid_id=row.grid_id, address_id=row.address_id,
         reporter_phone_masked=mask_phone(row.phone), residents_affected=row.residents_affected,
         suspected_duplicate_of=row.suspected_duplicate_of, unit=row.unit_name, reported_at=row.reported_at,

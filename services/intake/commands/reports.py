@@ -13,7 +13,7 @@ from services.intake.adapters.store import CaseRecord, IntakeStore, ReportRecord
 from services.intake.domain.cases import CaseStatus, new_tracking_code
 from services.intake.domain.categories import Category, InvalidAttribute, check_attributes
 from services.intake.domain.classification import words
-from services.intake.domain.duplicates import find_duplicate
+from services.intake.domain.duplicates import find_duplicate, find_rebound
 from services.intake.domain.location import AddressNotFound, AddressNotPrecise, OutsideJurisdiction
 from services.intake.domain.neighbours import where_it_belongs
 from services.intake.domain.reports import (
@@ -36,6 +36,7 @@ from shared.events import (
     ReportedLocation,
     Reporter,
 )
+from shared.local_time import LOCAL_ZONE
 from shared.masking import mask_personal_text, mask_phone
 from shared.messaging.unit_of_work import UnitOfWork, UnitOfWorkFactory
 from shared.photos import MAX_PHOTOS_PER_REPORT, CleanPhoto
@@ -118,6 +119,9 @@ async def submit_report(uow: UnitOfWork, draft: ReportDraft, policy: IntakePolic
     case_id, code = uuid4(), new_tracking_code()
     structlog.contextvars.bind_contextvars(case_id=str(case_id))
     suspected = finding.suspected.case_id if finding.suspected else None
+    rebound = find_rebound(category_code=category.code, lat=lat, lon=lon, at=now, policy=duplicates,
+                           completed=await store.completed_cases_near(duplicates.bounding_box(lat, lon), category.code,
+                                                                      now - duplicates.rebound_window))
     await store.add_case(CaseRecord(
         id=case_id, tracking_code=code, category_code=category.code, category_version=category.version,
         description=description, channel=draft.channel, urgent=draft.urgent, lat=lat, lon=lon, address=draft.address,
@@ -126,19 +130,23 @@ async def submit_report(uow: UnitOfWork, draft: ReportDraft, policy: IntakePolic
         classified_by=classified.by, needs_triage=classified.needs_triage, attributes=attributes,
         words=" ".join(report_words), suspected_duplicate_of=suspected,
         suggested_category_code=classified.suggested_code, source_kind=draft.source_kind,
-        handed_in_on=draft.handed_in_on))
+        handed_in_on=draft.handed_in_on, rebound_of=rebound.case_id if rebound else None))
     await store.add_report(_report(report_id, case_id, "primary", draft, description, reporter_id, lat, lon, now,
                                    None))
     await store.add_classification(case_id, category_code=category.code, category_version=category.version,
                                    confidence=classified.confidence, classified_by=classified.by,
                                    suggested_code=classified.suggested_code, actor=draft.submitted_by, at=now)
     await store.add_timeline(case_id, now, line("received", code=code))
+    if rebound is not None:  # both residents' timelines say the problem came back
+        await store.add_timeline(case_id, now, line("rebound", code=rebound.tracking_code,
+                                                    date=rebound.completed_at.astimezone(LOCAL_ZONE)))
+        await store.add_timeline(rebound.case_id, now, line("came_back", code=code))
     if draft.photo_ids:
         await store.attach_photos(list(draft.photo_ids), report_id)
     uow.record(_case_reported(case_id, code, category, draft, description, lat, lon, area, reporter_id, now,
                               confidence=classified.confidence, classified_by=classified.by,
                               needs_triage=classified.needs_triage, suspected=suspected,
-                              suggested=classified.suggested_code))
+                              suggested=classified.suggested_code, rebound_of=rebound.case_id if rebound else None))
     return ReportOutcome(report_id, case_id, code, linked=False, replayed=False, category_code=category.code,
                          confidence=classified.confidence, needs_triage=classified.needs_triage)
 
@@ -239,7 +247,7 @@ def _report(report_id, case_id, role, draft: ReportDraft, description, reporter_
 
 def _case_reported(case_id, code, category: Category, draft: ReportDraft, description, lat, lon, area: AreaPath,
                    reporter_id, now, *, confidence, classified_by, needs_triage, suspected,
-                   suggested=None) -> CaseReported:
+                   suggested=None, rebound_of=None) -> CaseReported:
     return CaseReported(
         case_id=case_id, tracking_code=code, category_code=category.code, category_class=category.class_code,
         category_version=category.version, time_limit_class="urgent" if draft.urgent else category.time_limit_class,
@@ -252,4 +260,4 @@ def _case_reported(case_id, code, category: Category, draft: ReportDraft, descri
         reporter=_reporter_view(reporter_id, case_id, draft), reported_at=now, category_confidence=confidence,
         classified_by=classified_by, needs_triage=needs_triage, suspected_duplicate_of=suspected,
         photo_count=len(draft.photo_ids), photo_ids=tuple(draft.photo_ids), suggested_category_code=suggested,
-        source_kind=draft.source_kind, handed_in_on=draft.handed_in_on)
+        source_kind=draft.source_kind, handed_in_on=draft.handed_in_on, rebound_of=rebound_of)

@@ -16,6 +16,9 @@ class DuplicatePolicy:
     radius_m: float = 150.0
     window: timedelta = timedelta(hours=72)
     min_similarity: float = 0.35
+    #: A problem of the same sub-item at the same place within this long after a case there was completed is a
+    #: rebound (返潮): the new case is linked to the old one and counted against its result.
+    rebound_window: timedelta = timedelta(days=90)
 
     def bounding_box(self, lat: float, lon: float) -> tuple[float, float, float, float]:
         """A box around the point that holds the whole radius (a cheap first filter for the database)."""
@@ -42,6 +45,25 @@ class DuplicateFinding:
     link: OpenCase | None = None
     suspected: OpenCase | None = None
     similarity: float = 0.0
+
+
+@dataclass(frozen=True)
+class CompletedCase:
+    case_id: UUID
+    tracking_code: str
+    category_code: str
+    lat: float
+    lon: float
+    completed_at: datetime
+
+
+def find_rebound(*, category_code: str, lat: float, lon: float, at: datetime, completed: Iterable[CompletedCase],
+                 policy: DuplicatePolicy) -> CompletedCase | None:
+    """The nearest case of the same sub-item completed here within the rebound window, if the problem came back."""
+    found = [(distance_m(lat, lon, c.lat, c.lon), c) for c in completed
+             if c.category_code == category_code and timedelta(0) <= at - c.completed_at <= policy.rebound_window]
+    found = [(d, c) for d, c in found if d <= policy.radius_m]
+    return min(found, key=lambda x: (x[0], -x[1].completed_at.timestamp()))[1] if found else None
 
 
 def similarity(a: Collection[str], b: Collection[str]) -> float:

@@ -274,6 +274,13 @@ async def take_extension_request(event: CaseExtensionRequested, uow: UnitOfWork)
                   event.requested_at, "extension requested")
 
 
+async def note_rebound(event: CaseReported, uow: UnitOfWork) -> None:
+    """A problem that came back at the same place counts against the earlier case's result: the report is journaled
+    with that case's facts too."""
+    if event.rebound_of is not None:
+        await uow.store.journal(uow.causation_id, event.rebound_of, event.type, event.model_dump(mode="json"))
+
+
 async def journal(event: Event, uow: UnitOfWork) -> None:
     """Keep a rated event for the rates' read model (once, whatever the redeliveries); its case's facts go stale."""
     await uow.store.journal(uow.causation_id, event.case_id, event.type, event.model_dump(mode="json"))

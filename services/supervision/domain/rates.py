@@ -8,6 +8,8 @@ over facts. Definitions (also in docs/rates.md):
   better);
 - resolution rate: of verdicts, the share where the resident says the problem was solved;
 - satisfaction rate: of verdicts, the share satisfied or basically satisfied;
+- rebound rate: of completed cases, the share whose problem came back at the same place within the rebound window
+  (lower is better);
 - panel rate: of the three-party panels' ratings of a wide-impact case, the share whose three scores average 4 or
   more (of 5).
 
@@ -33,6 +35,7 @@ from shared.events import (
     CasePanelRated,
     CaseRedispatched,
     CaseReopened,
+    CaseReported,
     CaseReturned,
     CaseSigned,
     CaseTransferred,
@@ -51,10 +54,11 @@ class Kind(StrEnum):
     RESOLVED = "resolved"
     SATISFIED = "satisfied"
     PANEL = "panel"
+    REBOUND = "rebound"
 
     @property
     def lower_is_better(self) -> bool:
-        return self in (Kind.RETURNED, Kind.REDO)
+        return self in (Kind.RETURNED, Kind.REDO, Kind.REBOUND)
 
 
 #: The events the rates are made of; supervision journals each as it consumes it (its own ones too).
@@ -111,6 +115,7 @@ def case_facts(events: Iterable[Event]) -> list[Fact]:
     reopened: set[int] = set()
     verdicts: list[EvaluationSubmitted] = []
     panels: list[CasePanelRated] = []
+    rebounds: list[datetime] = []
     for e in events:
         match e:
             case CaseDispatched() | CaseRedispatched() | CaseTransferred() | CaseClaimed():
@@ -133,6 +138,8 @@ def case_facts(events: Iterable[Event]) -> list[Fact]:
                 verdicts.append(e)
             case CasePanelRated():
                 panels.append(e)
+            case CaseReported() if e.rebound_of == dispatched.case_id:  # another case: this one's problem is back
+                rebounds.append(e.reported_at)
 
     def turn(unit_id: str, at: datetime) -> _Assignment | None:
         """The unit's turn under way at ``at`` (its first if the moment comes before all of them)."""
@@ -185,6 +192,9 @@ def case_facts(events: Iterable[Event]) -> list[Fact]:
         resolved = v.resolved if v.resolved is not None else v.verdict is not Verdict.DISSATISFIED
         facts.append((Kind.RESOLVED, unit, v.submitted_at, resolved))
         facts.append((Kind.SATISFIED, unit, v.submitted_at, v.verdict is not Verdict.DISSATISFIED))
+    if completions:  # the last completion held, or the problem came back at the same place
+        last = completions[-1]
+        facts.append((Kind.REBOUND, last.unit_id, last.completed_at, any(t >= last.completed_at for t in rebounds)))
     for p in {p.panel_id: p for p in panels}.values():  # one panel rates a case once
         facts.append((Kind.PANEL, p.unit_id, p.rated_at, (p.community + p.party_member + p.resident) / 3 >= PANEL_GOOD))
     return [Fact(kind, dispatched.case_id, seq, unit, at=at, ok=ok, **place)
