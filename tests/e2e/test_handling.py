@@ -401,3 +401,20 @@ def test_a_unit_asks_for_the_resident_to_be_called_back_and_reads_the_answer_wit
     inbox = wait_for(lambda: httpx.get(f"{platform.url('notification')}/v1/units/{lead}/inbox", headers=unit).json(),
                      lambda m: any(d["template"] == "callback_answer" for d in m))
     assert next(d["body"] for d in inbox if d["template"] == "callback_answer") == "【回访结果】居民答复：居民说是3号楼北侧"
+
+
+def test_a_street_renamed_by_intake_s_admin_is_named_anew_in_dispatch_s_views(platform):
+    """The area tree is intake's: a rename is published (reference.area_changed) and dispatch names the place anew."""
+    admin, dispatcher = bearer(platform.token("admin")), bearer(platform.token("dispatcher"))
+    area = f"{platform.url('intake')}/v1/admin/areas/cm-feile"
+    renamed = httpx.put(area, headers=admin, json={"name_zh": "飞乐新村居委会", "name_en": "Feile New Village"})
+    assert renamed.status_code == 200 and renamed.json()["level"] == "community", renamed.text
+    problem(httpx.put(f"{platform.url('intake')}/v1/admin/areas/no-such-area", headers=admin,
+                      json={"name_zh": "无", "name_en": "None"}), 404, "not_found", "area_id")
+    problem(httpx.put(area, headers=dispatcher, json={"name_zh": "x", "name_en": "x"}), 403, "forbidden_role")
+    made = report(platform, category="greening", description="绿化带里的灌木枯死了一大片",
+                  location={"lat": 31.2150, "lon": 121.4200}, contact={"name": NAME, "phone": "13812340099"})
+    case_id = case_of(platform, made)
+    view = wait_for(lambda: httpx.get(f"{platform.url('dispatch')}/v1/cases/{case_id}", headers=dispatcher),
+                    lambda r: r.status_code == 200 and "飞乐新村居委会" in r.json()["place"]["name"]).json()
+    assert view["place"]["community_id"] == "cm-feile"

@@ -131,6 +131,11 @@ class FakeIntakeStore:
                 if c.status == CaseStatus.COMPLETED and c.category_code == category_code and c.updated_at >= since
                 and south <= c.lat <= north and west <= c.lon <= east]
 
+    async def rename_area(self, area_id: str, *, name_zh: str, name_en: str) -> dict | None:
+        area = self._ground.map.area(area_id)
+        return None if area is None else dict(id=area_id, level=area.level, parent_id=area.parent_id,
+                                              name_zh=name_zh, name_en=name_en)
+
     async def add_case(self, case: CaseRecord) -> None:
         self.cases[case.id] = case
 

@@ -228,6 +228,17 @@ class IntakeStore:
                                                                   north=north, west=west, east=east))).all()
         return [CompletedCase(r.id, r.tracking_code, r.category_code, r.lat, r.lon, r.updated_at) for r in rows]
 
+    async def rename_area(self, area_id: str, *, name_zh: str, name_en: str) -> dict | None:
+        """The area renamed (its names only), or None; the map reloads and the new names are published."""
+        a = tables.areas.c
+        row = (await self._session.execute(update(tables.areas).where(a.id == area_id)
+                                           .values(name_zh=name_zh, name_en=name_en)
+                                           .returning(a.id, a.level, a.parent_id, a.name_zh, a.name_en))).first()
+        if row is None:
+            return None
+        await ground.changed(self._uow)
+        return dict(row._mapping)
+
     async def add_case(self, case: CaseRecord) -> None:
         await self._session.execute(_INSERT_CASE, {f.name: getattr(case, f.name) for f in fields(case)
                                                    if f.name not in _CASE_LATER})

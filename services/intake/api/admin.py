@@ -1,4 +1,5 @@
-"""Administration: the category tree (every edit a new version; old cases keep theirs) and Open311 API keys."""
+"""Administration: the category tree (every edit a new version; old cases keep theirs), the areas' names and Open311
+API keys."""
 
 from __future__ import annotations
 
@@ -145,6 +146,28 @@ class ApiKeyView(BaseModel):
     prefix: str
     created_at: LocalDatetime
     revoked_at: LocalDatetime | None
+
+
+class AreaNames(Strict):
+    name_zh: Label
+    name_en: Label
+
+
+class AreaView(BaseModel):
+    id: str
+    level: str
+    parent_id: str | None
+    name_zh: str
+    name_en: str
+
+
+@router.put("/areas/{area_id}", response_model=AreaView,
+            summary="Rename an area (the district, a street, a community, a grid): every service names it anew")
+async def rename_area(area_id: Annotated[str, StringConstraints(pattern=r"^[a-z0-9][a-z0-9_.-]{1,63}$")],
+                      body: AreaNames, uow: UnitOfWorkDep) -> AreaView:
+    async with uow:
+        renamed = await categories.rename_area(uow, area_id, name_zh=body.name_zh, name_en=body.name_en)
+    return AreaView(**renamed)
 
 
 @router.post("/api-keys", status_code=201, response_model=ApiKeyCreated, summary="Create an Open311 API key")

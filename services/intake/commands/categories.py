@@ -63,3 +63,11 @@ async def create_api_key(uow: UnitOfWork, name: str) -> tuple[UUID, str]:
 async def revoke_api_key(uow: UnitOfWork, key_id: UUID) -> None:
     if not await uow.store.revoke_api_key(key_id, at=datetime.now(UTC)):
         raise Refused("not_found", "no such active key", "key_id", status=404)
+
+
+async def rename_area(uow: UnitOfWork, area_id: str, *, name_zh: str, name_en: str) -> dict:
+    """An area's names (the map's shape is the ground's, not an admin's edit): every service names it anew."""
+    renamed = await uow.store.rename_area(area_id, name_zh=name_zh, name_en=name_en)
+    if renamed is None:
+        raise Refused("not_found", "no such area", "area_id", status=404)
+    return renamed

@@ -64,6 +64,9 @@ class JurisdictionMap:
         return AreaPath(district_id=chain["district"], street_id=chain["street"],
                         community_id=chain["community"], grid_id=chain["grid"])
 
+    def area(self, area_id: str) -> Area | None:
+        return self._areas.get(area_id)
+
     def name_of(self, area_id: str) -> str:
         return self._areas[area_id].name_zh
 

@@ -135,13 +135,13 @@ async def stop_sign_for(event: CaseSigned, uow: UnitOfWork) -> None:
     """The sign-for clock stops, met or late; a pending step of the ladder is answered."""
     rows = await deadlines.running(uow, event.case_id, (DeadlineKind.SIGN_FOR, DeadlineKind.REPLY))
     await deadlines.close(uow, [r for r in rows if r.kind == DeadlineKind.SIGN_FOR], at=event.signed_at)
-    await _answer(uow, event.case_id, rows, event.signed_at, "signed for")
+    await _answer(uow, event.case_id, rows, event.signed_at, "已签收")
     await uow.store.follow(event.case_id, unit_id=event.unit_id, status=CaseStatus.SIGNED, now=datetime.now(UTC))
 
 
 async def answer_with_progress(event: CaseProgressNoted, uow: UnitOfWork) -> None:
     rows = await deadlines.running(uow, event.case_id, (DeadlineKind.REPLY,))
-    await _answer(uow, event.case_id, rows, event.noted_at, "progress noted")
+    await _answer(uow, event.case_id, rows, event.noted_at, "报告了办理进展")
 
 
 async def track_explanation(event: CaseExplained, uow: UnitOfWork) -> None:
@@ -150,7 +150,7 @@ async def track_explanation(event: CaseExplained, uow: UnitOfWork) -> None:
     await deadlines.close(uow, [r for r in rows if r.kind in _HANDLING], at=event.explained_at,
                           outcome=ClockOutcome.EXPLAINED,
                           why=f"计划于{event.planned_date.isoformat()}前解决")
-    await _answer(uow, event.case_id, rows, event.explained_at, "explained")
+    await _answer(uow, event.case_id, rows, event.explained_at, "作出说明")
     case = await _known(uow, event.case_id, "an explanation")
     rules = await rules_for(uow, case.district_id)
     planned = clocks.Clock(DeadlineKind.PLANNED, event.unit_id, event.explained_at,
@@ -166,7 +166,7 @@ async def stop_on_completion(event: CaseCompleted, uow: UnitOfWork) -> None:
     verdicts starts, with the time the resident has before an operator calls back."""
     rows = await deadlines.running(uow, event.case_id)
     await deadlines.close(uow, [r for r in rows if r.kind != DeadlineKind.REPLY], at=event.completed_at)
-    await _answer(uow, event.case_id, rows, event.completed_at, "completed")
+    await _answer(uow, event.case_id, rows, event.completed_at, "已办结")
     case = await uow.store.complete_case(event.case_id, unit_id=event.unit_id, at=event.completed_at,
                                          response=event.result[:1000], now=datetime.now(UTC))
     if case is None:
@@ -271,7 +271,7 @@ async def take_extension_request(event: CaseExtensionRequested, uow: UnitOfWork)
                                       proposed_date=event.proposed_date, requested_at=event.requested_at,
                                       event_id=uow.causation_id)
     await _answer(uow, event.case_id, await deadlines.running(uow, event.case_id, (DeadlineKind.REPLY,)),
-                  event.requested_at, "extension requested")
+                  event.requested_at, "申请延期")
 
 
 async def note_rebound(event: CaseReported, uow: UnitOfWork) -> None:
