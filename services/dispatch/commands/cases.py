@@ -124,7 +124,7 @@ def _note(step: Step, actor: str | None, names: Names | None = None) -> str:
             text = f"未在{local_time(detail['check_in_by'])}前报到：" + (
                 "、".join(names.unit(u) if names else u for u in detail["units"]) or "无（均已报到）")
     if actor:
-        text = f"{text} ({actor})" if text else f"({actor})"
+        text = f"{text}（{actor}）" if text else f"（{actor}）"
     return mask_personal_text(str(text))[:500]
 
 
@@ -241,7 +241,7 @@ async def reclassify(event: CaseReclassified, uow: UnitOfWork) -> None:
         return
     directory = await store.directory()
     try:
-        await act(uow, event.case_id, unit_id=None, expected_version=None, actor="reclassified",
+        await act(uow, event.case_id, unit_id=None, expected_version=None, actor="重新分类",
                   take=lambda file: lifecycle.route_again(file, directory))
     except Refused as refused:
         if refused.code != "unroutable":
@@ -253,7 +253,7 @@ async def reclassify(event: CaseReclassified, uow: UnitOfWork) -> None:
 async def reopen(event: CaseReopened, uow: UnitOfWork) -> None:
     """A dissatisfied verdict: the case goes back to its unit (or the one supervision names), one more redo."""
     try:
-        await act(uow, event.case_id, unit_id=None, expected_version=None, actor="supervision",
+        await act(uow, event.case_id, unit_id=None, expected_version=None, actor="督办部门",
                   take=lambda file: lifecycle.reopen(file, reason=event.reason, lead=event.unit_id,
                                                      round=event.round))
     except Refused as refused:
@@ -266,7 +266,7 @@ async def decide_extension(event: CaseExtensionDecided, uow: UnitOfWork) -> None
     """Supervision's decision on a unit's request for more time (the new completion date of an approval arrives as
     ``case.deadline_set``, right behind it on the same partition)."""
     try:
-        await act(uow, event.case_id, unit_id=None, expected_version=None, actor="supervision",
+        await act(uow, event.case_id, unit_id=None, expected_version=None, actor="督办部门",
                   take=lambda file: lifecycle.decide_extension(file, approved=event.approved, reason=event.reason,
                                                                due_at=event.due_at))
     except Refused as refused:
@@ -369,7 +369,7 @@ async def flag_missed_check_ins(uow: UnitOfWork, *, now: datetime, batch: int = 
     """Every case whose check-in limit passed unflagged, once, whichever dispatch instance gets there first."""
     due = await uow.store.cases_past_check_in(now.astimezone(UTC), limit=batch)
     for case_id in due:
-        await act(uow, case_id, unit_id=None, expected_version=None, actor="check-in watch",
+        await act(uow, case_id, unit_id=None, expected_version=None, actor="报到监测",
                   take=lambda file: lifecycle.flag_missed_check_ins(file, now=now))
     return len(due)
 

@@ -120,8 +120,11 @@ async def rebuild(session: ReadSession, uow_factory: UnitOfWorkFactoryDep) -> Re
 
 class HotspotView(BaseModel):
     category_code: str
+    category_name: str
     grid_id: str
+    grid_name: str
     street_id: str
+    street_name: str
     cases: int
     residents: int
     weeks_with_cases: int
@@ -147,4 +150,7 @@ async def hotspots(principal: CurrentPrincipal, session: ReadSession,
         .group_by(c.category_code, c.grid_id, c.street_id, week))).all()
     ranked = rank_hotspots(((r[0], r[1], r[2], int(r[3]), r[4], int(r[5])) for r in rows), weeks=weeks,
                            min_cases=min_cases)
-    return [HotspotView(**asdict(h), trend=h.trend, score=h.score) for h in ranked[:limit]]
+    names, locale = await kept_names(session), LANGUAGE.get()
+    return [HotspotView(**asdict(h), trend=h.trend, score=h.score, category_name=names.category(h.category_code, locale),
+                        grid_name=names.area(h.grid_id, locale), street_name=names.area(h.street_id, locale))
+            for h in ranked[:limit]]
