@@ -69,7 +69,7 @@ def up(demo: bool) -> None:
 
 @main.command()
 @click.option("--role", required=True, type=click.Choice([r.value for r in Role]))
-@click.option("--unit", "unit_id", default=None, help="Unit id, for unit staff.")
+@click.option("--unit", "unit_id", default=None, help="Unit id, for unit staff (and a unit's leader).")
 @click.option("--jurisdiction", default="cn-changning", show_default=True)
 @click.option("--area", default=None,
               help="The street, community or grid the caller works in (default: the whole district).")

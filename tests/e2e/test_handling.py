@@ -40,7 +40,8 @@ def test_the_lead_unit_signs_notes_progress_and_completes_and_then_the_resident_
 
     problem(act("sign", {"version": case["version"]}, other), 404, "not_found")  # not theirs to know of
     premature = problem(act("complete", {"version": case["version"], "result": "已处理"}), 409, "illegal_transition")
-    assert "dispatched" in premature["message"] and "sign" in premature["message"]
+    assert premature["message"] == "事项当前为「已派发」，不能进行此操作"
+    assert "dispatched" in premature["message_en"] and "sign" in premature["message_en"]
     signed = act("sign", {"version": case["version"]}, key="sign-once-0001")
     assert signed.status_code == 200 and signed.json()["status"] == "signed", signed.text
     replayed = act("sign", {"version": case["version"]}, key="sign-once-0001")

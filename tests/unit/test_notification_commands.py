@@ -324,3 +324,18 @@ async def test_a_supervisor_hears_of_an_order_left_unanswered_and_an_english_rea
     [unanswered] = uow.store.to("supervisor:sup-wang")
     assert unanswered["template"] == "unanswered_order" and unanswered["locale"] == "en"
     assert unanswered["body"].startswith("[Unanswered order] District Construction and Management Commission did not")
+
+
+def test_every_recipient_the_rules_name_has_an_inbox_someone_reads():
+    """The linkage centre reads the district's dispatcher inbox, a unit's leader the unit's leader inbox."""
+    from services.notification.api.messages import inbox_of
+    from shared.auth import Principal, Role
+
+    def who(role, **kw):
+        return inbox_of(Principal(subject="s-1", role=role, jurisdiction="cn-changning", **kw))
+
+    assert who(Role.DISPATCHER) == "dispatcher:cn-changning"
+    assert who(Role.LEADER, unit_id="cn-enforcement") == "leader:unit:cn-enforcement"
+    assert who(Role.LEADER, scope=("cn-changning", "st-huayang")) == "leader:st-huayang"
+    assert who(Role.UNIT_STAFF, unit_id="cn-greening") == "unit:cn-greening"
+    assert who(Role.SUPERVISOR) == "supervisor:s-1"

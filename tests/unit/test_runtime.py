@@ -167,3 +167,17 @@ async def test_errors_are_in_chinese_with_english_beside_them_unless_the_caller_
                                                                                      "phone_last4")
     assert [preferred_language(h) for h in ("", "zh-CN", "en", "fr, en;q=0.5", "en;q=0.4, zh;q=0.8")] == [
         "zh", "zh", "en", "en", "zh"]
+
+
+def test_every_refusal_the_services_give_has_its_chinese_message():
+    """Errors are read in Chinese by default: a new refusal code without its wording fails here."""
+    import re
+    from pathlib import Path
+
+    from shared.http.messages import MESSAGES_ZH
+
+    root = Path(__file__).parents[2]
+    codes = {m[1] for path in [*root.glob("services/**/*.py"), *root.glob("shared/**/*.py")]
+             for m in re.finditer(r'(?:Refused|ApiError|Refusal)\(\s*(?:\d{3},\s*)?"([a-z_]+)"',
+                                  path.read_text(encoding="utf-8"))}
+    assert len(codes) > 50 and sorted(codes - set(MESSAGES_ZH)) == []

@@ -90,7 +90,8 @@ async def act(uow: UnitOfWork, case_id: UUID, *, unit_id: str | None, expected_v
     except NotYourCase:
         raise Refused("not_found", "no such case", "case_id", status=404) from None
     except IllegalTransition as exc:
-        raise Refused(exc.code, exc.message, exc.field, status=409) from None
+        raise Refused(exc.code, exc.message, exc.field, status=409,
+                      message_zh=f"事项当前为「{label('state', exc.state)}」，不能进行此操作") from None
     except Refusal as exc:
         raise Refused(exc.code, exc.message, exc.field, status=409 if exc.code in _CONFLICTS else 422) from None
     now = datetime.now(UTC)

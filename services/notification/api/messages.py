@@ -64,14 +64,16 @@ async def case_deliveries(case_id: UUID, principal: CurrentPrincipal, session: R
 
 def inbox_of(principal: Principal) -> str:
     """Whose inbox the caller reads: their unit's, their own as a supervisor, their area's as a leader (a district's
-    or a street's)."""
+    or a street's) or their unit's as its leader, the district's linkage centre's as a dispatcher."""
     if principal.role is Role.UNIT_STAFF and principal.unit_id:
         return f"unit:{principal.unit_id}"
     if principal.role is Role.SUPERVISOR:
         return f"supervisor:{principal.subject}"
     if principal.role is Role.LEADER:
-        return f"leader:{principal.scope_area}"
-    raise ApiError(403, "forbidden_role", "only unit staff, supervisors and leaders have an inbox")
+        return f"leader:unit:{principal.unit_id}" if principal.unit_id else f"leader:{principal.scope_area}"
+    if principal.role is Role.DISPATCHER:
+        return f"dispatcher:{principal.jurisdiction}"
+    raise ApiError(403, "forbidden_role", "only unit staff, supervisors, leaders and dispatchers have an inbox")
 
 
 class InboxView(BaseModel):
@@ -150,8 +152,9 @@ async def put_template(event_type: str, audience: str, template: str, locale: st
                         locale=locale, source=body.source, overridden=True)
 
 
-Recipient = Annotated[str, Path(pattern=r"^(unit|supervisor|leader):[A-Za-z0-9_.:-]{1,100}$",
-                                description="unit:<unit id>, supervisor:<subject> or leader:<jurisdiction>")]
+Recipient = Annotated[str, Path(pattern=r"^(unit|supervisor|leader|dispatcher):[A-Za-z0-9_.:-]{1,100}$",
+                                description="unit:<unit id>, supervisor:<subject>, leader:<jurisdiction>, "
+                                            "leader:unit:<unit id> or dispatcher:<district>")]
 
 
 class ContactPointIn(BaseModel):
