@@ -123,6 +123,7 @@ def test_a_unit_asks_for_more_time_a_supervisor_decides_and_urges_and_the_unit_s
     shown = wait_for(lambda: httpx.get(f"{dispatch}/v1/cases/{case_id}", headers=unit).json(),
                      lambda c: c["escalation_level"] == "urging")
     assert shown["reply_by"] and shown["history"][-1]["action"] == "escalated:urging"
+    assert shown["escalation_level_name"] == "催办" and shown["reply_by"].endswith("+08:00")
 
 
 def test_supervision_keeps_the_units_clocks_stops_them_while_it_waits_and_tracks_an_explained_case(platform):

@@ -103,7 +103,9 @@ class CaseView(BaseModel):
     planned_date: date | None = None
     extension_pending: bool = False
     suspended: SuspensionReason | None = None
+    suspended_name: str | None = Field(None, description="What the unit waits for, in words")
     escalation_level: str | None = None
+    escalation_level_name: str | None = Field(None, description="The supervision step reached, in words")
     reply_by: LocalDatetime | None = None
     joint_handling: JointHandlingView | None = Field(None, description="The units summoned to handle it together, "
                                                     "by when each must check in, and who has")
@@ -143,7 +145,9 @@ def _view(row, names: Names, history=(), photos=()) -> CaseView:
         version=row.version, reported_at=row.reported_at, sign_due_at=row.sign_due_at,
         due_at=row.due_at, redo_count=row.redo_count, transfer_to=row.transfer_to,
         planned_date=row.planned_date, extension_pending=row.extension_pending,
-        suspended=row.suspended, escalation_level=row.escalation_level, reply_by=row.reply_by,
+        suspended=row.suspended, suspended_name=label("suspension", row.suspended, locale) if row.suspended else None,
+        escalation_level=row.escalation_level, reply_by=row.reply_by,
+        escalation_level_name=label("level", row.escalation_level, locale) if row.escalation_level else None,
         resident_photo_ids=row.resident_photo_ids, photos=list(photos),
         history=[HistoryEntry(at=h.at, action=h.action, unit_id=h.unit_id,
                               unit_name=names.unit(h.unit_id, locale) if h.unit_id else None, rule_id=h.rule_id,

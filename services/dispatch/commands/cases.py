@@ -284,9 +284,9 @@ async def note_escalation(event: CaseEscalated, uow: UnitOfWork) -> None:
                                     updated_at=now)
     if found is None:
         raise PermanentFailure("escalation of a case dispatch does not know")
-    reply = f"; written reply due {event.reply_by:%Y-%m-%d %H:%M} UTC" if event.reply_by else ""
+    reply = f"；请于{local_time(event.reply_by)}前书面答复" if event.reply_by else ""
     await store.add_history(event.case_id, at=now, action=f"escalated:{event.level}", unit_id=event.unit_id,
-                            note=mask_personal_text(f"{event.reason}{reply}")[:500])
+                            note=mask_personal_text(f"{label('level', event.level)}：{event.reason}{reply}")[:500])
 
 
 async def note_observation(event: CaseObserved, uow: UnitOfWork) -> None:
