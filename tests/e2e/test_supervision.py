@@ -426,7 +426,7 @@ def test_the_working_calendar_and_the_time_limit_policies_are_data_an_admin_edit
     calendar = f"{supervision}/v1/jurisdictions/cn-changning/calendar"
     shown = httpx.get(calendar, headers=supervisor, params={"year": 2026}).json()
     assert shown["years"]["2026"] == "statutory" and shown["timezone"] == "Asia/Shanghai"
-    assert {"day": "2026-10-01", "workday": False, "name": "National Day"} in shown["days"]
+    assert {"day": "2026-10-01", "workday": False, "name": "National Day", "name_zh": "国庆节"} in shown["days"]
     year = max(int(y) for y in shown["years"]) + 1
     problem(httpx.post(f"{calendar}/{year}/statutory", headers=admin), 409, "unknown_year", "year")
     problem(httpx.put(f"{calendar}/{year}", headers=supervisor, json={"days": []}), 403, "forbidden_role")

@@ -117,3 +117,12 @@ def test_a_jurisdiction_keeps_its_own_days_and_misses_the_next_year_from_mid_oct
     assert missing_years([2026], date(2026, 11, 22)) == [2027]
     assert missing_years([], date(2026, 3, 1)) == [2026]
     assert statutory_days(2099) is None
+
+
+def test_the_statutory_days_are_named_in_chinese_for_the_people_who_read_them():
+    from services.supervision.domain.calendar import name_zh, statutory_days
+
+    days = {d.day.isoformat(): d for d in statutory_days(2026)}
+    assert name_zh(days["2026-10-01"].name) == "国庆节"
+    assert all(not any("a" <= ch.lower() <= "z" for ch in name_zh(d.name)) for d in days.values())
+    assert name_zh("社区活动日") == "社区活动日"  # an admin's own name as given

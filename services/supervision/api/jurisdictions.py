@@ -14,7 +14,7 @@ from sqlalchemy import select
 from services.supervision.adapters import tables
 from services.supervision.adapters.time_rules import policy_of
 from services.supervision.commands import time_rules
-from services.supervision.domain.calendar import CalendarDay, missing_years
+from services.supervision.domain.calendar import CalendarDay, missing_years, name_zh
 from services.supervision.domain.clocks import TimeLimitPolicy
 from shared.http.access import CurrentPrincipal, require_district_scope
 from shared.http.dependencies import ReadSession, UnitOfWorkDep
@@ -45,13 +45,17 @@ class DayIn(BaseModel):
     name: Name
 
 
+class DayView(DayIn):
+    name_zh: str = Field(description="The day's name in Chinese")
+
+
 class CalendarView(BaseModel):
     jurisdiction_id: str
     timezone: str
     working_hours: list[tuple[str, str]]
     years: dict[int, str] = Field(description="Years loaded, and where from (statutory or edited)")
     missing_years: list[int] = Field(description="Years needed and not loaded: the alarm is raised while any is")
-    days: list[DayIn] = Field(description="The exceptions to Monday-Friday of the year asked for")
+    days: list[DayView] = Field(description="The exceptions to Monday-Friday of the year asked for")
 
 
 @router.get("/{jurisdiction_id}/calendar", response_model=CalendarView,
@@ -73,7 +77,8 @@ async def calendar(jurisdiction_id: str, principal: CurrentPrincipal, session: R
     return CalendarView(jurisdiction_id=j.id, timezone=j.timezone, working_hours=[tuple(w) for w in j.working_hours],
                         years=dict(sorted(years.items())),
                         missing_years=missing_years(years, datetime.now(UTC).date()),
-                        days=[DayIn(day=d.day, workday=d.workday, name=d.name) for d in days])
+                        days=[DayView(day=d.day, workday=d.workday, name=d.name, name_zh=name_zh(d.name))
+                              for d in days])
 
 
 class YearIn(BaseModel):

@@ -37,13 +37,28 @@ class CalendarDay:
     name: str
 
 
+# The statutory calendar's holidays by their Chinese names (the package names them in English).
+HOLIDAY_NAMES_ZH = {"New Year's Day": "元旦", "Spring Festival": "春节", "Tomb-sweeping Day": "清明节",
+                    "Labour Day": "劳动节", "Dragon Boat Festival": "端午节", "National Day": "国庆节",
+                    "Mid-autumn Festival": "中秋节", "Anti-Fascist 70th Day": "抗战胜利70周年纪念日"}
+_ADJUSTED = " (adjusted working day)"
+
+
+def name_zh(name: str) -> str:
+    """A calendar day's name as a person in the jurisdiction reads it (an admin's own name as given)."""
+    if name.endswith(_ADJUSTED):
+        base = name.removesuffix(_ADJUSTED)
+        return f"{HOLIDAY_NAMES_ZH.get(base, base)}调休上班"
+    return HOLIDAY_NAMES_ZH.get(name, name)
+
+
 def statutory_days(year: int) -> list[CalendarDay] | None:
     """The State Council's holidays and adjusted working days of ``year``, from ``chinese-calendar``; None if the
     package does not know the year yet (it is published each autumn for the next year)."""
     if year not in statutory_years():
         return None
     days = [CalendarDay(d, False, name) for d, name in chinese_calendar.constants.holidays.items() if d.year == year]
-    days += [CalendarDay(d, True, f"{name} (adjusted working day)")
+    days += [CalendarDay(d, True, f"{name}{_ADJUSTED}")
              for d, name in chinese_calendar.constants.workdays.items() if d.year == year]
     return sorted(days, key=lambda d: d.day)
 
