@@ -24,7 +24,7 @@ def test_a_report_flows_through_all_four_services_and_the_resident_can_track_it(
     track = f"{platform.url('intake')}/v1/track/{code}?phone_last4={PHONE[-4:]}"
     status = wait_for(lambda: httpx.get(track).json(),
                       lambda s: s["status"] == "dispatched" and s["expected_completion_at"] is not None)
-    assert status["unit"] == "区建设和管理委员会"
+    assert status["unit"] == "区建设和管理委员会" and (status["status_zh"], status["status_en"]) == ("已派发", "dispatched")
     assert [e["kind"] for e in status["timeline"]] == ["received", "dispatched"]
     assert datetime.fromisoformat(status["expected_completion_at"]) > datetime.fromisoformat(status["reported_at"])
     times = [status["reported_at"], status["expected_completion_at"], *(e["at"] for e in status["timeline"])]

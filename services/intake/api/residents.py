@@ -22,6 +22,7 @@ from shared.http.errors import ApiError
 from shared.http.openapi import RATE_LIMITED
 from shared.http.rate_limits import RateLimits, client_address
 from shared.local_time import LOCAL_ZONE
+from shared.reference.labels import label
 
 router = APIRouter(prefix="/v1")
 Last4 = Annotated[str | None, Query(pattern=r"^\d{4}$", description="Last four digits of the reporter's phone")]
@@ -39,6 +40,8 @@ class CaseStatusView(BaseModel):
 
     tracking_code: str
     status: str
+    status_zh: str = Field(description="The status in words")
+    status_en: str
     category: str
     category_name_zh: str
     category_name_en: str
@@ -97,7 +100,8 @@ async def track(tracking_code: str, request: Request, session: ReadSession, phon
         .order_by(tables.timeline.c.at, tables.timeline.c.id))).all()
     # Residents read the jurisdiction's own time (+08:00), not UTC.
     return CaseStatusView(
-        tracking_code=row.tracking_code, status=row.status, category=row.category_code, category_name_zh=row.name_zh,
+        tracking_code=row.tracking_code, status=row.status, status_zh=label("state", row.status),
+        status_en=label("state", row.status, "en"), category=row.category_code, category_name_zh=row.name_zh,
         category_name_en=row.name_en, unit=row.unit_name, reported_at=row.reported_at.astimezone(LOCAL_ZONE),
         expected_completion_at=row.expected_at.astimezone(LOCAL_ZONE) if row.expected_at else None,
         can_evaluate=row.status == "completed",
