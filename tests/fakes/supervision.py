@@ -57,7 +57,7 @@ class FakeSupervisionStore:
         self.supervisor_scopes: dict[str, list[SupervisorScope]] = {}
         for r in demo.supervisor_rows():
             self.supervisor_scopes.setdefault(r["jurisdiction_id"], []).append(
-                SupervisorScope(r["id"], frozenset(r["areas"]), frozenset(r["categories"])))
+                SupervisorScope(r["id"], frozenset(r["areas"]), frozenset(r["categories"]), r["name"]))
         self.cases: dict[UUID, CaseRecord] = {}
         self.unit_names: dict[str, str] = {}
         self.deadlines: dict[int, DeadlineRecord] = {}

@@ -144,3 +144,10 @@ def test_the_verdict_clock_gives_the_resident_working_days_and_the_cap_sends_a_r
     verdict = clocks.open_verdict_clock(HELP, CALENDAR, "unit-a", at(2026, 11, 27, 16))  # a Friday
     assert verdict.kind is DeadlineKind.VERDICT and verdict.due_at == at(2026, 12, 2, 17, 30)
     assert clocks.reopens(HELP, 1) and clocks.reopens(HELP, 2) and not clocks.reopens(HELP, 3)
+
+
+def test_a_policy_is_named_in_words_on_the_timeline():
+    assert clocks.policy_in_words(HELP.name) == "求助类时限（签收2小时，办结5个工作日）"
+    urgent = TimeLimitPolicy("urgent", sign_for_hours=0.5, completion_hours=4, clock=True)
+    assert clocks.policy_in_words(f"{urgent.name}:extended") == "紧急类时限（签收0.5小时，办结4小时），已延期"
+    assert clocks.policy_in_words("an admin's own words") == "an admin's own words"

@@ -213,7 +213,7 @@ async def load_supervisors(session: AsyncSession) -> dict[str, list[SupervisorSc
     scopes: dict[str, list[SupervisorScope]] = {}
     for r in (await session.execute(select(tables.supervisors).where(s.active))).all():
         scopes.setdefault(r.jurisdiction_id, []).append(
-            SupervisorScope(r.id, frozenset(r.areas), frozenset(r.categories)))
+            SupervisorScope(r.id, frozenset(r.areas), frozenset(r.categories), r.name))
     return scopes
 
 

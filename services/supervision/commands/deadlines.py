@@ -8,7 +8,7 @@ from datetime import datetime
 from uuid import UUID
 
 from services.supervision.adapters.store import ClockChange, ClosedClock, DeadlineRecord, NewClock, TimelineLine
-from services.supervision.domain.clocks import Clock, TimeLimitPolicy
+from services.supervision.domain.clocks import Clock, TimeLimitPolicy, policy_in_words
 from services.supervision.domain.statuses import ClockOutcome
 from shared.events import CaseDeadlineSet, DeadlineKind
 from shared.messaging.unit_of_work import UnitOfWork
@@ -42,7 +42,7 @@ async def announce_many(uow: UnitOfWork, items: list[tuple[UUID, Clock, str]], *
         uow.record(CaseDeadlineSet(case_id=case_id, unit_id=clock.unit_id, kind=clock.kind, due_at=clock.due_at,
                                    policy=policy, set_at=now))
     await uow.store.log([TimelineLine(case_id, now, "deadline_set", clock.unit_id,
-                                      f"{label('kind', clock.kind)}时限至{local_time(clock.due_at)}（{policy}）")
+                                      f"{label('kind', clock.kind)}时限至{local_time(clock.due_at)}，{policy_in_words(policy)}")
                          for case_id, clock, policy in items])
 
 

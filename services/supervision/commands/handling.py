@@ -12,6 +12,7 @@ from services.supervision.adapters.time_rules import JurisdictionRules
 from services.supervision.commands import deadlines
 from services.supervision.domain import clocks
 from services.supervision.domain.assignment import pick_supervisor
+from services.supervision.domain.clocks import policy_in_words
 from services.supervision.domain.statuses import CaseStatus, ClockOutcome
 from shared.events import (
     AreaPath,
@@ -87,7 +88,8 @@ async def _assign_supervisor(uow: UnitOfWork, case_id: UUID, area: AreaPath, cat
         return
     await store.update_case(case_id, supervisor_id=chosen)
     uow.record(CaseSupervisorAssigned(case_id=case_id, supervisor_id=chosen, assigned_at=now))
-    await deadlines.log(uow, case_id, now, "supervisor_assigned", None, f"督办人员：{chosen}")
+    name = next((s.name for s in scopes if s.id == chosen and s.name), chosen)
+    await deadlines.log(uow, case_id, now, "supervisor_assigned", None, f"督办人员：{name}")
 
 
 async def give_clocks_to_new_unit(event: CaseRedispatched | CaseTransferred | CaseClaimed, uow: UnitOfWork) -> None:
@@ -201,7 +203,7 @@ async def pause_for_wait(event: CaseSuspended, uow: UnitOfWork) -> None:
     policy = policy_for(await rules_for(uow, case.district_id), case)
     if event.reason not in policy.pauses_for:
         await deadlines.log(uow, event.case_id, event.suspended_at, "wait_noted", event.unit_id,
-                            f"{label('suspension', event.reason)}；按{policy.name}规定计时不停")
+                            f"{label('suspension', event.reason)}；按{policy_in_words(policy.name)}计时不停")
         return
     rows = await deadlines.running(uow, event.case_id, _HANDLING)
     await deadlines.save(uow, [ClockChange(r.id, clocks.pause(r.clock, event.suspended_at)) for r in rows])

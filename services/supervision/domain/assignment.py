@@ -17,6 +17,7 @@ class SupervisorScope:
     id: str
     areas: frozenset[str] = frozenset()
     categories: frozenset[str] = frozenset()
+    name: str = ""  # as people call them; the id is their token's subject
 
     def fit(self, area: AreaPath, category_code: str) -> int | None:
         """How closely the remit fits the case, higher is closer: a grid 6, a community 4, a sub-item 3, a street 2

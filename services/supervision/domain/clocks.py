@@ -3,6 +3,7 @@ extensions, and the escalation ladder a breach starts."""
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timedelta
 
@@ -57,6 +58,20 @@ class TimeLimitPolicy:
         scope = self.category_code or self.time_limit_class
         return f"{scope}:sign{self.sign_for_hours:g}h:" + (
             f"done{self.completion_days}d" if self.completion_days else f"done{self.completion_hours:g}h")
+
+
+_CLASS_ZH = {"urgent": "紧急", "consultation": "咨询", "help": "求助", "complaint": "投诉", "complex": "复杂"}
+_POLICY = re.compile(r"^(?P<scope>[^:]+):sign(?P<sign>[\d.]+)h:done(?P<done>[\d.]+)(?P<unit>[dh])(?P<extended>:extended)?$")
+
+
+def policy_in_words(policy: str) -> str:
+    """A policy's name (``urgent:sign0.5h:done4h``) as a person reads it: 紧急类时限（签收0.5小时，办结4小时）."""
+    found = _POLICY.match(policy)
+    if found is None:
+        return policy
+    scope = f"{_CLASS_ZH[found['scope']]}类" if found["scope"] in _CLASS_ZH else "本事项专项"
+    done = f"{found['done']}{'个工作日' if found['unit'] == 'd' else '小时'}"
+    return f"{scope}时限（签收{found['sign']}小时，办结{done}）" + ("，已延期" if found["extended"] else "")
 
 
 def pick_policy(policies: list[TimeLimitPolicy], *, category_code: str, time_limit_class: str) -> TimeLimitPolicy | None:
