@@ -12,6 +12,7 @@ from pathlib import Path
 import click
 
 from shared.auth import Role, issue_token
+from shared.demo import demo_data
 
 
 @click.group()
@@ -42,7 +43,13 @@ def up(demo: bool) -> None:
         platform.start()
         click.echo("\ngridlink is up:")
         for name, url in platform.urls().items():
-            click.echo(f"  {name:<13} {url}   (API docs: {url}/docs)")
+            if name != "console":
+                click.echo(f"  {name:<13} {url}   (API docs: {url}/docs)")
+        click.echo(f"  console       {platform.urls()['console']}   (staff pages; sign in below)")
+        if platform.config.demo_data:
+            demo = demo_data("accounts")["accounts"]
+            click.echo(f"  demo accounts {', '.join(a['username'] for a in demo)} (each with the password "
+                       f"{demo[0]['password']}; demo ground only)")
         click.echo(f"  data          {platform.config.data_dir}   (logs in {platform.logs})")
         click.echo(f"  broker        {platform.bootstrap}")
         click.echo("Press Ctrl-C to stop.\n")
@@ -96,6 +103,58 @@ def token(role: str, unit_id: str | None, jurisdiction: str, area: str | None, s
     private_pem, _ = ensure_keypair(Path(os.environ.get("GRIDLINK_DATA_DIR", ".gridlink")).resolve())
     click.echo(issue_token(private_pem, role=Role(role), jurisdiction=jurisdiction, unit_id=unit_id, subject=subject,
                            ttl=timedelta(hours=hours), scope=scope))
+
+
+@main.group()
+def user() -> None:
+    """The console's staff accounts."""
+
+
+@user.command("create")
+@click.argument("username")
+@click.option("--role", required=True, type=click.Choice([r.value for r in Role if r is not Role.SERVICE]))
+@click.option("--name", "display_name", required=True, help="The name shown to colleagues.")
+@click.option("--unit", "unit_id", default=None, help="Unit id, for unit staff (and a unit's leader).")
+@click.option("--jurisdiction", default="cn-changning", show_default=True)
+@click.option("--area", default=None, help="The street, community or grid the person works in (default: the district).")
+@click.option("--database-url", envvar="CONSOLE_DATABASE_URL", default=None,
+              help="The console's database (default: the local platform's, as `gridlink up` runs it).")
+@click.password_option(help="Asked for (twice) unless given; at least 10 characters.")
+def user_create(username: str, role: str, display_name: str, unit_id: str | None, jurisdiction: str,
+                area: str | None, database_url: str | None, password: str) -> None:
+    """Create a staff account (argon2id-hashed password) for signing in to the console."""
+    from gridlink.launcher import PlatformConfig, service_database_url
+    from services.console.commands.accounts import create_account
+    from services.console.service import SPEC
+    from shared.demo import demo_area_path
+    from shared.persistence.database import create_engine
+    from shared.persistence.migrations import upgrade_to_head
+    from shared.refusals import Refused
+
+    if database_url is None:
+        c = PlatformConfig.from_env()
+        database_url = service_database_url(c.database_url or f"postgresql://postgres@{c.host}:{c.postgres_port}/"
+                                            "postgres", "console")
+    try:
+        scope = demo_area_path(area) if area else (jurisdiction,)
+    except KeyError:
+        raise click.UsageError(f"no area {area} in the demo ground") from None
+
+    async def create() -> None:
+        await upgrade_to_head(database_url, SPEC.migrations)
+        engine = create_engine(database_url, pool_size=1)
+        try:
+            async with SPEC.units_of_work(engine)() as uow:
+                await create_account(uow, username=username, password=password, display_name=display_name,
+                                     role=Role(role), jurisdiction=jurisdiction, scope=scope, unit_id=unit_id)
+        finally:
+            await engine.dispose()
+
+    try:
+        asyncio.run(create())
+    except Refused as refused:
+        raise click.ClickException(f"{refused.code}: {refused.message}") from None
+    click.echo(f"created {username} ({role}{', ' + unit_id if unit_id else ''}; scope {'/'.join(scope)})")
 
 
 def _local_token(role: Role, subject: str) -> str:

@@ -22,8 +22,8 @@ from gridlink.keys import ensure_keypair, ensure_secret
 from shared.auth import Role, issue_token
 from shared.messaging.kafka import ensure_topics
 
-SERVICES = ("intake", "dispatch", "supervision", "notification")
-DEFAULT_PORTS = {"intake": 8001, "dispatch": 8002, "supervision": 8003, "notification": 8004}
+SERVICES = ("intake", "dispatch", "supervision", "notification", "console")
+DEFAULT_PORTS = {"intake": 8001, "dispatch": 8002, "supervision": 8003, "notification": 8004, "console": 8005}
 
 
 def public_url(c: PlatformConfig) -> str:
@@ -130,7 +130,9 @@ class Platform:
             # The link in residents' messages: the platform's public address (GRIDLINK_PUBLIC_URL, where residents
             # reach it), intake's own on this machine otherwise; until the residents' site has a tracking page, the
             # tracking route with the code.
-            "TRACK_URL": public_url(c) + "/v1/track/{tracking_code}"}}
+            "TRACK_URL": public_url(c) + "/v1/track/{tracking_code}"},
+            # The console signs its users' short-lived tokens, which the services verify with the public key.
+            "console": {"JWT_PRIVATE_KEY": private_key}}
         # Only intake receives the messaging-group bridge's webhooks; the bridge signs them with this secret.
         os.environ.setdefault("INTAKE_MESSAGING_BRIDGE_SECRET", ensure_secret(c.data_dir, "messaging-bridge"))
         for name in SERVICES:

@@ -1,8 +1,9 @@
 """Who may call which route: each service's role × operation matrix (``api/access.yaml``), the one place roles are
 granted, enforced for every route before its handler runs and checked at start-up to cover every route exactly.
 
-An entry is ``public`` (anyone, no token read), ``api_key``, ``certificate`` or ``signature`` (the route checks that
-credential itself: an Open311 key, a resident supervisor's certificate, a bridge's Standard Webhooks signature), or
+An entry is ``public`` (anyone, no token read), ``api_key``, ``certificate``, ``signature`` or ``session`` (the route
+checks that credential itself: an Open311 key, a resident supervisor's certificate, a bridge's Standard Webhooks
+signature, a console's signed-in session and its account's role), or
 the list of roles whose bearer token admits the caller. No role is implied: an administrator is admitted only where
 the matrix names ``admin``. Jurisdiction scope is the routes' own check (404 outside), since it depends on the record.
 """
@@ -21,8 +22,8 @@ from fastapi.routing import APIRoute, iter_route_contexts
 from shared.auth import InvalidToken, Principal, Role
 from shared.http.errors import ApiError
 
-PUBLIC, API_KEY, CERTIFICATE, SIGNATURE = "public", "api_key", "certificate", "signature"
-SELF_CHECKED = (API_KEY, CERTIFICATE, SIGNATURE)
+PUBLIC, API_KEY, CERTIFICATE, SIGNATURE, SESSION = "public", "api_key", "certificate", "signature", "session"
+SELF_CHECKED = (API_KEY, CERTIFICATE, SIGNATURE, SESSION)
 
 
 @dataclass(frozen=True)
@@ -38,7 +39,7 @@ class Access:
             return cls(entry)
         if isinstance(entry, list) and entry:
             return cls("roles", frozenset(Role(role) for role in entry))
-        raise ValueError(f"an access entry is public, api_key, certificate or a list of roles, not {entry!r}")
+        raise ValueError(f"an access entry is public, {', '.join(SELF_CHECKED)} or a list of roles, not {entry!r}")
 
     def admits(self, role: Role | None) -> bool:
         """Whether a caller with this role (None: no token) passes the role check."""

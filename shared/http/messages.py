@@ -60,6 +60,11 @@ MESSAGES_ZH = {
     "not_held_yet": "说明会尚未召开，召开后才能记录",
     "already_held": "说明会已召开并记录",
     # What staff meet while handling cases and keeping the reference data.
+    "account_exists": "该用户名已被使用",
+    "account_locked": "密码错误次数过多，账号已暂时锁定，请稍后再试",
+    "wrong_credentials": "用户名或密码不正确",
+    "weak_password": "密码强度不够：至少10位，不含用户名，字符不能过于单一",
+    "csrf_failed": "页面已过期，请刷新后重试",
     "already_checked_in": "本单位已报到",
     "already_claimed": "该事项已被其他单位认领",
     "already_decided": "该申请已作出决定",

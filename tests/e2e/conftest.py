@@ -16,7 +16,7 @@ import pytest
 
 from gridlink.embedded import free_port
 
-SERVICES = ("intake", "dispatch", "supervision", "notification")
+SERVICES = ("intake", "dispatch", "supervision", "notification", "console")
 
 
 @dataclass

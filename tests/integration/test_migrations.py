@@ -4,6 +4,7 @@ import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 
+from services.console.service import SPEC as CONSOLE
 from services.dispatch.service import SPEC as DISPATCH
 from services.intake.service import SPEC as INTAKE
 from services.notification.service import SPEC as NOTIFICATION
@@ -15,7 +16,7 @@ from tests.integration.conftest import create_database
 pytestmark = pytest.mark.integration
 
 
-@pytest.mark.parametrize("spec", [INTAKE, DISPATCH, SUPERVISION, NOTIFICATION], ids=lambda s: s.name)
+@pytest.mark.parametrize("spec", [INTAKE, DISPATCH, SUPERVISION, NOTIFICATION, CONSOLE], ids=lambda s: s.name)
 async def test_migrations_at_head_match_the_declared_tables_and_run_twice_harmlessly(infrastructure, spec):
     url = await create_database(infrastructure.database_url)
     await upgrade_to_head(url, spec.migrations)

@@ -1,0 +1,83 @@
+"""The console's store: accounts and sessions, and the read model of cases, as its commands see them."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from uuid import UUID
+
+from sqlalchemy import delete, select, update
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+
+from services.console.adapters import tables
+from services.console.domain.accounts import Account
+from shared.auth import Role
+from shared.messaging.unit_of_work import UnitOfWork
+
+_c = tables.cases.c
+#: What a case's report says of it: filled whenever the report arrives, never its handling's state.
+REPORTED = ("tracking_code", "category_code", "district_id", "street_id", "community_id", "grid_id", "lat", "lon",
+            "channel", "urgent", "description", "reported_at")
+
+
+def account_of(row) -> Account:
+    return Account(username=row.username, display_name=row.display_name, role=Role(row.role),
+                   jurisdiction=row.jurisdiction, scope=tuple(row.scope), unit_id=row.unit_id,
+                   failures=row.failures, locked_until=row.locked_until)
+
+
+class ConsoleStore:
+    def __init__(self, uow: UnitOfWork):
+        self._uow = uow
+        self._session = uow.session
+
+    # --- accounts and sessions --------------------------------------------------------------------------------------
+
+    async def save_account(self, row: dict) -> bool:
+        """Add an account; False when the username is taken."""
+        created = await self._session.scalar(pg_insert(tables.accounts).values(**row).on_conflict_do_nothing()
+                                             .returning(tables.accounts.c.username))
+        return created is not None
+
+    async def account(self, username: str) -> tuple[Account, str] | None:
+        """The account and its password hash, locked for the sign-in's update."""
+        row = (await self._session.execute(select(tables.accounts).where(tables.accounts.c.username == username)
+                                           .with_for_update())).first()
+        return (account_of(row), row.password_hash) if row else None
+
+    async def record_sign_in(self, username: str, *, failures: int, locked_until: datetime | None,
+                             signed_in_at: datetime | None = None, password_hash: str | None = None) -> None:
+        values = {"failures": failures, "locked_until": locked_until}
+        if signed_in_at is not None:
+            values["last_sign_in"] = signed_in_at
+        if password_hash is not None:
+            values["password_hash"] = password_hash
+        await self._session.execute(update(tables.accounts).where(tables.accounts.c.username == username)
+                                    .values(**values))
+
+    async def open_session(self, id_hash: str, username: str, csrf_token: str, at: datetime) -> None:
+        await self._session.execute(pg_insert(tables.sessions).values(
+            id_hash=id_hash, username=username, csrf_token=csrf_token, created_at=at, last_seen=at))
+
+    async def close_session(self, id_hash: str) -> None:
+        await self._session.execute(delete(tables.sessions).where(tables.sessions.c.id_hash == id_hash))
+
+    # --- the read model of cases ------------------------------------------------------------------------------------
+
+    async def case_reported(self, case_id: UUID, values: dict, *, status: str, at: datetime) -> None:
+        """The report's facts; its handling's state only if the case is new here (later steps may have come first)."""
+        statement = pg_insert(tables.cases).values(id=case_id, status=status, updated_at=at, **values)
+        await self._session.execute(statement.on_conflict_do_update(
+            index_elements=["id"], set_={k: statement.excluded[k] for k in values}))
+
+    async def case_moved(self, case_id: UUID, at: datetime, **values) -> None:
+        """A step of the case's handling (the row made if the report has not arrived yet)."""
+        statement = pg_insert(tables.cases).values(id=case_id, updated_at=at, **values)
+        await self._session.execute(statement.on_conflict_do_update(
+            index_elements=["id"], set_={"updated_at": at, **{k: statement.excluded[k] for k in values}}))
+
+    async def case_clock(self, case_id: UUID, at: datetime, state: str) -> None:
+        """A warning never hides a breach: ``breached`` stays until the unit's clocks start again."""
+        statement = pg_insert(tables.cases).values(id=case_id, updated_at=at, clock_state=state)
+        where = None if state == "breached" else (_c.clock_state.is_(None) | (_c.clock_state != "breached"))
+        await self._session.execute(statement.on_conflict_do_update(
+            index_elements=["id"], set_={"updated_at": at, "clock_state": state}, where=where))

@@ -1,0 +1,64 @@
+"""The console's tables: staff accounts and their sessions, and its read model of every case (fed by the events of
+all four services)."""
+
+from sqlalchemy import Boolean, Column, DateTime, Float, Index, Integer, MetaData, Table, Text, text
+from sqlalchemy.dialects.postgresql import JSONB, UUID
+
+from shared.messaging.tables import messaging_tables
+from shared.reference.tables import add_reference_tables
+
+metadata = MetaData()
+messaging = messaging_tables(metadata)
+add_reference_tables(metadata)
+
+accounts = Table(
+    "accounts", metadata,
+    Column("username", Text, primary_key=True),
+    Column("display_name", Text, nullable=False),
+    Column("password_hash", Text, nullable=False),  # argon2id
+    Column("role", Text, nullable=False),
+    Column("jurisdiction", Text, nullable=False),
+    Column("scope", JSONB, nullable=False),  # the area path from the district down
+    Column("unit_id", Text),
+    Column("failures", Integer, nullable=False, server_default="0"),
+    Column("locked_until", DateTime(timezone=True)),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("last_sign_in", DateTime(timezone=True)),
+)
+
+sessions = Table(
+    "sessions", metadata,
+    Column("id_hash", Text, primary_key=True),  # the cookie's value, hashed
+    Column("username", Text, nullable=False),
+    Column("csrf_token", Text, nullable=False),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("last_seen", DateTime(timezone=True), nullable=False),
+    Index("sessions_user", "username"),
+)
+
+# One row per case, folded from every service's events as they arrive (in any order across topics).
+cases = Table(
+    "cases", metadata,
+    Column("id", UUID(as_uuid=True), primary_key=True),
+    Column("tracking_code", Text),
+    Column("category_code", Text),
+    Column("district_id", Text),
+    Column("street_id", Text),
+    Column("community_id", Text),
+    Column("grid_id", Text),
+    Column("lat", Float),
+    Column("lon", Float),
+    Column("channel", Text),
+    Column("urgent", Boolean, nullable=False, server_default="false"),
+    Column("description", Text),
+    Column("residents_affected", Integer, nullable=False, server_default="1"),
+    Column("reported_at", DateTime(timezone=True)),
+    Column("status", Text, nullable=False, server_default="received"),
+    Column("unit_id", Text),
+    Column("clock_state", Text),  # warned | breached | None
+    Column("escalation_level", Text),
+    Column("awaiting_verdict", Boolean, nullable=False, server_default="false"),
+    Column("updated_at", DateTime(timezone=True), nullable=False),
+    Index("cases_open", "status", "reported_at"),
+    Index("cases_reported", "reported_at", postgresql_where=text("reported_at IS NOT NULL")),
+)

@@ -1,0 +1,26 @@
+"""Settings of the console, read from `CONSOLE_*` environment variables."""
+
+from pydantic import Field, field_validator
+from pydantic_settings import SettingsConfigDict
+
+from shared.runtime.settings import ServiceSettings
+
+
+class ConsoleSettings(ServiceSettings):
+    model_config = SettingsConfigDict(env_prefix="CONSOLE_", extra="ignore", frozen=True)
+
+    port: int = Field(8005, ge=1, le=65535, description="HTTP port")
+    jwt_private_key: str = Field(description="PEM Ed25519 private key the console signs its users' short-lived "
+                                 "tokens with (the services verify them with the public key)")
+    session_hours: float = Field(12, gt=0, le=168, description="How long a sign-in lasts without use")
+    token_minutes: float = Field(15, gt=0, le=240, description="Lifetime of the tokens issued for a user's actions")
+    lockout_failures: int = Field(5, ge=1, le=100, description="Wrong passwords in a row before an account locks")
+    lockout_minutes: float = Field(15, gt=0, le=1440, description="How long a locked account stays locked")
+    secure_cookies: bool = Field(False, description="Mark cookies Secure (on behind https; the local footing is http)")
+
+    @field_validator("jwt_private_key")
+    @classmethod
+    def _private_pem(cls, value: str) -> str:
+        if "BEGIN PRIVATE KEY" not in value:
+            raise ValueError("must be a PEM private key")
+        return value
