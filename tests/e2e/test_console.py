@@ -118,3 +118,33 @@ def test_an_admin_creates_an_account_from_the_command_line_and_its_person_signs_
     assert again.returncode != 0 and "account_exists" in again.stderr
     board = signed_in(platform, "xiushui-staff", "Xiushui-Committee-7").get("/board")
     assert board.status_code == 200 and "秀水居委会 孙主任" in board.text
+
+
+def test_the_board_hears_of_a_new_report_within_two_seconds_without_reloading(platform):
+    import threading
+
+    client = signed_in(platform, "dispatcher")
+    heard: list[float] = []
+    ready = threading.Event()
+
+    def listen() -> None:
+        with client.stream("GET", "/board/stream", timeout=15) as stream:
+            for line in stream.iter_lines():
+                ready.set()
+                if line.startswith("event: board"):
+                    heard.append(time.monotonic())
+                    return
+
+    listener = threading.Thread(target=listen, daemon=True)
+    listener.start()
+    assert ready.wait(10)
+    time.sleep(1.2)  # the watch's first look, against which a change is a change
+    sent = time.monotonic()
+    assert report(platform, category="greening", description="小区门口的行道树倒了",
+                  location={"lat": 31.2120, "lon": 121.4310},
+                  contact={"name": "郑先生", "phone": "13812347003"}).status_code == 201
+    listener.join(10)
+    assert heard and heard[0] - sent < 2.0, heard
+    page = client.get("/board").text
+    assert 'src="/static/board.js"' in page and "EventSource" in client.get("/static/board.js").text
+    assert client.get("/static/other.js").status_code == 404

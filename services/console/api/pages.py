@@ -3,6 +3,7 @@ and the open cases of the user's scope, by name, in their language and time zone
 
 from __future__ import annotations
 
+import asyncio
 import secrets
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -10,11 +11,12 @@ from typing import Annotated
 from urllib.parse import quote
 
 from fastapi import APIRouter, Form, Query, Request
-from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from fastapi.responses import HTMLResponse, RedirectResponse, Response, StreamingResponse
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 from sqlalchemy import select
 
 from services.console.adapters import tables
+from services.console.adapters.live import BOARD_WATCH
 from services.console.api.session import (
     CSRF_COOKIE,
     LANGUAGE_COOKIE,
@@ -60,9 +62,15 @@ def _to_sign_in(request: Request) -> RedirectResponse:
     return RedirectResponse(f"/sign-in?next={quote(request.url.path)}", status_code=303)
 
 
-@router.get("/static/console.css")
-async def stylesheet() -> Response:
-    return Response((Path(__file__).parents[1] / "static" / "console.css").read_bytes(), media_type="text/css",
+_STATIC = {"console.css": "text/css", "board.js": "text/javascript"}
+
+
+@router.get("/static/{name}")
+async def static(name: str) -> Response:
+    """The console's own assets, from the repository (nothing is fetched from elsewhere)."""
+    if name not in _STATIC:
+        raise Refused("not_found", "no such file", "name", status=404)
+    return Response((Path(__file__).parents[1] / "static" / name).read_bytes(), media_type=_STATIC[name],
                     headers={"Cache-Control": "public, max-age=3600"})
 
 
@@ -120,6 +128,29 @@ async def sign_out_submit(request: Request, user: CurrentUser, uow: UnitOfWorkDe
     response = RedirectResponse("/sign-in", status_code=303)
     response.delete_cookie(SESSION_COOKIE, path="/")
     return response
+
+
+@router.get("/board/stream")
+async def board_stream(request: Request, user: CurrentUser) -> Response:
+    """Server-sent events: ``board`` each time the read model changes (within a second), a comment every 15 s."""
+    if user is None:
+        return _to_sign_in(request)
+    queue = BOARD_WATCH.listen(request.app.state.runtime.uow.sessionmaker)
+
+    async def events():
+        try:
+            yield "retry: 2000\n\n"
+            while not await request.is_disconnected():
+                try:
+                    changed = await asyncio.wait_for(queue.get(), timeout=15)
+                    yield f"event: board\ndata: {changed.isoformat()}\n\n"
+                except TimeoutError:
+                    yield ": still here\n\n"
+        finally:
+            BOARD_WATCH.leave(queue)
+
+    return StreamingResponse(events(), media_type="text/event-stream",
+                             headers={"Cache-Control": "no-store", "X-Accel-Buffering": "no"})
 
 
 @router.get("/language")
