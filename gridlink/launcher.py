@@ -156,6 +156,7 @@ class Platform:
                 env.setdefault(f"{prefix}_{key}", value)
             self.services[name] = spawn([sys.executable, "-m", f"services.{name}"], log=self.logs / f"{name}.log",
                                         env=env)
+        self.say(f"the console's pages will be at http://{c.host}:{c.ports['console']} once it is ready")
         self._wait_ready(timeout=120)
         self.started = True
 
