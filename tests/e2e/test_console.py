@@ -148,3 +148,18 @@ def test_the_board_hears_of_a_new_report_within_two_seconds_without_reloading(pl
     page = client.get("/board").text
     assert 'src="/static/board.js"' in page and "EventSource" in client.get("/static/board.js").text
     assert client.get("/static/other.js").status_code == 404
+
+
+def test_the_case_page_shows_what_the_resident_said_who_has_it_and_every_step_from_every_service(platform):
+    dispatcher, street = signed_in(platform, "dispatcher"), signed_in(platform, "huayang-supervisor")
+    made = report(platform, category="sanitation", description="江苏路495弄门口的垃圾几天没人清运，电话13812340000",
+                  location=JIANGSU, contact={"name": "冯女士", "phone": "13812347004"})
+    code = made.json()["tracking_code"]
+    page = wait_for(lambda: dispatcher.get(f"/cases/{code}"),
+                    lambda r: r.status_code == 200 and 'data-kind="given"' in r.text).text
+    text = _text(page)
+    assert "环境卫生" in text and "江苏路495弄门口的垃圾几天没人清运，电话138****0000" in text  # masked by intake
+    assert "江苏路街道管理办" in text and "受理（自助上报）" in text and "派发至江苏路街道管理办" in text
+    assert "13812340000" not in page and "13812347004" not in page
+    assert street.get(f"/cases/{code}").status_code == 404  # a Jiangsu Road case is not Huayang Road's
+    assert f'href="/cases/{code}"' in dispatcher.get("/board").text

@@ -12,6 +12,8 @@ from services.console.adapters import tables
 from services.console.domain.accounts import Account
 from shared.auth import Role
 from shared.messaging.unit_of_work import UnitOfWork
+from shared.reference.keeping import names as kept_names
+from shared.reference.names import Names
 
 _c = tables.cases.c
 #: What a case's report says of it: filled whenever the report arrives, never its handling's state.
@@ -29,6 +31,10 @@ class ConsoleStore:
     def __init__(self, uow: UnitOfWork):
         self._uow = uow
         self._session = uow.session
+
+    async def names(self) -> Names:
+        """The names of units, sub-items and areas, kept from their owners' events."""
+        return await kept_names(self._session)
 
     # --- accounts and sessions --------------------------------------------------------------------------------------
 
@@ -81,3 +87,10 @@ class ConsoleStore:
         where = None if state == "breached" else (_c.clock_state.is_(None) | (_c.clock_state != "breached"))
         await self._session.execute(statement.on_conflict_do_update(
             index_elements=["id"], set_={"updated_at": at, "clock_state": state}, where=where))
+
+    async def add_line(self, event_id: str, case_id: UUID, at: datetime, *, service: str, kind: str, text_zh: str,
+                       text_en: str) -> None:
+        """A line of the case's merged timeline, once per event."""
+        await self._session.execute(pg_insert(tables.case_lines).values(
+            event_id=event_id, case_id=case_id, at=at, service=service, kind=kind, text_zh=text_zh,
+            text_en=text_en).on_conflict_do_nothing())

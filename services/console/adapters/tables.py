@@ -62,3 +62,16 @@ cases = Table(
     Index("cases_open", "status", "reported_at"),
     Index("cases_reported", "reported_at", postgresql_where=text("reported_at IS NOT NULL")),
 )
+
+# Every step of a case as the console heard it, from whichever service: the case page's merged timeline.
+case_lines = Table(
+    "case_lines", metadata,
+    Column("event_id", Text, primary_key=True),
+    Column("case_id", UUID(as_uuid=True), nullable=False),
+    Column("at", DateTime(timezone=True), nullable=False),
+    Column("service", Text, nullable=False),
+    Column("kind", Text, nullable=False),
+    Column("text_zh", Text, nullable=False),
+    Column("text_en", Text, nullable=False),
+    Index("case_lines_case", "case_id", "at"),
+)

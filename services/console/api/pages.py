@@ -11,6 +11,7 @@ from typing import Annotated
 from urllib.parse import quote
 
 from fastapi import APIRouter, Form, Query, Request
+from fastapi import Path as PathParam
 from fastapi.responses import HTMLResponse, RedirectResponse, Response, StreamingResponse
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 from sqlalchemy import select
@@ -191,3 +192,29 @@ async def board(request: Request, user: CurrentUser, session: ReadSession,
                  today=sum(1 for r in rows if r["reported_at"] and r["reported_at"] >= today.astimezone(UTC)),
                  open_count=sum(1 for r in rows if r["status"] in OPEN_STATUSES), state=state,
                  now=datetime.now(LOCAL_ZONE).strftime("%Y-%m-%d %H:%M"), quote=quote)
+
+
+@router.get("/cases/{tracking_code}", response_class=HTMLResponse)
+async def case_page(request: Request, user: CurrentUser, session: ReadSession,
+                    tracking_code: Annotated[str, PathParam(pattern=r"^[A-Z0-9]{4,16}$")]) -> Response:
+    """One case: what the resident said (masked), where, who has it, and every step from every service."""
+    if user is None:
+        return _to_sign_in(request)
+    lang, names = language(request), await kept_names(session)
+    scope = within_scope((_c.district_id, _c.street_id, _c.community_id, _c.grid_id), user.account.scope)
+    row = (await session.execute(select(tables.cases).where(_c.tracking_code == tracking_code, scope))).first()
+    if row is None:  # another scope's case is no case at all to this reader
+        return _page(request, "not_found.html", status_code=404, user=user.account, csrf=user.csrf_token)
+    r = dict(row._mapping)
+    lines = (await session.execute(select(tables.case_lines).where(tables.case_lines.c.case_id == r["id"])
+                                   .order_by(tables.case_lines.c.at))).all()
+    case = dict(
+        tracking_code=r["tracking_code"], category=names.category(r["category_code"], lang),
+        place=names.place({k: r[k] for k in ("street_id", "community_id", "grid_id")}, lang),
+        unit=names.unit(r["unit_id"], lang) if r["unit_id"] else "", status=label("state", r["status"], lang),
+        states=[BUCKET_NAMES[b][lang == "en"] for b in buckets_of(r)], urgent=r["urgent"],
+        description=r["description"] or "", residents=r["residents_affected"],
+        reported=r["reported_at"].astimezone(LOCAL_ZONE).strftime("%Y-%m-%d %H:%M") if r["reported_at"] else "")
+    timeline = [dict(at=x.at.astimezone(LOCAL_ZONE).strftime("%Y-%m-%d %H:%M"), service=x.service, kind=x.kind,
+                     text=x.text_en if lang == "en" else x.text_zh) for x in lines]
+    return _page(request, "case.html", user=user.account, csrf=user.csrf_token, case=case, timeline=timeline)
