@@ -37,9 +37,6 @@ class Names:
         missing = {key: name for key, name in entries.items() if key not in self.entries}
         return Names({**self.entries, **missing}) if missing else self
 
-    def known(self, kind: str, code: str | None) -> bool:
-        return (kind, str(code)) in self.entries
-
     def unit(self, unit_id: str | None, locale: str = "zh") -> str:
         return self.of("unit", unit_id, locale)
 

@@ -16,9 +16,6 @@ from shared.reference.keeping import names as kept_names
 from shared.reference.names import Names
 
 _c = tables.cases.c
-#: What a case's report says of it: filled whenever the report arrives, never its handling's state.
-REPORTED = ("tracking_code", "category_code", "district_id", "street_id", "community_id", "grid_id", "lat", "lon",
-            "channel", "urgent", "description", "reported_at")
 
 
 def account_of(row) -> Account:

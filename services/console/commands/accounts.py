@@ -1,5 +1,5 @@
 """Staff accounts and sign-in: argon2id password hashes, a lockout after repeated failures, sessions kept as the
-hash of their cookie, and the short-lived tokens the services verify, issued for a signed-in user."""
+hash of their cookie."""
 
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ from argon2.exceptions import InvalidHashError, VerificationError
 
 from services.console.adapters.store import ConsoleStore
 from services.console.domain.accounts import Account, after_failure, password_problem
-from shared.auth import Role, issue_token
+from shared.auth import Role
 from shared.messaging.unit_of_work import UnitOfWork
 from shared.refusals import Refused
 
@@ -72,10 +72,3 @@ async def sign_in(uow: UnitOfWork, username: str, password: str, *, failures_all
 
 async def sign_out(uow: UnitOfWork, session_id: str) -> None:
     await uow.store.close_session(session_hash(session_id))
-
-
-def token_for(account: Account, private_key: str, *, minutes: float) -> str:
-    """A short-lived token carrying the account's role, scope and unit, for the services it acts on."""
-    return issue_token(private_key, role=account.role, jurisdiction=account.jurisdiction, unit_id=account.unit_id,
-                       subject=f"console:{account.username}", ttl=timedelta(minutes=minutes),
-                       scope=account.scope if len(account.scope) > 1 else None)

@@ -98,8 +98,10 @@ async def act(uow: UnitOfWork, case_id: UUID, *, unit_id: str | None, expected_v
     # A dispatch names the rule that fired (none when by hand); other steps leave the rule on record.
     fired = {"rule_id": step.detail.get("rule_id")} if step.action == Action.DISPATCH else {}
     stored = await store.save_case(case_id, step.case, now=now, **fired)
+    # Only a missed check-in's note names units: the names are read for it alone, not on every step.
+    names = await store.names() if step.action is Action.FLAG_MISSED_CHECK_INS else None
     await store.add_history(case_id, at=now, action=step.action, unit_id=unit_id or step.case.lead,
-                            rule_id=step.detail.get("rule_id"), note=_note(step, actor, await store.names()))
+                            rule_id=step.detail.get("rule_id"), note=_note(step, actor, names))
     event = await _event(store, row, step, now)
     if event is not None:
         uow.record(event)

@@ -53,7 +53,7 @@ def case_summary(r, names: Names) -> dict:
                 street_id=r.street_id, street_name=names.area(r.street_id, locale), grid_id=r.grid_id,
                 grid_name=names.area(r.grid_id, locale), unit_id=r.unit_id,
                 unit_name=names.unit(r.unit_id, locale) if r.unit_id else None, status=r.status,
-                status_name=label("supervision_status", r.status, locale), escalation_level=r.escalation_level,
+                status_name=label("state", r.status, locale), escalation_level=r.escalation_level,
                 escalation_level_name=label("level", r.escalation_level, locale) if r.escalation_level else None)
 
 
@@ -64,7 +64,8 @@ class DeadlineView(BaseModel):
     due_at: LocalDatetime
     status: str = Field(description="open, paused or closed")
     policy: str
-    warnings: list[tuple[LocalDatetime, float]] = Field(description="When the unit is warned, and at what share of its time")
+    warnings: list[tuple[LocalDatetime, float]] = Field(
+        description="When the unit is warned, and at what share of its time")
     stages_fired: int
     next_fire_at: LocalDatetime | None
     level: EscalationLevel | None = Field(None, description="The ladder's step, for a reply clock")
