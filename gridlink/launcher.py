@@ -132,7 +132,10 @@ class Platform:
             # tracking route with the code.
             "TRACK_URL": public_url(c) + "/v1/track/{tracking_code}"},
             # The console signs its users' short-lived tokens, which the services verify with the public key.
-            "console": {"JWT_PRIVATE_KEY": private_key}}
+            # It acts on its users' behalf at the services that own each action.
+            "console": {"JWT_PRIVATE_KEY": private_key, **{f"{owner.upper()}_URL": f"http://{c.host}:{c.ports[owner]}"
+                                                           for owner in ("intake", "dispatch", "supervision",
+                                                                         "notification")}}}
         # Only intake receives the messaging-group bridge's webhooks; the bridge signs them with this secret.
         os.environ.setdefault("INTAKE_MESSAGING_BRIDGE_SECRET", ensure_secret(c.data_dir, "messaging-bridge"))
         for name in SERVICES:

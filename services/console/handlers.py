@@ -6,6 +6,7 @@ from shared.events import (
     CaseClaimed,
     CaseCompleted,
     CaseDeadlineBreached,
+    CaseDeadlineSet,
     CaseDeadlineWarned,
     CaseDispatched,
     CaseDuplicateLinked,
@@ -21,6 +22,7 @@ from shared.events import (
     CaseTransferred,
     EvaluationSubmitted,
 )
+from shared.events.reference import AreaChanged
 from shared.reference.keeping import NAME_HANDLERS
 
 #: Every event the console reacts to, and the command it runs (with the consumer's unit of work).
@@ -39,8 +41,10 @@ HANDLERS = {
     CaseProgressNoted: rm.note_progress,
     CaseCompleted: rm.note_completed,
     CaseReopened: rm.note_reopened,
+    CaseDeadlineSet: rm.note_deadline,
     CaseDeadlineWarned: rm.note_warned,
     CaseDeadlineBreached: rm.note_breached,
     CaseEscalated: rm.note_escalated,
     **NAME_HANDLERS,  # the names of units, sub-items and areas, as their owners publish them
+    AreaChanged: rm.note_area,  # and the areas' boundaries, for the map
 }

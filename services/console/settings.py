@@ -16,6 +16,12 @@ class ConsoleSettings(ServiceSettings):
     token_minutes: float = Field(15, gt=0, le=240, description="Lifetime of the tokens issued for a user's actions")
     lockout_failures: int = Field(5, ge=1, le=100, description="Wrong passwords in a row before an account locks")
     lockout_minutes: float = Field(15, gt=0, le=1440, description="How long a locked account stays locked")
+    intake_url: str = Field("http://127.0.0.1:8001", description="Intake's base URL (photos, call-backs, the "
+                            "residents' contacts for those who may see them)")
+    dispatch_url: str = Field("http://127.0.0.1:8002", description="Dispatch's base URL: the actions on cases")
+    supervision_url: str = Field("http://127.0.0.1:8003", description="Supervision's base URL: extensions, urging, "
+                                 "rates")
+    notification_url: str = Field("http://127.0.0.1:8004", description="Notification's base URL: inboxes")
     secure_cookies: bool = Field(False, description="Mark cookies Secure (on behind https; the local footing is http)")
 
     @field_validator("jwt_private_key")

@@ -49,4 +49,6 @@ class AreaChanged(Event, type=event_type("reference.area_changed"), topic=INTAKE
     parent_id: str | None = None
     name_zh: str
     name_en: str
+    #: Its boundary, a GeoJSON Polygon or MultiPolygon (lon, lat), for maps that need no tile server.
+    polygon: dict | None = None
     changed_at: AwareDatetime

@@ -54,15 +54,18 @@ class BodyLimit:
         if declared is not None and (not declared.isdigit() or int(declared) > max_bytes):
             return await _send_error(send, 413, "body_too_large", f"the body exceeds {max_bytes} bytes")
         seen = 0
-        started = False
+        started = body_done = False
 
         async def limited_receive() -> Message:
-            nonlocal seen
+            nonlocal seen, body_done
+            if body_done:  # after the body, receive() only waits for the client to leave (a stream): not timed
+                return await receive()
             try:  # a client that stops sending its body holds a connection and a worker: not for ever
                 message = await asyncio.wait_for(receive(), self.idle_seconds)
             except TimeoutError:
                 raise _TooSlow() from None
             if message["type"] == "http.request":
+                body_done = not message.get("more_body", False)
                 seen += len(message.get("body", b""))
                 if seen > max_bytes:
                     raise _TooLarge()

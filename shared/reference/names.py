@@ -70,6 +70,21 @@ class Names:
             seen.add(name.parent_id)
         return tuple(path)
 
+    def listed(self, kind: str, locale: str = "zh", *, level: str | None = None,
+               under: tuple[str, ...] | None = None) -> list[tuple[str, str]]:
+        """(id, name) of every entry of a kind (areas of one level; only those within the area path ``under``, or
+        holding it), by name, for a page's choices."""
+        chosen = []
+        for (k, code), name in self.entries.items():
+            if k != kind or (level is not None and name.level != level):
+                continue
+            if under is not None:
+                down = tuple(reversed(self.area_path(code)))
+                if down[:len(under)] != under and under[:len(down)] != down:
+                    continue
+            chosen.append((code, name.in_(locale)))
+        return sorted(chosen, key=lambda entry: entry[1])
+
     def district(self, locale: str = "zh") -> str:
         """The jurisdiction's own name (the one area without a parent)."""
         for (kind, _), name in self.entries.items():

@@ -37,7 +37,7 @@ def _text(html: str) -> str:
 
 def test_a_page_needs_a_sign_in_and_the_sign_in_form_needs_its_csrf_token(platform):
     console = httpx.Client(base_url=platform.url("console"), timeout=10)
-    assert console.get("/").headers["location"] == "/board"
+    assert console.get("/").headers["location"] == "/sign-in?next=/"
     board = console.get("/board")
     assert board.status_code == 303 and board.headers["location"] == "/sign-in?next=/board"
     form = console.get("/sign-in")

@@ -1,9 +1,10 @@
-"""The console's rules in plain Python: passwords strong enough, the lockout after repeated failures, and the
-board's states a case is counted under."""
+"""The console's rules in plain Python: passwords strong enough, the lockout after repeated failures, the board's
+states a case is counted under, the action forms and the clocks a case page counts down."""
 
 from datetime import UTC, datetime, timedelta
 
 from services.console.domain.accounts import Account, after_failure, password_problem
+from services.console.domain.actions import ACTION_FORMS, forms_open, running_clocks
 from services.console.domain.board import buckets_of, counts
 from shared.auth import Role
 
@@ -36,3 +37,36 @@ def test_a_case_is_counted_under_each_state_it_is_in():
     assert buckets_of({"status": "on_claiming_board"}) == ["triage"]
     tally = counts([signed_late, {"status": "received"}, {"status": "received", "clock_state": "warned"}])
     assert (tally["received"], tally["warned"], tally["breached"], tally["reopened"]) == (2, 1, 1, 0)
+
+
+def test_an_action_form_becomes_the_owner_s_body_with_the_version_the_user_saw():
+    dispatch = ACTION_FORMS["dispatch"]
+    body = dispatch.body({"lead": "hy-management-office", "assisting": ["", "cn-construction"],
+                          "reason": "  属街道管理办  "}, 3)
+    assert body == {"version": 3, "lead": "hy-management-office", "assisting": ["cn-construction"],
+                    "reason": "属街道管理办"}
+    complete = ACTION_FORMS["complete"].body({"result": "已修复"}, 5, ["p1", "p2"])
+    assert complete == {"version": 5, "result": "已修复", "photos": ["p1", "p2"]}
+    assert ACTION_FORMS["route"].body({"reason": ""}, 2) == {"version": 2}  # an empty optional answer left out
+
+
+def test_the_forms_drawn_are_those_the_owner_opened_main_steps_first():
+    drawn = [f.path for f in forms_open(["return", "extension-request", "sign"])]
+    assert drawn == ["sign", "return", "extension-request"]
+    assert forms_open([]) == [] and forms_open(["no-such-action"]) == []
+
+
+def test_the_clocks_counted_down_are_the_holders_set_since_they_got_it_and_not_stopped_by_the_state():
+    given = datetime(2026, 12, 2, 2, 0, tzinfo=UTC)
+
+    def clock(due: str, set_at: datetime) -> dict:
+        return {"due": due, "set": set_at.isoformat()}
+
+    clocks = {"hy-office": {"sign_for": clock("2026-12-02T08:00:00+00:00", given),
+                            "completion": clock("2026-12-09T09:30:00+00:00", given)},
+              "old-unit": {"completion": clock("2026-12-05T09:30:00+00:00", given - timedelta(days=1))},
+              "hy-stale": {"completion": clock("2026-12-04T09:30:00+00:00", given - timedelta(hours=1))}}
+    running = running_clocks("dispatched", clocks, ["hy-office", "hy-stale"], given)
+    assert [(c.unit_id, c.kind) for c in running] == [("hy-office", "sign_for"), ("hy-office", "completion")]
+    assert [c.kind for c in running_clocks("signed", clocks, ["hy-office"], given)] == ["completion"]
+    assert running_clocks("triage", clocks, ["hy-office"], given) == []

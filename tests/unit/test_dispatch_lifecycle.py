@@ -271,3 +271,22 @@ def test_a_unit_summoned_to_joint_handling_records_its_part_without_holding_up_t
     with pytest.raises(NotYourCase):
         lc.report_part(case, "unit-z", "x")
     assert lc.complete(part.case, "unit-a", "已处理").case.state is State.COMPLETED  # unit-c's part is not awaited
+
+
+def test_the_actions_open_to_each_caller_are_what_the_state_allows_and_theirs_to_take():
+    dispatched = at(State.DISPATCHED, assisting=("unit-b",))
+    assert lc.actions_open(dispatched, unit_id="unit-a") == sorted(
+        [Action.SIGN, Action.RETURN, Action.REQUEST_TRANSFER, Action.REQUEST_EXTENSION])
+    assert lc.actions_open(dispatched, unit_id="unit-b") == [Action.REPORT_PART]
+    assert lc.actions_open(dispatched, unit_id="unit-z") == []
+    assert lc.actions_open(dispatched, dispatcher=True) == sorted([Action.REDISPATCH, Action.SUMMON])
+    waiting = at(State.SIGNED, suspended=lc.SuspensionReason.WAITING_FOR_RESIDENT, extension_pending=True)
+    opened = lc.actions_open(waiting, unit_id="unit-a")
+    assert Action.RESUME in opened and Action.SUSPEND not in opened and Action.REQUEST_EXTENSION not in opened
+    board = at(State.ON_CLAIMING_BOARD, excluded=frozenset({"unit-x"}))
+    assert lc.actions_open(board, unit_id="unit-c") == [Action.CLAIM]
+    assert lc.actions_open(board, unit_id="unit-x") == []  # it returned the case before
+    # Every action offered is one the state machine would take.
+    for state in State:
+        for caller in ({"unit_id": "unit-a"}, {"dispatcher": True}):
+            assert set(lc.actions_open(at(state), **caller)) <= ALLOWED[state]

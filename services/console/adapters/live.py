@@ -19,6 +19,7 @@ class BoardWatch:
         self._listeners: set[asyncio.Queue] = set()
         self._task: asyncio.Task | None = None
         self._seen: datetime | None = None
+        self._looked = False  # the first look only learns where the read model stands (empty is a standing too)
 
     def listen(self, sessionmaker: async_sessionmaker) -> asyncio.Queue:
         queue: asyncio.Queue = asyncio.Queue(maxsize=1)
@@ -35,14 +36,14 @@ class BoardWatch:
             with suppress(Exception):  # a database hiccup: the next look tries again
                 async with sessionmaker() as session:
                     latest = await session.scalar(select(func.max(tables.cases.c.updated_at)))
-                if latest is not None and latest != self._seen:
-                    first, self._seen = self._seen is None, latest
+                if latest != self._seen or not self._looked:
+                    first, self._seen, self._looked = not self._looked, latest, True
                     if not first:
                         for queue in list(self._listeners):
                             with suppress(asyncio.QueueFull):  # a change already waits to be told: enough
                                 queue.put_nowait(latest)
             await asyncio.sleep(self._interval)
-        self._task = None
+        self._task, self._looked = None, False
 
 
 #: This process's watch (one per worker process).

@@ -5,7 +5,8 @@ from __future__ import annotations
 from datetime import datetime
 from uuid import UUID
 
-from sqlalchemy import delete, select, update
+from sqlalchemy import bindparam, delete, func, select, update
+from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 
 from services.console.adapters import tables
@@ -84,6 +85,23 @@ class ConsoleStore:
         where = None if state == "breached" else (_c.clock_state.is_(None) | (_c.clock_state != "breached"))
         await self._session.execute(statement.on_conflict_do_update(
             index_elements=["id"], set_={"updated_at": at, "clock_state": state}, where=where))
+
+    async def case_deadline(self, case_id: UUID, at: datetime, unit_id: str, kind: str, *, due_at: datetime,
+                            set_at: datetime) -> None:
+        """A unit's clock on the case, as supervision set it (a later setting of the same clock replaces it)."""
+        clock = {"due": due_at.isoformat(), "set": set_at.isoformat()}
+        units_clocks = func.coalesce(_c.clocks[unit_id], bindparam(None, {}, type_=JSONB))
+        merged = _c.clocks.op("||")(func.jsonb_build_object(
+            unit_id, units_clocks.op("||")(bindparam(None, {kind: clock}, type_=JSONB))))
+        statement = pg_insert(tables.cases).values(id=case_id, updated_at=at, clocks={unit_id: {kind: clock}})
+        await self._session.execute(statement.on_conflict_do_update(
+            index_elements=["id"], set_={"updated_at": at, "clocks": merged}))
+
+    async def keep_shape(self, area_id: str, level: str, parent_id: str | None, polygon: dict) -> None:
+        statement = pg_insert(tables.area_shapes).values(area_id=area_id, level=level, parent_id=parent_id,
+                                                         polygon=polygon)
+        await self._session.execute(statement.on_conflict_do_update(
+            index_elements=["area_id"], set_={k: statement.excluded[k] for k in ("level", "parent_id", "polygon")}))
 
     async def add_line(self, event_id: str, case_id: UUID, at: datetime, *, service: str, kind: str, text_zh: str,
                        text_en: str) -> None:

@@ -58,8 +58,15 @@ cases = Table(
     Column("clock_state", Text),  # warned | breached | None
     Column("escalation_level", Text),
     Column("awaiting_verdict", Boolean, nullable=False, server_default="false"),
+    Column("address", Text),
+    Column("photo_ids", JSONB, nullable=False, server_default="[]"),  # the report's photos (intake serves them)
+    Column("unit_ids", JSONB, nullable=False, server_default="[]"),  # the lead unit first, then those assisting
+    Column("given_at", DateTime(timezone=True)),  # when the units last got it: older clocks are not theirs
+    # {unit: {deadline kind: {"due": iso, "set": iso}}}, as supervision set them
+    Column("clocks", JSONB, nullable=False, server_default="{}"),
     Column("updated_at", DateTime(timezone=True), nullable=False),
     Index("cases_open", "status", "reported_at"),
+    Index("cases_units", "unit_ids", postgresql_using="gin"),
     Index("cases_reported", "reported_at", postgresql_where=text("reported_at IS NOT NULL")),
 )
 
@@ -74,4 +81,13 @@ case_lines = Table(
     Column("text_zh", Text, nullable=False),
     Column("text_en", Text, nullable=False),
     Index("case_lines_case", "case_id", "at"),
+)
+
+# The areas' boundaries (GeoJSON, lon/lat), as intake publishes them: the board's map, drawn without a tile server.
+area_shapes = Table(
+    "area_shapes", metadata,
+    Column("area_id", Text, primary_key=True),
+    Column("level", Text, nullable=False),
+    Column("parent_id", Text),
+    Column("polygon", JSONB, nullable=False),
 )

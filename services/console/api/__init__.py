@@ -1,5 +1,5 @@
-"""The console's HTTP edge: its pages (server-rendered) and their session."""
+"""The console's HTTP edge: its pages (server-rendered), their session, and the owners called on the user's behalf."""
 
-from services.console.api import pages
+from services.console.api import board, cases, sign_in, workbench
 
-ROUTERS = [pages.router]
+ROUTERS = [sign_in.router, board.router, cases.router, workbench.router]

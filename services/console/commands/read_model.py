@@ -10,6 +10,7 @@ from shared.events import (
     CaseClaimed,
     CaseCompleted,
     CaseDeadlineBreached,
+    CaseDeadlineSet,
     CaseDeadlineWarned,
     CaseDispatched,
     CaseDuplicateLinked,
@@ -26,7 +27,9 @@ from shared.events import (
     EvaluationSubmitted,
 )
 from shared.events.contract import Event
+from shared.events.reference import AreaChanged
 from shared.messaging.unit_of_work import UnitOfWork
+from shared.reference.keeping import keep_area
 from shared.reference.labels import label, local_time
 from shared.reference.names import Names
 
@@ -38,7 +41,7 @@ async def note_reported(event: CaseReported, uow: UnitOfWork) -> None:
         tracking_code=event.tracking_code, category_code=event.category_code, district_id=area.district_id,
         street_id=area.street_id, community_id=area.community_id, grid_id=area.grid_id, lat=event.location.lat,
         lon=event.location.lon, channel=event.channel.value, urgent=event.urgent, description=event.description,
-        reported_at=event.reported_at), status="triage" if event.needs_triage else "received", at=_now())
+        address=event.location.address, photo_ids=[str(p) for p in event.photo_ids], reported_at=event.reported_at), status="triage" if event.needs_triage else "received", at=_now())
     await _line(uow, event, event.reported_at, "reported",
                 lambda n: f"受理（{label('channel', event.channel)}）：{event.description}",
                 lambda n: f"Received ({label('channel', event.channel, 'en')}): {event.description}")
@@ -51,8 +54,10 @@ async def note_reclassified(event: CaseReclassified, uow: UnitOfWork) -> None:
 async def note_given(event: CaseDispatched | CaseRedispatched | CaseTransferred | CaseClaimed,
                      uow: UnitOfWork) -> None:
     """A unit has the case: its clocks start afresh."""
+    assisting = [u for u in getattr(event, "assisting_unit_ids", ()) if u != event.unit_id]
     await uow.store.case_moved(event.case_id, _now(), status="dispatched", unit_id=event.unit_id, clock_state=None,
-                               escalation_level=None, awaiting_verdict=False)
+                               escalation_level=None, awaiting_verdict=False, unit_ids=[event.unit_id, *assisting],
+                               given_at=uow.occurred_at or _now())
     await _line(uow, event, uow.occurred_at or _now(), "given", lambda n: f"派发至{n.unit(event.unit_id)}",
                 lambda n: f"Given to {n.unit(event.unit_id, 'en')}")
 
@@ -99,6 +104,11 @@ async def note_reopened(event: CaseReopened, uow: UnitOfWork) -> None:
     await uow.store.case_moved(event.case_id, _now(), status="reopened", awaiting_verdict=False)
 
 
+async def note_deadline(event: CaseDeadlineSet, uow: UnitOfWork) -> None:
+    await uow.store.case_deadline(event.case_id, _now(), event.unit_id, event.kind.value, due_at=event.due_at,
+                                  set_at=event.set_at)
+
+
 async def note_warned(event: CaseDeadlineWarned, uow: UnitOfWork) -> None:
     await uow.store.case_clock(event.case_id, _now(), "warned")
 
@@ -117,6 +127,13 @@ async def note_escalated(event: CaseEscalated, uow: UnitOfWork) -> None:
 
 async def note_co_reporters(event: CaseDuplicateLinked, uow: UnitOfWork) -> None:
     await uow.store.case_moved(event.case_id, _now(), residents_affected=event.residents_affected)
+
+
+async def note_area(event: AreaChanged, uow: UnitOfWork) -> None:
+    """An area's name, as every service keeps it, and its boundary for the map."""
+    await keep_area(event, uow)
+    if event.polygon:
+        await uow.store.keep_shape(event.area_id, event.level, event.parent_id, event.polygon)
 
 
 def _now() -> datetime:

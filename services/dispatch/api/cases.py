@@ -113,6 +113,8 @@ class CaseView(BaseModel):
                                            "them (GET /v1/photos/{id}) to whoever may see the case, its units too")
     photos: list[UUID] = Field(default_factory=list, description="Photos the units attached (detail only)")
     history: list[HistoryEntry] = []
+    actions: list[str] = Field(default_factory=list, description="What the caller may do with the case now (detail "
+                               "only): the paths of the action routes, POST /v1/cases/{case_id}/<action>")
 
 
 def _joint_handling(summons: dict | None, names: Names, locale: str) -> JointHandlingView | None:
@@ -231,7 +233,10 @@ async def case_detail(case_id: UUID, principal: CurrentPrincipal, session: ReadS
     history = (await session.execute(select(tables.history).where(h.case_id == case_id).order_by(h.id))).all()
     p = tables.photos.c
     photos = (await session.execute(select(p.id).where(p.case_id == case_id).order_by(p.uploaded_at))).scalars()
-    return _view(row, await kept_names(session), history, photos)
+    view = _view(row, await kept_names(session), history, photos)
+    open_now = lifecycle.actions_open(record_of(CaseRecord, row).casefile(), unit_id=principal.unit_id,
+                                      dispatcher=principal.role is Role.DISPATCHER)
+    return view.model_copy(update={"actions": [a.path for a in ACTIONS if a.step in open_now]})
 
 
 @router.get("/cases/{case_id}/photos/{photo_id}", response_class=Response,
@@ -356,6 +361,7 @@ class Asked:
 @dataclass(frozen=True)
 class CaseAction:
     path: str
+    step: lifecycle.Action  # the life-cycle action it takes: offered to a caller when ``actions_open`` has it
     body: type[UnitAction]
     actor: Actor
     take: Callable[[lifecycle.CaseFile, Asked], lifecycle.Step]
@@ -414,63 +420,68 @@ def _dispatched_units(body) -> tuple[str, ...]:
 #: Every action on a case, by whom, with its body and its life-cycle step: the handler table of dispatch's API.
 ACTIONS = (
     # the lead unit
-    CaseAction("sign", UnitAction, Actor.LEAD_OR_PARTNER, lambda c, a: lifecycle.sign(c, a.principal.unit_id),
+    CaseAction("sign", lifecycle.Action.SIGN, UnitAction, Actor.LEAD_OR_PARTNER,
+               lambda c, a: lifecycle.sign(c, a.principal.unit_id),
                "The lead unit signs for a dispatched case"),
-    CaseAction("progress", ProgressIn, Actor.LEAD_OR_PARTNER,
+    CaseAction("progress", lifecycle.Action.NOTE_PROGRESS, ProgressIn, Actor.LEAD_OR_PARTNER,
                lambda c, a: lifecycle.note_progress(c, a.principal.unit_id, a.body.text, map(str, a.body.photos)),
                "The lead unit notes progress, with photos uploaded to /v1/photos", attaches_photos=True),
-    CaseAction("complete", CompleteIn, Actor.LEAD_OR_PARTNER,
+    CaseAction("complete", lifecycle.Action.COMPLETE, CompleteIn, Actor.LEAD_OR_PARTNER,
                lambda c, a: lifecycle.complete(c, a.principal.unit_id, a.body.result, map(str, a.body.photos)),
                "The lead unit completes the case with its result and photos (after every assisting unit reported "
                "its part)", attaches_photos=True),
-    CaseAction("return", ReturnIn, Actor.LEAD_OR_PARTNER,
+    CaseAction("return", lifecycle.Action.RETURN, ReturnIn, Actor.LEAD_OR_PARTNER,
                lambda c, a: lifecycle.return_case(c, a.principal.unit_id, a.body.reason, a.body.text),
                "The lead unit gives the case back with a reason code; it goes to triage"),
-    CaseAction("transfer-request", TransferIn, Actor.LEAD_OR_PARTNER,
+    CaseAction("transfer-request", lifecycle.Action.REQUEST_TRANSFER, TransferIn, Actor.LEAD_OR_PARTNER,
                lambda c, a: lifecycle.request_transfer(c, a.principal.unit_id, a.body.to_unit, a.body.reason),
                "The lead unit asks to hand the case to another unit; a dispatcher decides",
                names_units=lambda b: (b.to_unit,)),
-    CaseAction("extension-request", ExtensionIn, Actor.LEAD_OR_PARTNER,
+    CaseAction("extension-request", lifecycle.Action.REQUEST_EXTENSION, ExtensionIn, Actor.LEAD_OR_PARTNER,
                lambda c, a: lifecycle.request_extension(c, a.principal.unit_id, a.body.reason, a.body.proposed_date,
                                                         today=_today()),
                "The lead unit asks for more time (reason, proposed date); supervision decides"),
-    CaseAction("explanation", ExplainIn, Actor.LEAD_OR_PARTNER,
+    CaseAction("explanation", lifecycle.Action.EXPLAIN, ExplainIn, Actor.LEAD_OR_PARTNER,
                lambda c, a: lifecycle.explain(c, a.principal.unit_id, a.body.explanation, a.body.planned_date,
                                               today=_today()),
                "What cannot be solved soon: explained with a planned date (counts as answered, stays tracked)"),
-    CaseAction("suspension", SuspendIn, Actor.LEAD_OR_PARTNER,
+    CaseAction("suspension", lifecycle.Action.SUSPEND, SuspendIn, Actor.LEAD_OR_PARTNER,
                lambda c, a: lifecycle.suspend(c, a.principal.unit_id, a.body.reason, a.body.text),
                "The lead unit waits on something outside its hands (the jurisdiction's policy says whether the "
                "clock stops)"),
-    CaseAction("resumption", UnitAction, Actor.LEAD_OR_PARTNER, lambda c, a: lifecycle.resume(c, a.principal.unit_id),
+    CaseAction("resumption", lifecycle.Action.RESUME, UnitAction, Actor.LEAD_OR_PARTNER,
+               lambda c, a: lifecycle.resume(c, a.principal.unit_id),
                "The wait is over; stopped clocks run again"),
     # assisting and summoned units, and partners on the claiming board
-    CaseAction("part", PartIn, Actor.LEAD_OR_PARTNER,
+    CaseAction("part", lifecycle.Action.REPORT_PART, PartIn, Actor.LEAD_OR_PARTNER,
                lambda c, a: lifecycle.report_part(c, a.principal.unit_id, a.body.text),
                "An assisting unit reports its part of a co-handled case"),
-    CaseAction("check-in", UnitAction, Actor.LEAD_OR_PARTNER,
+    CaseAction("check-in", lifecycle.Action.CHECK_IN, UnitAction, Actor.LEAD_OR_PARTNER,
                lambda c, a: lifecycle.check_in(c, a.principal.unit_id, now=datetime.now(UTC)),
                "A unit summoned to joint handling checks in"),
-    CaseAction("claim", UnitAction, Actor.ANY_UNIT, lambda c, a: lifecycle.claim(c, a.principal.unit_id),
+    CaseAction("claim", lifecycle.Action.CLAIM, UnitAction, Actor.ANY_UNIT,
+               lambda c, a: lifecycle.claim(c, a.principal.unit_id),
                "A partner unit claims a case from the claiming board (one claim wins)"),
     # dispatchers
-    CaseAction("route", RouteIn, Actor.DISPATCHER,
+    CaseAction("route", lifecycle.Action.DISPATCH, RouteIn, Actor.DISPATCHER,
                lambda c, a: lifecycle.route_again(c, a.directory, reason=a.body.reason),
                "Route a triaged or held case automatically again (units that returned it are skipped)"),
-    CaseAction("dispatch", DispatchIn, Actor.DISPATCHER,
+    CaseAction("dispatch", lifecycle.Action.DISPATCH, DispatchIn, Actor.DISPATCHER,
                lambda c, a: lifecycle.dispatch(c, a.body.lead, a.body.assisting, reason=a.body.reason),
                "Dispatch a triaged or held case by hand, with a reason", names_units=_dispatched_units),
-    CaseAction("redispatch", DispatchIn, Actor.DISPATCHER,
+    CaseAction("redispatch", lifecycle.Action.REDISPATCH, DispatchIn, Actor.DISPATCHER,
                lambda c, a: lifecycle.redispatch(c, a.body.lead, a.body.assisting, reason=a.body.reason),
                "Give a case being handled to another unit, with a reason", names_units=_dispatched_units),
-    CaseAction("board", UnitAction, Actor.DISPATCHER, lambda c, a: lifecycle.put_on_board(c),
+    CaseAction("board", lifecycle.Action.PUT_ON_BOARD, UnitAction, Actor.DISPATCHER,
+               lambda c, a: lifecycle.put_on_board(c),
                "Put a triaged case on the claiming board"),
-    CaseAction("transfer-approval", UnitAction, Actor.DISPATCHER, lambda c, a: lifecycle.approve_transfer(c),
+    CaseAction("transfer-approval", lifecycle.Action.APPROVE_TRANSFER, UnitAction, Actor.DISPATCHER,
+               lambda c, a: lifecycle.approve_transfer(c),
                "Approve a unit's transfer request"),
-    CaseAction("transfer-refusal", ReasonIn, Actor.DISPATCHER,
+    CaseAction("transfer-refusal", lifecycle.Action.REFUSE_TRANSFER, ReasonIn, Actor.DISPATCHER,
                lambda c, a: lifecycle.refuse_transfer(c, reason=a.body.reason),
                "Refuse a unit's transfer request, with a reason"),
-    CaseAction("joint-handling", SummonIn, Actor.DISPATCHER,
+    CaseAction("joint-handling", lifecycle.Action.SUMMON, SummonIn, Actor.DISPATCHER,
                lambda c, a: lifecycle.summon(c, a.body.units, now=datetime.now(UTC),
                                              check_in_within=timedelta(minutes=a.body.check_in_within_minutes)),
                "Summon several units to one case (the whistle); each must check in within the limit",

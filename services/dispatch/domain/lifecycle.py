@@ -90,6 +90,33 @@ ALLOWED: Mapping[State, frozenset[Action]] = {
 }
 
 
+#: Who may take which action: the linkage centre's decisions, and the lead unit's handling.
+DISPATCHERS_ACTIONS = frozenset({Action.DISPATCH, Action.PUT_ON_BOARD, Action.REDISPATCH, Action.APPROVE_TRANSFER,
+                                 Action.REFUSE_TRANSFER, Action.SUMMON})
+LEAD_ACTIONS = frozenset({Action.SIGN, Action.NOTE_PROGRESS, Action.COMPLETE, Action.RETURN, Action.REQUEST_TRANSFER,
+                          Action.REQUEST_EXTENSION, Action.EXPLAIN, Action.SUSPEND, Action.RESUME})
+
+
+def actions_open(case: CaseFile, *, unit_id: str | None = None, dispatcher: bool = False) -> list[Action]:
+    """What a dispatcher, or a unit's staff, may do with the case now (the state allows it and it is theirs to do);
+    the pages offer these and nothing else."""
+    allowed = ALLOWED[case.state]
+    if dispatcher:
+        return sorted(allowed & DISPATCHERS_ACTIONS)
+    mine: set[Action] = set()
+    if unit_id is not None and unit_id == case.lead:
+        mine |= LEAD_ACTIONS - {Action.RESUME if case.suspended is None else Action.SUSPEND}
+        if case.extension_pending:
+            mine.discard(Action.REQUEST_EXTENSION)
+    if unit_id in case.assisting and unit_id not in case.parts_reported:
+        mine.add(Action.REPORT_PART)
+    if case.summons is not None and unit_id in case.summons.checked_in and case.summons.checked_in[unit_id] is None:
+        mine.add(Action.CHECK_IN)
+    if case.state is State.ON_CLAIMING_BOARD and unit_id is not None and unit_id not in case.excluded:
+        mine.add(Action.CLAIM)
+    return sorted(allowed & mine)
+
+
 class Refusal(Exception):
     """A step that may not be taken; ``code`` is stable for the API."""
 

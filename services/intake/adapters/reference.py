@@ -79,14 +79,14 @@ async def publish_categories(uow) -> None:
 
 
 async def publish_areas(uow) -> None:
-    """Every area whose names or parent changed since intake last published it (``reference.area_changed``)."""
+    """Every area whose names, parent or boundary changed since intake last published it (``reference.area_changed``)."""
     now = datetime.now(UTC)
     await publish_changed(uow, [
         AreaChanged(area_id=r.id, level=r.level, parent_id=r.parent_id, name_zh=r.name_zh, name_en=r.name_en,
-                    changed_at=now)
+                    polygon=r.polygon, changed_at=now)
         for r in (await uow.session.execute(
             select(tables.areas.c.id, tables.areas.c.level, tables.areas.c.parent_id, tables.areas.c.name_zh,
-                   tables.areas.c.name_en))).all()])
+                   tables.areas.c.name_en, tables.areas.c.polygon))).all()])
 
 
 async def publish_reference(uow) -> None:

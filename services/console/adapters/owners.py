@@ -1,0 +1,77 @@
+"""The services that own the domain, called on a signed-in user's behalf: a short-lived token in the user's role and
+scope, an idempotency key per form, and the owner's answer (a refusal keeps its stable code and field)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import timedelta
+from typing import Any
+
+import httpx
+
+from services.console.domain.accounts import Account
+from shared.auth import issue_token
+
+#: What a page may ask of an owner in the time a person waits.
+TIMEOUT = httpx.Timeout(5.0, connect=2.0)
+
+
+@dataclass(frozen=True)
+class OwnerAnswer:
+    status: int
+    body: Any
+
+    @property
+    def ok(self) -> bool:
+        return 200 <= self.status < 300
+
+    @property
+    def code(self) -> str:
+        """The refusal's stable code (``owner_unavailable`` when the owner did not answer)."""
+        return (self.body or {}).get("code", "owner_unavailable") if isinstance(self.body, dict) else "owner_unavailable"
+
+    @property
+    def field(self) -> str | None:
+        return (self.body or {}).get("field") if isinstance(self.body, dict) else None
+
+
+class Owners:
+    """One HTTP client for the four services, shared by a console worker's requests."""
+
+    def __init__(self, urls: dict[str, str], private_key: str, *, token_minutes: float):
+        self._urls, self._key, self._ttl = urls, private_key, timedelta(minutes=token_minutes)
+        self._client = httpx.AsyncClient(timeout=TIMEOUT)
+
+    def token_for(self, account: Account) -> str:
+        """The user's own token: their role, unit and scope, for minutes only (the services verify it)."""
+        return issue_token(self._key, role=account.role, jurisdiction=account.jurisdiction, unit_id=account.unit_id,
+                           subject=f"console:{account.username}", ttl=self._ttl, scope=account.scope)
+
+    async def call(self, account: Account, service: str, method: str, path: str, *, json: Any = None,
+                   params: dict | None = None, idempotency_key: str | None = None, language: str = "zh",
+                   files: dict | None = None) -> OwnerAnswer:
+        headers = {"Authorization": f"Bearer {self.token_for(account)}", "Accept-Language": language}
+        if idempotency_key:
+            headers["Idempotency-Key"] = idempotency_key
+        try:
+            answer = await self._client.request(method, self._urls[service] + path, json=json, params=params,
+                                                headers=headers, files=files)
+        except httpx.HTTPError:
+            return OwnerAnswer(503, {"code": "owner_unavailable", "field": None})
+        try:
+            body = answer.json()
+        except ValueError:
+            body = answer.content
+        return OwnerAnswer(answer.status_code, body)
+
+    async def fetch(self, account: Account, service: str, path: str) -> httpx.Response | None:
+        """A file an owner serves (a photo), as the user may see it; None when refused or unreachable."""
+        try:
+            answer = await self._client.get(self._urls[service] + path,
+                                            headers={"Authorization": f"Bearer {self.token_for(account)}"})
+        except httpx.HTTPError:
+            return None
+        return answer if answer.status_code == 200 else None
+
+    async def close(self) -> None:
+        await self._client.aclose()

@@ -1,0 +1,90 @@
+"""What the pages read from the read model, in SQL: the board's counts by state (one pass, however many cases), its
+filtered list, a unit's workbench, one case and its timeline."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import datetime
+
+from sqlalchemy import and_, func, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from services.console.adapters import tables
+from services.console.domain.board import BUCKETS, OPEN_STATUSES
+
+_c = tables.cases.c
+_open = _c.status.in_(OPEN_STATUSES)
+
+#: Each of the board's states as a condition on the read model (the same as ``domain.board.buckets_of``).
+BUCKET_CONDITIONS = {
+    "received": _c.status == "received",
+    "triage": _c.status.in_(("triage", "on_claiming_board")),
+    "dispatched": _c.status == "dispatched",
+    "signed": _c.status == "signed",
+    "in_progress": _c.status == "in_progress",
+    "warned": and_(_open, _c.clock_state == "warned"),
+    "breached": and_(_open, _c.clock_state == "breached"),
+    "supervision_order": and_(_open, _c.escalation_level.is_not(None)),
+    "awaiting_verdict": and_(_c.status == "completed", _c.awaiting_verdict),
+    "reopened": _c.status == "reopened",
+}
+assert set(BUCKET_CONDITIONS) == set(BUCKETS)
+
+#: The board's filters: query parameter -> column.
+FILTERS = {"street": _c.street_id, "community": _c.community_id, "category": _c.category_code, "unit": _c.unit_id,
+           "channel": _c.channel}
+
+
+async def board_counts(session: AsyncSession, visible, since: datetime) -> dict[str, int]:
+    """The count under each state, cases open and cases received since ``since``, in one statement."""
+    row = (await session.execute(select(
+        *(func.count().filter(condition).label(bucket) for bucket, condition in BUCKET_CONDITIONS.items()),
+        func.count().filter(_open).label("open"), func.count().filter(_c.reported_at >= since).label("today"),
+    ).where(visible))).one()
+    return dict(row._mapping)
+
+
+async def board_cases(session: AsyncSession, visible, *, state: str | None, filters: Mapping[str, str],
+                      urgent: bool | None, clock: str | None, limit: int = 200) -> list[dict]:
+    """The cases the board lists: open ones (and those awaiting a verdict when asked), newest first."""
+    query = select(tables.cases).where(visible)
+    query = query.where(BUCKET_CONDITIONS[state] if state else _open)
+    for name, value in filters.items():
+        if value:
+            query = query.where(FILTERS[name] == value)
+    if urgent is not None:
+        query = query.where(_c.urgent.is_(urgent))
+    if clock == "running":
+        query = query.where(_c.clock_state.is_(None))
+    elif clock:
+        query = query.where(_c.clock_state == clock)
+    rows = await session.execute(query.order_by(_c.reported_at.desc().nulls_last()).limit(limit))
+    return [dict(r._mapping) for r in rows]
+
+
+async def map_cases(session: AsyncSession, visible, limit: int = 2000) -> list[dict]:
+    """The open cases placed on the map: where, and how their clocks stand."""
+    rows = await session.execute(select(_c.tracking_code, _c.lat, _c.lon, _c.clock_state, _c.category_code, _c.status)
+                                 .where(visible, _open, _c.lat.is_not(None)).order_by(_c.reported_at.desc())
+                                 .limit(limit))
+    return [dict(r._mapping) for r in rows]
+
+
+async def workbench_cases(session: AsyncSession, visible, limit: int = 500) -> list[dict]:
+    """A unit's cases still to sign for or to finish (the lead's and those it assists), and the claiming board's
+    (``visible`` is a unit's view: ``api.rendering.visible_cases``)."""
+    rows = await session.execute(select(tables.cases).where(
+        visible, _c.status.in_(("dispatched", "signed", "in_progress", "on_claiming_board", "reopened")))
+        .order_by(_c.reported_at).limit(limit))
+    return [dict(r._mapping) for r in rows]
+
+
+async def one_case(session: AsyncSession, visible, tracking_code: str) -> dict | None:
+    row = (await session.execute(select(tables.cases).where(_c.tracking_code == tracking_code, visible))).first()
+    return dict(row._mapping) if row else None
+
+
+async def timeline(session: AsyncSession, case_id) -> list:
+    lines = tables.case_lines.c
+    return list((await session.execute(select(tables.case_lines).where(lines.case_id == case_id)
+                                       .order_by(lines.at))).all())

@@ -1,0 +1,75 @@
+"""What every page of the console shares: its templates in the reader's language, its cookies, the way back to the
+sign-in form, which cases a user may see, and the owners called on the user's behalf."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from pathlib import Path
+from urllib.parse import quote
+
+from fastapi import Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from jinja2 import Environment, FileSystemLoader, select_autoescape
+from sqlalchemy import and_, or_
+
+from services.console.adapters import tables
+from services.console.adapters.owners import Owners
+from services.console.api.session import language
+from services.console.domain.accounts import Account
+from shared.auth import Role
+from shared.local_time import LOCAL_ZONE
+from shared.persistence.scopes import within_scope
+from shared.reference.labels import LABELS, label
+
+TEMPLATES = Environment(loader=FileSystemLoader(Path(__file__).parents[1] / "templates"),
+                        autoescape=select_autoescape(["html"]), trim_blocks=True, lstrip_blocks=True)
+_c = tables.cases.c
+
+
+def page(request: Request, name: str, status_code: int = 200, *, here: str | None = None, **values) -> HTMLResponse:
+    """A page in the reader's language; ``here`` is where the language switch comes back to (a form's answer is
+    drawn at the form's address, which cannot be fetched again)."""
+    lang = language(request)
+    html = TEMPLATES.get_template(name).render(
+        lang=lang, t=lambda zh, en: en if lang == "en" else zh, path=here or request.url.path, quote=quote,
+        label=lambda vocabulary, value: label(vocabulary, value, lang), vocabulary=lambda name: [
+            (value, words[lang == "en"]) for value, words in LABELS[name].items()], **values)
+    return HTMLResponse(html, status_code=status_code, headers={"Cache-Control": "no-store"})
+
+
+def set_cookie(response: Response, request: Request, name: str, value: str, *, max_age: int | None = None) -> None:
+    response.set_cookie(name, value, max_age=max_age, httponly=True, samesite="lax", path="/",
+                        secure=request.app.state.runtime.settings.secure_cookies)
+
+
+def safe_next(next_path: str | None, default: str = "/") -> str:
+    """Only a path of this console (never another site) is where a sign-in sends the reader back."""
+    return next_path if next_path and next_path.startswith("/") and not next_path.startswith("//") else default
+
+
+def to_sign_in(request: Request) -> RedirectResponse:
+    return RedirectResponse(f"/sign-in?next={quote(request.url.path)}", status_code=303)
+
+
+def shown_time(value: datetime | None, fmt: str = "%Y-%m-%d %H:%M") -> str:
+    return value.astimezone(LOCAL_ZONE).strftime(fmt) if value else ""
+
+
+def visible_cases(account: Account):
+    """The cases of the read model a user may see: a unit's staff those their unit has a part in (and the claiming
+    board's within their scope), everyone else those lying within their scope."""
+    scope = within_scope((_c.district_id, _c.street_id, _c.community_id, _c.grid_id), account.scope)
+    if account.role is Role.UNIT_STAFF:
+        return or_(_c.unit_ids.contains([account.unit_id or ""]), and_(_c.status == "on_claiming_board", scope))
+    return scope
+
+
+def owners(request: Request) -> Owners:
+    """The services, called as the user (one client per console worker)."""
+    state = request.app.state
+    if getattr(state, "owners", None) is None:
+        s = state.runtime.settings
+        state.owners = Owners({"intake": s.intake_url, "dispatch": s.dispatch_url,
+                               "supervision": s.supervision_url, "notification": s.notification_url},
+                              s.jwt_private_key, token_minutes=s.token_minutes)
+    return state.owners

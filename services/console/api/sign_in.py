@@ -1,0 +1,103 @@
+"""Signing in and out, the language switch, the way in (``/``) and the console's own assets."""
+
+from __future__ import annotations
+
+import secrets
+from datetime import timedelta
+from pathlib import Path
+from typing import Annotated
+
+from fastapi import APIRouter, Form, Query, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+
+from services.console.api.rendering import page, safe_next, set_cookie, to_sign_in
+from services.console.api.session import CSRF_COOKIE, LANGUAGE_COOKIE, SESSION_COOKIE, CurrentUser, csrf_matches
+from services.console.commands.accounts import sign_in, sign_out
+from shared.auth import Role
+from shared.http.dependencies import UnitOfWorkDep
+from shared.refusals import Refused
+
+router = APIRouter(include_in_schema=False)
+Field100 = Annotated[str, Form(max_length=100)]
+STATIC = Path(__file__).parents[1] / "static"
+#: The console's assets: its own files, and the libraries it vendors (their versions in ``static/VERSIONS``).
+_TYPES = {".css": "text/css", ".js": "text/javascript", ".png": "image/png", ".svg": "image/svg+xml",
+          ".json": "application/json"}
+
+
+@router.get("/static/{name}")
+async def static(name: str) -> Response:
+    """The console's own assets, from the repository (nothing is fetched from elsewhere)."""
+    path = STATIC / name
+    if "/" in name or name.startswith(".") or path.suffix not in _TYPES or not path.is_file():
+        raise Refused("not_found", "no such file", "name", status=404)
+    return Response(path.read_bytes(), media_type=_TYPES[path.suffix], headers={"Cache-Control": "public, max-age=3600"})
+
+
+@router.get("/")
+async def home(request: Request, user: CurrentUser) -> RedirectResponse:
+    """A unit's staff start at their workbench, everyone else at the board."""
+    if user is None:
+        return to_sign_in(request)
+    unit = user.account.role is Role.UNIT_STAFF
+    return RedirectResponse("/workbench" if unit else "/board", status_code=303)
+
+
+@router.get("/sign-in", response_class=HTMLResponse)
+async def sign_in_form(request: Request, next: Annotated[str | None, Query(max_length=200)] = None) -> HTMLResponse:
+    csrf = secrets.token_urlsafe(24)
+    response = page(request, "sign_in.html", csrf=csrf, next=safe_next(next), error=None, username="")
+    set_cookie(response, request, CSRF_COOKIE, csrf, max_age=3600)
+    return response
+
+
+@router.post("/sign-in", response_class=HTMLResponse)
+async def sign_in_submit(request: Request, uow: UnitOfWorkDep, username: Field100, password: Field100,
+                         csrf: Field100, next: Annotated[str, Form(max_length=200)] = "/") -> Response:
+    settings = request.app.state.runtime.settings
+
+    def again(code: str, status: int) -> HTMLResponse:
+        fresh = secrets.token_urlsafe(24)
+        response = page(request, "sign_in.html", status_code=status, csrf=fresh, next=safe_next(next),
+                        error=code, username=username)
+        set_cookie(response, request, CSRF_COOKIE, fresh, max_age=3600)
+        return response
+
+    if not csrf_matches(request.cookies.get(CSRF_COOKIE), csrf):
+        return again("csrf_failed", 403)
+    async with uow:
+        outcome = await sign_in(uow, username.strip(), password, failures_allowed=settings.lockout_failures,
+                                lock_for=timedelta(minutes=settings.lockout_minutes))
+    if isinstance(outcome, Refused):
+        response = again(outcome.code, outcome.status)
+        if "retry_after" in outcome.extra:
+            response.headers["Retry-After"] = str(outcome.extra["retry_after"])
+        return response
+    account, session_id, _ = outcome
+    default = "/workbench" if account.role is Role.UNIT_STAFF else "/board"
+    response = RedirectResponse(safe_next(next if next != "/" else None, default), status_code=303)
+    set_cookie(response, request, SESSION_COOKIE, session_id, max_age=int(settings.session_hours * 3600))
+    response.delete_cookie(CSRF_COOKIE, path="/")
+    return response
+
+
+@router.post("/sign-out")
+async def sign_out_submit(request: Request, user: CurrentUser, uow: UnitOfWorkDep,
+                          csrf: Field100) -> RedirectResponse:
+    if user is None:
+        return to_sign_in(request)
+    if not csrf_matches(user.csrf_token, csrf):
+        raise Refused("csrf_failed", "the form is stale: reload the page and try again", "csrf", status=403)
+    async with uow:
+        await sign_out(uow, user.session_id)
+    response = RedirectResponse("/sign-in", status_code=303)
+    response.delete_cookie(SESSION_COOKIE, path="/")
+    return response
+
+
+@router.get("/language")
+async def switch_language(request: Request, to: Annotated[str, Query(pattern="^(zh|en)$")],
+                          next: Annotated[str | None, Query(max_length=200)] = None) -> RedirectResponse:
+    response = RedirectResponse(safe_next(next), status_code=303)
+    set_cookie(response, request, LANGUAGE_COOKIE, to, max_age=365 * 86400)
+    return response

@@ -1,0 +1,209 @@
+"""The console in a real browser (Chromium, driven by Playwright): a dispatcher watches the board while a resident
+reports, and the report appears without a reload; the dispatcher dispatches it from its page; the unit signs in,
+signs for it and completes it; the board and the case page follow. Each role sees only its scope, and a form with
+bad input says which field is wrong. Every test keeps screenshots (``tests/artifacts/screenshots``)."""
+
+from __future__ import annotations
+
+import os
+import random
+import re
+import shutil
+import time
+from pathlib import Path
+
+import httpx
+import pytest
+from playwright.sync_api import Browser, Page, expect, sync_playwright
+
+from tests.e2e.client import JIANGSU, report
+
+PASSWORD = "demo-Changning-2026"
+SHOTS = Path(__file__).parents[1] / "artifacts" / "screenshots"
+FONT_DIR = Path(__file__).parents[2] / ".tools" / "fonts"
+# Chromium's own flags for a machine without a display or internet (as root, in a container).
+FLAGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
+         "--disable-sync", "--no-first-run", "--disable-quic"]
+
+
+def chromium_path() -> str:
+    path = os.environ.get("GRIDLINK_CHROMIUM") or shutil.which("chromium") or shutil.which("chromium-browser")
+    assert path, ("the browser tests need Chromium: `apt-get install -y chromium` (Debian), or set GRIDLINK_CHROMIUM "
+                  "to its executable")
+    return path
+
+
+def fonts(tmp: Path) -> dict:
+    """Fontconfig that adds the project's Chinese font (``make install`` fetched it) to the system's, so that pages
+    and screenshots show Chinese, not boxes, on a machine without CJK fonts."""
+    conf = tmp / "fonts.conf"
+    conf.write_text('<?xml version="1.0"?><!DOCTYPE fontconfig SYSTEM "fonts.dtd"><fontconfig>'
+                    '<include ignore_missing="yes">/etc/fonts/fonts.conf</include>'
+                    f'<dir>{FONT_DIR}</dir><cachedir>{tmp / "cache"}</cachedir></fontconfig>')
+    return {**os.environ, "FONTCONFIG_FILE": str(conf)}
+
+
+@pytest.fixture(scope="module")
+def browser(tmp_path_factory) -> Browser:
+    with sync_playwright() as playwright:
+        launched = playwright.chromium.launch(executable_path=chromium_path(), headless=True, args=FLAGS,
+                                              env=fonts(tmp_path_factory.mktemp("fonts")))
+        yield launched
+        launched.close()
+
+
+@pytest.fixture
+def shots(request):
+    """Screenshots of this test, numbered in order, kept after the run."""
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    taken = []
+
+    def shoot(page: Page, name: str) -> Path:
+        path = SHOTS / f"{request.node.name}-{len(taken) + 1:02d}-{name}.png"
+        page.screenshot(path=str(path), full_page=True)
+        taken.append(path)
+        return path
+
+    return shoot
+
+
+def signed_in(browser: Browser, platform, username: str, *, width: int = 1366, height: int = 900) -> Page:
+    page = browser.new_context(viewport={"width": width, "height": height}, locale="zh-CN",
+                               timezone_id="Asia/Shanghai").new_page()
+    page.goto(platform.url("console") + "/")
+    expect(page).to_have_url(re.compile(r"/sign-in"))
+    page.get_by_label("用户名").fill(username)
+    page.get_by_label("密码").fill(PASSWORD)
+    page.get_by_role("button", name="登录").click()
+    expect(page.locator("h1")).to_be_visible()
+    return page
+
+
+def spot() -> dict:
+    """A point of Huayang's Xiushui grid 1 that no other test reports at (no report joins another as a duplicate)."""
+    return {"lat": round(random.uniform(31.2115, 31.2185), 6), "lon": round(random.uniform(121.4265, 121.4335), 6)}
+
+
+def test_a_report_appears_live_is_dispatched_signed_for_and_completed_in_the_browser(platform, browser, shots):
+    board = signed_in(browser, platform, "dispatcher")
+    expect(board).to_have_url(re.compile(r"/board$"))
+    expect(board.locator("#map path.leaflet-interactive").first).to_be_attached(timeout=10_000)  # the grids drawn
+    before = int(board.locator("#today").inner_text())
+    shots(board, "board")
+
+    # An unsure report (no sub-item the classifier trusts) waits for the linkage centre.
+    made = httpx.post(f"{platform.url('intake')}/v1/reports", timeout=10, json={
+        "description": f"喂，小区门口那个东西又坏了 {random.randint(1000, 9999)}", "location": spot(),
+        "contact": {"name": "钱先生", "phone": "13812347101"}})
+    assert made.status_code == 201 and made.json()["needs_triage"], made.text
+    code = made.json()["tracking_code"]
+    started = time.monotonic()
+    row = board.locator(f'tr[data-code="{code}"]')
+    expect(row).to_be_visible(timeout=30_000)
+    appeared = time.monotonic() - started
+    assert appeared < 2.0 + 1.0, f"the report reached the board after {appeared:.1f}s"  # 2 s, and the event's way in
+    expect(board.locator("#today")).to_have_text(str(before + 1))
+    expect(row).to_contain_text("待分拨")
+    shots(board, "report-arrived")
+
+    row.get_by_role("link", name=code).click()
+    expect(board.locator("h1")).to_contain_text(code)
+    dispatch_form = board.get_by_role("form", name="派发", exact=True)
+    dispatch_form.get_by_label("主办单位").select_option(label="华阳路街道管理办")
+    dispatch_form.get_by_label("派发理由").fill("来电确认是路灯损坏，属街道管理办")
+    shots(board, "dispatching")
+    dispatch_form.get_by_role("button", name="派发").click()
+    expect(board.get_by_role("status")).to_contain_text("已提交：派发")
+    expect(board.locator(".timeline")).to_contain_text("派发至华阳路街道管理办", timeout=5_000)
+
+    unit = signed_in(browser, platform, "huayang-office")
+    expect(unit).to_have_url(re.compile(r"/workbench$"))
+    waiting = unit.locator("section", has=unit.get_by_role("heading", name=re.compile("待签收"))).locator(
+        f'tr[data-code="{code}"]')
+    expect(waiting).to_be_visible(timeout=5_000)
+    shots(unit, "workbench")
+    waiting.get_by_role("link", name=code).click()
+    expect(unit.locator(".clocks")).to_contain_text("签收时限")
+    unit.get_by_role("button", name="签收").click()
+    expect(unit.get_by_role("status")).to_contain_text("已提交：签收")
+    complete = unit.get_by_role("form", name="办结")
+    complete.get_by_label("办理结果").fill("已更换灯泡，路灯恢复照明")
+    complete.locator('input[type="file"]').set_input_files(files=[{
+        "name": "done.png", "mimeType": "image/png", "buffer": _png()}])
+    complete.get_by_role("button", name="办结").click()
+    expect(unit.get_by_role("status")).to_contain_text("已提交：办结")
+    expect(unit.locator(".timeline")).to_contain_text("华阳路街道管理办已办结：已更换灯泡，路灯恢复照明",
+                                                      timeout=5_000)
+    expect(unit.locator('.photos img[alt="承办单位的现场照片"]')).to_have_count(1)
+    assert unit.locator(".photos img").evaluate("img => img.naturalWidth") > 0  # the photo itself, not a broken link
+    shots(unit, "completed")
+
+    # The dispatcher's board followed without a reload: the case now waits for the resident's verdict.
+    board.goto(platform.url("console") + "/board?state=awaiting_verdict")
+    expect(board.locator(f'tr[data-code="{code}"]')).to_contain_text("待评价")
+    board.goto(platform.url("console") + f"/cases/{code}")
+    expect(board.locator(".timeline")).to_contain_text("华阳路街道管理办已签收")
+    expect(board.locator("table").last).to_contain_text("居民")  # who was told: the resident's texts are listed
+    shots(board, "case-page")
+
+
+def test_each_role_sees_only_its_scope_in_the_browser(platform, browser, shots):
+    there = report(platform, category="street-lighting", description="江苏路口路灯闪烁不停", location=JIANGSU,
+                   contact={"name": "孙女士", "phone": "13812347102"})
+    assert there.status_code == 201, there.text
+    code = there.json()["tracking_code"]
+    district = signed_in(browser, platform, "dispatcher")
+    expect(district.locator(f'tr[data-code="{code}"]')).to_be_visible(timeout=10_000)
+    street = signed_in(browser, platform, "huayang-supervisor")
+    expect(street.locator("h1")).to_contain_text("看板")
+    expect(street.locator(f'tr[data-code="{code}"]')).to_have_count(0)
+    street.goto(platform.url("console") + f"/cases/{code}")
+    expect(street.locator("h1")).to_have_text("未找到")
+    shots(street, "other-street")
+    unit = signed_in(browser, platform, "huayang-office")  # Jiangsu's lights are not Huayang's office's
+    unit.goto(platform.url("console") + f"/cases/{code}")
+    expect(unit.locator("h1")).to_have_text("未找到")
+    # The map shows the street's own grids only.
+    street.goto(platform.url("console") + "/board")
+    expect(street.locator("#map path.leaflet-interactive").first).to_be_attached(timeout=10_000)
+    grids = httpx.get(platform.url("console") + "/board/map", cookies=_cookies(street), timeout=10).json()
+    names = {f["properties"]["name"] for f in grids["features"] if f["geometry"]["type"] != "Point"}
+    assert "华阳路街道" in names and not any(n.startswith(("华山", "岐山", "江苏路")) for n in names), names
+
+
+def test_a_form_with_bad_input_names_the_field_in_the_reader_s_language(platform, browser, shots):
+    made = report(platform, category="street-lighting", description=f"路灯杆歪斜 {random.randint(1000, 9999)}",
+                  location=spot(), contact={"name": "李先生", "phone": "13812347103"})
+    code = made.json()["tracking_code"]
+    unit = signed_in(browser, platform, "huayang-office")
+    unit.goto(platform.url("console") + f"/cases/{code}")
+    extension = unit.get_by_role("form", name="申请延期")
+    expect(extension).to_be_visible(timeout=10_000)
+    extension.get_by_label("延期理由").fill("需要供电公司配合")
+    extension.get_by_label("申请办结日期").fill("2020-01-01")  # before today
+    extension.get_by_role("button", name="申请延期").click()
+    date = unit.get_by_role("form", name="申请延期").get_by_label("申请办结日期")
+    expect(date).to_have_attribute("aria-invalid", "true")
+    expect(unit.locator("#extension-request-proposed_date-error")).to_contain_text("超出允许范围")
+    expect(unit.get_by_role("form", name="申请延期").get_by_label("延期理由")).to_have_value("需要供电公司配合")
+    shots(unit, "field-error")
+    unit.get_by_role("link", name="English").click()
+    extension = unit.get_by_role("form", name="Ask for more time")
+    extension.get_by_label("reason").fill("The power company must come")
+    extension.get_by_label("proposed date").fill("2020-01-01")
+    extension.get_by_role("button", name="Ask for more time").click()
+    expect(unit.locator("#extension-request-proposed_date-error")).to_contain_text("after today")
+
+
+def _cookies(page: Page) -> dict:
+    return {c["name"]: c["value"] for c in page.context.cookies()}
+
+
+def _png() -> bytes:
+    from io import BytesIO
+
+    from PIL import Image
+
+    out = BytesIO()
+    Image.new("RGB", (80, 60), (40, 160, 80)).save(out, "PNG")
+    return out.getvalue()
