@@ -22,7 +22,8 @@ def main() -> None:
 
 @main.command()
 @click.option("--demo/--no-demo", default=True, show_default=True, help="Load the demo ground (idempotent).")
-def up(demo: bool) -> None:
+@click.option("--demo-traffic", is_flag=True, help="Play the city as well (`gridlink simulate`), at its default rate.")
+def up(demo: bool, demo_traffic: bool) -> None:
     """Start the whole platform in the foreground; Ctrl-C stops it in order."""
     from gridlink.launcher import Platform, PlatformConfig
 
@@ -52,6 +53,9 @@ def up(demo: bool) -> None:
                        f"{demo[0]['password']}; demo ground only)")
         click.echo(f"  data          {platform.config.data_dir}   (logs in {platform.logs})")
         click.echo(f"  broker        {platform.bootstrap}")
+        if demo_traffic:
+            _play_in_background(platform.config)
+            click.echo("  demo traffic  residents reporting, units working, residents judging (gridlink simulate)")
         click.echo("Press Ctrl-C to stop.\n")
         while not stop_requested[0]:
             time.sleep(0.5)
@@ -72,6 +76,52 @@ def up(demo: bool) -> None:
         platform.stop()
         click.echo("gridlink: stopped")
     sys.exit(code)
+
+
+def _play_in_background(config) -> None:
+    import threading
+
+    from gridlink.simulate import city_of
+
+    city = city_of(config, reports_per_minute=6.0, say=lambda m: None)
+    threading.Thread(target=lambda: asyncio.run(city.run()), name="demo-traffic", daemon=True).start()
+
+
+@main.command()
+@click.option("--rate", default=6.0, show_default=True, type=click.FloatRange(0.1, 600),
+              help="Reports a minute, over every channel.")
+@click.option("--minutes", default=None, type=click.FloatRange(0.1, None), help="Stop after this long (default: "
+              "until Ctrl-C).")
+@click.option("--seed", default=None, type=int, help="The same city each time.")
+def simulate(rate: float, minutes: float | None, seed: int | None) -> None:
+    """Play the city against the running platform (`gridlink up`): residents report on every channel, the linkage
+    centre places what no rule could, units sign for, progress and complete (some late, some returned), residents
+    judge (some dissatisfied). Prints what happened when it stops."""
+    from gridlink.launcher import PlatformConfig
+    from gridlink.simulate import city_of
+
+    city = city_of(PlatformConfig.from_env(), reports_per_minute=rate, seed=seed, say=click.echo)
+    click.echo(f"gridlink: playing the city at {rate:g} reports a minute; Ctrl-C stops")
+    try:
+        counts = asyncio.run(city.run(duration=minutes * 60 if minutes else None))
+    except KeyboardInterrupt:
+        counts = city.counts
+    for what, n in sorted(counts.items()):
+        click.echo(f"  {what:<32} {n}")
+
+
+@main.command()
+@click.option("--console-url", default=None, help="Default: the local platform's console.")
+@click.option("--out", default="docs/screenshots", show_default=True, type=click.Path(path_type=Path))
+@click.option("--password", default="demo-Changning-2026", show_default=True, help="The demo accounts' password.")
+def screenshots(console_url: str | None, out: Path, password: str) -> None:
+    """Photograph the console's main pages in Chromium (for the README), signed in as the demo accounts."""
+    from gridlink.launcher import PlatformConfig
+    from gridlink.screenshots import take
+
+    c = PlatformConfig.from_env()
+    for path in take(console_url or f"http://{c.host}:{c.ports['console']}", out, password=password):
+        click.echo(f"saved {path}")
 
 
 @main.command()
@@ -301,6 +351,33 @@ def bench_flow(intake_url: str, service_urls: str, reports: int, concurrency: in
 
     click.echo(json.dumps(run(intake_url, service_urls.split(","), reports=reports, concurrency=concurrency, out=out), ensure_ascii=False,
                           indent=2))
+    click.echo(f"saved {out}")
+
+
+@main.command("bench-console")
+@click.option("--console-url", default="http://127.0.0.1:8005", show_default=True)
+@click.option("--database-url", envvar="CONSOLE_DATABASE_URL", show_default=True,
+              default="postgresql://postgres@127.0.0.1:55432/gridlink_console",
+              help="The console's database, where the benchmark's open cases are put (and removed afterwards).")
+@click.option("--cases", default=10_000, show_default=True, help="Open cases in the read model.")
+@click.option("--requests", default=1000, show_default=True, help="Board pages, and as many case pages.")
+@click.option("--concurrency", default=8, show_default=True)
+@click.option("--streams", default=200, show_default=True, help="Browsers listening to the board's stream.")
+@click.option("--changes", default=10, show_default=True, help="Read-model changes timed to every stream.")
+@click.option("--username", default="dispatcher", show_default=True)
+@click.option("--password", default="demo-Changning-2026", show_default=True)
+@click.option("--seed", default=17, show_default=True)
+@click.option("--out", default="bench-results/console.json", show_default=True, type=click.Path(path_type=Path))
+def bench_console(console_url: str, database_url: str, cases: int, requests: int, concurrency: int, streams: int,
+                  changes: int, username: str, password: str, seed: int, out: Path) -> None:
+    """The console's board and case pages with many open cases, and a change reaching many browsers' streams."""
+    import json
+
+    from gridlink.bench.console import bench_console as run
+
+    click.echo(json.dumps(run(console_url, database_url, cases=cases, requests=requests, concurrency=concurrency,
+                              streams=streams, changes=changes, username=username, password=password, seed=seed,
+                              out=out), ensure_ascii=False, indent=2))
     click.echo(f"saved {out}")
 
 

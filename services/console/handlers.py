@@ -3,6 +3,7 @@
 
 from services.console.commands import read_model as rm
 from shared.events import (
+    CaseCheckInMissed,
     CaseClaimed,
     CaseCompleted,
     CaseDeadlineBreached,
@@ -11,6 +12,7 @@ from shared.events import (
     CaseDispatched,
     CaseDuplicateLinked,
     CaseEscalated,
+    CaseJointHandlingStarted,
     CaseOpenedForClaiming,
     CaseProgressNoted,
     CaseReclassified,
@@ -45,6 +47,8 @@ HANDLERS = {
     CaseDeadlineWarned: rm.note_warned,
     CaseDeadlineBreached: rm.note_breached,
     CaseEscalated: rm.note_escalated,
+    CaseJointHandlingStarted: rm.note_summoned,
+    CaseCheckInMissed: rm.note_check_in_missed,
     **NAME_HANDLERS,  # the names of units, sub-items and areas, as their owners publish them
     AreaChanged: rm.note_area,  # and the areas' boundaries, for the map
 }

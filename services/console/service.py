@@ -8,6 +8,7 @@ from services.console.adapters.store import ConsoleStore
 from services.console.api import ROUTERS
 from services.console.demo import seed_demo
 from services.console.settings import ConsoleSettings
+from services.console.workers.operations import operations
 from shared.runtime.service import ServiceSpec, create_service_app, serve
 
 HERE = Path(__file__).parent
@@ -15,7 +16,7 @@ HERE = Path(__file__).parent
 SPEC = ServiceSpec(
     name="console", title="gridlink console", metadata=tables.metadata, tables=tables.messaging,
     migrations=HERE / "migrations", routers=ROUTERS, access=HERE / "api" / "access.yaml",
-    handlers=handlers.HANDLERS, seed_demo=seed_demo, store=ConsoleStore,
+    handlers=handlers.HANDLERS, seed_demo=seed_demo, store=ConsoleStore, workers=(operations,),
 )
 
 

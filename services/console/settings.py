@@ -22,6 +22,8 @@ class ConsoleSettings(ServiceSettings):
     supervision_url: str = Field("http://127.0.0.1:8003", description="Supervision's base URL: extensions, urging, "
                                  "rates")
     notification_url: str = Field("http://127.0.0.1:8004", description="Notification's base URL: inboxes")
+    operations_sample_seconds: float = Field(30, ge=1, le=600, description="How often the operations page's figures "
+                                             "are sampled from every service")
     secure_cookies: bool = Field(False, description="Mark cookies Secure (on behind https; the local footing is http)")
 
     @field_validator("jwt_private_key")

@@ -65,6 +65,7 @@ MESSAGES_ZH = {
     "wrong_credentials": "用户名或密码不正确",
     "weak_password": "密码强度不够：至少10位，不含用户名，字符不能过于单一",
     "csrf_failed": "页面已过期，请刷新后重试",
+    "already_redriven": "这条记录已经重新投递过",
     "owner_unavailable": "负责此事的服务暂时没有响应，请稍后再试",
     "already_checked_in": "本单位已报到",
     "already_claimed": "该事项已被其他单位认领",

@@ -10,12 +10,14 @@ import random
 import re
 import shutil
 import time
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import httpx
 import pytest
 from playwright.sync_api import Browser, Page, expect, sync_playwright
 
+from shared.local_time import LOCAL_ZONE
 from tests.e2e.client import JIANGSU, report
 
 PASSWORD = "demo-Changning-2026"
@@ -193,6 +195,39 @@ def test_a_form_with_bad_input_names_the_field_in_the_reader_s_language(platform
     extension.get_by_label("proposed date").fill("2020-01-01")
     extension.get_by_role("button", name="Ask for more time").click()
     expect(unit.locator("#extension-request-proposed_date-error")).to_contain_text("after today")
+
+
+def test_a_supervisor_approves_an_extension_from_the_queue_and_the_unit_s_clock_moves(platform, browser, shots):
+    made = report(platform, category="street-lighting", description=f"路灯线路老化需更换 {random.randint(1000, 9999)}",
+                  location=spot(), contact={"name": "周女士", "phone": "13812347104"})
+    code = made.json()["tracking_code"]
+    unit = signed_in(browser, platform, "huayang-office")
+    unit.goto(platform.url("console") + f"/cases/{code}")
+    unit.get_by_role("button", name="签收").click()
+    expect(unit.get_by_role("status")).to_contain_text("已提交：签收")
+    asked = (datetime.now(UTC) + timedelta(days=20)).astimezone(LOCAL_ZONE).date().isoformat()
+    extension = unit.get_by_role("form", name="申请延期")
+    extension.get_by_label("延期理由").fill("需供电公司更换电缆")
+    extension.get_by_label("申请办结日期").fill(asked)
+    extension.get_by_role("button", name="申请延期").click()
+    expect(unit.get_by_role("status")).to_contain_text("已提交：申请延期")
+
+    supervisor = signed_in(browser, platform, "supervisor")
+    supervisor.get_by_role("link", name="待办队列").click()
+    item = supervisor.locator("li", has=supervisor.get_by_role("link", name=code))
+    expect(item).to_contain_text("需供电公司更换电缆", timeout=10_000)
+    expect(item).to_contain_text("华阳路街道管理办")
+    shots(supervisor, "extension-queue")
+    decision = item.get_by_role("form")
+    decision.get_by_label("是否同意").select_option(label="是")
+    decision.get_by_label("理由").fill("涉及第三方施工，同意延期")
+    decision.get_by_role("button", name="审批延期").click()
+    expect(supervisor.get_by_role("status")).to_contain_text("已提交：审批延期")
+    expect(supervisor.locator("li", has=supervisor.get_by_role("link", name=code))).to_have_count(0)
+    # Supervision set the new completion date: the unit's clock on the case page counts down to it.
+    unit.goto(platform.url("console") + f"/cases/{code}")
+    expect(unit.locator(".clocks")).to_contain_text(f"办结时限 {asked}", timeout=10_000)
+    shots(unit, "clock-moved")
 
 
 def _cookies(page: Page) -> dict:

@@ -1,6 +1,7 @@
 """The console's rules in plain Python: passwords strong enough, the lockout after repeated failures, the board's
 states a case is counted under, the action forms and the clocks a case page counts down."""
 
+import re
 from datetime import UTC, datetime, timedelta
 
 from services.console.domain.accounts import Account, after_failure, password_problem
@@ -70,3 +71,13 @@ def test_the_clocks_counted_down_are_the_holders_set_since_they_got_it_and_not_s
     assert [(c.unit_id, c.kind) for c in running] == [("hy-office", "sign_for"), ("hy-office", "completion")]
     assert [c.kind for c in running_clocks("signed", clocks, ["hy-office"], given)] == ["completion"]
     assert running_clocks("triage", clocks, ["hy-office"], given) == []
+
+
+def test_a_bar_chart_draws_each_value_as_a_bar_of_its_share_with_the_value_written_beside_it():
+    from services.console.api.rendering import TEMPLATES
+
+    bars = TEMPLATES.get_template("charts.html").module.bars
+    svg = str(bars([("华阳路街道", 0.95, "95%"), ("江苏路街道", 0.5, "50%"), ("未统计", None, "—")], "按时办结率"))
+    widths = [float(w) for w in re.findall(r'<rect x="170" y="[\d.]+" width="([\d.]+)"', svg)]
+    assert widths == [0.95 * 280, 0.5 * 280, 0.0]
+    assert 'aria-label="按时办结率"' in svg and ">95%<" in svg and "#2e7d32" in svg and "#c00000" in svg

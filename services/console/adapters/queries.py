@@ -88,3 +88,19 @@ async def timeline(session: AsyncSession, case_id) -> list:
     lines = tables.case_lines.c
     return list((await session.execute(select(tables.case_lines).where(lines.case_id == case_id)
                                        .order_by(lines.at))).all())
+
+
+async def queue_cases(session: AsyncSession, visible, queue: str, limit: int = 200) -> list[dict]:
+    """The cases of one of the linkage centre's queues, oldest first: ``triage``, ``claiming`` (the board),
+    ``joint`` (joint handling under way), ``supervision`` (on the escalation ladder)."""
+    condition = {"triage": _c.status == "triage", "claiming": _c.status == "on_claiming_board",
+                 "joint": and_(_open, _c.summons.is_not(None)),
+                 "supervision": BUCKET_CONDITIONS["supervision_order"]}[queue]
+    rows = await session.execute(select(tables.cases).where(visible, condition)
+                                 .order_by(_c.reported_at.nulls_last()).limit(limit))
+    return [dict(r._mapping) for r in rows]
+
+
+async def tracking_codes(session: AsyncSession, case_ids: list) -> dict[str, str]:
+    rows = await session.execute(select(_c.id, _c.tracking_code).where(_c.id.in_(case_ids)))
+    return {str(r.id): r.tracking_code for r in rows}

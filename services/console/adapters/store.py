@@ -97,6 +97,15 @@ class ConsoleStore:
         await self._session.execute(statement.on_conflict_do_update(
             index_elements=["id"], set_={"updated_at": at, "clocks": merged}))
 
+    async def case_missed_check_in(self, case_id: UUID, at: datetime, unit_ids: list[str],
+                                   check_in_by: datetime) -> None:
+        """The units that did not check in, kept with the summons (made if the whistle's event has not come yet)."""
+        missed = {"units": unit_ids, "check_in_by": check_in_by.isoformat(), "missed": unit_ids}
+        statement = pg_insert(tables.cases).values(id=case_id, updated_at=at, summons=missed)
+        kept = func.coalesce(_c.summons, bindparam(None, missed, type_=JSONB))
+        await self._session.execute(statement.on_conflict_do_update(index_elements=["id"], set_={
+            "updated_at": at, "summons": kept.op("||")(bindparam(None, {"missed": unit_ids}, type_=JSONB))}))
+
     async def keep_shape(self, area_id: str, level: str, parent_id: str | None, polygon: dict) -> None:
         statement = pg_insert(tables.area_shapes).values(area_id=area_id, level=level, parent_id=parent_id,
                                                          polygon=polygon)

@@ -1,7 +1,7 @@
 """The console's tables: staff accounts and their sessions, and its read model of every case (fed by the events of
 all four services)."""
 
-from sqlalchemy import Boolean, Column, DateTime, Float, Index, Integer, MetaData, Table, Text, text
+from sqlalchemy import BigInteger, Boolean, Column, DateTime, Float, Index, Integer, MetaData, Table, Text, text
 from sqlalchemy.dialects.postgresql import JSONB, UUID
 
 from shared.messaging.tables import messaging_tables
@@ -64,6 +64,7 @@ cases = Table(
     Column("given_at", DateTime(timezone=True)),  # when the units last got it: older clocks are not theirs
     # {unit: {deadline kind: {"due": iso, "set": iso}}}, as supervision set them
     Column("clocks", JSONB, nullable=False, server_default="{}"),
+    Column("summons", JSONB),  # joint handling: {"units": [...], "check_in_by": iso, "missed": [...]}
     Column("updated_at", DateTime(timezone=True), nullable=False),
     Index("cases_open", "status", "reported_at"),
     Index("cases_units", "unit_ids", postgresql_using="gin"),
@@ -90,4 +91,28 @@ area_shapes = Table(
     Column("level", Text, nullable=False),
     Column("parent_id", Text),
     Column("polygon", JSONB, nullable=False),
+)
+
+# What each service said of itself, every sample (the operations page charts the last hour; two hours are kept).
+operations_samples = Table(
+    "operations_samples", metadata,
+    Column("id", BigInteger, primary_key=True, autoincrement=True),
+    Column("at", DateTime(timezone=True), nullable=False),
+    Column("service", Text, nullable=False),
+    Column("status", Text, nullable=False),  # ready | degraded | not_ready | unreachable
+    Column("outbox_backlog", Integer),
+    Column("consumer_lag", Integer),
+    Column("reasons", JSONB, nullable=False, server_default="[]"),
+    Column("requests", Float),  # counters since the service started
+    Column("errors", Float),
+    Column("dead_lettered", Float),
+    Index("operations_samples_at", "service", "at"),
+)
+
+# Dead-lettered records a person sent back to their topic: who, when (the audit of every re-drive).
+redriven = Table(
+    "redriven", metadata,
+    Column("dead_letter", Text, primary_key=True),  # "<topic>.dlt:<partition>:<offset>"
+    Column("by_username", Text, nullable=False),
+    Column("at", DateTime(timezone=True), nullable=False),
 )

@@ -17,8 +17,8 @@ from starlette.datastructures import UploadFile
 from services.console.adapters import queries
 from services.console.api.rendering import owners, page, shown_time, to_sign_in, visible_cases
 from services.console.api.session import CurrentUser, SignedIn, csrf_matches, language
-from services.console.domain.actions import ACTION_FORMS, forms_open, running_clocks
-from services.console.domain.board import BUCKET_NAMES, buckets_of
+from services.console.domain.actions import ACTION_FORMS, QUEUE_FORMS, forms_open, running_clocks
+from services.console.domain.board import BUCKET_NAMES, OPEN_STATUSES, buckets_of
 from shared.auth import Role
 from shared.http.dependencies import ReadSession
 from shared.http.messages import MESSAGES_ZH
@@ -75,10 +75,11 @@ async def _render(request: Request, user: SignedIn, session, code: str, *, refus
                 timeline=timeline, clocks=clocks, deliveries=deliveries if told else None, forms=forms,
                 version=(handling or {}).get("version"), key=uuid.uuid4().hex, refusal=refusal,
                 answers=answers or {}, done=request.query_params.get("done"),
-                done_name=(lambda f: f.zh if lang != "en" else f.en)(ACTION_FORMS[request.query_params["done"]])
-                if request.query_params.get("done") in ACTION_FORMS else None,
+                done_name=_done_name(request.query_params.get("done"), lang),
                 handling_unavailable=held.status >= 500 and user.account.role in (Role.DISPATCHER, Role.UNIT_STAFF),
-                units=names.listed("unit", lang))
+                units=names.listed("unit", lang), other_forms=[
+                    QUEUE_FORMS["urging"]] if user.account.role is Role.SUPERVISOR and r["status"] in OPEN_STATUSES
+                and r["unit_id"] else [])
 
 
 @router.get("/cases/{tracking_code}", response_class=HTMLResponse)
@@ -148,6 +149,11 @@ async def case_photo(request: Request, user: CurrentUser, session: ReadSession, 
         return Response(status_code=404)
     return Response(fetched.content, media_type=fetched.headers.get("content-type", "image/jpeg"),
                     headers={"Cache-Control": "private, max-age=3600"})
+
+
+def _done_name(done: str | None, lang: str) -> str | None:
+    form = ACTION_FORMS.get(done or "") or QUEUE_FORMS.get(done or "")
+    return (form.en if lang == "en" else form.zh) if form else None
 
 
 def _refusal(code: str, message: str, field: str | None, lang: str, *, action: str | None = None) -> dict:

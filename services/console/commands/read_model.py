@@ -7,6 +7,7 @@ from datetime import UTC, datetime
 
 from services.console.adapters.store import ConsoleStore
 from shared.events import (
+    CaseCheckInMissed,
     CaseClaimed,
     CaseCompleted,
     CaseDeadlineBreached,
@@ -15,6 +16,7 @@ from shared.events import (
     CaseDispatched,
     CaseDuplicateLinked,
     CaseEscalated,
+    CaseJointHandlingStarted,
     CaseOpenedForClaiming,
     CaseProgressNoted,
     CaseReclassified,
@@ -102,6 +104,23 @@ async def note_verdict(event: EvaluationSubmitted, uow: UnitOfWork) -> None:
 
 async def note_reopened(event: CaseReopened, uow: UnitOfWork) -> None:
     await uow.store.case_moved(event.case_id, _now(), status="reopened", awaiting_verdict=False)
+
+
+async def note_summoned(event: CaseJointHandlingStarted, uow: UnitOfWork) -> None:
+    """The whistle: several units summoned to one case, each to check in by a time."""
+    await uow.store.case_moved(event.case_id, _now(), summons={
+        "units": list(event.unit_ids), "check_in_by": event.check_in_by.isoformat(), "missed": []})
+    await _line(uow, event, event.started_at, "summoned",
+                lambda n: f"联合处置：召集{n.units(event.unit_ids)}，须于{local_time(event.check_in_by)}前报到",
+                lambda n: f"Joint handling: {n.units(event.unit_ids, 'en')} summoned, to check in by "
+                          f"{local_time(event.check_in_by)}")
+
+
+async def note_check_in_missed(event: CaseCheckInMissed, uow: UnitOfWork) -> None:
+    await uow.store.case_missed_check_in(event.case_id, _now(), list(event.unit_ids), event.check_in_by)
+    await _line(uow, event, event.flagged_at, "check_in_missed",
+                lambda n: f"{n.units(event.unit_ids)}未在{local_time(event.check_in_by)}前报到",
+                lambda n: f"{n.units(event.unit_ids, 'en')} did not check in by {local_time(event.check_in_by)}")
 
 
 async def note_deadline(event: CaseDeadlineSet, uow: UnitOfWork) -> None:

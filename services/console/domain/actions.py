@@ -114,3 +114,53 @@ def running_clocks(status: str, clocks: Mapping[str, Mapping[str, Mapping[str, s
             if kind in kinds and (given_at is None or datetime.fromisoformat(clock["set"]) >= given_at):
                 found.append(Countdown(unit, kind, datetime.fromisoformat(clock["due"])))
     return sorted(found, key=lambda c: c.due_at)
+
+
+@dataclass(frozen=True)
+class QueueForm:
+    """An action on an item of a queue, at the service that owns the item (``path`` names the item's ``{id}``)."""
+
+    name: str
+    service: str
+    path: str
+    zh: str
+    en: str
+    fields: tuple[Field, ...] = ()
+    roles: tuple[str, ...] = ()
+
+    def body(self, answers: Mapping[str, str]) -> dict | None:
+        """The owner's body: yes/no as booleans, empty optional answers left out (None: the route takes none)."""
+        if not self.fields:
+            return None
+        body: dict = {}
+        for f in self.fields:
+            value = (answers.get(f.name) or "").strip()
+            if f.kind == "yesno":
+                body[f.name] = value == "yes"
+            elif value:
+                body[f.name] = value
+        return body
+
+
+#: What a queue's item can be answered with, and who may.
+QUEUE_FORMS = {form.name: form for form in (
+    QueueForm("extension-decision", "supervision", "/v1/extension-requests/{id}/decision", "审批延期", "Decide",
+              (Field("approve", "yesno", "是否同意", "approve"),
+               Field("due_date", "date", "新的办结日期（同意时，可选）", "new due date (if approved, optional)",
+                     required=False),
+               Field("reason", "text", "理由", "reason")), roles=("supervisor",)),
+    QueueForm("callback-verdict", "intake", "/v1/cases/{id}/callback-verdict", "记录回访评价", "Record the verdict",
+              (Field("verdict", "select", "居民评价", "verdict", options="verdict"),
+               Field("resolved", "yesno", "问题是否解决", "solved"),
+               Field("comment", "text", "居民意见（可选）", "comment (optional)", required=False)), roles=("operator",)),
+    QueueForm("unit-callback-answer", "intake", "/v1/unit-callbacks/{id}/answer", "记录居民答复",
+              "Record the answer", (Field("reached", "yesno", "是否联系上", "reached"),
+                                    Field("answer", "textarea", "居民的答复", "what the resident said")),
+              roles=("operator",)),
+    QueueForm("urging", "supervision", "/v1/cases/{id}/urging", "催办", "Urge the unit",
+              (Field("reason", "text", "催办事由", "reason"),
+               Field("reply_within_hours", "text", "书面答复时限（小时，可选）", "hours to answer in writing (optional)",
+                     required=False)), roles=("supervisor",)),
+    QueueForm("dead-letter-retry", "notification", "/v1/dead-letters/{id}/retry", "重新发送", "Send again",
+              roles=("admin",)),
+)}

@@ -1,0 +1,120 @@
+"""The queues people work through: the linkage centre's (triage, the claiming board, joint handling and its
+check-ins, cases under supervision), the supervisor's extension requests, the operators' call-backs (verdicts to take
+by phone, questions units asked for residents) and the administrator's dead-lettered messages. Cases come from the
+read model; what another service keeps as its own work list is asked of it as the user, and answered there."""
+
+from __future__ import annotations
+
+import asyncio
+import uuid
+from datetime import UTC, datetime
+from typing import Annotated
+
+from fastapi import APIRouter, Request
+from fastapi import Path as PathParam
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+
+from services.console.adapters import queries
+from services.console.api.board import case_row
+from services.console.api.rendering import owners, page, safe_next, shown_time, to_sign_in, visible_cases
+from services.console.api.session import CurrentUser, SignedIn, csrf_matches, language
+from services.console.domain.actions import QUEUE_FORMS
+from shared.auth import Role
+from shared.http.dependencies import ReadSession
+from shared.http.messages import MESSAGES_ZH
+from shared.reference.keeping import names as kept_names
+
+router = APIRouter(include_in_schema=False)
+#: Who works which of the read model's queues.
+CASE_QUEUES = {"triage": (Role.DISPATCHER, Role.OPERATOR), "claiming": (Role.DISPATCHER,),
+               "joint": (Role.DISPATCHER, Role.SUPERVISOR), "supervision": (Role.DISPATCHER, Role.SUPERVISOR)}
+#: The owners' work lists: (service, path, the roles that work it).
+OWNED_QUEUES = {"extensions": ("supervision", "/v1/extension-requests", (Role.SUPERVISOR,)),
+                "callbacks": ("intake", "/v1/callbacks", (Role.OPERATOR,)),
+                "unit_callbacks": ("intake", "/v1/unit-callbacks", (Role.OPERATOR,)),
+                "dead_letters": ("notification", "/v1/dead-letters", (Role.ADMIN,))}
+
+
+async def _render(request: Request, user: SignedIn, session, *, refusal: dict | None = None,
+                  status_code: int = 200) -> Response:
+    lang, names, role = language(request), await kept_names(session), user.account.role
+    visible = visible_cases(user.account)
+    cases = {}
+    for queue, roles in CASE_QUEUES.items():
+        if role in roles:
+            rows = await queries.queue_cases(session, visible, queue)
+            cases[queue] = [{**case_row(r, names, lang), "summons": _summons(r["summons"], names, lang)}
+                            for r in rows]
+    mine = {q: spec for q, spec in OWNED_QUEUES.items() if role in spec[2]}
+    answers = await asyncio.gather(*(owners(request).call(user.account, service, "GET", path, language=lang)
+                                     for service, path, _ in mine.values()))
+    owned = {q: (a.body if a.ok else None) for q, a in zip(mine, answers, strict=True)}
+    if owned.get("extensions"):
+        owned["extensions"] = [{**x, "unit_name": names.unit(x["unit_id"], lang)} for x in owned["extensions"]
+                               if x["status"] == "pending"]
+    if owned.get("callbacks"):
+        owned["callbacks"] = [{**x, "category_name": names.category(x["category"], lang)} for x in owned["callbacks"]]
+    return page(request, "queues.html", status_code=status_code, here="/queues", user=user.account,
+                csrf=user.csrf_token, cases=cases, owned=owned, forms=QUEUE_FORMS, key=uuid.uuid4().hex,
+                refusal=refusal, done=request.query_params.get("done"), now=shown_time(datetime.now(UTC)),
+                codes=await _codes(session, owned))
+
+
+def _summons(summons: dict | None, names, lang: str) -> dict | None:
+    if not summons:
+        return None
+    return {"units": names.units(summons.get("units", []), lang), "by": shown_time(
+        datetime.fromisoformat(summons["check_in_by"])), "missed": names.units(summons.get("missed", []), lang)}
+
+
+async def _codes(session, owned: dict) -> dict:
+    """Tracking codes of the cases the owners' items name (an extension request names only the case's id)."""
+    ids = [x["case_id"] for x in owned.get("extensions") or []]
+    return await queries.tracking_codes(session, ids) if ids else {}
+
+
+@router.get("/queues", response_class=HTMLResponse)
+async def queues(request: Request, user: CurrentUser, session: ReadSession) -> Response:
+    if user is None:
+        return to_sign_in(request)
+    if user.account.role is Role.UNIT_STAFF:
+        return RedirectResponse("/workbench", status_code=303)
+    return await _render(request, user, session)
+
+
+@router.post("/queues/{form}/{item_id}", response_class=HTMLResponse)
+async def queue_action(request: Request, user: CurrentUser, session: ReadSession,
+                       form: Annotated[str, PathParam(pattern=r"^[a-z-]{3,40}$")],
+                       item_id: Annotated[str, PathParam(pattern=r"^[0-9a-fA-F-]{1,36}$")]) -> Response:
+    """Answer one item of a queue at its owner, as the user (the owner checks role and scope again)."""
+    if user is None:
+        return to_sign_in(request)
+    lang, spec = language(request), QUEUE_FORMS.get(form)
+    answers = dict(await request.form(max_fields=20, max_files=0))
+    if not csrf_matches(user.csrf_token, answers.get("csrf")):
+        return await _render(request, user, session, status_code=403, refusal=_words(
+            "csrf_failed", "the form is stale: reload the page", lang))
+    if spec is None or user.account.role.value not in spec.roles:
+        return await _render(request, user, session, status_code=404, refusal=_words(
+            "not_found", "no such item", lang))
+    missing = next((f for f in spec.fields if f.required and f.kind != "yesno" and not answers.get(f.name)), None)
+    if missing is not None:
+        return await _render(request, user, session, status_code=422, refusal={
+            **_words("missing_field", "this field is required", lang), "form": form, "item": item_id,
+            "field": missing.name})
+    answer = await owners(request).call(
+        user.account, spec.service, "POST", spec.path.format(id=item_id), json=spec.body(answers), language=lang,
+        idempotency_key=str(answers.get("key") or "")[:64] or None)
+    if not answer.ok:
+        body = answer.body if isinstance(answer.body, dict) else {}
+        refusal = _words("owner_unavailable", "the service that owns this is not answering", lang) \
+            if answer.code == "owner_unavailable" else {"code": answer.code, "message": body.get("message", "")}
+        return await _render(request, user, session, status_code=answer.status, refusal={
+            **refusal, "form": form, "item": item_id, "field": body.get("field")})
+    back = safe_next(str(answers.get("back") or ""), "/queues")
+    return RedirectResponse(f"{back}?done={form}", status_code=303)
+
+
+def _words(code: str, message: str, lang: str) -> dict:
+    return {"code": code, "message": message if lang == "en" else MESSAGES_ZH.get(code, message)}
+
