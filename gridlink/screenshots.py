@@ -47,7 +47,7 @@ def take(console_url: str, out: Path, *, password: str, chromium: str | None = N
             page.wait_for_load_state("networkidle")
             page.wait_for_timeout(800)  # the map's grids and points drawn
             target = out / f"{name}.png"
-            page.screenshot(path=str(target), full_page=False)
+            page.screenshot(path=str(target), full_page=name in ("case", "supervision"))
             taken.append(target)
         browser.close()
     return taken

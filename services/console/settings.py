@@ -24,6 +24,20 @@ class ConsoleSettings(ServiceSettings):
     notification_url: str = Field("http://127.0.0.1:8004", description="Notification's base URL: inboxes")
     operations_sample_seconds: float = Field(30, ge=1, le=600, description="How often the operations page's figures "
                                              "are sampled from every service")
+    oidc_issuer: str | None = Field(None, description="An OpenID Connect provider's issuer URL: staff sign in there "
+                                    "(authorization code flow with PKCE); unset: only the console's own accounts")
+    oidc_client_id: str | None = Field(None, description="The console's client id at the provider")
+    oidc_client_secret: str | None = Field(None, description="The console's client secret at the provider")
+    oidc_redirect_url: str | None = Field(None, description="Where the provider sends people back (registered with "
+                                          "it); default: this console's /sign-in/oidc/callback as it was reached")
+    oidc_role_claim: str = Field("gridlink_role", description="The ID token claim that names the person's role")
+    oidc_unit_claim: str = Field("gridlink_unit", description="The claim that names a unit's staff's unit")
+    oidc_area_claim: str = Field("gridlink_area", description="The claim naming the area worked in (a street, "
+                                 "community or grid id; none: the whole district)")
+    oidc_label: str | None = Field(None, description="What the sign-in page calls the provider (default: "
+                                   "统一身份认证, single sign-on in English)")
+    local_accounts: bool = Field(True, description="Accept the console's own passwords too (false: the provider "
+                                 "only)")
     secure_cookies: bool = Field(False, description="Mark cookies Secure (on behind https; the local footing is http)")
 
     @field_validator("jwt_private_key")

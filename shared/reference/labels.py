@@ -55,6 +55,8 @@ LABELS: dict[str, dict[str, tuple[str, str]]] = {
              "unit_staff": ("承办单位人员", "unit staff"), "supervisor": ("督办人员", "supervisor"),
              "resident_supervisor": ("居民监督员", "resident supervisor"), "leader": ("领导", "leader"),
              "partner": ("合作单位", "partner"), "admin": ("系统管理员", "administrator")},
+    "degradation": {"calendar_year_missing": ("缺少工作日历", "working calendar missing"),
+                    "check_failed": ("自检失败", "self-check failed")},
     "dead_letter": {"undecodable": ("无法解码", "undecodable"), "schema_violation": ("不符合事件格式", "not the event's schema"),
                     "rejected": ("被拒绝", "rejected"), "kept_failing": ("多次重试仍失败", "kept failing")},
     "audience": {"resident": ("居民", "the resident"), "unit": ("承办单位", "the unit"),

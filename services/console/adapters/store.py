@@ -42,6 +42,22 @@ class ConsoleStore:
                                              .returning(tables.accounts.c.username))
         return created is not None
 
+    async def keep_federated_account(self, row: dict) -> None:
+        """Add or refresh an account from an identity provider's word (its role, unit and scope may have changed)."""
+        statement = pg_insert(tables.accounts).values(**row)
+        await self._session.execute(statement.on_conflict_do_update(index_elements=["username"], set_={
+            k: statement.excluded[k] for k in ("display_name", "role", "jurisdiction", "scope", "unit_id",
+                                               "last_sign_in")}))
+
+    async def save_oidc_login(self, row: dict) -> None:
+        await self._session.execute(pg_insert(tables.oidc_logins).values(**row))
+
+    async def take_oidc_login(self, state: str, not_before: datetime) -> dict | None:
+        """The sign-in started with this state, once (it is removed), if it is recent enough."""
+        row = (await self._session.execute(delete(tables.oidc_logins).where(
+            tables.oidc_logins.c.state == state).returning(tables.oidc_logins))).first()
+        return dict(row._mapping) if row is not None and row.created_at >= not_before else None
+
     async def account(self, username: str) -> tuple[Account, str] | None:
         """The account and its password hash, locked for the sign-in's update."""
         row = (await self._session.execute(select(tables.accounts).where(tables.accounts.c.username == username)

@@ -116,3 +116,13 @@ redriven = Table(
     Column("by_username", Text, nullable=False),
     Column("at", DateTime(timezone=True), nullable=False),
 )
+
+# Sign-ins started at an identity provider and not yet come back: the state, nonce and PKCE verifier to check.
+oidc_logins = Table(
+    "oidc_logins", metadata,
+    Column("state", Text, primary_key=True),
+    Column("nonce", Text, nullable=False),
+    Column("code_verifier", Text, nullable=False),
+    Column("next_path", Text, nullable=False),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+)

@@ -14,11 +14,13 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 
 from services.console.adapters import tables
 from services.console.api.rendering import page, shown_time, to_sign_in
-from services.console.api.session import CurrentUser, csrf_matches
+from services.console.api.session import CurrentUser, csrf_matches, language
 from shared.auth import Role
 from shared.http.dependencies import ReadSession
 from shared.local_time import LOCAL_ZONE
 from shared.messaging.dead_letters import read_dead_letters, redrive
+from shared.reference.keeping import names as kept_names
+from shared.reference.labels import label
 from shared.refusals import Refused
 
 router = APIRouter(include_in_schema=False)
@@ -34,12 +36,20 @@ def _series(samples: list, field: str, *, per_interval: bool = False) -> list[fl
     return [max(0.0, b - a) if b >= a else b for a, b in zip(values, values[1:], strict=False)]
 
 
+def _reason(reason: str, names, lang: str) -> str:
+    """A degradation in words: its kind named, the area in it named (``calendar_year_missing: cn-changning 2027``)."""
+    code, _, detail = reason.partition(":")
+    words = [names.area(w, lang) if names.entries.get(("area", w)) else w for w in detail.split()]
+    return f"{label('degradation', code.strip(), lang)}{'：' if lang != 'en' else ': '}{' '.join(words)}"
+
+
 @router.get("/operations", response_class=HTMLResponse)
 async def operations(request: Request, user: CurrentUser, session: ReadSession) -> Response:
     if user is None:
         return to_sign_in(request)
     if user.account.role is not Role.ADMIN:
         return RedirectResponse("/board", status_code=303)
+    lang, names = language(request), await kept_names(session)
     since = datetime.now(UTC) - timedelta(hours=1)
     rows = (await session.execute(select(tables.operations_samples).where(_s.at >= since).order_by(_s.at))).all()
     services = []
@@ -49,7 +59,8 @@ async def operations(request: Request, user: CurrentUser, session: ReadSession) 
         requests, errors = _series(samples, "requests", per_interval=True), _series(samples, "errors",
                                                                                      per_interval=True)
         services.append(dict(
-            name=name, status=latest.status if latest else "unknown", reasons=latest.reasons if latest else [],
+            name=name, status=latest.status if latest else "unknown",
+            reasons=[_reason(r, names, lang) for r in (latest.reasons if latest else [])],
             at=shown_time(latest.at, "%H:%M:%S") if latest else "", backlog=_series(samples, "outbox_backlog"),
             lag=_series(samples, "consumer_lag"), dead_lettered=_series(samples, "dead_lettered", per_interval=True),
             error_rate=[round(e / r * 100, 1) if r else 0.0 for e, r in zip(errors, requests, strict=False)]))

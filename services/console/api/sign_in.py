@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import secrets
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Annotated
 
@@ -46,7 +46,9 @@ async def home(request: Request, user: CurrentUser) -> RedirectResponse:
 @router.get("/sign-in", response_class=HTMLResponse)
 async def sign_in_form(request: Request, next: Annotated[str | None, Query(max_length=200)] = None) -> HTMLResponse:
     csrf = secrets.token_urlsafe(24)
-    response = page(request, "sign_in.html", csrf=csrf, next=safe_next(next), error=None, username="")
+    settings = request.app.state.runtime.settings
+    response = page(request, "sign_in.html", csrf=csrf, next=safe_next(next), error=None, username="",
+                    oidc=(settings.oidc_label or True) if settings.oidc_issuer else None, local=settings.local_accounts)
     set_cookie(response, request, CSRF_COOKIE, csrf, max_age=3600)
     return response
 
@@ -59,12 +61,15 @@ async def sign_in_submit(request: Request, uow: UnitOfWorkDep, username: Field10
     def again(code: str, status: int) -> HTMLResponse:
         fresh = secrets.token_urlsafe(24)
         response = page(request, "sign_in.html", status_code=status, csrf=fresh, next=safe_next(next),
-                        error=code, username=username)
+                        error=code, username=username, oidc=(settings.oidc_label or True) if settings.oidc_issuer else None,
+                        local=settings.local_accounts)
         set_cookie(response, request, CSRF_COOKIE, fresh, max_age=3600)
         return response
 
     if not csrf_matches(request.cookies.get(CSRF_COOKIE), csrf):
         return again("csrf_failed", 403)
+    if not settings.local_accounts:
+        return again("local_accounts_off", 403)
     async with uow:
         outcome = await sign_in(uow, username.strip(), password, failures_allowed=settings.lockout_failures,
                                 lock_for=timedelta(minutes=settings.lockout_minutes))
@@ -101,3 +106,83 @@ async def switch_language(request: Request, to: Annotated[str, Query(pattern="^(
     response = RedirectResponse(safe_next(next), status_code=303)
     set_cookie(response, request, LANGUAGE_COOKIE, to, max_age=365 * 86400)
     return response
+
+
+def _provider(request: Request):
+    """The identity provider, when one is configured (one per console worker)."""
+    from services.console.adapters.oidc import Provider
+
+    settings, state = request.app.state.runtime.settings, request.app.state
+    if not settings.oidc_issuer:
+        return None
+    if getattr(state, "oidc", None) is None:
+        redirect = settings.oidc_redirect_url or str(request.url_for("oidc_callback"))
+        state.oidc = Provider(settings.oidc_issuer, settings.oidc_client_id or "", settings.oidc_client_secret or "",
+                              redirect)
+    return state.oidc
+
+
+@router.get("/sign-in/oidc")
+async def oidc_start(request: Request, uow: UnitOfWorkDep,
+                     next: Annotated[str | None, Query(max_length=200)] = None) -> Response:
+    """To the identity provider, with a state, a nonce and a PKCE challenge kept here for ten minutes."""
+    provider = _provider(request)
+    if provider is None:
+        raise Refused("not_found", "no identity provider is configured", status=404)
+    started = await provider.start()
+    async with uow:
+        await uow.store.save_oidc_login(dict(state=started.state, nonce=started.nonce,
+                                             code_verifier=started.code_verifier, next_path=safe_next(next),
+                                             created_at=datetime.now(UTC)))
+    return RedirectResponse(started.url, status_code=303)
+
+
+@router.get("/sign-in/oidc/callback", name="oidc_callback")
+async def oidc_callback(request: Request, uow: UnitOfWorkDep,
+                        state: Annotated[str, Query(max_length=200)] = "",
+                        code: Annotated[str, Query(max_length=2000)] = "",
+                        error: Annotated[str | None, Query(max_length=200)] = None) -> Response:
+    """Back from the provider: the code exchanged, the ID token verified, the person's role, unit and area taken from
+    its claims; then a session like any other."""
+    from services.console.adapters.oidc import OidcRefused
+    from services.console.commands.accounts import sign_in_federated
+    from services.console.domain.accounts import ClaimNames, account_from_claims
+
+    provider, settings = _provider(request), request.app.state.runtime.settings
+    if provider is None:
+        raise Refused("not_found", "no identity provider is configured", status=404)
+
+    def refused(why: str, status: int = 401) -> HTMLResponse:
+        return page(request, "sign_in.html", status_code=status, csrf="", next="/", error=why, username="",
+                    oidc=settings.oidc_label or True, local=False)
+
+    async with uow:
+        login = await uow.store.take_oidc_login(state, datetime.now(UTC) - timedelta(minutes=10)) if state else None
+    if login is None:
+        return refused("oidc_stale", 400)
+    if error or not code:
+        return refused("oidc_refused")
+    try:
+        claims = await provider.finish(code, nonce=login["nonce"], code_verifier=login["code_verifier"])
+    except OidcRefused as exc:
+        return refused(exc.code)
+    async with uow:
+        names = await uow.store.names()
+        account = account_from_claims(claims, ClaimNames(settings.oidc_role_claim, settings.oidc_unit_claim,
+                                                         settings.oidc_area_claim), issuer=provider.issuer,
+                                      jurisdiction=_jurisdiction(names),
+                                      area_path=lambda area: tuple(reversed(names.area_path(area))))
+        if isinstance(account, str):
+            return refused(f"oidc_{account}", 403)
+        account, session_id, _ = await sign_in_federated(uow, account)
+    default = "/workbench" if account.role is Role.UNIT_STAFF else "/board"
+    response = RedirectResponse(safe_next(login["next_path"] if login["next_path"] != "/" else None, default),
+                                status_code=303)
+    set_cookie(response, request, SESSION_COOKIE, session_id, max_age=int(settings.session_hours * 3600))
+    return response
+
+
+def _jurisdiction(names) -> str:
+    """The jurisdiction this console serves: the district its names know (the one area without a parent)."""
+    districts = [code for code, _ in names.listed("area", level="district")]
+    return districts[0] if districts else "cn-changning"

@@ -17,6 +17,8 @@ from shared.messaging.unit_of_work import UnitOfWork
 from shared.refusals import Refused
 
 _HASHER = PasswordHasher()
+#: The password hash of an account an identity provider vouches for: no password verifies against it.
+FEDERATED = "!federated"
 # A wrong username costs the same as a wrong password: a hash to check against.
 _DUMMY_HASH = _HASHER.hash("not-a-password-of-anyone")
 
@@ -72,3 +74,17 @@ async def sign_in(uow: UnitOfWork, username: str, password: str, *, failures_all
 
 async def sign_out(uow: UnitOfWork, session_id: str) -> None:
     await uow.store.close_session(session_hash(session_id))
+
+
+async def sign_in_federated(uow: UnitOfWork, account: Account) -> tuple[Account, str, str]:
+    """A person the identity provider vouched for: their account as the provider now says it is (no password of
+    ours: it cannot sign in with one), and a new session."""
+    store: ConsoleStore = uow.store
+    now = datetime.now(UTC)
+    await store.keep_federated_account(dict(
+        username=account.username, display_name=account.display_name, password_hash=FEDERATED,
+        role=str(account.role), jurisdiction=account.jurisdiction, scope=list(account.scope),
+        unit_id=account.unit_id, created_at=now, last_sign_in=now))
+    session_id, csrf = secrets.token_urlsafe(32), secrets.token_urlsafe(32)
+    await store.open_session(session_hash(session_id), account.username, csrf, now)
+    return account, session_id, csrf

@@ -41,3 +41,40 @@ def after_failure(account: Account, now: datetime, *, limit: int, lock_for: time
     """The failure count and lock after one more wrong password: locked once ``limit`` are reached in a row."""
     failures = account.failures + 1
     return (0, now + lock_for) if failures >= limit else (failures, account.locked_until)
+
+
+@dataclass(frozen=True)
+class ClaimNames:
+    """Which claims of an OpenID Connect ID token say a person's role, unit and the area they work in."""
+
+    role: str = "gridlink_role"
+    unit: str = "gridlink_unit"
+    area: str = "gridlink_area"
+
+
+def account_from_claims(claims: dict, names: ClaimNames, *, issuer: str, jurisdiction: str,
+                        area_path) -> Account | str:
+    """The account an identity provider vouches for, or why it cannot sign in: a role the console knows (never the
+    services' own), a unit for unit staff, and an area of this jurisdiction (``area_path`` gives its path from the
+    district down; none: the whole district). The username is the provider's subject, kept apart from local ones."""
+    role = claims.get(names.role)
+    try:
+        chosen = Role(role)
+    except ValueError:
+        return "no_role"
+    if chosen is Role.SERVICE:
+        return "no_role"
+    unit = claims.get(names.unit) or None
+    if chosen is Role.UNIT_STAFF and not unit:
+        return "no_unit"
+    area = claims.get(names.area)
+    scope = tuple(area_path(area)) if area else (jurisdiction,)
+    if not scope or scope[0] != jurisdiction:
+        return "outside_jurisdiction"
+    display = claims.get("name") or claims.get("preferred_username") or str(claims["sub"])
+    return Account(username=f"oidc:{_host(issuer)}:{claims['sub']}"[:100], display_name=str(display)[:100],
+                   role=chosen, jurisdiction=jurisdiction, scope=scope, unit_id=unit)
+
+
+def _host(issuer: str) -> str:
+    return issuer.split("://", 1)[-1].split("/", 1)[0]
