@@ -38,10 +38,11 @@ def take(console_url: str, out: Path, *, password: str, chromium: str | None = N
                 page.wait_for_load_state("networkidle")
                 pages[username] = page
             page = pages[username]
-            if path == "case":  # the busiest case on the board: the one with the most steps so far
-                page.goto(f"{console_url}/board?state=in_progress")
-                codes = re.findall(r'data-code="([A-Z0-9]+)"', page.content()) or re.findall(
-                    r'data-code="([A-Z0-9]+)"', (page.goto(f"{console_url}/board") and page.content()))
+            if path == "case":  # a case being worked on (any open one if none is)
+                codes = []
+                for board in ("/board?state=in_progress", "/board"):
+                    page.goto(console_url + board)
+                    codes = codes or re.findall(r'data-code="([A-Z0-9]+)"', page.content())
                 path = f"/cases/{codes[0]}" if codes else "/board"
             page.goto(console_url + path)
             page.wait_for_load_state("networkidle")

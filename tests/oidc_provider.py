@@ -80,7 +80,9 @@ class StandInProvider:
         return app
 
     def serve(self) -> uvicorn.Server:
-        server = uvicorn.Server(uvicorn.Config(self.app(), host="127.0.0.1", port=self.port, log_level="warning"))
+        # log_config=None: this process's logging (the tests') is left as it is, not reconfigured by uvicorn.
+        server = uvicorn.Server(uvicorn.Config(self.app(), host="127.0.0.1", port=self.port, log_config=None,
+                                               log_level="warning"))
         threading.Thread(target=server.run, daemon=True).start()
         deadline = time.monotonic() + 10
         while not server.started and time.monotonic() < deadline:

@@ -27,14 +27,15 @@ def _synthetic_cases(n: int, seed: int) -> tuple[list[tuple], list[tuple]]:
     from shared.demo import demo_area_path, demo_data
 
     rng = random.Random(seed)
-    grids = [a["id"] for a in demo_data("ground")["areas"] if a["level"] == "grid"]
+    paths = {a["id"]: demo_area_path(a["id"]) for a in demo_data("ground")["areas"] if a["level"] == "grid"}
+    grids = list(paths)
     categories = [c["code"] for c in demo_data("categories")["items"]]
     units = [u["id"] for u in demo_data("units")["units"]]
     now = datetime.now(UTC)
     cases, lines = [], []
     for i in range(n):
         case_id, grid = uuid.uuid4(), rng.choice(grids)
-        district, street, community, _ = demo_area_path(grid)
+        district, street, community, _ = paths[grid]
         unit = rng.choice(units)
         reported = now - timedelta(minutes=rng.uniform(0, 30 * 24 * 60))
         cases.append((case_id, f"{PREFIX}{i:06d}", rng.choice(categories), district, street, community, grid,

@@ -12,12 +12,11 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from sqlalchemy import select
 
 from services.console.adapters import tables
-from services.console.api.rendering import owners, page, shown_time, to_sign_in
+from services.console.api.rendering import owners, page, refusal_words, shown_time, to_sign_in
 from services.console.api.session import CurrentUser, SignedIn, csrf_matches, language
 from services.console.commands.accounts import create_account
 from shared.auth import Role
 from shared.http.dependencies import ReadSession, UnitOfWorkDep
-from shared.http.messages import MESSAGES_ZH
 from shared.reference.keeping import names as kept_names
 from shared.refusals import Refused
 
@@ -83,11 +82,12 @@ async def add_account(request: Request, user: CurrentUser, session: ReadSession,
             raise ValueError
     except ValueError:
         return await _render(request, user, session, status_code=422, answers=answers,
-                             refusal=_words("invalid_field", "no such role", "role", lang))
+                             refusal=refusal_words("invalid_field", "no such role", lang, "role"))
     scope = tuple(reversed(names.area_path(area))) if area else (user.account.jurisdiction,)
     if scope[0] != user.account.jurisdiction:
         return await _render(request, user, session, status_code=422, answers=answers,
-                             refusal=_words("outside_jurisdiction", "this area is not in the jurisdiction", "area", lang))
+                             refusal=refusal_words("outside_jurisdiction", "this area is not in the jurisdiction", lang,
+                                             "area"))
     try:
         async with uow:
             await create_account(uow, username=username, password=password, display_name=display_name.strip(),
@@ -95,7 +95,7 @@ async def add_account(request: Request, user: CurrentUser, session: ReadSession,
                                  unit_id=unit_id or None)
     except Refused as refused:
         return await _render(request, user, session, status_code=refused.status, answers=answers,
-                             refusal=_words(refused.code, refused.message, refused.field, lang))
+                             refusal=refusal_words(refused.code, refused.message, lang, refused.field))
     return RedirectResponse("/admin?done=account", status_code=303)
 
 
@@ -113,8 +113,8 @@ async def routing_preview(request: Request, user: CurrentUser, session: ReadSess
         user.account, "intake", "GET", "/v1/admin/categories", language=lang)).body or []}
     chosen = categories.get(category)
     if chosen is None or len(path) != 4:
-        return await _render(request, user, session, status_code=422, refusal=_words(
-            "invalid_field", "choose a sub-item and a grid", "category" if chosen is None else "grid", lang))
+        return await _render(request, user, session, status_code=422, refusal=refusal_words(
+            "invalid_field", "choose a sub-item and a grid", lang, "category" if chosen is None else "grid"))
     answer = await owners(request).call(user.account, "dispatch", "POST", "/v1/routing-rules/preview", json={
         "category_code": category, "category_class": chosen["class_code"],
         "handle_locally": chosen["handle_locally"], "area": dict(zip(
@@ -128,7 +128,3 @@ async def routing_preview(request: Request, user: CurrentUser, session: ReadSess
         preview["refusal"] = (answer.body or {}).get("message", answer.code) if isinstance(answer.body, dict) \
             else answer.code
     return await _render(request, user, session, preview=preview)
-
-
-def _words(code: str, message: str, field: str | None, lang: str) -> dict:
-    return {"code": code, "field": field, "message": message if lang == "en" else MESSAGES_ZH.get(code, message)}

@@ -15,13 +15,21 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from starlette.datastructures import UploadFile
 
 from services.console.adapters import queries
-from services.console.api.rendering import owners, page, shown_time, to_sign_in, visible_cases
+from services.console.adapters.owners import OwnerAnswer
+from services.console.api.rendering import (
+    owner_refusal,
+    owners,
+    page,
+    refusal_words,
+    shown_time,
+    to_sign_in,
+    visible_cases,
+)
 from services.console.api.session import CurrentUser, SignedIn, csrf_matches, language
 from services.console.domain.actions import ACTION_FORMS, QUEUE_FORMS, forms_open, running_clocks
 from services.console.domain.board import BUCKET_NAMES, OPEN_STATUSES, buckets_of
 from shared.auth import Role
 from shared.http.dependencies import ReadSession
-from shared.http.messages import MESSAGES_ZH
 from shared.reference.keeping import names as kept_names
 from shared.reference.labels import label
 
@@ -30,6 +38,12 @@ Code = Annotated[str, PathParam(pattern=r"^[A-Z0-9]{4,16}$")]
 #: A form's size: nine photos of a few MB each, and its text.
 MAX_PHOTOS, MAX_PHOTO_BYTES = 9, 12 * 1024 * 1024
 _SEE_DELIVERIES = (Role.OPERATOR, Role.DISPATCHER, Role.SUPERVISOR)
+_SEE_HANDLING = (Role.UNIT_STAFF, Role.DISPATCHER, Role.SUPERVISOR)  # whom dispatch shows a case's handling
+
+
+async def _no_answer() -> OwnerAnswer:
+    """What dispatch would say to a role it does not show cases to: no need to ask."""
+    return OwnerAnswer(403, None)
 
 
 async def _render(request: Request, user: SignedIn, session, code: str, *, refusal: dict | None = None,
@@ -39,8 +53,10 @@ async def _render(request: Request, user: SignedIn, session, code: str, *, refus
     if r is None:  # another scope's case is no case at all to this reader
         return page(request, "not_found.html", status_code=404, user=user.account, csrf=user.csrf_token)
     service = owners(request)
-    asks = [service.call(user.account, "dispatch", "GET", f"/v1/cases/{r['id']}", language=lang)]
-    if user.account.role in _SEE_DELIVERIES:
+    role = user.account.role
+    asks = [service.call(user.account, "dispatch", "GET", f"/v1/cases/{r['id']}", language=lang)
+            if role in _SEE_HANDLING else _no_answer()]
+    if role in _SEE_DELIVERIES:
         asks.append(service.call(user.account, "notification", "GET", f"/v1/cases/{r['id']}/deliveries",
                                  language=lang))
     held, *told = await asyncio.gather(*asks)
@@ -100,7 +116,7 @@ async def case_action(request: Request, user: CurrentUser, session: ReadSession,
         lang = language(request)
         if not csrf_matches(user.csrf_token, form.get("csrf")):
             return await _render(request, user, session, tracking_code, status_code=403,
-                                 refusal=_refusal("csrf_failed", "the form is stale: reload the page", None, lang))
+                                 refusal=refusal_words("csrf_failed", "the form is stale: reload the page", lang))
         r = await queries.one_case(session, visible_cases(user.account), tracking_code)
         if form_def is None or r is None:
             return page(request, "not_found.html", status_code=404, user=user.account, csrf=user.csrf_token)
@@ -110,8 +126,8 @@ async def case_action(request: Request, user: CurrentUser, session: ReadSession,
                        None)
         if missing is not None:
             return await _render(request, user, session, tracking_code, status_code=422, answers={action: answers},
-                                 refusal=_refusal("missing_field", "this field is required", missing.name, lang,
-                                                  action=action))
+                                 refusal=refusal_words("missing_field", "this field is required", lang, missing.name,
+                                                 action=action))
         try:
             version = int(form.get("version") or "")
         except ValueError:
@@ -123,14 +139,15 @@ async def case_action(request: Request, user: CurrentUser, session: ReadSession,
                 "file": (upload.filename, await upload.read(), upload.content_type or "application/octet-stream")})
             if not stored.ok:
                 return await _render(request, user, session, tracking_code, status_code=stored.status,
-                                     answers={action: answers}, refusal=_owner_refusal(stored, lang, action, "photos"))
+                                     answers={action: answers},
+                                     refusal=owner_refusal(stored, lang, "photos", action=action))
             photo_ids.append(stored.body["photo_id"])
         key = str(form.get("key") or "")[:64] or uuid.uuid4().hex
     answer = await service.call(user.account, "dispatch", "POST", f"/v1/cases/{r['id']}/{action}",
                                 json=form_def.body(answers, version, photo_ids), idempotency_key=key, language=lang)
     if not answer.ok:
         return await _render(request, user, session, tracking_code, status_code=answer.status,
-                             answers={action: answers}, refusal=_owner_refusal(answer, lang, action))
+                             answers={action: answers}, refusal=owner_refusal(answer, lang, action=action))
     return RedirectResponse(f"/cases/{tracking_code}?done={action}", status_code=303)
 
 
@@ -154,17 +171,3 @@ async def case_photo(request: Request, user: CurrentUser, session: ReadSession, 
 def _done_name(done: str | None, lang: str) -> str | None:
     form = ACTION_FORMS.get(done or "") or QUEUE_FORMS.get(done or "")
     return (form.en if lang == "en" else form.zh) if form else None
-
-
-def _refusal(code: str, message: str, field: str | None, lang: str, *, action: str | None = None) -> dict:
-    return dict(code=code, field=field, action=action,
-                message=message if lang == "en" else MESSAGES_ZH.get(code, message))
-
-
-def _owner_refusal(answer, lang: str, action: str, field: str | None = None) -> dict:
-    body = answer.body if isinstance(answer.body, dict) else {}
-    if answer.code == "owner_unavailable":
-        return _refusal("owner_unavailable", "the service that owns this is not answering; try again shortly", None, lang,
-                        action=action)
-    return dict(code=answer.code, field=field or body.get("field"), action=action,
-                message=body.get("message", answer.code))

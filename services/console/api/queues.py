@@ -16,12 +16,20 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from services.console.adapters import queries
 from services.console.api.board import case_row
-from services.console.api.rendering import owners, page, safe_next, shown_time, to_sign_in, visible_cases
+from services.console.api.rendering import (
+    owner_refusal,
+    owners,
+    page,
+    refusal_words,
+    safe_next,
+    shown_time,
+    to_sign_in,
+    visible_cases,
+)
 from services.console.api.session import CurrentUser, SignedIn, csrf_matches, language
 from services.console.domain.actions import QUEUE_FORMS
 from shared.auth import Role
 from shared.http.dependencies import ReadSession
-from shared.http.messages import MESSAGES_ZH
 from shared.reference.keeping import names as kept_names
 
 router = APIRouter(include_in_schema=False)
@@ -92,29 +100,20 @@ async def queue_action(request: Request, user: CurrentUser, session: ReadSession
     lang, spec = language(request), QUEUE_FORMS.get(form)
     answers = dict(await request.form(max_fields=20, max_files=0))
     if not csrf_matches(user.csrf_token, answers.get("csrf")):
-        return await _render(request, user, session, status_code=403, refusal=_words(
+        return await _render(request, user, session, status_code=403, refusal=refusal_words(
             "csrf_failed", "the form is stale: reload the page", lang))
     if spec is None or user.account.role.value not in spec.roles:
-        return await _render(request, user, session, status_code=404, refusal=_words(
+        return await _render(request, user, session, status_code=404, refusal=refusal_words(
             "not_found", "no such item", lang))
     missing = next((f for f in spec.fields if f.required and f.kind != "yesno" and not answers.get(f.name)), None)
     if missing is not None:
-        return await _render(request, user, session, status_code=422, refusal={
-            **_words("missing_field", "this field is required", lang), "form": form, "item": item_id,
-            "field": missing.name})
+        return await _render(request, user, session, status_code=422, refusal=refusal_words(
+            "missing_field", "this field is required", lang, missing.name, form=form, item=item_id))
     answer = await owners(request).call(
         user.account, spec.service, "POST", spec.path.format(id=item_id), json=spec.body(answers), language=lang,
         idempotency_key=str(answers.get("key") or "")[:64] or None)
     if not answer.ok:
-        body = answer.body if isinstance(answer.body, dict) else {}
-        refusal = _words("owner_unavailable", "the service that owns this is not answering", lang) \
-            if answer.code == "owner_unavailable" else {"code": answer.code, "message": body.get("message", "")}
-        return await _render(request, user, session, status_code=answer.status, refusal={
-            **refusal, "form": form, "item": item_id, "field": body.get("field")})
+        return await _render(request, user, session, status_code=answer.status,
+                             refusal=owner_refusal(answer, lang, form=form, item=item_id))
     back = safe_next(str(answers.get("back") or ""), "/queues")
     return RedirectResponse(f"{back}?done={form}", status_code=303)
-
-
-def _words(code: str, message: str, lang: str) -> dict:
-    return {"code": code, "message": message if lang == "en" else MESSAGES_ZH.get(code, message)}
-

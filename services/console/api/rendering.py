@@ -17,6 +17,7 @@ from services.console.adapters.owners import Owners
 from services.console.api.session import language
 from services.console.domain.accounts import Account
 from shared.auth import Role
+from shared.http.messages import MESSAGES_ZH
 from shared.local_time import LOCAL_ZONE
 from shared.persistence.scopes import within_scope
 from shared.reference.labels import LABELS, label
@@ -73,3 +74,21 @@ def owners(request: Request) -> Owners:
                                "supervision": s.supervision_url, "notification": s.notification_url},
                               s.jwt_private_key, token_minutes=s.token_minutes)
     return state.owners
+
+
+def refusal_words(code: str, message: str, lang: str, field: str | None = None, **where) -> dict:
+    """A refusal as a page shows it: the code's words in the reader's language, the field it is about, and where on
+    the page it belongs (``where``: the form, the item)."""
+    return {"code": code, "field": field, "message": message if lang == "en" else MESSAGES_ZH.get(code, message),
+            **where}
+
+
+def owner_refusal(answer, lang: str, field: str | None = None, **where) -> dict:
+    """An owner's refusal as a page shows it (the owner already answered in the reader's language), or the console's
+    own words when the owner did not answer."""
+    if answer.code == "owner_unavailable":
+        return refusal_words("owner_unavailable", "the service that owns this is not answering; try again shortly", lang,
+                       **where)
+    body = answer.body if isinstance(answer.body, dict) else {}
+    return {"code": answer.code, "field": field or body.get("field"), "message": body.get("message", answer.code),
+            **where}

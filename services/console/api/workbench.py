@@ -33,10 +33,11 @@ async def workbench(request: Request, user: CurrentUser, session: ReadSession) -
     lists: dict[str, list] = {"sign": [], "finish": [], "assist": [], "claim": []}
     for r in rows:
         mine = [c for c in running_clocks(r["status"], r["clocks"], r["unit_ids"], r["given_at"]) if c.unit_id == unit]
-        due = min((c.due_at for c in mine), default=None)
-        row = {**case_row(r, names, lang), "due": shown_time(due) if due else "", "due_iso": due.isoformat() if due
-               else "", "late": due is not None and due < datetime.now(UTC), "order": due or _FAR,
-               "due_kind": label("kind", min(mine, key=lambda c: c.due_at).kind, lang) if mine else ""}
+        first = mine[0] if mine else None  # running_clocks gives them soonest first
+        due = first.due_at if first else None
+        row = {**case_row(r, names, lang), "due": shown_time(due) if due else "",
+               "late": due is not None and due < datetime.now(UTC), "order": due or _FAR,
+               "due_kind": label("kind", first.kind, lang) if first else ""}
         if r["status"] == "on_claiming_board":
             lists["claim"].append(row)
         elif r["unit_id"] != unit:
