@@ -42,6 +42,9 @@ class City:
     #: How long a unit takes over a case, in seconds of this simulation (a day's work played in minutes).
     work_seconds: tuple[float, float] = (20.0, 180.0)
     late_share: float = 0.08      # cases a unit leaves until its clocks run out
+    #: How long a unit leaves a late case unsigned: past an urgent case's sign-for limit (half an hour, in calendar
+    #: time), so a newcomer watching for a quarter of an hour sees warnings, then breaches.
+    late_sign_seconds: float = 45 * 60
     return_share: float = 0.05    # cases a unit gives back (not its duty)
     seed: int | None = None
     say: callable = print
@@ -57,6 +60,7 @@ class City:
         self.patrol_units = [u["id"] for u in demo_data("units")["units"] if u["kind"] == "grid_worker"]
         self.reported: dict[str, Reported] = {}
         self.work_until: dict[str, tuple[float, float]] = {}  # case -> when its unit started and will finish
+        self.late: dict[str, tuple[float, bool]] = {}  # case -> when its unit will sign for it, and whether late
         self.client = httpx.AsyncClient(timeout=10)
         self.api_key: str | None = None
 
@@ -198,10 +202,17 @@ class City:
             if "part" in detail.get("actions", []):
                 await act("part", text="已配合现场处置")
         elif status == "dispatched":
+            if case_id not in self.late:  # decided once, when the unit first sees it
+                late = self.rng.random() < self.late_share
+                self.late[case_id] = (now + self.late_sign_seconds if late else now, late)
+                self.counts["left late"] += late
+            look_at, late = self.late[case_id]
+            if now < look_at:
+                return
             if self.rng.random() < self.return_share:
                 await act("return", reason="not_our_duty", text="经核实不属本单位职责，请联动中心另行派发")
-            elif await act("sign"):  # the work starts now; some cases are left until their clocks run out
-                late = self.rng.random() < self.late_share
+            elif await act("sign"):  # the work starts now; a late case is finished late as well
+                del self.late[case_id]
                 self.work_until[case_id] = (now, now + self.rng.uniform(*self.work_seconds) * (50 if late else 1))
         elif status in ("signed", "in_progress"):
             start, end = self.work_until.setdefault(case_id, (now, now + self.rng.uniform(*self.work_seconds)))

@@ -24,6 +24,7 @@ MESSAGES_ZH = {
     "too_many": "数量过多",
     "invalid_format": "格式不正确",
     "invalid_field": "填写的内容无效",
+    "choose_one": "这两项请填写其中一项（只填一项）",
     "wrong_type": "填写的类型不正确",
     "out_of_range": "数值或日期超出允许范围",
     "invalid_character": "内容含有不可见的控制字符，请删除后重试",

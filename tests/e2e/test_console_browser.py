@@ -242,3 +242,72 @@ def _png() -> bytes:
     out = BytesIO()
     Image.new("RGB", (80, 60), (40, 160, 80)).save(out, "PNG")
     return out.getvalue()
+
+
+#: What the accessibility check holds the pages to: WCAG 2.1 A and AA, as axe-core (bundled with
+#: axe-playwright-python, run inside the page) checks them.
+WCAG = {"runOnly": {"type": "tag", "values": ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]}}
+
+
+def _serious(page: Page) -> list[str]:
+    """The serious and critical accessibility violations of the page as it stands, each with where it was found."""
+    from axe_playwright_python.sync_playwright import Axe
+
+    found = Axe().run(page, options=WCAG).response["violations"]
+    return [f"{v['id']} ({v['impact']}): {v['help']} at {[n['target'] for n in v['nodes']][:3]}"
+            for v in found if v["impact"] in ("serious", "critical")]
+
+
+def test_every_page_passes_the_accessibility_check_and_works_on_a_tablet(platform, browser, shots):
+    console = platform.url("console")
+    signed_out = browser.new_context(locale="zh-CN").new_page()
+    signed_out.goto(console + "/sign-in")
+    problems = {"/sign-in": _serious(signed_out)}
+    pages = {"dispatcher": ["/board", "/queues", "/supervision"], "huayang-office": ["/workbench"],
+             "supervisor": ["/supervision", "/queues"], "admin": ["/operations", "/admin", "/admin/unit/new",
+                                                                 "/admin/policy/help", "/admin/category/drainage"]}
+    for username, paths in pages.items():
+        page = signed_in(browser, platform, username)
+        for path in paths:
+            page.goto(console + path)
+            expect(page.locator("h1")).to_be_visible()
+            problems[f"{username} {path}"] = _serious(page)
+        if username == "dispatcher":
+            page.goto(console + "/board")
+            page.locator("tr[data-code] a").first.click()
+            expect(page.locator(".timeline")).to_be_visible()
+            problems["dispatcher case page"] = _serious(page)
+            page.goto(console + "/language?to=en&next=/board")
+            expect(page.locator("h1")).to_contain_text("linkage centre board")
+            problems["dispatcher /board in English"] = _serious(page)
+    assert not {where: found for where, found in problems.items() if found}
+
+    tablet = signed_in(browser, platform, "dispatcher", width=768, height=1024)
+    tablet.goto(console + "/board")
+    expect(tablet.locator("#map path.leaflet-interactive").first).to_be_attached(timeout=10_000)
+    overflow = tablet.evaluate("document.documentElement.scrollWidth - document.documentElement.clientWidth")
+    assert overflow <= 0, f"the board is {overflow}px wider than a tablet"
+    shots(tablet, "board-on-a-tablet")
+    assert _serious(tablet) == []
+    tablet.keyboard.press("Tab")  # the keyboard reaches the page's first link, and shows where it is
+    focused = tablet.evaluate("[document.activeElement.tagName, getComputedStyle(document.activeElement).outlineStyle]")
+    assert focused[0] == "A" and focused[1] != "none", focused
+
+
+def test_an_administrator_changes_a_time_limit_in_the_browser_and_sees_it_saved(platform, browser, shots):
+    admin = signed_in(browser, platform, "admin")
+    admin.goto(platform.url("console") + "/admin#policies")
+    admin.get_by_role("link", name="编辑 求助").click()
+    expect(admin.locator("h1")).to_contain_text("编辑办理时限：求助")
+    admin.get_by_label("签收时限（小时）").fill("")
+    admin.get_by_role("button", name="保存").click()
+    expect(admin.locator("h1")).to_contain_text("编辑办理时限")  # the browser keeps a required field from being sent
+    admin.get_by_label("签收时限（小时）").fill("1.5")
+    admin.get_by_label("预警点（如 50%、80%）").fill("60%、90%")
+    shots(admin, "policy-form")
+    admin.get_by_role("button", name="保存").click()
+    expect(admin.get_by_role("status")).to_contain_text("已保存：办理时限")
+    row = admin.locator("section[aria-labelledby=policies] tr").filter(has_text="求助").first
+    expect(row).to_contain_text("1.5 小时")
+    expect(row).to_contain_text("60%、90%")
+    shots(admin, "policy-saved")

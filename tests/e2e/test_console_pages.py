@@ -112,3 +112,118 @@ def test_administration_lists_what_the_services_keep_previews_routing_and_makes_
     assert signed.status_code == 303 and signed.headers["location"] == "/workbench"
     assert "飞乐居委会 工作台" in _text(person.get("/workbench").text)
     assert signed_in(platform, "supervisor").get("/admin").headers["location"] == "/board"
+
+
+def _saved(client: httpx.Client, url: str, answers: dict) -> httpx.Response:
+    """An administrator's form sent with the CSRF token of its page."""
+    form = client.get(url)
+    assert form.status_code == 200, form.text
+    return client.post(url, data={"csrf": _csrf(form.text), **answers})
+
+
+def test_an_administrator_edits_what_the_services_keep_and_the_services_follow(platform):
+    admin = signed_in(platform, "admin")
+    token = bearer(platform.token("admin"))
+    dispatch, supervision, intake = platform.url("dispatch"), platform.url("supervision"), platform.url("intake")
+    policy = _saved(admin, "/admin/policy/help", {
+        "sign_for_hours": "lots", "completion_days": "5", "clock": "no", "warn_at": "50%、80%", "max_extensions": "1",
+        "max_extension_days": "10", "reply_hours": "8", "callback_after_days": "3", "max_reopenings": "2"})
+    assert policy.status_code == 422 and 'id="edit-sign_for_hours-error"' in policy.text  # at the field, in words
+    assert "填写的内容无效" in _text(policy.text)
+    policy = _saved(admin, "/admin/policy/help", {
+        "sign_for_hours": "3", "completion_days": "5", "clock": "no", "warn_at": "40%、75%", "max_extensions": "1",
+        "max_extension_days": "10", "reply_hours": "8", "callback_after_days": "3", "max_reopenings": "2"})
+    assert policy.status_code == 303 and policy.headers["location"] == "/admin?done=policy#policies"
+    kept = httpx.get(f"{supervision}/v1/jurisdictions/cn-changning/policies", headers=token).json()
+    help_policy = next(p for p in kept if p["time_limit_class"] == "help" and not p["category_code"])
+    assert help_policy["sign_for_hours"] == 3 and help_policy["warn_at"] == [0.4, 0.75]
+    assert help_policy["pauses_for"]  # what the form does not edit is sent back as it was
+
+    unit = _saved(admin, "/admin/unit/new", {"id": "xiushui-volunteers", "kind": "volunteer_team",
+                                             "name_zh": "秀水社区志愿服务队", "name_en": "Xiushui volunteers",
+                                             "areas": ["cm-xiushui"], "hours": "08:30-17:30"})
+    assert unit.status_code == 303, _text(unit.text)
+    renamed = _saved(admin, "/admin/unit/xiushui-volunteers", {
+        "kind": "volunteer_team", "name_zh": "秀水社区为老志愿服务队", "name_en": "Xiushui volunteers for the elderly",
+        "areas": ["cm-xiushui", "cm-feile"], "hours": "bad hours"})
+    assert renamed.status_code == 422 and 'id="edit-hours-error"' in renamed.text  # the owner's refusal, at the field
+    assert 'value="秀水社区为老志愿服务队"' in renamed.text  # nothing typed is lost
+    renamed = _saved(admin, "/admin/unit/xiushui-volunteers", {
+        "kind": "volunteer_team", "name_zh": "秀水社区为老志愿服务队", "name_en": "Xiushui volunteers for the elderly",
+        "areas": ["cm-xiushui", "cm-feile"], "hours": ""})
+    assert renamed.status_code == 303
+    held = httpx.get(f"{dispatch}/v1/units/xiushui-volunteers", headers=token).json()
+    assert held["name_zh"] == "秀水社区为老志愿服务队" and held["areas"] == ["cm-xiushui", "cm-feile"]
+
+    neither = _saved(admin, "/admin/rule/new", {"id": "xiushui-lights", "category": "street-lighting",
+                                               "area": "cm-xiushui", "local_only": "no"})
+    assert neither.status_code == 422 and 'id="edit-lead_unit_id-error"' in neither.text
+    rule = _saved(admin, "/admin/rule/new", {"id": "xiushui-lights", "category": "street-lighting",
+                                            "area": "cm-xiushui-g1", "lead_unit_id": "xiushui-volunteers",
+                                            "local_only": "no"})
+    assert rule.status_code == 303, _text(rule.text)
+    page = admin.get("/admin")
+    preview = admin.post("/admin/routing-preview", data={"csrf": _csrf(page.text), "category": "street-lighting",
+                                                         "grid": "cm-xiushui-g1"})
+    assert "规则 xiushui-lights → 主办 秀水社区为老志愿服务队" in _text(preview.text)
+    gone = admin.post("/admin/rule/xiushui-lights/removal", data={"csrf": _csrf(page.text)})
+    assert gone.status_code == 303
+    assert all(r["id"] != "xiushui-lights" for r in httpx.get(f"{dispatch}/v1/routing-rules", headers=token).json())
+
+    made = _saved(admin, "/admin/category/new", {
+        "code": "shared-bikes", "name_zh": "共享单车乱停放", "name_en": "Shared bikes parked badly",
+        "class_code": "livelihood", "service_code": "901", "priority": "normal", "time_limit_class": "complaint",
+        "handle_locally": "yes", "keywords": "共享单车、乱停、bike", "examples": "小区门口共享单车堆成山\n人行道被单车堵住"})
+    assert made.status_code == 303, _text(made.text)
+    edited = _saved(admin, "/admin/category/shared-bikes", {
+        "name_zh": "共享单车乱停乱放", "name_en": "Shared bikes parked badly", "class_code": "livelihood",
+        "service_code": "901", "priority": "high", "time_limit_class": "complaint", "handle_locally": "yes",
+        "keywords": "共享单车，乱停,bike", "examples": "小区门口共享单车堆成山"})
+    assert edited.status_code == 303
+    versions = httpx.get(f"{intake}/v1/admin/categories/shared-bikes/versions", headers=token).json()
+    assert [v["version"] for v in versions] == [2, 1] and versions[0]["keywords"] == ["共享单车", "乱停", "bike"]
+    assert versions[0]["priority"] == "high" and versions[0]["handle_locally"] is True
+
+    supervisor = _saved(admin, "/admin/supervisor/new", {"id": "xiushui-supervisor", "name": "秀水社区督办员",
+                                                         "areas": ["cm-xiushui"], "active": "yes"})
+    assert supervisor.status_code == 303
+    listed = httpx.get(f"{supervision}/v1/supervisors", headers=token).json()
+    assert {"id": "xiushui-supervisor", "areas": ["cm-xiushui"]}.items() <= next(
+        s for s in listed if s["id"] == "xiushui-supervisor").items()
+
+    page = admin.get("/admin?year=2026")
+    day = admin.post("/admin/calendar/2026/days", data={"csrf": _csrf(page.text), "day": "2026-01-05",
+                                                         "workday": "no", "name": "测试假日"})
+    assert day.status_code == 303
+    days = httpx.get(f"{supervision}/v1/jurisdictions/cn-changning/calendar", params={"year": 2026},
+                     headers=token).json()["days"]
+    assert {"day": "2026-01-05", "workday": False, "name": "测试假日"}.items() <= next(
+        d for d in days if d["day"] == "2026-01-05").items()
+    assert len(days) > 10  # the statutory days stay
+    assert "测试假日" in _text(admin.get("/admin?year=2026").text)
+    back = admin.post("/admin/calendar/2026/days", data={"csrf": _csrf(page.text), "remove": "2026-01-05"})
+    assert back.status_code == 303
+    after = httpx.get(f"{supervision}/v1/jurisdictions/cn-changning/calendar", params={"year": 2026},
+                      headers=token).json()["days"]
+    assert all(d["day"] != "2026-01-05" for d in after) and len(after) == len(days) - 1
+
+    assert signed_in(platform, "supervisor").get("/admin/unit/new").status_code == 404  # only for administrators
+    assert admin.post("/admin/unit/xiushui-volunteers", data={"csrf": "stale", "name_zh": "x"}).status_code == 403
+
+
+def test_a_supervisor_seats_the_quarter_s_three_party_panel_from_the_queues(platform):
+    supervisor = signed_in(platform, "supervisor")
+    page = supervisor.get("/queues")
+    assert "三方评议" in _text(page.text) and "情况说明会" in _text(page.text)
+    quarter = re.search(r'name="quarter" value="([^"]+)"', page.text)[1]
+    short = supervisor.post("/queues/panels", data={"csrf": _csrf(page.text), "quarter": quarter,
+                                                    "street_id": "st-huayang", "community": "张*", "resident": "王*"})
+    assert short.status_code == 422 and "缺少必填项" in _text(short.text)
+    seated = supervisor.post("/queues/panels", data={"csrf": _csrf(page.text), "quarter": quarter,
+                                                     "street_id": "st-huayang", "community": "张*",
+                                                     "party_member": "李*、赵*", "resident": "王*"})
+    assert seated.status_code == 303
+    shown = _text(supervisor.get("/queues").text)
+    assert f"华阳路街道 · {quarter}" in shown and "党员代表 李*、党员代表 赵*" in shown
+    panels = httpx.get(f"{platform.url('supervision')}/v1/panels", headers=bearer(platform.token("supervisor"))).json()
+    assert any(p["street_id"] == "st-huayang" and len(p["members"]) == 4 for p in panels)

@@ -14,7 +14,7 @@ from sqlalchemy import select
 from services.console.adapters import queries, tables
 from services.console.adapters.live import BOARD_WATCH
 from services.console.api.rendering import page, shown_time, to_sign_in, visible_cases
-from services.console.api.session import CurrentUser, language
+from services.console.api.session import CurrentUser, StreamUser, language
 from services.console.domain.board import BUCKET_NAMES, BUCKETS, buckets_of
 from shared.http.dependencies import ReadSession
 from shared.local_time import LOCAL_ZONE
@@ -87,7 +87,7 @@ async def board_map(request: Request, user: CurrentUser, session: ReadSession,
 
 
 @router.get("/board/stream")
-async def board_stream(request: Request, user: CurrentUser) -> Response:
+async def board_stream(request: Request, user: StreamUser) -> Response:
     """Server-sent events: ``board`` each time the read model changes (within a second), a comment every 15 s."""
     if user is None:
         return to_sign_in(request)

@@ -6,6 +6,7 @@ read model; what another service keeps as its own work list is asked of it as th
 from __future__ import annotations
 
 import asyncio
+import re
 import uuid
 from datetime import UTC, datetime
 from typing import Annotated
@@ -30,6 +31,7 @@ from services.console.api.session import CurrentUser, SignedIn, csrf_matches, la
 from services.console.domain.actions import QUEUE_FORMS
 from shared.auth import Role
 from shared.http.dependencies import ReadSession
+from shared.local_time import LOCAL_ZONE
 from shared.reference.keeping import names as kept_names
 
 router = APIRouter(include_in_schema=False)
@@ -40,7 +42,10 @@ CASE_QUEUES = {"triage": (Role.DISPATCHER, Role.OPERATOR), "claiming": (Role.DIS
 OWNED_QUEUES = {"extensions": ("supervision", "/v1/extension-requests", (Role.SUPERVISOR,)),
                 "callbacks": ("intake", "/v1/callbacks", (Role.OPERATOR,)),
                 "unit_callbacks": ("intake", "/v1/unit-callbacks", (Role.OPERATOR,)),
+                "meetings": ("supervision", "/v1/meetings", (Role.SUPERVISOR,)),
                 "dead_letters": ("notification", "/v1/dead-letters", (Role.ADMIN,))}
+#: What a panel's member list names (supervision keeps the names masked).
+PARTIES = ("community", "party_member", "resident")
 
 
 async def _render(request: Request, user: SignedIn, session, *, refusal: dict | None = None,
@@ -62,10 +67,34 @@ async def _render(request: Request, user: SignedIn, session, *, refusal: dict | 
                                if x["status"] == "pending"]
     if owned.get("callbacks"):
         owned["callbacks"] = [{**x, "category_name": names.category(x["category"], lang)} for x in owned["callbacks"]]
+    if owned.get("meetings"):
+        owned["meetings"] = [{**m, "scheduled_for": m["scheduled_for"] and shown_time(datetime.fromisoformat(
+            m["scheduled_for"]))} for m in owned["meetings"] if m["status"] != "held"]
+    quarter = _quarter(datetime.now(LOCAL_ZONE))
+    if role is Role.SUPERVISOR:
+        owned["panels"] = await _panels(request, user, quarter, names, lang)
     return page(request, "queues.html", status_code=status_code, here="/queues", user=user.account,
                 csrf=user.csrf_token, cases=cases, owned=owned, forms=QUEUE_FORMS, key=uuid.uuid4().hex,
                 refusal=refusal, done=request.query_params.get("done"), now=shown_time(datetime.now(UTC)),
-                codes=await _codes(session, owned))
+                codes=await _codes(session, owned), quarter=quarter, streets=names.listed(
+                    "area", lang, level="street", under=tuple(user.account.scope)))
+
+
+def _quarter(moment: datetime) -> str:
+    return f"{moment.year}Q{(moment.month - 1) // 3 + 1}"
+
+
+async def _panels(request: Request, user: SignedIn, quarter: str, names, lang: str) -> list[dict] | None:
+    """The quarter's panels of the supervisor's streets, each with its docket (None: supervision did not answer)."""
+    service = owners(request)
+    seated = await service.call(user.account, "supervision", "GET", "/v1/panels", params={"quarter": quarter},
+                                language=lang)
+    if not seated.ok:
+        return None
+    dockets = await asyncio.gather(*(service.call(user.account, "supervision", "GET", f"/v1/panels/{p['id']}/cases",
+                                                  language=lang) for p in seated.body))
+    return [{**p, "street_name": names.area(p["street_id"], lang), "docket": d.body if d.ok else None}
+            for p, d in zip(seated.body, dockets, strict=True)]
 
 
 def _summons(summons: dict | None, names, lang: str) -> dict | None:
@@ -77,7 +106,8 @@ def _summons(summons: dict | None, names, lang: str) -> dict | None:
 
 async def _codes(session, owned: dict) -> dict:
     """Tracking codes of the cases the owners' items name (an extension request names only the case's id)."""
-    ids = [x["case_id"] for x in owned.get("extensions") or []]
+    ids = [x["case_id"] for x in [*(owned.get("extensions") or []), *(owned.get("meetings") or [])]]
+    ids += [c["case_id"] for p in owned.get("panels") or [] for c in p["docket"] or []]
     return await queries.tracking_codes(session, ids) if ids else {}
 
 
@@ -110,10 +140,37 @@ async def queue_action(request: Request, user: CurrentUser, session: ReadSession
         return await _render(request, user, session, status_code=422, refusal=refusal_words(
             "missing_field", "this field is required", lang, missing.name, form=form, item=item_id))
     answer = await owners(request).call(
-        user.account, spec.service, "POST", spec.path.format(id=item_id), json=spec.body(answers), language=lang,
+        user.account, spec.service, "POST", spec.path.format(id=item_id), json=spec.body(answers, LOCAL_ZONE),
+        language=lang,
         idempotency_key=str(answers.get("key") or "")[:64] or None)
     if not answer.ok:
         return await _render(request, user, session, status_code=answer.status,
                              refusal=owner_refusal(answer, lang, form=form, item=item_id))
     back = safe_next(str(answers.get("back") or ""), "/queues")
     return RedirectResponse(f"{back}?done={form}", status_code=303)
+
+
+@router.post("/queues/panels", response_class=HTMLResponse)
+async def seat_panel(request: Request, user: CurrentUser, session: ReadSession) -> Response:
+    """Seat a quarter's three-party panel for a street (community, party-member and resident representatives)."""
+    if user is None:
+        return to_sign_in(request)
+    lang = language(request)
+    answers = {k: str(v) for k, v in (await request.form(max_fields=20, max_files=0)).items()}
+    if user.account.role is not Role.SUPERVISOR or not csrf_matches(user.csrf_token, answers.get("csrf")):
+        return await _render(request, user, session, status_code=403, refusal=refusal_words(
+            "csrf_failed", "the form is stale: reload the page", lang, form="panel"))
+    members = [{"party": party, "name": name} for party in PARTIES
+               for name in re.split(r"[,，、;；]+", answers.get(party, "")) if name.strip()]
+    missing = next((party for party in PARTIES if not any(m["party"] == party for m in members)), None)
+    if missing:
+        return await _render(request, user, session, status_code=422, refusal=refusal_words(
+            "missing_field", "this field is required", lang, missing, form="panel"))
+    answer = await owners(request).call(user.account, "supervision", "POST", "/v1/panels", json={
+        "quarter": answers.get("quarter", ""), "street_id": answers.get("street_id", ""),
+        "members": [{**m, "name": m["name"].strip()} for m in members]}, language=lang,
+        idempotency_key=answers.get("key", "")[:64] or None)
+    if not answer.ok:
+        return await _render(request, user, session, status_code=answer.status,
+                             refusal=owner_refusal(answer, lang, form="panel"))
+    return RedirectResponse("/queues?done=panel#panels", status_code=303)

@@ -50,8 +50,17 @@ async def _signed_in(request: Request, session: ReadSession) -> SignedIn | None:
     return SignedIn(account_of(row), session_id, row.csrf_token)
 
 
+async def _signed_in_briefly(request: Request) -> SignedIn | None:
+    # A page's session lasts as long as its answer; a stream's answer lasts for hours, and would hold a database
+    # connection (in an open transaction) all that time: the user is looked up and the connection given back at once.
+    async with request.app.state.runtime.uow.sessionmaker() as session:
+        return await _signed_in(request, session)
+
+
 #: The signed-in user of a page, or None (the page sends the reader to the sign-in form).
 CurrentUser = Annotated[SignedIn | None, Depends(_signed_in)]
+#: The same for a long answer (a stream), holding no database connection while it lasts.
+StreamUser = Annotated[SignedIn | None, Depends(_signed_in_briefly)]
 
 
 def csrf_matches(expected: str | None, given: str | None) -> bool:

@@ -6,13 +6,15 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, tzinfo
 
 
 @dataclass(frozen=True)
 class Field:
     name: str
-    kind: str  # text | textarea | date | select | unit | units | photos
+    # text | textarea | date | datetime | select (a vocabulary) | yesno | unit/units | photos | hidden; the
+    # administrator's forms add ref/refs (reference data), number, integer, percents, words, lines and code
+    kind: str
     zh: str
     en: str
     required: bool = True
@@ -128,8 +130,9 @@ class QueueForm:
     fields: tuple[Field, ...] = ()
     roles: tuple[str, ...] = ()
 
-    def body(self, answers: Mapping[str, str]) -> dict | None:
-        """The owner's body: yes/no as booleans, empty optional answers left out (None: the route takes none)."""
+    def body(self, answers: Mapping[str, str], zone: tzinfo | None = None) -> dict | None:
+        """The owner's body: yes/no as booleans, a moment typed without a zone in the reader's ``zone``, empty
+        optional answers left out (None: the route takes none)."""
         if not self.fields:
             return None
         body: dict = {}
@@ -137,6 +140,12 @@ class QueueForm:
             value = (answers.get(f.name) or "").strip()
             if f.kind == "yesno":
                 body[f.name] = value == "yes"
+            elif value and f.kind == "datetime":
+                try:
+                    moment = datetime.fromisoformat(value)
+                except ValueError:
+                    moment = None  # the owner refuses it at the field
+                body[f.name] = moment.replace(tzinfo=moment.tzinfo or zone).isoformat() if moment else value
             elif value:
                 body[f.name] = value
         return body
@@ -161,6 +170,20 @@ QUEUE_FORMS = {form.name: form for form in (
               (Field("reason", "text", "催办事由", "reason"),
                Field("reply_within_hours", "text", "书面答复时限（小时，可选）", "hours to answer in writing (optional)",
                      required=False)), roles=("supervisor",)),
+    QueueForm("meeting-schedule", "supervision", "/v1/meetings/{id}/schedule", "安排说明会", "Schedule the meeting",
+              (Field("scheduled_for", "datetime", "时间", "when"), Field("place", "text", "地点", "where")),
+              roles=("supervisor",)),
+    QueueForm("meeting-record", "supervision", "/v1/meetings/{id}/record", "记录说明会", "Record the meeting",
+              (Field("summary", "textarea", "会议情况", "what was said"),
+               Field("accepted", "yesno", "居民是否接受说明（否：再次重办）",
+                     "the residents accepted it (no: the case is reopened once more)")), roles=("supervisor",)),
+    QueueForm("panel-rating", "supervision", "/v1/panels/{id}/ratings", "记录评议", "Record the panel's rating",
+              (Field("case_id", "hidden", "", ""),
+               Field("community", "select", "社区代表评分", "community's score", options="score"),
+               Field("party_member", "select", "党员代表评分", "party members' score", options="score"),
+               Field("resident", "select", "居民代表评分", "residents' score", options="score"),
+               Field("comment", "text", "评议意见（可选）", "comment (optional)", required=False)),
+              roles=("supervisor",)),
     QueueForm("dead-letter-retry", "notification", "/v1/dead-letters/{id}/retry", "重新发送", "Send again",
               roles=("admin",)),
 )}

@@ -23,6 +23,7 @@ from shared.http.dependencies import ReadSession, UnitOfWorkDep
 from shared.http.errors import ApiError
 from shared.http.params import RowId
 from shared.local_time import LOCAL_ZONE, LocalDatetime
+from shared.persistence.scopes import within_scope
 from shared.reference.keeping import names as kept_names
 
 router = APIRouter(prefix="/v1", tags=["evaluation"])
@@ -145,6 +146,17 @@ async def seat_panel(body: PanelIn, principal: CurrentPrincipal, uow: UnitOfWork
                                             members=[(m.party, m.name) for m in body.members],
                                             scope=principal.scope, by=principal.subject)
     return _panel(panel)
+
+
+@router.get("/panels", response_model=list[PanelView],
+            summary="The panels seated for streets within the caller's scope, the latest quarter first")
+async def panels(principal: CurrentPrincipal, session: ReadSession,
+                 quarter: Annotated[Quarter | None, Query()] = None) -> list[PanelView]:
+    p = tables.panels.c
+    query = select(tables.panels).where(within_scope((p.district_id, p.street_id), principal.scope))
+    if quarter:
+        query = query.where(p.quarter == quarter)
+    return [_panel(r) for r in (await session.execute(query.order_by(p.quarter.desc(), p.street_id).limit(200))).all()]
 
 
 async def _panel_row(session, principal, panel_id: UUID):
