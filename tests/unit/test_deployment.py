@@ -1,10 +1,11 @@
-"""docker-compose.yml and the settings classes cannot drift apart."""
+"""docker-compose.yml, the Kubernetes manifests and the settings classes cannot drift apart."""
 
 from pathlib import Path
 
 import pytest
 import yaml
 
+from services.console.settings import ConsoleSettings
 from services.dispatch.settings import DispatchSettings
 from services.intake.settings import IntakeSettings
 from services.notification.settings import NotificationSettings
@@ -13,7 +14,7 @@ from services.supervision.settings import SupervisionSettings
 ROOT = Path(__file__).parents[2]
 COMPOSE = yaml.safe_load((ROOT / "docker-compose.yml").read_text())
 SETTINGS = {"intake": IntakeSettings, "dispatch": DispatchSettings, "supervision": SupervisionSettings,
-            "notification": NotificationSettings}
+            "notification": NotificationSettings, "console": ConsoleSettings}
 
 
 @pytest.mark.parametrize("name", SETTINGS)
