@@ -364,12 +364,15 @@ def bench_flow(intake_url: str, service_urls: str, reports: int, concurrency: in
 @click.option("--concurrency", default=8, show_default=True)
 @click.option("--streams", default=200, show_default=True, help="Browsers listening to the board's stream.")
 @click.option("--changes", default=10, show_default=True, help="Read-model changes timed to every stream.")
+@click.option("--changes-per-second", default=5.0, show_default=True,
+              help="Read-model changes while the pages are asked (0: a still city).")
 @click.option("--username", default="dispatcher", show_default=True)
 @click.option("--password", default="demo-Changning-2026", show_default=True)
 @click.option("--seed", default=17, show_default=True)
 @click.option("--out", default="bench-results/console.json", show_default=True, type=click.Path(path_type=Path))
 def bench_console(console_url: str, database_url: str, cases: int, requests: int, concurrency: int, streams: int,
-                  changes: int, username: str, password: str, seed: int, out: Path) -> None:
+                  changes: int, changes_per_second: float, username: str, password: str, seed: int,
+                  out: Path) -> None:
     """The console's board and case pages with many open cases, and a change reaching many browsers' streams."""
     import json
 
@@ -377,7 +380,7 @@ def bench_console(console_url: str, database_url: str, cases: int, requests: int
 
     click.echo(json.dumps(run(console_url, database_url, cases=cases, requests=requests, concurrency=concurrency,
                               streams=streams, changes=changes, username=username, password=password, seed=seed,
-                              out=out), ensure_ascii=False, indent=2))
+                              out=out, changes_per_second=changes_per_second), ensure_ascii=False, indent=2))
     click.echo(f"saved {out}")
 
 

@@ -9,6 +9,7 @@ import random
 import re
 import time
 import uuid
+from contextlib import suppress
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -16,6 +17,7 @@ import httpx
 import psutil
 
 from gridlink.bench.harness import percentiles, saved
+from services.console.api.board import PAGE_SIZE
 
 PREFIX = "BN"  # the benchmark's own cases, removed afterwards
 OPEN = ("received", "triage", "dispatched", "signed", "in_progress", "reopened")
@@ -86,31 +88,62 @@ def _signed_in(console_url: str, username: str, password: str) -> dict:
 
 
 def _processes(console_port: int) -> tuple[list[psutil.Process], list[psutil.Process]]:
-    """The console's processes (the one listening on its port, with its workers) and PostgreSQL's."""
+    """The console's processes (the one listening on its port, with its workers) and PostgreSQL's main processes
+    (the postmasters: their backends come and go, and are counted through them)."""
     console = []
     for connection in psutil.net_connections("tcp"):
         if connection.laddr and connection.laddr.port == console_port and connection.status == "LISTEN" \
                 and connection.pid:
-            parent = psutil.Process(connection.pid)
-            console = [parent, *parent.children(recursive=True)]
+            console = [psutil.Process(connection.pid)]  # its workers are its children, counted with it
     postgres = [p for p in psutil.process_iter(["name"]) if (p.info["name"] or "").startswith("postgres")]
-    return console, postgres
+    postmasters = [p for p in postgres if not _parent_is_postgres(p)]
+    return console, postmasters
+
+
+def _parent_is_postgres(process: psutil.Process) -> bool:
+    try:
+        parent = process.parent()
+        return parent is not None and parent.name().startswith("postgres")
+    except psutil.Error:
+        return False
 
 
 def _cpu(processes: list[psutil.Process]) -> float:
+    """CPU seconds of the processes and of all their children, those still running (read now) and those ended
+    (reaped by their parent, so counted in its children's times: a backend that closed mid-run is not lost)."""
     total = 0.0
     for process in processes:
         try:
             times = process.cpu_times()
-            total += times.user + times.system
+            total += times.user + times.system + times.children_user + times.children_system
+            for child in process.children(recursive=True):
+                with suppress(psutil.Error):
+                    child_times = child.cpu_times()
+                    total += child_times.user + child_times.system
         except psutil.Error:
             pass
     return total
 
 
-async def _pages(console_url: str, cookies: dict, paths: list[str], concurrency: int) -> tuple[list[float], dict]:
-    latencies, statuses = [], {}
+async def _pages(console_url: str, cookies: dict, paths: list[str], concurrency: int, *, database_url: str,
+                 cases: int, changes_per_second: float) -> tuple[list[float], dict, int]:
+    """The pages asked ``concurrency`` at a time while the read model changes as a busy city's does (a case updated
+    ``changes_per_second``, as a consumer would): the board's kept counts are counted again after each change."""
+    import asyncpg
+
+    latencies, statuses, changed = [], {}, 0
     queue = list(reversed(paths))
+    connection = await asyncpg.connect(database_url)
+
+    async def city() -> None:
+        nonlocal changed
+        rng = random.Random(changes_per_second)
+        while queue:
+            await connection.execute("UPDATE cases SET updated_at = now() WHERE tracking_code = $1",
+                                     f"{PREFIX}{rng.randrange(cases):06d}")
+            changed += 1
+            await asyncio.sleep(1 / changes_per_second)
+
     async with httpx.AsyncClient(base_url=console_url, cookies=cookies, timeout=30,
                                  limits=httpx.Limits(max_connections=concurrency)) as client:
         async def worker() -> None:
@@ -121,8 +154,15 @@ async def _pages(console_url: str, cookies: dict, paths: list[str], concurrency:
                 latencies.append(time.perf_counter() - started)
                 statuses[answer.status_code] = statuses.get(answer.status_code, 0) + 1
 
-        await asyncio.gather(*(worker() for _ in range(concurrency)))
-    return latencies, statuses
+        changing = asyncio.create_task(city()) if changes_per_second > 0 else None
+        try:
+            await asyncio.gather(*(worker() for _ in range(concurrency)))
+        finally:
+            if changing:
+                changing.cancel()
+                await asyncio.gather(changing, return_exceptions=True)
+            await connection.close()
+    return latencies, statuses, changed
 
 
 async def _streams(console_url: str, cookies: dict, database_url: str, streams: int, changes: int) -> dict:
@@ -175,7 +215,8 @@ async def _streams(console_url: str, cookies: dict, database_url: str, streams: 
 
 
 def bench_console(console_url: str, database_url: str, *, cases: int, requests: int, concurrency: int, streams: int,
-                  changes: int, username: str, password: str, seed: int, out: Path) -> dict:
+                  changes: int, username: str, password: str, seed: int, out: Path,
+                  changes_per_second: float = 5.0) -> dict:
     from urllib.parse import urlsplit
 
     if httpx.get(f"{console_url}/readyz", timeout=10).status_code != 200:
@@ -189,13 +230,13 @@ def bench_console(console_url: str, database_url: str, *, cases: int, requests: 
         listed = len(re.findall(r'<tr class="[a-z]*" data-code="[A-Z0-9]+"', board.text))
         open_count = int(re.search(r'id="open">(\d+)<', board.text)[1])
         sample = httpx.get(f"{console_url}/cases/{PREFIX}000042", cookies=cookies, timeout=30)
-        if board.status_code != 200 or open_count < cases or listed < 200 or sample.status_code != 200 \
+        if board.status_code != 200 or open_count < cases or listed < PAGE_SIZE or sample.status_code != 200 \
                 or f"{PREFIX}000042" not in sample.text or "已签收" not in sample.text:
             raise RuntimeError(f"not measuring the pages meant: board {board.status_code}, {open_count} open, "
                                f"{listed} listed; case page {sample.status_code}")
         rng = random.Random(seed)
         filters = ["/board", "/board?state=breached", "/board?clock=warned", "/board?state=dispatched",
-                   "/board?street=st-huayang"]
+                   "/board?street=st-huayang", "/board?page=5"]
         board_paths = [rng.choice(filters) for _ in range(requests)]
         case_paths = [f"/cases/{PREFIX}{rng.randrange(cases):06d}" for _ in range(requests)]
         console_processes, postgres_processes = _processes(urlsplit(console_url).port or 80)
@@ -203,10 +244,13 @@ def bench_console(console_url: str, database_url: str, *, cases: int, requests: 
         for name, paths in (("board", board_paths), ("case_page", case_paths)):
             console_cpu, postgres_cpu = _cpu(console_processes), _cpu(postgres_processes)
             started = time.perf_counter()
-            latencies, statuses = asyncio.run(_pages(console_url, cookies, paths, concurrency))
+            latencies, statuses, changed = asyncio.run(_pages(
+                console_url, cookies, paths, concurrency, database_url=database_url, cases=cases,
+                changes_per_second=changes_per_second))
             seconds = time.perf_counter() - started
             figures[name] = {
                 "requests": len(paths), "concurrency": concurrency, "statuses": statuses,
+                "read_model_changes_meanwhile": changed,
                 "pages_per_second": round(len(paths) / seconds, 1), "latency": percentiles(latencies),
                 "p99_under_200_ms": percentiles(latencies)["p99_ms"] < 200,
                 "console_cpu_ms_per_page": round((_cpu(console_processes) - console_cpu) / len(paths) * 1000, 2),
@@ -219,6 +263,7 @@ def bench_console(console_url: str, database_url: str, *, cases: int, requests: 
         asyncio.run(_clean(database_url))
     return saved("console", figures, out, note=(
         f"{cases} synthetic open cases in the console's read model (removed afterwards); {requests} board pages "
-        f"(with and without filters) and {requests} case pages as the dispatcher, {concurrency} at a time; "
+        f"(with and without filters, page 1 and page 5) and {requests} case pages as the dispatcher, {concurrency} "
+        f"at a time, while a case of the read model changed {changes_per_second:g} times a second; "
         f"{streams} server-sent-event streams, {changes} read-model changes; CPU of the console's processes and "
         "PostgreSQL's per page (the case page also asks dispatch and notification, whose CPU is not counted)"))

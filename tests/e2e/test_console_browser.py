@@ -273,8 +273,12 @@ def test_every_page_passes_the_accessibility_check_and_works_on_a_tablet(platfor
             expect(page.locator("h1")).to_be_visible()
             problems[f"{username} {path}"] = _serious(page)
         if username == "dispatcher":
+            made = httpx.post(f"{platform.url('intake')}/v1/reports", timeout=10, json={
+                "description": f"小区门口下水道堵塞，雨后积水 {random.randint(1000, 9999)}", "location": spot(),
+                "contact": {"name": "孙女士", "phone": "13812347102"}})
+            assert made.status_code == 201, made.text
             page.goto(console + "/board")
-            page.locator("tr[data-code] a").first.click()
+            page.locator(f'tr[data-code="{made.json()["tracking_code"]}"] a').click(timeout=15_000)
             expect(page.locator(".timeline")).to_be_visible()
             problems["dispatcher case page"] = _serious(page)
             page.goto(console + "/language?to=en&next=/board")
@@ -297,7 +301,7 @@ def test_every_page_passes_the_accessibility_check_and_works_on_a_tablet(platfor
 def test_an_administrator_changes_a_time_limit_in_the_browser_and_sees_it_saved(platform, browser, shots):
     admin = signed_in(browser, platform, "admin")
     admin.goto(platform.url("console") + "/admin#policies")
-    admin.get_by_role("link", name="编辑 求助").click()
+    admin.get_by_role("link", name="编辑 求助", exact=True).click()
     expect(admin.locator("h1")).to_contain_text("编辑办理时限：求助")
     admin.get_by_label("签收时限（小时）").fill("")
     admin.get_by_role("button", name="保存").click()

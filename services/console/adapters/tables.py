@@ -69,6 +69,8 @@ cases = Table(
     Index("cases_open", "status", "reported_at"),
     Index("cases_units", "unit_ids", postgresql_using="gin"),
     Index("cases_reported", "reported_at", postgresql_where=text("reported_at IS NOT NULL")),
+    Index("cases_listed", text("reported_at DESC NULLS LAST"), "id"),
+    Index("cases_changed", "updated_at"),
 )
 
 # Every step of a case as the console heard it, from whichever service: the case page's merged timeline.

@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 from datetime import UTC, datetime
 from typing import Annotated, Literal
+from urllib.parse import urlencode
 
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse, JSONResponse, Response, StreamingResponse
@@ -16,6 +17,7 @@ from services.console.adapters.live import BOARD_WATCH
 from services.console.api.rendering import page, shown_time, to_sign_in, visible_cases
 from services.console.api.session import CurrentUser, StreamUser, language
 from services.console.domain.board import BUCKET_NAMES, BUCKETS, buckets_of
+from shared.auth import Role
 from shared.http.dependencies import ReadSession
 from shared.local_time import LOCAL_ZONE
 from shared.reference.keeping import names as kept_names
@@ -23,6 +25,16 @@ from shared.reference.labels import LABELS, label
 
 router = APIRouter(include_in_schema=False)
 AreaId = Annotated[str | None, Query(max_length=64, pattern=r"^[a-z0-9][a-z0-9-]*$")]
+
+
+#: Cases a board page lists (the counts above it cover them all).
+PAGE_SIZE = 100
+
+
+def _page_link(request: Request, number: int) -> str:
+    """The same board, with the same filters, at another page of its list."""
+    asked = [(k, v) for k, v in request.query_params.multi_items() if k != "page"]
+    return "/board?" + urlencode([*asked, *([("page", str(number))] if number > 1 else [])])
 
 
 def case_row(r: dict, names, lang: str) -> dict:
@@ -43,22 +55,29 @@ async def board(request: Request, user: CurrentUser, session: ReadSession,
                 category: Annotated[str | None, Query(max_length=64)] = None, unit: AreaId = None,
                 channel: Annotated[Literal[tuple(LABELS["channel"])] | None, Query()] = None,  # type: ignore
                 urgent: Annotated[bool | None, Query()] = None,
-                clock: Annotated[Literal["running", "warned", "breached"] | None, Query()] = None) -> Response:
+                clock: Annotated[Literal["running", "warned", "breached"] | None, Query()] = None,
+                page_number: Annotated[int, Query(alias="page", ge=1, le=10_000)] = 1) -> Response:
     if user is None:
         return to_sign_in(request)
     lang, names = language(request), await kept_names(session)
     visible = visible_cases(user.account)
     today = datetime.now(LOCAL_ZONE).replace(hour=0, minute=0, second=0, microsecond=0).astimezone(UTC)
     filters = {"street": street, "community": community, "category": category, "unit": unit, "channel": channel}
-    tally = await queries.board_counts(session, visible, today)
-    rows = await queries.board_cases(session, visible, state=state, filters=filters, urgent=urgent, clock=clock)
+    account = user.account
+    tally = await queries.KEPT_COUNTS.counts(session, (account.role is Role.UNIT_STAFF and account.unit_id,
+                                                       account.scope), visible, today)
+    rows = await queries.board_cases(session, visible, state=state, filters=filters, urgent=urgent, clock=clock,
+                                     limit=PAGE_SIZE + 1, offset=(page_number - 1) * PAGE_SIZE)
+    more, rows = len(rows) > PAGE_SIZE, rows[:PAGE_SIZE]
     scope = user.account.scope
     streets = names.listed("area", lang, level="street", under=scope)
     communities = [(a, n) for a, n in names.listed("area", lang, level="community", under=scope)
                    if street is None or names.area_path(a)[1:2] == (street,)]
     return page(request, "board.html", user=user.account, csrf=user.csrf_token, district=names.district(lang),
                 buckets=[(b, BUCKET_NAMES[b][lang == "en"], tally[b]) for b in BUCKETS],
-                cases=[case_row(r, names, lang) for r in rows], today=tally["today"], open_count=tally["open"],
+                cases=[case_row(r, names, lang) for r in rows], first=(page_number - 1) * PAGE_SIZE + 1,
+                earlier=_page_link(request, page_number - 1) if page_number > 1 else None,
+                later=_page_link(request, page_number + 1) if more else None, today=tally["today"], open_count=tally["open"],
                 state=state, now=shown_time(datetime.now(UTC)), chosen={**filters, "urgent": urgent, "clock": clock},
                 streets=streets, communities=communities, categories=names.listed("category", lang),
                 units=names.listed("unit", lang), channels=[(c, w[lang == "en"]) for c, w in LABELS["channel"].items()])
