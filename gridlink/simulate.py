@@ -45,6 +45,11 @@ class City:
     #: How long a unit leaves a late case unsigned: past an urgent case's sign-for limit (half an hour, in calendar
     #: time), so a newcomer watching for a quarter of an hour sees warnings, then breaches.
     late_sign_seconds: float = 45 * 60
+    #: The units slow this run, as a city has some (the black list shows them): they leave ``slow_late_share`` of their
+    #: cases late. None: the units leading the urgent sub-items, so that a demo shows warnings within its first
+    #: quarter of an hour (the other clocks run in working hours only).
+    slow_units: frozenset[str] | None = None
+    slow_late_share: float = 0.5
     return_share: float = 0.05    # cases a unit gives back (not its duty)
     seed: int | None = None
     say: callable = print
@@ -61,6 +66,10 @@ class City:
         self.reported: dict[str, Reported] = {}
         self.work_until: dict[str, tuple[float, float]] = {}  # case -> when its unit started and will finish
         self.late: dict[str, tuple[float, bool]] = {}  # case -> when its unit will sign for it, and whether late
+        if self.slow_units is None:
+            urgent = {c["code"] for c in categories["items"] if c["time_limit_class"] == "urgent"}
+            self.slow_units = frozenset(r["lead"] for r in demo_data("routing")["rules"]
+                                        if r.get("category") in urgent and r.get("lead"))
         self.client = httpx.AsyncClient(timeout=10)
         self.api_key: str | None = None
 
@@ -203,7 +212,7 @@ class City:
                 await act("part", text="已配合现场处置")
         elif status == "dispatched":
             if case_id not in self.late:  # decided once, when the unit first sees it
-                late = self.rng.random() < self.late_share
+                late = self.rng.random() < (self.slow_late_share if unit_id in self.slow_units else self.late_share)
                 self.late[case_id] = (now + self.late_sign_seconds if late else now, late)
                 self.counts["left late"] += late
             look_at, late = self.late[case_id]
