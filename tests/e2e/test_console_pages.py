@@ -8,10 +8,12 @@ from __future__ import annotations
 import asyncio
 import re
 import uuid
+from datetime import datetime, timedelta
 
 import httpx
 
-from tests.e2e.client import SPOT, bearer, report, wait_for
+from shared.local_time import LOCAL_ZONE
+from tests.e2e.client import SPOT, bearer, case_of, report, wait_for
 from tests.e2e.test_console import _csrf, _text, signed_in
 
 # Samples every second, so the operations page has figures within the test.
@@ -227,3 +229,51 @@ def test_a_supervisor_seats_the_quarter_s_three_party_panel_from_the_queues(plat
     assert f"华阳路街道 · {quarter}" in shown and "党员代表 李*、党员代表 赵*" in shown
     panels = httpx.get(f"{platform.url('supervision')}/v1/panels", headers=bearer(platform.token("supervisor"))).json()
     assert any(p["street_id"] == "st-huayang" and len(p["members"]) == 4 for p in panels)
+
+
+def test_a_supervisor_schedules_and_records_an_explanation_meeting_from_the_queues_in_local_time(platform):
+    supervision, dispatch, intake = platform.url("supervision"), platform.url("dispatch"), platform.url("intake")
+    admin, supervisor = bearer(platform.token("admin")), bearer(platform.token("supervisor"))
+    # No reopening for this sub-item: the first dissatisfied round calls a meeting.
+    assert httpx.put(f"{supervision}/v1/jurisdictions/cn-changning/policies/help?category=elderly-care",
+                     headers=admin, json={"sign_for_hours": 1, "completion_days": 2, "warn_at": [0.5],
+                                          "max_reopenings": 0}).status_code == 200
+    made = report(platform, category="elderly-care", description="楼里独居老人几天没出门，请上门看看",
+                  location={"lat": 31.2125, "lon": 121.4275}, contact={"name": "周女士", "phone": "13812347203"})
+    case_id, code = case_of(platform, made), made.json()["tracking_code"]
+    dispatcher = bearer(platform.token("dispatcher"))
+    case = wait_for(lambda: httpx.get(f"{dispatch}/v1/cases/{case_id}", headers=dispatcher).json(),
+                    lambda c: c.get("lead_unit_id") and c.get("due_at"))
+    unit = bearer(platform.token("unit_staff", unit=case["lead_unit_id"]))
+    version = httpx.post(f"{dispatch}/v1/cases/{case_id}/sign", headers=unit,
+                         json={"version": case["version"]}).json()["version"]
+    for helper in case["assisting_unit_ids"]:
+        version = httpx.post(f"{dispatch}/v1/cases/{case_id}/part", json={"version": version, "text": "已陪同"},
+                             headers=bearer(platform.token("unit_staff", unit=helper))).json()["version"]
+    done = httpx.post(f"{dispatch}/v1/cases/{case_id}/complete", headers=unit,
+                      json={"version": version, "result": "已上门探访"})
+    assert done.status_code == 200, done.text
+    track = f"{intake}/v1/track/{code}"
+    wait_for(lambda: httpx.get(track, params={"phone_last4": "7203"}).json(), lambda t: t["status"] == "completed")
+    assert httpx.post(f"{track}/verdict?phone_last4=7203", json={"verdict": "dissatisfied"}).status_code == 201
+    meeting = wait_for(lambda: httpx.get(f"{supervision}/v1/meetings", headers=supervisor).json(),
+                       lambda rows: any(m["case_id"] == case_id for m in rows))
+    meeting_id = next(m["id"] for m in meeting if m["case_id"] == case_id)
+
+    console = signed_in(platform, "supervisor")
+    page = wait_for(lambda: console.get("/queues").text, lambda html: f'/queues/meeting-schedule/{meeting_id}"' in html)
+    assert f'/queues/meeting-record/{meeting_id}"' not in page  # recorded only once scheduled
+    held_at = (datetime.now(LOCAL_ZONE) - timedelta(hours=1)).replace(second=0, microsecond=0)
+    scheduled = console.post(f"/queues/meeting-schedule/{meeting_id}", data={
+        "csrf": _csrf(page), "key": uuid.uuid4().hex, "scheduled_for": held_at.strftime("%Y-%m-%dT%H:%M"),
+        "place": "华阳路街道会议室"})
+    assert scheduled.status_code == 303, _text(scheduled.text)
+    page = console.get("/queues").text
+    assert held_at.strftime("%Y-%m-%d %H:%M") in _text(page)  # shown in Beijing time, as typed
+    recorded = console.post(f"/queues/meeting-record/{meeting_id}", data={
+        "csrf": _csrf(page), "key": uuid.uuid4().hex, "summary": "向居民说明了上门探访的安排", "accepted": "yes"})
+    assert recorded.status_code == 303, _text(recorded.text)
+    kept = next(m for m in httpx.get(f"{supervision}/v1/meetings", headers=supervisor).json() if m["id"] == meeting_id)
+    assert kept["status"] == "held" and kept["accepted"] is True
+    assert datetime.fromisoformat(kept["scheduled_for"]) == held_at  # the moment typed, in the reader's zone
+    assert f'/queues/meeting-schedule/{meeting_id}"' not in console.get("/queues").text
