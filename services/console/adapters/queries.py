@@ -39,7 +39,9 @@ FILTERS = {"street": _c.street_id, "community": _c.community_id, "category": _c.
 class KeptCounts:
     """The board's counts of each view (a scope, a unit), kept while the read model has not changed since (its latest
     change, read from an index) and for a few seconds at most: a change committed late with an earlier time shows
-    by then. Every dispatcher of a district reads the same counts; they are counted once per change, not per page."""
+    by then. Every dispatcher of a district reads the same counts; they are counted once per change, not per page.
+    (Not ``shared.persistence.versioned_cache``: that one holds one value behind a version row bumped by each edit;
+    the read model changes with every event, and a version row bumped by each would be one more hot write.)"""
 
     def __init__(self, *, most_seconds: float = 5.0, views: int = 512):
         self._most, self._views = most_seconds, views
