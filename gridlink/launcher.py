@@ -27,9 +27,9 @@ DEFAULT_PORTS = {"intake": 8001, "dispatch": 8002, "supervision": 8003, "notific
 
 
 def public_url(c: PlatformConfig) -> str:
-    """Where residents reach the platform: ``GRIDLINK_PUBLIC_URL`` (an https address in front of intake), or intake
-    on this machine."""
-    return os.environ.get("GRIDLINK_PUBLIC_URL", f"http://{c.host}:{c.ports['intake']}").rstrip("/")
+    """Where residents reach the platform's pages: ``GRIDLINK_PUBLIC_URL`` (an https address in front of the
+    console), or the console on this machine."""
+    return os.environ.get("GRIDLINK_PUBLIC_URL", f"http://{c.host}:{c.ports['console']}").rstrip("/")
 
 
 @dataclass
@@ -127,10 +127,9 @@ class Platform:
             "SERVICE_TOKEN": issue_token(private_key, role=Role.SERVICE, jurisdiction="cn-changning",
                                          subject="service:notification", ttl=timedelta(days=365)),
             "INTAKE_URL": f"http://{c.host}:{c.ports['intake']}", "OUTBOX_DIR": str(c.data_dir / "outbox"),
-            # The link in residents' messages: the platform's public address (GRIDLINK_PUBLIC_URL, where residents
-            # reach it), intake's own on this machine otherwise; until the residents' site has a tracking page, the
-            # tracking route with the code.
-            "TRACK_URL": public_url(c) + "/v1/track/{tracking_code}"},
+            # The link in residents' messages: the residents' tracking page at the platform's public address
+            # (GRIDLINK_PUBLIC_URL), the console's own on this machine otherwise.
+            "TRACK_URL": public_url(c) + "/track/{tracking_code}"},
             # The console signs its users' short-lived tokens, which the services verify with the public key.
             # It acts on its users' behalf at the services that own each action.
             "console": {"JWT_PRIVATE_KEY": private_key, **{f"{owner.upper()}_URL": f"http://{c.host}:{c.ports[owner]}"

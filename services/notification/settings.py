@@ -17,9 +17,9 @@ class NotificationSettings(ServiceSettings):
         "", description="Comma-separated networks a webhook may target although internal (e.g. 127.0.0.0/8 for a "
                         "local test receiver); none by default")
 
-    track_url: str = Field("http://127.0.0.1:8001/v1/track/{tracking_code}",
-                           description="Where a resident follows and judges a case, with `{tracking_code}` (a "
-                           "deployment points it at its public site; `gridlink up` at its intake)")
+    track_url: str = Field("http://127.0.0.1:8005/track/{tracking_code}",
+                           description="Where a resident follows and judges a case, with `{tracking_code}`: the "
+                           "console's residents' page (a deployment points it at its public address)")
     intake_url: str | None = Field(None, description="Intake's base URL: the numbers of the residents to text are "
                                                      "fetched from it, audited (unset: SMS waits, undelivered)")
     service_token: str | None = Field(None, description="Bearer token of role `service` this service calls intake with")

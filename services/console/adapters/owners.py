@@ -20,6 +20,15 @@ TIMEOUT = httpx.Timeout(5.0, connect=2.0)
 class OwnerAnswer:
     status: int
     body: Any
+    retry_after: str | None = None  # the owner's Retry-After, passed on to the person (a limit, a lock)
+
+    @classmethod
+    def of(cls, answer: httpx.Response) -> OwnerAnswer:
+        try:
+            body = answer.json()
+        except ValueError:
+            body = answer.content
+        return cls(answer.status_code, body, answer.headers.get("retry-after"))
 
     @property
     def ok(self) -> bool:
@@ -58,11 +67,20 @@ class Owners:
                                                 headers=headers, files=files)
         except httpx.HTTPError:
             return OwnerAnswer(503, {"code": "owner_unavailable", "field": None})
+        return OwnerAnswer.of(answer)
+
+    async def call_public(self, service: str, method: str, path: str, *, resident_address: str, json: Any = None,
+                          params: dict | None = None, language: str = "zh") -> OwnerAnswer:
+        """A public route asked for a resident (no token): the resident's address goes along as ``X-Forwarded-For``,
+        so the owner's limits count the resident, not the console (the owner trusts the header only from the
+        addresses its ``FORWARDED_ALLOW_IPS`` names: the console's)."""
+        headers = {"Accept-Language": language, "X-Forwarded-For": resident_address}
         try:
-            body = answer.json()
-        except ValueError:
-            body = answer.content
-        return OwnerAnswer(answer.status_code, body)
+            answer = await self._client.request(method, self._urls[service] + path, json=json, params=params,
+                                                headers=headers)
+        except httpx.HTTPError:
+            return OwnerAnswer(503, {"code": "owner_unavailable", "field": None})
+        return OwnerAnswer.of(answer)
 
     async def fetch(self, account: Account, service: str, path: str) -> httpx.Response | None:
         """A file an owner serves (a photo), as the user may see it; None when refused or unreachable."""

@@ -1,6 +1,17 @@
-"""The console's HTTP edge: its pages (server-rendered), their session, and the owners called on the user's behalf."""
+"""The console's HTTP edge: its pages (server-rendered) for staff and residents, their session, and the owners called on
+the user's behalf."""
 
-from services.console.api import administration, board, cases, operations, queues, sign_in, supervision, workbench
+from services.console.api import (
+    administration,
+    board,
+    cases,
+    operations,
+    queues,
+    residents,
+    sign_in,
+    supervision,
+    workbench,
+)
 
 ROUTERS = [sign_in.router, board.router, cases.router, queues.router, supervision.router, operations.router,
-           administration.router, workbench.router]
+           administration.router, workbench.router, residents.router]
