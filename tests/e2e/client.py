@@ -64,6 +64,23 @@ def case_of(platform, made: httpx.Response) -> str:
                      headers=operator).json()["case_id"]
 
 
+def completed(platform, case_id: str, result: str) -> None:
+    """The case signed for by its lead unit, each assisting unit's part reported, and completed."""
+    dispatch = platform.url("dispatch")
+    case = wait_for(lambda: httpx.get(f"{dispatch}/v1/cases/{case_id}",
+                                      headers=bearer(platform.token("dispatcher"))).json(),
+                    lambda c: c.get("lead_unit_id") and c.get("due_at"))
+    unit = bearer(platform.token("unit_staff", unit=case["lead_unit_id"]))
+    version = httpx.post(f"{dispatch}/v1/cases/{case_id}/sign", headers=unit,
+                         json={"version": case["version"]}).json()["version"]
+    for helper in case["assisting_unit_ids"]:
+        version = httpx.post(f"{dispatch}/v1/cases/{case_id}/part", json={"version": version, "text": "已配合"},
+                             headers=bearer(platform.token("unit_staff", unit=helper))).json()["version"]
+    done = httpx.post(f"{dispatch}/v1/cases/{case_id}/complete", headers=unit,
+                      json={"version": version, "result": result})
+    assert done.status_code == 200, done.text
+
+
 def png(color=(200, 30, 30)) -> bytes:
     import io
 

@@ -13,7 +13,7 @@ from datetime import datetime, timedelta
 import httpx
 
 from shared.local_time import LOCAL_ZONE
-from tests.e2e.client import SPOT, bearer, case_of, report, wait_for
+from tests.e2e.client import SPOT, bearer, case_of, completed, report, wait_for
 from tests.e2e.test_console import _csrf, _text, signed_in
 
 # Samples every second, so the operations page has figures within the test.
@@ -232,7 +232,7 @@ def test_a_supervisor_seats_the_quarter_s_three_party_panel_from_the_queues(plat
 
 
 def test_a_supervisor_schedules_and_records_an_explanation_meeting_from_the_queues_in_local_time(platform):
-    supervision, dispatch, intake = platform.url("supervision"), platform.url("dispatch"), platform.url("intake")
+    supervision, intake = platform.url("supervision"), platform.url("intake")
     admin, supervisor = bearer(platform.token("admin")), bearer(platform.token("supervisor"))
     # No reopening for this sub-item: the first dissatisfied round calls a meeting.
     assert httpx.put(f"{supervision}/v1/jurisdictions/cn-changning/policies/help?category=elderly-care",
@@ -241,18 +241,7 @@ def test_a_supervisor_schedules_and_records_an_explanation_meeting_from_the_queu
     made = report(platform, category="elderly-care", description="楼里独居老人几天没出门，请上门看看",
                   location={"lat": 31.2125, "lon": 121.4275}, contact={"name": "周女士", "phone": "13812347203"})
     case_id, code = case_of(platform, made), made.json()["tracking_code"]
-    dispatcher = bearer(platform.token("dispatcher"))
-    case = wait_for(lambda: httpx.get(f"{dispatch}/v1/cases/{case_id}", headers=dispatcher).json(),
-                    lambda c: c.get("lead_unit_id") and c.get("due_at"))
-    unit = bearer(platform.token("unit_staff", unit=case["lead_unit_id"]))
-    version = httpx.post(f"{dispatch}/v1/cases/{case_id}/sign", headers=unit,
-                         json={"version": case["version"]}).json()["version"]
-    for helper in case["assisting_unit_ids"]:
-        version = httpx.post(f"{dispatch}/v1/cases/{case_id}/part", json={"version": version, "text": "已陪同"},
-                             headers=bearer(platform.token("unit_staff", unit=helper))).json()["version"]
-    done = httpx.post(f"{dispatch}/v1/cases/{case_id}/complete", headers=unit,
-                      json={"version": version, "result": "已上门探访"})
-    assert done.status_code == 200, done.text
+    completed(platform, case_id, "已上门探访")
     track = f"{intake}/v1/track/{code}"
     wait_for(lambda: httpx.get(track, params={"phone_last4": "7203"}).json(), lambda t: t["status"] == "completed")
     assert httpx.post(f"{track}/verdict?phone_last4=7203", json={"verdict": "dissatisfied"}).status_code == 201

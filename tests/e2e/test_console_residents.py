@@ -8,7 +8,7 @@ import re
 
 import httpx
 
-from tests.e2e.client import bearer, case_of, report, wait_for
+from tests.e2e.client import case_of, completed, report, wait_for
 from tests.e2e.test_console import _csrf, _text
 
 
@@ -34,18 +34,7 @@ def test_a_resident_follows_the_case_from_the_sms_link_and_judges_it_when_done(p
     assert code in text and "路灯" in text and "（北京时间）" in text and "received" not in text
     assert re.search(r"\d{4}-\d{2}-\d{2} \d{2}:\d{2}", text)  # local time, not an ISO moment with a zone
 
-    dispatch, dispatcher = platform.url("dispatch"), bearer(platform.token("dispatcher"))
-    case = wait_for(lambda: httpx.get(f"{dispatch}/v1/cases/{case_id}", headers=dispatcher).json(),
-                    lambda c: c.get("lead_unit_id") and c.get("due_at"))
-    unit = bearer(platform.token("unit_staff", unit=case["lead_unit_id"]))
-    version = httpx.post(f"{dispatch}/v1/cases/{case_id}/sign", headers=unit,
-                         json={"version": case["version"]}).json()["version"]
-    for helper in case["assisting_unit_ids"]:
-        version = httpx.post(f"{dispatch}/v1/cases/{case_id}/part", json={"version": version, "text": "已配合"},
-                             headers=bearer(platform.token("unit_staff", unit=helper))).json()["version"]
-    done = httpx.post(f"{dispatch}/v1/cases/{case_id}/complete", headers=unit,
-                      json={"version": version, "result": "已更换灯泡"})
-    assert done.status_code == 200, done.text
+    completed(platform, case_id, "已更换灯泡")
     page = wait_for(lambda: _asked(console, code, "7311").text, lambda html: 'action="/track/' in html and
                     "/verdict" in html)
     assert "评价办理结果" in _text(page) and "已办结" in _text(page)
