@@ -165,9 +165,10 @@ def test_an_administrator_edits_what_the_services_keep_and_the_services_follow(p
                                             "local_only": "no"})
     assert rule.status_code == 303, _text(rule.text)
     page = admin.get("/admin")
-    preview = admin.post("/admin/routing-preview", data={"csrf": _csrf(page.text), "category": "street-lighting",
-                                                         "grid": "cm-xiushui-g1"})
-    assert "规则 xiushui-lights → 主办 秀水社区为老志愿服务队" in _text(preview.text)
+    # Dispatch reads its routing again within a second of an edit (its versioned cache), not in the same instant.
+    wait_for(lambda: _text(admin.post("/admin/routing-preview", data={
+        "csrf": _csrf(page.text), "category": "street-lighting", "grid": "cm-xiushui-g1"}).text),
+        lambda text: "规则 xiushui-lights → 主办 秀水社区为老志愿服务队" in text, timeout=10)
     gone = admin.post("/admin/rule/xiushui-lights/removal", data={"csrf": _csrf(page.text)})
     assert gone.status_code == 303
     assert all(r["id"] != "xiushui-lights" for r in httpx.get(f"{dispatch}/v1/routing-rules", headers=token).json())
