@@ -62,12 +62,8 @@ class Owners:
         headers = {"Authorization": f"Bearer {self.token_for(account)}", "Accept-Language": language}
         if idempotency_key:
             headers["Idempotency-Key"] = idempotency_key
-        try:
-            answer = await self._client.request(method, self._urls[service] + path, json=json, params=params,
-                                                headers=headers, files=files)
-        except httpx.HTTPError:
-            return OwnerAnswer(503, {"code": "owner_unavailable", "field": None})
-        return OwnerAnswer.of(answer)
+        return await self._request(method, self._urls[service] + path, headers, json=json, params=params,
+                                   files=files)
 
     async def call_public(self, service: str, method: str, path: str, *, resident_address: str, json: Any = None,
                           params: dict | None = None, language: str = "zh") -> OwnerAnswer:
@@ -75,12 +71,13 @@ class Owners:
         so the owner's limits count the resident, not the console (the owner trusts the header only from the
         addresses its ``FORWARDED_ALLOW_IPS`` names: the console's)."""
         headers = {"Accept-Language": language, "X-Forwarded-For": resident_address}
+        return await self._request(method, self._urls[service] + path, headers, json=json, params=params)
+
+    async def _request(self, method: str, url: str, headers: dict, **sent) -> OwnerAnswer:
         try:
-            answer = await self._client.request(method, self._urls[service] + path, json=json, params=params,
-                                                headers=headers)
+            return OwnerAnswer.of(await self._client.request(method, url, headers=headers, **sent))
         except httpx.HTTPError:
             return OwnerAnswer(503, {"code": "owner_unavailable", "field": None})
-        return OwnerAnswer.of(answer)
 
     async def fetch(self, account: Account, service: str, path: str) -> httpx.Response | None:
         """A file an owner serves (a photo), as the user may see it; None when refused or unreachable."""

@@ -38,11 +38,11 @@ from shared.refusals import Refused
 
 router = APIRouter(include_in_schema=False)
 Short = Annotated[str, Form(max_length=100)]
-ASKED = {"units": ("dispatch", "/v1/units", None), "rules": ("dispatch", "/v1/routing-rules", None),
-         "categories": ("intake", "/v1/admin/categories", None),
-         "policies": ("supervision", "/v1/jurisdictions/{j}/policies", None),
-         "calendar": ("supervision", "/v1/jurisdictions/{j}/calendar", None),
-         "supervisors": ("supervision", "/v1/supervisors", None)}
+ASKED = {"units": ("dispatch", "/v1/units"), "rules": ("dispatch", "/v1/routing-rules"),
+         "categories": ("intake", "/v1/admin/categories"),
+         "policies": ("supervision", "/v1/jurisdictions/{j}/policies"),
+         "calendar": ("supervision", "/v1/jurisdictions/{j}/calendar"),
+         "supervisors": ("supervision", "/v1/supervisors")}
 
 
 async def _render(request: Request, user: SignedIn, session, *, refusal: dict | None = None, status_code: int = 200,
@@ -51,8 +51,8 @@ async def _render(request: Request, user: SignedIn, session, *, refusal: dict | 
     service = owners(request)
     year = year or _asked_year(request)
     got = await asyncio.gather(*(service.call(account, owner, "GET", path.format(j=account.jurisdiction),
-                                              params={"year": year} if name == "calendar" else params, language=lang)
-                                 for name, (owner, path, params) in ASKED.items()))
+                                              params={"year": year} if name == "calendar" else None, language=lang)
+                                 for name, (owner, path) in ASKED.items()))
     data = {name: (a.body if a.ok else None) for name, a in zip(ASKED, got, strict=True)}
     accounts = (await session.execute(select(tables.accounts).order_by(tables.accounts.c.role,
                                                                        tables.accounts.c.username))).all()
@@ -178,7 +178,7 @@ def _owner_path(form: AdminForm, item_id: str, account) -> tuple[str, dict | Non
 
 async def _current(request: Request, account, form: AdminForm, item_id: str, lang: str) -> dict | None:
     """The record as its owner keeps it now (None: there is none by that name)."""
-    service, path, _ = ASKED[form.section]
+    service, path = ASKED[form.section]
     answer = await owners(request).call(account, service, "GET", path.format(j=account.jurisdiction), language=lang)
     if not answer.ok:
         raise OwnerDown(answer)

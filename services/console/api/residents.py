@@ -24,10 +24,7 @@ Last4 = Annotated[str, Form(max_length=8)]
 
 
 def _form(request: Request, code: str, *, status_code: int = 200, refusal: dict | None = None) -> HTMLResponse:
-    csrf = secrets.token_urlsafe(24)
-    response = page(request, "track.html", status_code=status_code, code=code, csrf=csrf, refusal=refusal, case=None)
-    set_cookie(response, request, CSRF_COOKIE, csrf, max_age=3600)
-    return response
+    return _page_of(request, code, "", None, status_code=status_code, refusal=refusal)
 
 
 @router.get("/track/{tracking_code}", response_class=HTMLResponse)
@@ -74,8 +71,9 @@ async def track(request: Request, tracking_code: Code, csrf: Annotated[str, Form
     return _page_of(request, tracking_code, phone_last4, _shown(answer.body, lang))
 
 
-def _page_of(request: Request, code: str, last4: str, case: dict, *, status_code: int = 200,
+def _page_of(request: Request, code: str, last4: str, case: dict | None, *, status_code: int = 200,
              refusal: dict | None = None, judged: str | None = None) -> HTMLResponse:
+    """The tracking page: the digits asked (no case yet), or the case; a fresh CSRF token for its form."""
     csrf = secrets.token_urlsafe(24)
     response = page(request, "track.html", status_code=status_code, code=code, csrf=csrf, case=case, last4=last4,
                     refusal=refusal, judged=judged)
