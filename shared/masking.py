@@ -109,6 +109,8 @@ def mask_numbers_in_text(text: str) -> str:
 SURNAMES = frozenset(
     "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾肖田董袁潘于蒋蔡余杜叶程苏魏吕丁任沈姚卢姜崔钟谭陆汪范"
     "金石廖贾夏韦付方白邹孟熊秦邱江尹薛闫段雷侯龙史陶黎贺顾毛郝龚邵万钱严覃武戴莫孔向汤")
+COMPOUND_SURNAMES = frozenset({"欧阳", "司马", "上官", "诸葛", "东方", "皇甫", "尉迟", "公孙", "慕容", "令狐", "长孙",
+                               "宇文", "司徒", "夏侯", "端木", "轩辕"})
 TITLES = ("师傅", "女士", "先生", "阿姨", "老师", "大爷", "大妈", "奶奶", "爷爷", "同志", "主任", "书记", "经理", "医生",
           "老伯", "阿婆", "叔叔", "伯伯", "小姐")
 # What follows a name in a report and is not part of it.
@@ -162,7 +164,13 @@ def mask_names_in_text(text: str) -> str:
         placed = after_cue and flag in ("ns", "nz") and 2 <= len(word) <= 3 and word[0] in SURNAMES \
             and not word.endswith(_PLACE_ENDINGS) and not (i + 1 < len(words) and words[i + 1][0].startswith(
                 _PLACE_ENDINGS))
-        if not (flag.startswith(_NAME_FLAGS) or introduced or placed) or not _HAN.match(word):
+        # jieba tags common words as names too (井盖, a manhole cover, is "nr"): a name it tagged begins with a
+        # surname, or follows one (欧阳 + 娜娜, 徐海 + 燕) or a word that introduces a person.
+        before = words[i - 1] if i > 0 else ("", "")
+        tagged = flag.startswith(_NAME_FLAGS) and (
+            word[0] in SURNAMES or word[:2] in COMPOUND_SURNAMES or after_cue or before[0] in SURNAMES
+            or before[0] in COMPOUND_SURNAMES or (len(before[0]) == 2 and before[0][0] in SURNAMES))
+        if not (tagged or introduced or placed) or not _HAN.match(word):
             out.append(word)
             i += 1
             continue

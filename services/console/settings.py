@@ -10,6 +10,11 @@ class ConsoleSettings(ServiceSettings):
     model_config = SettingsConfigDict(env_prefix="CONSOLE_", extra="ignore", frozen=True)
 
     port: int = Field(8005, ge=1, le=65535, description="HTTP port")
+    jurisdiction_id: str = Field("cn-changning", description="The district this console serves (the tokens it "
+                                 "signs as its own service name it)")
+    report_max_bytes: int = Field(76_546_048, ge=65_536, description="Largest report the residents' form may send: "
+                                  "nine photos at intake's largest, for phones without JavaScript (which resizes "
+                                  "them first)")
     jwt_private_key: str = Field(description="PEM Ed25519 private key the console signs its users' short-lived "
                                  "tokens with (the services verify them with the public key)")
     session_hours: float = Field(12, gt=0, le=168, description="How long a sign-in lasts without use")
@@ -39,6 +44,9 @@ class ConsoleSettings(ServiceSettings):
     local_accounts: bool = Field(True, description="Accept the console's own passwords too (false: the provider "
                                  "only)")
     secure_cookies: bool = Field(False, description="Mark cookies Secure (on behind https; the local footing is http)")
+
+    def body_limits(self) -> dict[str, int]:
+        return {"/report": self.report_max_bytes}
 
     @field_validator("jwt_private_key")
     @classmethod

@@ -1,4 +1,5 @@
-"""Loads intake's part of the demo ground: areas with polygons, the gazetteer, the category tree (idempotent)."""
+"""Loads intake's part of the demo ground: areas with polygons, the gazetteer, the category tree and the hotline's
+knowledge base (idempotent)."""
 
 from sqlalchemy.dialects.postgresql import insert
 
@@ -30,6 +31,11 @@ def category_rows() -> list[dict]:
             for i in tree["items"]]
 
 
+def knowledge_rows() -> list[dict]:
+    return [{"id": a["id"], "question": a["question"], "answer": a["answer"], "keywords": a["keywords"],
+             "category_code": a.get("category"), "changed_by": "demo"} for a in demo_data("knowledge")["articles"]]
+
+
 def class_rows() -> list[dict]:
     return demo_data("categories")["classes"]
 
@@ -49,3 +55,5 @@ async def seed_demo(uow_factory: UnitOfWorkFactory) -> None:
                   "attributes": insert(tables.categories).excluded.attributes},
             where=tables.categories.c.service_code == ""))
         await category_tree.changed(uow)
+        # Articles an admin edited or retired stay as they are.
+        await uow.session.execute(insert(tables.knowledge_articles).values(knowledge_rows()).on_conflict_do_nothing())

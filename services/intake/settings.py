@@ -44,6 +44,8 @@ class IntakeSettings(ServiceSettings):
     photos_per_address: str = Field("30/minute;300/hour", description="Photo uploads from one client address")
     open311_per_key: str = Field("120/minute", description="Open311 requests created with one api_key")
     tracking_per_address: str = Field("30/minute", description="Tracking look-ups and verdicts from one client address")
+    lookups_per_address: str = Field("120/minute", description="Address suggestions and nearby cases asked from one "
+                                     "client address")
     tracking_failures: str = Field("5/15 minutes", description="Wrong phone digits for one tracking code before the "
                                    "code is locked (until the oldest failure is that old)")
     neighbours_file: Path = Field(Path(__file__).parent / "neighbours.yaml", description="The neighbouring "
@@ -53,7 +55,7 @@ class IntakeSettings(ServiceSettings):
                                                 "the messaging-group bridge's requests; unset: the bridge is refused")
 
     @field_validator("reports_per_address", "reports_per_phone", "photos_per_address", "open311_per_key",
-                     "tracking_per_address", "tracking_failures")
+                     "tracking_per_address", "lookups_per_address", "tracking_failures")
     @classmethod
     def _limit(cls, value: str) -> str:
         parse_many(value)  # a ValueError names what is wrong
@@ -62,7 +64,8 @@ class IntakeSettings(ServiceSettings):
     def rate_limits(self) -> dict[str, str]:
         return {name: getattr(self, name) for name in ("reports_per_address", "reports_per_phone",
                                                        "photos_per_address", "open311_per_key",
-                                                       "tracking_per_address", "tracking_failures")}
+                                                       "tracking_per_address", "lookups_per_address",
+                                                       "tracking_failures")}
 
     def body_limits(self) -> dict[str, int]:
         # Photos and import files are bigger than any JSON body; the envelope of a multipart upload needs a little room.

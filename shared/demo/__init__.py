@@ -13,7 +13,7 @@ HERE = Path(__file__).parent
 @cache
 def demo_data(name: str) -> dict:
     """One of ``ground``, ``categories``, ``units``, ``routing``, ``time_limits``, ``supervisors``,
-    ``contact_points``."""
+    ``contact_points``, ``knowledge``."""
     return yaml.safe_load((HERE / f"{name}.yaml").read_text(encoding="utf-8"))
 
 

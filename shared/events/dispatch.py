@@ -6,7 +6,7 @@ from datetime import date
 from typing import Literal
 from uuid import UUID
 
-from pydantic import AwareDatetime
+from pydantic import AwareDatetime, Field
 
 from shared.events.contract import DISPATCH_CASES, Event, event_type
 from shared.events.values import AreaPath, SuspensionReason
@@ -168,6 +168,8 @@ class CaseCompleted(Event, type=event_type("case.completed"), topic=DISPATCH_CAS
     unit_id: str
     unit_name: str
     result: str
+    photo_ids: list[UUID] = Field(default_factory=list, description="The photos it completed the case with (dispatch "
+                                  "serves them to the residents who raised it)")
     completed_at: AwareDatetime
 
 

@@ -40,6 +40,7 @@ MESSAGES_ZH = {
     "outside_jurisdiction": "该地点不在本辖区内",
     "address_not_found": "找不到这个地址，请补充小区名称或门牌号，或在地图上选点",
     "address_not_precise": "地址不够具体，请补充门牌号",
+    "case_closed": "该诉求已办结，请重新反映",
     "missing_location": "请提供地点（地图选点或地址）",
     "invalid_phone": "请填写手机号码，或带区号的固定电话",
     "unknown_photo": "照片不存在或已过期，请重新上传",

@@ -95,3 +95,7 @@ def truthful_openapi(app: FastAPI, matrix: AccessMatrix) -> Callable[[], dict]:
 #: ``responses=`` of a route a rate limit or lockout applies to.
 RATE_LIMITED = {429: {**_problem(429), "headers": {"Retry-After": {
     "description": "Seconds until a try may succeed", "schema": {"type": "integer"}}}}}
+
+
+#: ``responses=`` of a route that may name a record in its body (an open case to join) that is not there.
+NAMES_A_RECORD = {404: _problem(404)}

@@ -64,8 +64,9 @@ def case_of(platform, made: httpx.Response) -> str:
                      headers=operator).json()["case_id"]
 
 
-def completed(platform, case_id: str, result: str) -> None:
-    """The case signed for by its lead unit, each assisting unit's part reported, and completed."""
+def completed(platform, case_id: str, result: str, photo: bytes | None = None) -> None:
+    """The case signed for by its lead unit, each assisting unit's part reported, and completed (with a photo of the
+    result, if given)."""
     dispatch = platform.url("dispatch")
     case = wait_for(lambda: httpx.get(f"{dispatch}/v1/cases/{case_id}",
                                       headers=bearer(platform.token("dispatcher"))).json(),
@@ -76,8 +77,10 @@ def completed(platform, case_id: str, result: str) -> None:
     for helper in case["assisting_unit_ids"]:
         version = httpx.post(f"{dispatch}/v1/cases/{case_id}/part", json={"version": version, "text": "已配合"},
                              headers=bearer(platform.token("unit_staff", unit=helper))).json()["version"]
+    photos = [httpx.post(f"{dispatch}/v1/photos", headers=unit, timeout=10, files={
+        "file": ("done.png", photo, "image/png")}).json()["photo_id"]] if photo else []
     done = httpx.post(f"{dispatch}/v1/cases/{case_id}/complete", headers=unit,
-                      json={"version": version, "result": result})
+                      json={"version": version, "result": result, "photos": photos})
     assert done.status_code == 200, done.text
 
 

@@ -1,4 +1,5 @@
-"""The whole platform, started as ``gridlink up`` starts it, in its own data directory and on free ports."""
+"""The whole platform, started as ``gridlink up`` starts it, in its own data directory and on free ports; and the
+browser the page tests drive (Debian's Chromium, one per test module)."""
 
 from __future__ import annotations
 
@@ -13,8 +14,10 @@ from pathlib import Path
 import httpx
 import psutil
 import pytest
+from playwright.sync_api import Browser, Page, sync_playwright
 
 from gridlink.embedded import free_port
+from tests.e2e.browsing import FLAGS, SHOTS, chromium_path, fonts
 
 SERVICES = ("intake", "dispatch", "supervision", "notification", "console")
 
@@ -104,3 +107,25 @@ def platform(tmp_path_factory, request) -> RunningPlatform:
     running.stop()
 
 
+@pytest.fixture(scope="module")
+def browser(tmp_path_factory) -> Browser:
+    with sync_playwright() as playwright:
+        launched = playwright.chromium.launch(executable_path=chromium_path(), headless=True, args=FLAGS,
+                                              env=fonts(tmp_path_factory.mktemp("fonts")))
+        yield launched
+        launched.close()
+
+
+@pytest.fixture
+def shots(request):
+    """Screenshots of this test, numbered in order, kept after the run."""
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    taken = []
+
+    def shoot(page: Page, name: str) -> Path:
+        path = SHOTS / f"{request.node.name}-{len(taken) + 1:02d}-{name}.png"
+        page.screenshot(path=str(path), full_page=True)
+        taken.append(path)
+        return path
+
+    return shoot

@@ -5,80 +5,17 @@ bad input says which field is wrong. Every test keeps screenshots (``tests/artif
 
 from __future__ import annotations
 
-import os
 import random
 import re
-import shutil
 import time
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 
 import httpx
-import pytest
-from playwright.sync_api import Browser, Page, expect, sync_playwright
+from playwright.sync_api import Page, expect
 
 from shared.local_time import LOCAL_ZONE
+from tests.e2e.browsing import serious_violations, signed_in
 from tests.e2e.client import JIANGSU, report
-
-PASSWORD = "demo-Changning-2026"
-SHOTS = Path(__file__).parents[1] / "artifacts" / "screenshots"
-FONT_DIR = Path(__file__).parents[2] / ".tools" / "fonts"
-# Chromium's own flags for a machine without a display or internet (as root, in a container).
-FLAGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-         "--disable-sync", "--no-first-run", "--disable-quic"]
-
-
-def chromium_path() -> str:
-    path = os.environ.get("GRIDLINK_CHROMIUM") or shutil.which("chromium") or shutil.which("chromium-browser")
-    assert path, ("the browser tests need Chromium: `apt-get install -y chromium` (Debian), or set GRIDLINK_CHROMIUM "
-                  "to its executable")
-    return path
-
-
-def fonts(tmp: Path) -> dict:
-    """Fontconfig that adds the project's Chinese font (``make install`` fetched it) to the system's, so that pages
-    and screenshots show Chinese, not boxes, on a machine without CJK fonts."""
-    conf = tmp / "fonts.conf"
-    conf.write_text('<?xml version="1.0"?><!DOCTYPE fontconfig SYSTEM "fonts.dtd"><fontconfig>'
-                    '<include ignore_missing="yes">/etc/fonts/fonts.conf</include>'
-                    f'<dir>{FONT_DIR}</dir><cachedir>{tmp / "cache"}</cachedir></fontconfig>')
-    return {**os.environ, "FONTCONFIG_FILE": str(conf)}
-
-
-@pytest.fixture(scope="module")
-def browser(tmp_path_factory) -> Browser:
-    with sync_playwright() as playwright:
-        launched = playwright.chromium.launch(executable_path=chromium_path(), headless=True, args=FLAGS,
-                                              env=fonts(tmp_path_factory.mktemp("fonts")))
-        yield launched
-        launched.close()
-
-
-@pytest.fixture
-def shots(request):
-    """Screenshots of this test, numbered in order, kept after the run."""
-    SHOTS.mkdir(parents=True, exist_ok=True)
-    taken = []
-
-    def shoot(page: Page, name: str) -> Path:
-        path = SHOTS / f"{request.node.name}-{len(taken) + 1:02d}-{name}.png"
-        page.screenshot(path=str(path), full_page=True)
-        taken.append(path)
-        return path
-
-    return shoot
-
-
-def signed_in(browser: Browser, platform, username: str, *, width: int = 1366, height: int = 900) -> Page:
-    page = browser.new_context(viewport={"width": width, "height": height}, locale="zh-CN",
-                               timezone_id="Asia/Shanghai").new_page()
-    page.goto(platform.url("console") + "/")
-    expect(page).to_have_url(re.compile(r"/sign-in"))
-    page.get_by_label("用户名").fill(username)
-    page.get_by_label("密码").fill(PASSWORD)
-    page.get_by_role("button", name="登录").click()
-    expect(page.locator("h1")).to_be_visible()
-    return page
 
 
 def spot() -> dict:
@@ -244,25 +181,11 @@ def _png() -> bytes:
     return out.getvalue()
 
 
-#: What the accessibility check holds the pages to: WCAG 2.1 A and AA, as axe-core (bundled with
-#: axe-playwright-python, run inside the page) checks them.
-WCAG = {"runOnly": {"type": "tag", "values": ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]}}
-
-
-def _serious(page: Page) -> list[str]:
-    """The serious and critical accessibility violations of the page as it stands, each with where it was found."""
-    from axe_playwright_python.sync_playwright import Axe
-
-    found = Axe().run(page, options=WCAG).response["violations"]
-    return [f"{v['id']} ({v['impact']}): {v['help']} at {[n['target'] for n in v['nodes']][:3]}"
-            for v in found if v["impact"] in ("serious", "critical")]
-
-
 def test_every_page_passes_the_accessibility_check_and_works_on_a_tablet(platform, browser, shots):
     console = platform.url("console")
     signed_out = browser.new_context(locale="zh-CN").new_page()
     signed_out.goto(console + "/sign-in")
-    problems = {"/sign-in": _serious(signed_out)}
+    problems = {"/sign-in": serious_violations(signed_out)}
     pages = {"dispatcher": ["/board", "/queues", "/supervision"], "huayang-office": ["/workbench"],
              "supervisor": ["/supervision", "/queues"], "admin": ["/operations", "/admin", "/admin/unit/new",
                                                                  "/admin/policy/help", "/admin/category/drainage"]}
@@ -271,7 +194,7 @@ def test_every_page_passes_the_accessibility_check_and_works_on_a_tablet(platfor
         for path in paths:
             page.goto(console + path)
             expect(page.locator("h1")).to_be_visible()
-            problems[f"{username} {path}"] = _serious(page)
+            problems[f"{username} {path}"] = serious_violations(page)
         if username == "dispatcher":
             made = httpx.post(f"{platform.url('intake')}/v1/reports", timeout=10, json={
                 "description": f"小区门口下水道堵塞，雨后积水 {random.randint(1000, 9999)}", "location": spot(),
@@ -280,10 +203,10 @@ def test_every_page_passes_the_accessibility_check_and_works_on_a_tablet(platfor
             page.goto(console + "/board")
             page.locator(f'tr[data-code="{made.json()["tracking_code"]}"] a').click(timeout=15_000)
             expect(page.locator(".timeline")).to_be_visible()
-            problems["dispatcher case page"] = _serious(page)
+            problems["dispatcher case page"] = serious_violations(page)
             page.goto(console + "/language?to=en&next=/board")
             expect(page.locator("h1")).to_contain_text("linkage centre board")
-            problems["dispatcher /board in English"] = _serious(page)
+            problems["dispatcher /board in English"] = serious_violations(page)
     assert not {where: found for where, found in problems.items() if found}
 
     tablet = signed_in(browser, platform, "dispatcher", width=768, height=1024)
@@ -292,7 +215,7 @@ def test_every_page_passes_the_accessibility_check_and_works_on_a_tablet(platfor
     overflow = tablet.evaluate("document.documentElement.scrollWidth - document.documentElement.clientWidth")
     assert overflow <= 0, f"the board is {overflow}px wider than a tablet"
     shots(tablet, "board-on-a-tablet")
-    assert _serious(tablet) == []
+    assert serious_violations(tablet) == []
     tablet.keyboard.press("Tab")  # the keyboard reaches the page's first link, and shows where it is
     focused = tablet.evaluate("[document.activeElement.tagName, getComputedStyle(document.activeElement).outlineStyle]")
     assert focused[0] == "A" and focused[1] != "none", focused

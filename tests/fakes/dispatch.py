@@ -31,6 +31,7 @@ class Photo:
     unit_id: str
     uploaded_at: datetime
     case_id: UUID | None = None
+    shown_to_residents: bool = False
 
 
 class FakeDispatchStore:
@@ -144,12 +145,13 @@ class FakeDispatchStore:
     async def add_photo(self, photo_id: UUID, photo: CleanPhoto, *, unit_id: str) -> None:
         self.photos[photo_id] = Photo(photo_id, unit_id, datetime.now(UTC))
 
-    async def attach_photos(self, case_id: UUID, unit_id: str, photo_ids: set[UUID]) -> set[UUID]:
+    async def attach_photos(self, case_id: UUID, unit_id: str, photo_ids: set[UUID], *,
+                            shown_to_residents: bool) -> set[UUID]:
         attached = set()
         for photo_id in photo_ids:
             photo = self.photos.get(photo_id)
             if photo and photo.unit_id == unit_id and photo.case_id in (None, case_id):
-                photo.case_id = case_id
+                photo.case_id, photo.shown_to_residents = case_id, shown_to_residents
                 attached.add(photo_id)
         return attached
 

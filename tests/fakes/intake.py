@@ -56,6 +56,8 @@ class FakeIntakeStore:
             for row in demo.category_rows()}
         self.classes = {row["code"] for row in demo.class_rows()}
         self.api_keys: dict[UUID, dict] = {}
+        self.articles: dict[UUID, dict] = {}
+        self.consultations: list[dict] = []
 
     def lines(self, case_id: UUID) -> list[TimelineLine]:
         return [line for c, _, line, _ in self.timeline if c == case_id]
@@ -166,6 +168,9 @@ class FakeIntakeStore:
     async def lock_case(self, case_id: UUID) -> CaseRecord | None:
         return self.cases.get(case_id)
 
+    async def lock_case_by_code(self, tracking_code: str) -> CaseRecord | None:
+        return next((c for c in self.cases.values() if c.tracking_code == tracking_code), None)
+
     async def case_supervisor(self, case_id: UUID) -> tuple[bool, str | None]:
         case = self.cases.get(case_id)
         return (case is not None, case.supervisor_id if case else None)
@@ -258,6 +263,38 @@ class FakeIntakeStore:
 
     async def audit_reveals(self, reveals: list[dict]) -> None:
         self.reveals.extend(reveals)
+
+    async def cases_reported_by(self, phone: str, grids: frozenset[str], *, limit: int) -> list[dict]:
+        reporter_ids = {rid for rid, r in self.reporters.items() if r["phone"] == phone}
+        seen = {}
+        for report in self.reports.values():
+            case = self.cases[report.case_id]
+            if report.reporter_id in reporter_ids and case.grid_id in grids:
+                seen.setdefault(case.id, {"case_id": case.id, "reporter_id": report.reporter_id,
+                                          "tracking_code": case.tracking_code, "category_code": case.category_code,
+                                          "status": case.status, "description": case.description,
+                                          "reported_at": case.reported_at, "unit_name": case.unit_name})
+        return sorted(seen.values(), key=lambda c: c["reported_at"], reverse=True)[:limit]
+
+    async def save_article(self, article_id: UUID, **values) -> bool:
+        self.articles[article_id] = {**self.articles.get(article_id, {}), "id": article_id, **values}
+        return True
+
+    async def retire_article(self, article_id: UUID, actor: str, now: datetime) -> bool:
+        found = self.articles.get(article_id)
+        if not found or not found["active"]:
+            return False
+        found.update(active=False, changed_by=actor, changed_at=now)
+        return True
+
+    async def article(self, article_id: UUID) -> dict | None:
+        return self.articles.get(article_id)
+
+    async def consultation_by_call(self, call_id: str) -> dict | None:
+        return next((c for c in self.consultations if c["call_id"] == call_id), None)
+
+    async def add_consultation(self, **values) -> None:
+        self.consultations.append(values)
 
     async def cases_without_words(self, *, limit: int) -> list[tuple[UUID, str]]:
         return [(c.id, c.description) for c in self.cases.values() if c.words is None][:limit]

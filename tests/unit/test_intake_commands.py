@@ -399,3 +399,53 @@ async def test_a_problem_that_comes_back_where_a_case_was_completed_is_a_rebound
                if line.kind == "rebound")
     elsewhere = await _report(uow, replace(DRAIN, lat=31.2300, lon=121.4400, phone="13812348888"))
     assert [e for e in uow.of_type(CaseReported) if e.case_id == elsewhere.case_id][0].rebound_of is None
+
+
+async def test_a_resident_adds_their_voice_to_an_open_case_they_name_and_not_to_a_completed_one(uow):
+    first = await _report(uow)
+    joined = await _report(uow, ReportDraft(channel=Channel.SELF_SERVICE, description="", phone="13812349999",
+                                            joins=first.tracking_code.lower()))
+    assert (joined.case_id, joined.linked) == (first.case_id, True)
+    assert uow.store.cases[first.case_id].residents_affected == 2
+    linked = [e for e in uow.events if isinstance(e, CaseDuplicateLinked)]
+    assert linked[-1].similarity == 1.0 and linked[-1].report_id == joined.report_id
+    assert uow.store.reports[joined.report_id].description == reports.JOINED_WITHOUT_WORDS
+    uow.store.cases[first.case_id] = replace(uow.store.cases[first.case_id], status="completed")
+    with pytest.raises(Refused) as closed:
+        await _report(uow, ReportDraft(channel=Channel.SELF_SERVICE, description="我也是", joins=first.tracking_code))
+    assert (closed.value.code, closed.value.status) == ("case_closed", 409)
+    with pytest.raises(Refused) as unknown:
+        await _report(uow, ReportDraft(channel=Channel.SELF_SERVICE, description="我也是", joins="NOSUCHCODE"))
+    assert (unknown.value.code, unknown.value.field) == ("not_found", "co_report_of")
+
+
+async def test_a_consultation_answered_on_the_spot_is_recorded_once_per_call_with_the_articles_words(uow):
+    from services.intake.commands import knowledge
+
+    async with uow:
+        article = await knowledge.save_article(uow, None, question="受理中心几点上班？", answer="工作日8:30—17:00",
+                                               keywords=["上班时间"], category_code=None, actor="admin-1")
+        row = await knowledge.answer_on_the_spot(uow, call_id="call-1", phone="13812341234", name=None,
+                                                 question="请问受理中心几点开门，电话13812341234", article_id=article,
+                                                 answer=None, operator="op-1")
+        again = await knowledge.answer_on_the_spot(uow, call_id="call-1", phone=None, name=None, question="再问",
+                                                   article_id=None, answer="别的", operator="op-1")
+    assert again == row and len(uow.store.consultations) == 1
+    assert row["answer"] == "工作日8:30—17:00" and "13812341234" not in row["question"]
+    assert row["reporter_id"] is not None  # the caller's history knows the number asked
+    async with uow:
+        await knowledge.retire_article(uow, article, actor="admin-1")
+        with pytest.raises(Refused) as retired:
+            await knowledge.answer_on_the_spot(uow, call_id="call-2", phone=None, name=None, question="几点上班",
+                                               article_id=article, answer=None, operator="op-1")
+    assert retired.value.code == "not_found"
+
+
+async def test_a_callers_earlier_cases_are_found_by_number_within_the_scope_and_each_shown_is_audited(uow):
+    made = await _report(uow)
+    async with uow:
+        mine = await contacts.caller_history(uow, "13812341234", caller=OPERATOR,
+                                             grids=frozenset({uow.store.cases[made.case_id].grid_id}))
+        elsewhere = await contacts.caller_history(uow, "13812341234", caller=OPERATOR, grids=frozenset({"other"}))
+    assert [c["tracking_code"] for c in mine] == [made.tracking_code] and elsewhere == []
+    assert [(r["case_id"], r["actor"]) for r in uow.store.reveals] == [(made.case_id, "op-1")]

@@ -97,3 +97,27 @@ def test_a_slip_keeps_its_kind_among_the_seven_channels_and_the_day_it_was_hande
     draft = draft_of(SheetRow(number=2, values={"kind": "问卷", "description": "楼道灯坏了",
                                                           "received_on": "2026-11-20"}), today=today)
     assert (draft.source_kind, draft.handed_in_on) == ("questionnaire", date(2026, 11, 20))
+
+
+def test_the_gazetteer_suggests_compounds_by_name_or_alias_and_road_segments_by_number():
+    from tests.fakes.intake import demo_reference
+
+    gazetteer = demo_reference()[1].gazetteer
+    assert [s.name_zh for s in gazetteer.suggest("秀水苑")] == ["秀水小区"]
+    assert [s.name_zh for s in gazetteer.suggest("华阳路250号")] == ["华阳路250号"]
+    assert {s.kind for s in gazetteer.suggest("华阳")} == {"compound", "road"}
+    assert gazetteer.suggest("上海市") == [] and gazetteer.suggest("月球") == []
+
+
+def test_the_knowledge_base_finds_the_answer_by_the_words_of_the_question():
+    from uuid import uuid4
+
+    from services.intake.domain.classification import words
+    from services.intake.domain.knowledge import Article, search
+
+    hours = Article(uuid4(), "街道社区事务受理服务中心几点上班？", "工作日8:30—17:00办公", ["上班时间", "几点"])
+    waste = Article(uuid4(), "湿垃圾什么时候投放？", "早7:00—9:00", ["垃圾分类", "湿垃圾"])
+    found = search("受理中心周六几点上班", [waste, hours], words)
+    assert [f.article for f in found] == [hours] and 0 < found[0].score <= 1
+    assert search("湿垃圾投放", [hours, waste], words)[0].article is waste
+    assert search("火星移民政策", [hours, waste], words) == []

@@ -113,5 +113,6 @@ def test_places_titles_and_ordinary_words_are_left_as_they_are():
 
     for text in ("华阳路街道办事处", "小区门口下水道堵塞，雨后积水严重", "江苏路一处窨井盖缺失", "周女士反映电梯坏了",
                  "请找刘师傅处理", "黄色的灯一直闪", "一张桌子挡住消防通道", "金山区来的车辆乱停", "马路上有坑",
-                 "居民江苏路一处积水", "静安寺门口路灯不亮三天了", "路灯不亮 street light out"):
+                 "居民江苏路一处积水", "静安寺门口路灯不亮三天了", "路灯不亮 street light out",
+                 "已更换井盖并加固", "人行道上井盖松动", "请盖章后交回"):
         assert mask_personal_text(text) == text, text

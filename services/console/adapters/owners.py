@@ -10,7 +10,7 @@ from typing import Any
 import httpx
 
 from services.console.domain.accounts import Account
-from shared.auth import issue_token
+from shared.auth import Role, issue_token
 
 #: What a page may ask of an owner in the time a person waits.
 TIMEOUT = httpx.Timeout(5.0, connect=2.0)
@@ -47,8 +47,9 @@ class OwnerAnswer:
 class Owners:
     """One HTTP client for the four services, shared by a console worker's requests."""
 
-    def __init__(self, urls: dict[str, str], private_key: str, *, token_minutes: float):
+    def __init__(self, urls: dict[str, str], private_key: str, *, token_minutes: float, jurisdiction: str):
         self._urls, self._key, self._ttl = urls, private_key, timedelta(minutes=token_minutes)
+        self._jurisdiction = jurisdiction
         self._client = httpx.AsyncClient(timeout=TIMEOUT)
 
     def token_for(self, account: Account) -> str:
@@ -66,12 +67,35 @@ class Owners:
                                    files=files)
 
     async def call_public(self, service: str, method: str, path: str, *, resident_address: str, json: Any = None,
-                          params: dict | None = None, language: str = "zh") -> OwnerAnswer:
+                          params: dict | None = None, language: str = "zh", idempotency_key: str | None = None,
+                          files: dict | None = None) -> OwnerAnswer:
         """A public route asked for a resident (no token): the resident's address goes along as ``X-Forwarded-For``,
         so the owner's limits count the resident, not the console (the owner trusts the header only from the
         addresses its ``FORWARDED_ALLOW_IPS`` names: the console's)."""
         headers = {"Accept-Language": language, "X-Forwarded-For": resident_address}
-        return await self._request(method, self._urls[service] + path, headers, json=json, params=params)
+        if idempotency_key:
+            headers["Idempotency-Key"] = idempotency_key
+        return await self._request(method, self._urls[service] + path, headers, json=json, params=params,
+                                   files=files)
+
+    async def fetch_public(self, service: str, path: str) -> httpx.Response | None:
+        """A document an owner publishes (a bulletin's PDF); None when missing or unreachable."""
+        try:
+            answer = await self._client.get(self._urls[service] + path)
+        except httpx.HTTPError:
+            return None
+        return answer if answer.status_code == 200 else None
+
+    async def fetch_for_resident(self, service: str, path: str) -> httpx.Response | None:
+        """A file shown to a resident the console has checked (the tracking code and the phone's digits), asked as
+        the console's own service: the owner serves only what residents may see (a completion photo)."""
+        token = issue_token(self._key, role=Role.SERVICE, jurisdiction=self._jurisdiction,
+                            subject="service:console-residents", ttl=timedelta(minutes=1))
+        try:
+            answer = await self._client.get(self._urls[service] + path, headers={"Authorization": f"Bearer {token}"})
+        except httpx.HTTPError:
+            return None
+        return answer if answer.status_code == 200 else None
 
     async def _request(self, method: str, url: str, headers: dict, **sent) -> OwnerAnswer:
         try:

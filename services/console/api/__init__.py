@@ -5,8 +5,11 @@ from services.console.api import (
     administration,
     board,
     cases,
+    hotline,
     operations,
+    public_record,
     queues,
+    reporting,
     residents,
     sign_in,
     supervision,
@@ -14,4 +17,5 @@ from services.console.api import (
 )
 
 ROUTERS = [sign_in.router, board.router, cases.router, queues.router, supervision.router, operations.router,
-           administration.router, workbench.router, residents.router]
+           administration.router, workbench.router, residents.router,
+           reporting.router, public_record.router, hotline.router]

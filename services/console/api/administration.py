@@ -1,6 +1,7 @@
 """Administration: the console's own accounts (made here), and what the services keep as their reference data, read
 and edited at them as the administrator: units, routing rules (with the preview: which rule would fire for a sub-item
-at a grid), sub-items, time-limit policies, the working calendar and its missing years, supervisors. Each edit is one
+at a grid), sub-items, the hotline's knowledge base, time-limit policies, the working calendar and its missing
+years, supervisors. Each edit is one
 form of ``domain.administration``; the owner checks it again and its refusal is shown at the field."""
 
 from __future__ import annotations
@@ -42,7 +43,7 @@ ASKED = {"units": ("dispatch", "/v1/units"), "rules": ("dispatch", "/v1/routing-
          "categories": ("intake", "/v1/admin/categories"),
          "policies": ("supervision", "/v1/jurisdictions/{j}/policies"),
          "calendar": ("supervision", "/v1/jurisdictions/{j}/calendar"),
-         "supervisors": ("supervision", "/v1/supervisors")}
+         "supervisors": ("supervision", "/v1/supervisors"), "knowledge": ("intake", "/v1/knowledge")}
 
 
 async def _render(request: Request, user: SignedIn, session, *, refusal: dict | None = None, status_code: int = 200,
@@ -219,7 +220,8 @@ def _title(form: AdminForm, current: dict | None, names, lang: str) -> str:
     if form.name == "policy":
         return label("time_limit_class", current["time_limit_class"], lang) + (
             f"（{names.category(current['category_code'], lang)}）" if current.get("category_code") else "")
-    return str(current.get("name_en" if lang == "en" else "name_zh") or current.get("name") or current.get("id"))
+    return str(current.get("name_en" if lang == "en" else "name_zh") or current.get("name") or current.get("question")
+               or current.get("id"))
 
 
 def _admin_form(user: SignedIn | None, form: str) -> AdminForm:
@@ -236,7 +238,7 @@ async def edit_form(request: Request, user: CurrentUser, session: ReadSession, f
     if user is None:
         return to_sign_in(request)
     spec = _admin_form(user, form)
-    if item_id == "new" and spec.new_id is None:
+    if item_id == "new" and spec.new_id is None and spec.create is None:
         raise Refused("not_found", "no such form", status=404)
     try:
         return await _edit_page(request, user, session, spec, item_id)
@@ -256,11 +258,12 @@ async def save(request: Request, user: CurrentUser, session: ReadSession, form: 
     answers = {f.name: (posted.getlist(f.name) if f.kind in ("refs", "units") else str(posted.get(f.name) or ""))
                for f in spec.fields}
     creating = item_id == "new"
-    if creating and spec.new_id is None:
+    if creating and spec.new_id is None and spec.create is None:
         raise Refused("not_found", "no such form", status=404)
-    if creating:
+    named = creating and spec.new_id is not None  # else the owner names a new record itself
+    if named:
         answers[spec.new_id.name] = str(posted.get(spec.new_id.name) or "").strip()
-    new_id = answers[spec.new_id.name] if creating else item_id
+    new_id = answers[spec.new_id.name] if named else item_id
 
     async def again(refusal: dict, status: int) -> Response:
         return await _edit_page(request, user, session, spec, item_id, answers=answers, refusal=refusal,
@@ -273,7 +276,7 @@ async def save(request: Request, user: CurrentUser, session: ReadSession, form: 
     if missing:
         return await again(refusal_words("missing_field", "this field is required", lang, missing), 422)
     try:
-        if creating:
+        if named:
             record_id(new_id, spec.new_id.name)
         current = None if creating else await _current(request, user.account, spec, item_id, lang)
         body = spec.body(answers, current)
@@ -283,7 +286,8 @@ async def save(request: Request, user: CurrentUser, session: ReadSession, form: 
         return await again(owner_refusal(down.answer, lang), 503)
     if creating and spec.create:
         method, (path, params) = "POST", (spec.create, None)
-        body[spec.new_id.name] = new_id
+        if named:
+            body[spec.new_id.name] = new_id
     else:
         method, (path, params) = "PUT", _owner_path(spec, new_id, user.account)
     answer = await owners(request).call(user.account, spec.service, method, path, json=body, params=params,

@@ -38,15 +38,37 @@ TEMPLATES = _Pages(loader=FileSystemLoader(Path(__file__).parents[1] / "template
 _c = tables.cases.c
 
 
-def page(request: Request, name: str, status_code: int = 200, *, here: str | None = None, **values) -> HTMLResponse:
-    """A page in the reader's language; ``here`` is where the language switch comes back to (a form's answer is
-    drawn at the form's address, which cannot be fetched again)."""
-    lang = language(request)
+#: Everything a page loads comes from the console itself (Leaflet styles its map inline; photos preview as blobs).
+CONTENT_SECURITY = ("default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; "
+                    "img-src 'self' data: blob:; connect-src 'self'; frame-ancestors 'none'; base-uri 'none'")
+
+
+def page(request: Request, name: str, status_code: int = 200, *, here: str | None = None,
+         default_language: str | None = None, **values) -> HTMLResponse:
+    """A page in the reader's language (``default_language`` when they have not chosen); ``here`` is where the
+    language switch comes back to (a form's answer is drawn at the form's address, which cannot be fetched again)."""
+    lang = language(request, default_language)
     html = TEMPLATES.get_template(name).render(
         lang=lang, t=lambda zh, en: en if lang == "en" else zh, path=here or request.url.path, quote=quote,
         label=lambda vocabulary, value: label(vocabulary, value, lang), vocabulary=lambda name: [
             (value, words[lang == "en"]) for value, words in LABELS[name].items()], **values)
-    return HTMLResponse(html, status_code=status_code, headers={"Cache-Control": "no-store"})
+    return HTMLResponse(html, status_code=status_code, headers={"Cache-Control": "no-store",
+                                                                "Content-Security-Policy": CONTENT_SECURITY})
+
+
+#: The residents' site speaks Chinese until the reader switches (staff pages follow the browser).
+RESIDENTS_LANGUAGE = "zh"
+
+
+def resident_language(request: Request) -> str:
+    return language(request, RESIDENTS_LANGUAGE)
+
+
+def resident_page(request: Request, name: str, status_code: int = 200, **values) -> HTMLResponse:
+    """A page of the residents' site: public, Chinese first, never cached, never sending its address onwards."""
+    response = page(request, name, status_code, default_language=RESIDENTS_LANGUAGE, **values)
+    response.headers["Referrer-Policy"] = "no-referrer"
+    return response
 
 
 def set_cookie(response: Response, request: Request, name: str, value: str, *, max_age: int | None = None) -> None:
@@ -83,7 +105,7 @@ def owners(request: Request) -> Owners:
         s = state.runtime.settings
         state.owners = Owners({"intake": s.intake_url, "dispatch": s.dispatch_url,
                                "supervision": s.supervision_url, "notification": s.notification_url},
-                              s.jwt_private_key, token_minutes=s.token_minutes)
+                              s.jwt_private_key, token_minutes=s.token_minutes, jurisdiction=s.jurisdiction_id)
     return state.owners
 
 

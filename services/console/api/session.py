@@ -28,9 +28,13 @@ class SignedIn:
     csrf_token: str
 
 
-def language(request: Request) -> str:
+def language(request: Request, default: str | None = None) -> str:
+    """The language the reader chose by the switch; else ``default`` (the residents' site: Chinese), else the
+    browser's."""
     chosen = request.cookies.get(LANGUAGE_COOKIE)
-    return chosen if chosen in ("zh", "en") else preferred_language(request.headers.get("accept-language", ""))
+    if chosen in ("zh", "en"):
+        return chosen
+    return default or preferred_language(request.headers.get("accept-language", ""))
 
 
 async def _signed_in(request: Request, session: ReadSession) -> SignedIn | None:

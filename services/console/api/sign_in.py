@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import functools
+import gzip
 import secrets
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -25,13 +27,25 @@ _TYPES = {".css": "text/css", ".js": "text/javascript", ".png": "image/png", ".s
           ".json": "application/json"}
 
 
+@functools.cache
+def _asset(name: str) -> tuple[bytes, bytes]:
+    """An asset's bytes and their gzip, read once per worker (the files change only with a release)."""
+    content = (STATIC / name).read_bytes()
+    return content, gzip.compress(content, 9, mtime=0)
+
+
 @router.get("/static/{name}")
-async def static(name: str) -> Response:
-    """The console's own assets, from the repository (nothing is fetched from elsewhere)."""
+async def static(request: Request, name: str) -> Response:
+    """The console's own assets, from the repository (nothing is fetched from elsewhere), gzipped for browsers that
+    take it: a phone on a slow line loads a third of the bytes."""
     path = STATIC / name
     if "/" in name or name.startswith(".") or path.suffix not in _TYPES or not path.is_file():
         raise Refused("not_found", "no such file", "name", status=404)
-    return Response(path.read_bytes(), media_type=_TYPES[path.suffix], headers={"Cache-Control": "public, max-age=3600"})
+    plain, packed = _asset(name)
+    headers = {"Cache-Control": "public, max-age=3600", "Vary": "Accept-Encoding"}
+    if "gzip" in request.headers.get("accept-encoding", ""):
+        return Response(packed, media_type=_TYPES[path.suffix], headers={**headers, "Content-Encoding": "gzip"})
+    return Response(plain, media_type=_TYPES[path.suffix], headers=headers)
 
 
 @router.get("/")

@@ -1,5 +1,5 @@
 """The administrator's forms, in plain Python: what each edits at the service that owns it (units and routing rules at
-dispatch, sub-items at intake, time-limit policies, the working calendar and supervisors at supervision), its fields
+dispatch, sub-items and the hotline's knowledge base at intake, time-limit policies, the working calendar and supervisors at supervision), its fields
 in both languages, and how the answers become the owner's body. The owner checks everything again."""
 
 from __future__ import annotations
@@ -36,7 +36,8 @@ class AdminForm:
     en: str
     fields: tuple[Field, ...]
     create: str | None = None
-    new_id: Field | None = None  # a new record's id (sent in the body when ``create`` is set, else in the path)
+    new_id: Field | None = None  # a new record's id (sent in the body when ``create`` is set, else in the path;
+    # none with ``create``: the owner names the new record)
     keeps: tuple[str, ...] = ()  # the current record's keys sent back unchanged (what the form does not edit)
     removal: tuple[str, str] | None = None  # the words of the DELETE button (zh, en); None: nothing to remove
     one_of: tuple[str, str] | None = None  # two fields of which exactly one is answered
@@ -176,6 +177,14 @@ ADMIN_FORMS = {form.name: form for form in (
               options="category"),
         Field("active", "yesno", "在岗", "active")),
         new_id=Field("id", "code", "账号（与其登录名一致）", "id (as they sign in)")),
+    AdminForm("knowledge", "knowledge", "intake", "/v1/admin/knowledge/{id}", "知识库答复", "Knowledge-base answer", (
+        Field("question", "text", "常见问题（来电人会怎么问）", "the question (as callers ask it)"),
+        Field("answer", "textarea", "答复口径", "the answer to give"),
+        Field("keywords", "words", "关键词（用顿号或逗号分开，可选）", "keywords (apart by commas, optional)",
+              required=False),
+        Field("category", "ref", "相关事项（谁来管，可选）", "the sub-item it is about (who handles it, optional)",
+              required=False, options="category")),
+        create="/v1/admin/knowledge", removal=("停用答复", "Retire the answer")),
     AdminForm("calendar-day", "calendar", "supervision", "/v1/jurisdictions/{j}/calendar/{id}", "日历调整",
               "A day of the calendar", (
                   Field("day", "date", "日期", "day"),

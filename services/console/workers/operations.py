@@ -42,7 +42,7 @@ async def operations(runtime: ServiceRuntime) -> None:
     client = httpx.AsyncClient(timeout=5)
 
     async def round() -> None:
-        token = issue_token(settings.jwt_private_key, role=Role.SERVICE, jurisdiction="cn-changning",
+        token = issue_token(settings.jwt_private_key, role=Role.SERVICE, jurisdiction=settings.jurisdiction_id,
                             subject="service:console", ttl=timedelta(minutes=5))
         now, rows = datetime.now(UTC), []
         for service, url in urls.items():

@@ -267,13 +267,14 @@ class DispatchStore:
             id=photo_id, unit_id=unit_id, content_type=photo.content_type, width=photo.width, height=photo.height,
             sha256=photo.sha256, content=photo.content))
 
-    async def attach_photos(self, case_id: UUID, unit_id: str, photo_ids: set[UUID]) -> set[UUID]:
+    async def attach_photos(self, case_id: UUID, unit_id: str, photo_ids: set[UUID], *,
+                            shown_to_residents: bool) -> set[UUID]:
         """Tie the unit's own photos, unattached or on this case, to it; the ids that were."""
         p = tables.photos.c
         return set((await self._session.execute(
             update(tables.photos).where(p.id.in_(photo_ids), p.unit_id == unit_id,
                                         or_(p.case_id.is_(None), p.case_id == case_id))
-            .values(case_id=case_id).returning(p.id))).scalars())
+            .values(case_id=case_id, shown_to_residents=shown_to_residents).returning(p.id))).scalars())
 
     async def cases_past_check_in(self, now: datetime, *, limit: int) -> list[UUID]:
         """Cases whose check-in limit passed unflagged, locked (another instance skips them)."""

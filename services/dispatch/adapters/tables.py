@@ -118,6 +118,7 @@ photos = Table(
     Column("sha256", Text, nullable=False),
     Column("content", BYTEA, nullable=False),
     Column("uploaded_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
+    Column("shown_to_residents", Boolean, nullable=False, server_default=text("false")),  # completed the case with
 )
 
 idempotency_keys = idempotency_table(metadata)

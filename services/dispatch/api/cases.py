@@ -253,6 +253,18 @@ async def case_photo(case_id: UUID, photo_id: UUID, principal: CurrentPrincipal,
     return Response(photo.content, media_type=photo.content_type, headers={"Cache-Control": "private, max-age=3600"})
 
 
+@router.get("/resident-photos/{photo_id}", response_class=Response,
+            summary="A photo a unit completed a case with, for the residents' tracking page (asked by the console for "
+                    "a resident who proved to be one of the case's)")
+async def resident_photo(photo_id: UUID, principal: CurrentPrincipal, session: ReadSession) -> Response:
+    p = tables.photos.c
+    photo = (await session.execute(select(p.content, p.content_type).where(
+        p.id == photo_id, p.shown_to_residents, p.case_id.is_not(None)))).first()
+    if photo is None:
+        raise ApiError(404, "not_found", "no such photo", "photo_id")
+    return Response(photo.content, media_type=photo.content_type, headers={"Cache-Control": "private, max-age=3600"})
+
+
 Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=2000)]
 UnitId = Annotated[str, StringConstraints(pattern=r"^[a-z0-9][a-z0-9-]{1,63}$")]
 
@@ -400,7 +412,8 @@ def _action_route(action: CaseAction):
                             actor=principal.subject if action.actor is Actor.DISPATCHER else None,
                             scope=principal.scope if action.actor is Actor.DISPATCHER else None)
             if action.attaches_photos:
-                await attach_photos(uow, case_id, principal.unit_id, body.photos)
+                await attach_photos(uow, case_id, principal.unit_id, body.photos,
+                                    shown_to_residents=action.step is lifecycle.Action.COMPLETE)
             view = _view(row, await uow.store.names())
             if idempotency_key:
                 await guard.remember(uow.session, idempotency_key, 200, view.model_dump(mode="json"))

@@ -177,7 +177,8 @@ async def _event(store: DispatchStore, row: CaseRecord, step: Step, now: datetim
                                      photo_count=len(d["photos"]), noted_at=now)
         case Action.COMPLETE:
             return CaseCompleted(case_id=case_id, unit_id=d["unit"], unit_name=await store.unit_name(d["unit"]),
-                                 result=mask_personal_text(d["result"]), completed_at=now)
+                                 result=mask_personal_text(d["result"]), photo_ids=[UUID(p) for p in d["photos"]],
+                                 completed_at=now)
         case Action.EXPLAIN:
             return CaseExplained(case_id=case_id, unit_id=d["unit"], explanation=mask_personal_text(d["explanation"]),
                                  planned_date=d["planned_date"], explained_at=now)
@@ -330,12 +331,14 @@ async def keep_photo(uow: UnitOfWork, photo: CleanPhoto, *, unit_id: str) -> UUI
     return photo_id
 
 
-async def attach_photos(uow: UnitOfWork, case_id: UUID, unit_id: str, photo_ids) -> None:
-    """Tie the named photos to the case; each must be the unit's own and not already on another case (422)."""
+async def attach_photos(uow: UnitOfWork, case_id: UUID, unit_id: str, photo_ids, *,
+                        shown_to_residents: bool = False) -> None:
+    """Tie the named photos to the case; each must be the unit's own and not already on another case (422). Those
+    it completes the case with are shown to the residents who raised it."""
     wanted = set(photo_ids)
     if not wanted:
         return
-    attached = await uow.store.attach_photos(case_id, unit_id, wanted)
+    attached = await uow.store.attach_photos(case_id, unit_id, wanted, shown_to_residents=shown_to_residents)
     if attached != wanted:
         raise Refused("unknown_photo", f"{len(wanted - attached)} photo(s) are not this unit's uploads or belong to "
                       "another case", "photos")

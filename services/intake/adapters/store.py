@@ -57,6 +57,8 @@ class CaseRecord:
     suspected_duplicate_of: UUID | None = None
     address_id: str | None = None
     completion_round: int = 0
+    answer: str | None = None
+    answer_photo_ids: list = field(default_factory=list)
     words: str | None = None
     supervisor_id: str | None = None
     #: What the classifier suggested where a person picked the sub-item (the operator's pick shown beside it).
@@ -277,6 +279,11 @@ class IntakeStore:
                                            .with_for_update())).first()
         return record_of(CaseRecord, row)
 
+    async def lock_case_by_code(self, tracking_code: str) -> CaseRecord | None:
+        row = (await self._session.execute(select(tables.cases).where(tables.cases.c.tracking_code == tracking_code)
+                                           .with_for_update())).first()
+        return record_of(CaseRecord, row)
+
     async def update_case(self, case_id: UUID, **values) -> None:
         await self._session.execute(update(tables.cases).where(tables.cases.c.id == case_id).values(**values))
 
@@ -393,11 +400,51 @@ class IntakeStore:
         belongs_to, received_at."""
         await self._session.execute(insert(tables.refused_reports).values(**row))
 
+    async def cases_reported_by(self, phone: str, grids: frozenset[str], *, limit: int) -> list[dict]:
+        """The cases the number reported (each once, with the reporter's reference), newest first, in the grids."""
+        c, rp, r = tables.cases.c, tables.reports.c, tables.reporters.c
+        rows = (await self._session.execute(
+            select(c.id.label("case_id"), r.id.label("reporter_id"), c.tracking_code, c.category_code, c.status,
+                   c.description, c.reported_at, c.unit_name)
+            .select_from(tables.reporters).join(tables.reports, rp.reporter_id == r.id)
+            .join(tables.cases, c.id == rp.case_id)
+            .where(r.phone == phone, c.grid_id.in_(grids)).distinct()
+            .order_by(c.reported_at.desc()).limit(limit))).all()
+        return [dict(row._mapping) for row in rows]
+
     async def audit_reveals(self, reveals: list[dict]) -> None:
         """One audit line per reporter shown: case_id, reporter_id, actor, actor_role, reason, at (and, for a person,
         actor_unit, actor_scope, reason_code, purpose_note)."""
         if reveals:
             await self._session.execute(insert(tables.reveals), reveals)
+
+    # --- the hotline's knowledge base and what it answered -----------------------------------------------------------
+
+    async def save_article(self, article_id: UUID, **values) -> bool:
+        """An article written anew or edited (``active`` again if it was retired)."""
+        k = tables.knowledge_articles.c
+        row = pg_insert(tables.knowledge_articles).values(id=article_id, **values)
+        return (await self._session.execute(row.on_conflict_do_update(index_elements=[k.id], set_=values)
+                                            .returning(k.id))).first() is not None
+
+    async def retire_article(self, article_id: UUID, actor: str, now: datetime) -> bool:
+        k = tables.knowledge_articles.c
+        return (await self._session.execute(update(tables.knowledge_articles).where(k.id == article_id, k.active)
+                                            .values(active=False, changed_by=actor, changed_at=now).returning(k.id))
+                ).first() is not None
+
+    async def article(self, article_id: UUID) -> dict | None:
+        k = tables.knowledge_articles.c
+        row = (await self._session.execute(select(tables.knowledge_articles).where(k.id == article_id))).first()
+        return dict(row._mapping) if row else None
+
+    async def consultation_by_call(self, call_id: str) -> dict | None:
+        c = tables.consultations.c
+        row = (await self._session.execute(select(tables.consultations).where(c.call_id == call_id))).first()
+        return dict(row._mapping) if row else None
+
+    async def add_consultation(self, **values) -> None:
+        await self._session.execute(insert(tables.consultations).values(**values))
 
     # --- upkeep -----------------------------------------------------------------------------------------------------
 

@@ -133,6 +133,8 @@ cases = Table(
     Column("rebound_of", UUID(as_uuid=True)),
     Column("address_id", Text),
     Column("completion_round", Integer, nullable=False, server_default="0"),
+    Column("answer", Text),  # the unit's result or explanation, numbers masked: what the residents read
+    Column("answer_photo_ids", JSONB, nullable=False, server_default="[]"),  # dispatch serves them
     # The description's words as the classifier reads them, space-separated (a word never holds a space), kept so
     # that finding duplicates need not segment every open case's text again.
     Column("words", Text),
@@ -237,6 +239,34 @@ unit_callbacks = Table(
 
 # The audit of every full number shown to a person: who, in what role, unit and scope, why, when. ``reason`` is the
 # reason's wording as shown then (or a service's purpose), ``reason_code`` the reason chosen from the list.
+# The hotline's knowledge base: answers to what callers ask most, edited by admins (retired, never deleted: the
+# consultations answered with an article keep pointing at it).
+knowledge_articles = Table(
+    "knowledge_articles", metadata,
+    Column("id", UUID(as_uuid=True), primary_key=True),
+    Column("question", Text, nullable=False),
+    Column("answer", Text, nullable=False),
+    Column("keywords", JSONB, nullable=False, server_default="[]"),
+    Column("category_code", Text),
+    Column("active", Boolean, nullable=False, server_default=text("true")),
+    Column("changed_by", Text),
+    Column("changed_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
+)
+
+# A consultation answered during the call (即接即办): no case is opened; what was asked and answered is kept.
+consultations = Table(
+    "consultations", metadata,
+    Column("id", UUID(as_uuid=True), primary_key=True),
+    Column("call_id", Text, unique=True),  # the same call recorded twice is one consultation
+    Column("reporter_id", UUID(as_uuid=True), ForeignKey("reporters.id")),
+    Column("question", Text, nullable=False),
+    Column("article_id", UUID(as_uuid=True), ForeignKey("knowledge_articles.id")),
+    Column("answer", Text, nullable=False),
+    Column("operator", Text, nullable=False),
+    Column("answered_at", DateTime(timezone=True), nullable=False),
+    Index("consultations_by_time", "answered_at"),
+)
+
 reveals = Table(
     "reveals", metadata,
     Column("id", BigInteger, primary_key=True, autoincrement=True),

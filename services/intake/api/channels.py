@@ -23,6 +23,7 @@ from services.intake.api.context import (
     PolicyDep,
     ReportAccepted,
     Strict,
+    TrackingCode,
     keeping_refused,
     limit_report,
     settings_of,
@@ -35,7 +36,7 @@ from shared.http.access import CurrentPrincipal
 from shared.http.dependencies import UnitOfWorkDep
 from shared.http.errors import ApiError
 from shared.http.idempotency import IdempotencyGuard, IdempotencyKey
-from shared.http.openapi import RATE_LIMITED
+from shared.http.openapi import NAMES_A_RECORD, RATE_LIMITED
 from shared.http.rate_limits import client_address
 from shared.http.uploads import uploaded_photo
 from shared.photos import MAX_PHOTOS_PER_REPORT
@@ -52,10 +53,13 @@ class Contact(Strict):
 
 
 class SelfServiceReport(Strict):
-    """A resident's own report. The category may be left out: intake then classifies the text."""
+    """A resident's own report. The category may be left out: intake then classifies the text. Naming an open case
+    (``co_report_of``, its tracking code) adds the resident's voice to it: description and location may then be left
+    out."""
 
     category: CategoryCode | None = None
-    description: Description
+    description: Description | None = None
+    co_report_of: TrackingCode | None = None
     location: Point | None = None
     address: Address | None = None
     contact: Contact | None = None
@@ -65,15 +69,19 @@ class SelfServiceReport(Strict):
     attributes: Attributes = Field(default_factory=dict, max_length=20)
 
 
-@router.post("/reports", status_code=201, response_model=ReportAccepted, tags=["residents"], responses=RATE_LIMITED,
+@router.post("/reports", status_code=201, response_model=ReportAccepted, tags=["residents"],
+             responses={**RATE_LIMITED, **NAMES_A_RECORD},
              summary="Report a problem (resident self-service); answers at once with a tracking code")
 async def report(body: SelfServiceReport, request: Request, uow: UnitOfWorkDep, policy: PolicyDep, limits: Limits,
                  idempotency_key: IdempotencyKey = None):
     if not body.anonymous and body.contact is None:
         raise ApiError(422, "missing_field", "a contact is required unless the report is anonymous", "contact")
+    if body.description is None and body.co_report_of is None:
+        raise ApiError(422, "missing_field", "a description is required", "description")
     named = not body.anonymous and body.contact is not None
     draft = ReportDraft(
-        channel=Channel.SELF_SERVICE, description=body.description, category_code=body.category,
+        channel=Channel.SELF_SERVICE, description=body.description or "", joins=body.co_report_of,
+        category_code=body.category,
         lat=body.location.lat if body.location else None, lon=body.location.lon if body.location else None,
         address=body.address, name=body.contact.name if named else None,
         phone=body.contact.phone if named else None, anonymous=body.anonymous, urgent=body.urgent,
@@ -107,6 +115,8 @@ class HotlineReport(Strict):
     category: CategoryCode | None = None
     urgent: bool = False
     attributes: Attributes = Field(default_factory=dict, max_length=20)
+    co_report_of: TrackingCode | None = Field(None, description="An open case the caller's problem is (shown to the "
+                                              "operator nearby): the call joins it")
 
 
 @router.post("/hotline/reports", status_code=201, response_model=ReportAccepted, tags=["hotline"],
@@ -122,7 +132,7 @@ async def hotline_report(body: HotlineReport, request: Request, uow: UnitOfWorkD
         lon=body.location.lon if body.location else None, address=body.address,
         name=body.caller.name if named else None, phone=body.caller.phone if named else None,
         anonymous=not named, urgent=body.urgent, attributes=body.attributes, external_ref=body.call_id,
-        submitted_by=principal.subject)
+        submitted_by=principal.subject, joins=body.co_report_of)
     async with keeping_refused(request, draft), uow:
         return ReportAccepted.of(await submit_report(uow, draft, policy))
 

@@ -25,6 +25,8 @@ from shared.refusals import Refused
 
 Description = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=MAX_DESCRIPTION)]
 CategoryCode = Annotated[str, StringConstraints(pattern=r"^[a-z0-9-]{2,64}$")]
+TrackingCode = Annotated[str, StringConstraints(strip_whitespace=True, min_length=6, max_length=32,
+                                               pattern=r"^[A-Za-z0-9 -]+$")]
 Address = Annotated[str, StringConstraints(strip_whitespace=True, min_length=2, max_length=200)]
 def _phone(value: str) -> str:
     phone = national_phone(value)

@@ -11,10 +11,11 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.intake.adapters import tables
-from services.intake.adapters.reference import category_tree
-from services.intake.api.context import Description, PolicyDep, Strict
+from services.intake.adapters.reference import category_tree, ground
+from services.intake.api.context import CategoryCode, Description, PolicyDep, Strict
 from services.intake.commands.verdicts import submit_verdict
-from services.intake.domain.cases import normalise_tracking_code, phone_matches
+from services.intake.domain.cases import CaseStatus, normalise_tracking_code, phone_matches
+from services.intake.domain.duplicates import nearest_first
 from services.intake.domain.reports import reporter_ref
 from shared.events import Verdict
 from shared.http.dependencies import ReadSession, UnitOfWorkDep
@@ -22,6 +23,7 @@ from shared.http.errors import ApiError
 from shared.http.openapi import RATE_LIMITED
 from shared.http.rate_limits import RateLimits, client_address
 from shared.local_time import LOCAL_ZONE
+from shared.masking import mask_personal_text
 from shared.reference.labels import label
 
 router = APIRouter(prefix="/v1")
@@ -48,6 +50,10 @@ class CaseStatusView(BaseModel):
     unit: str | None
     reported_at: datetime
     expected_completion_at: datetime | None
+    answer: str | None = Field(None, description="The unit's answer: its result, or why it cannot be solved soon "
+                               "(numbers masked)")
+    answer_photos: list[str] = Field(default_factory=list, description="Ids of the photos the unit completed the "
+                                     "case with (dispatch serves them for the residents' page)")
     can_evaluate: bool
     timeline: list[TimelineEntry]
 
@@ -104,7 +110,7 @@ async def track(tracking_code: str, request: Request, session: ReadSession, phon
         status_en=label("state", row.status, "en"), category=row.category_code, category_name_zh=row.name_zh,
         category_name_en=row.name_en, unit=row.unit_name, reported_at=row.reported_at.astimezone(LOCAL_ZONE),
         expected_completion_at=row.expected_at.astimezone(LOCAL_ZONE) if row.expected_at else None,
-        can_evaluate=row.status == "completed",
+        answer=row.answer, answer_photos=list(row.answer_photo_ids or []), can_evaluate=row.status == "completed",
         timeline=[TimelineEntry(at=e.at.astimezone(LOCAL_ZONE), kind=e.kind, text_zh=e.text_zh, text_en=e.text_en)
                   for e in entries])
 
@@ -146,6 +152,7 @@ class CategoryView(BaseModel):
     service_code: str
     class_code: str
     class_name_zh: str
+    class_name_en: str = ""
     name_zh: str
     name_en: str
     priority: str
@@ -160,7 +167,8 @@ async def list_categories(session: ReadSession) -> list[CategoryView]:
     tree = await category_tree.get(session)
     items = sorted((tree.categories[code] for code in tree.active), key=lambda c: (c.class_code, c.service_code))
     return [CategoryView(code=c.code, service_code=c.service_code, class_code=c.class_code,
-                         class_name_zh=tree.classes.get(c.class_code, ("", ""))[0], name_zh=c.name_zh,
+                         class_name_zh=tree.classes.get(c.class_code, ("", ""))[0],
+                         class_name_en=tree.classes.get(c.class_code, ("", ""))[1], name_zh=c.name_zh,
                          name_en=c.name_en, priority=c.priority, time_limit_class=c.time_limit_class,
                          version=c.version, attributes=[AttributeView(**a.as_data()) for a in c.attributes])
             for c in items]
@@ -215,3 +223,77 @@ async def classify(body: ClassifyIn, session: ReadSession, policy: PolicyDep) ->
                        needs_triage=result.category_code is None or result.confidence < policy.triage_confidence,
                        alternatives=[Suggestion(category=c, name_zh=name(c), confidence=p)
                                      for c, p in result.alternatives])
+
+
+def _lookup(request: Request) -> None:
+    limits: RateLimits = request.app.state.rate_limits
+    limits.hit("lookups_per_address", client_address(request), message="too many look-ups from this address; try "
+               "again later")
+
+
+class AddressSuggestionView(BaseModel):
+    id: str = Field(description="The gazetteer's id: a report may name it as its `address_id` (Open311)")
+    kind: str = Field(description="compound or road")
+    name_zh: str
+    lat: float
+    lon: float
+
+
+@router.get("/addresses", response_model=list[AddressSuggestionView], tags=["residents", "hotline"],
+            responses=RATE_LIMITED, summary="Places of the gazetteer the typed text may mean (compounds, roads by "
+            "house number), as a resident or an operator types an address")
+async def suggest_addresses(request: Request, session: ReadSession,
+                            q: Annotated[str, Query(min_length=1, max_length=100)]) -> list[AddressSuggestionView]:
+    _lookup(request)
+    gazetteer = (await ground.get(session)).gazetteer
+    return [AddressSuggestionView(id=a.id, kind=a.kind, name_zh=a.name_zh, lat=a.lat, lon=a.lon)
+            for a in gazetteer.suggest(q.replace("\x00", ""))]
+
+
+class NearbyCase(BaseModel):
+    """An open case near the point, as a resident about to report may see it: nothing about who raised it."""
+
+    tracking_code: str = Field(description="Name it as `co_report_of` in a report to add your voice")
+    category: str
+    category_name_zh: str
+    category_name_en: str
+    description: str = Field(description="What was reported (numbers masked, at most 140 characters)")
+    status: str
+    status_zh: str
+    status_en: str
+    reported_at: datetime
+    distance_m: int
+    residents_affected: int
+
+
+@router.get("/nearby", response_model=list[NearbyCase], tags=["residents", "hotline"], responses=RATE_LIMITED,
+            summary="Open cases near a point (of one sub-item, if named), nearest first: \"already reported? add your "
+            "voice\"")
+async def nearby(request: Request, session: ReadSession, policy: PolicyDep,
+                 lat: Annotated[float, Query(ge=-90, le=90)], lon: Annotated[float, Query(ge=-180, le=180)],
+                 category: Annotated[CategoryCode | None, Query()] = None) -> list[NearbyCase]:
+    _lookup(request)
+    shown = policy.duplicates
+    south, north, west, east = shown.bounding_box(lat, lon, shown.shown_radius_m)
+    c = tables.cases.c
+    query = (select(c.tracking_code, c.category_code, c.description, c.status, c.reported_at, c.lat, c.lon,
+                    c.residents_affected)
+             .where(c.status != CaseStatus.COMPLETED, c.reported_at >= datetime.now(LOCAL_ZONE) - shown.shown_window,
+                    c.lat.between(south, north), c.lon.between(west, east))
+             .order_by(c.reported_at.desc()).limit(50))
+    if category:
+        query = query.where(c.category_code == category)
+    rows = (await session.execute(query)).all()
+    tree = await category_tree.get(session)
+
+    def names(code: str) -> tuple[str, str]:
+        found = tree.categories.get(code)
+        return (found.name_zh, found.name_en) if found else (code, code)
+
+    return [NearbyCase(tracking_code=r.tracking_code, category=r.category_code,
+                       category_name_zh=names(r.category_code)[0], category_name_en=names(r.category_code)[1],
+                       description=mask_personal_text(r.description)[:140], status=r.status,
+                       status_zh=label("state", r.status), status_en=label("state", r.status, "en"),
+                       reported_at=r.reported_at.astimezone(LOCAL_ZONE), distance_m=d,
+                       residents_affected=r.residents_affected)
+            for d, r in nearest_first(lat, lon, rows, shown.shown_radius_m)[:10]]

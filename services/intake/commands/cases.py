@@ -103,7 +103,8 @@ async def note_completed(event: CaseCompleted, uow: UnitOfWork) -> None:
     """The resident may now judge the result; each completion is a new round of verdicts."""
     case = await known_case(uow, event.case_id)
     await uow.store.update_case(event.case_id, status=CaseStatus.COMPLETED, unit_name=event.unit_name,
-                                completion_round=case.completion_round + 1, updated_at=datetime.now(UTC))
+                                completion_round=case.completion_round + 1, answer=mask_personal_text(event.result),
+                                answer_photo_ids=[str(p) for p in event.photo_ids], updated_at=datetime.now(UTC))
     await uow.store.add_timeline(event.case_id, event.completed_at,
                                  line("completed", unit=event.unit_name, result=mask_personal_text(event.result)),
                                  uow.causation_id)
@@ -166,6 +167,7 @@ async def note_reopened(event: CaseReopened, uow: UnitOfWork) -> None:
 async def note_explained(event: CaseExplained, uow: UnitOfWork) -> None:
     """What cannot be solved soon: the resident reads the unit's explanation and the date it plans for."""
     await known_case(uow, event.case_id)
+    await uow.store.update_case(event.case_id, answer=mask_personal_text(event.explanation))
     await uow.store.add_timeline(event.case_id, event.explained_at,
                                  line("explained", text=mask_personal_text(event.explanation),
                                       date=event.planned_date), uow.causation_id)

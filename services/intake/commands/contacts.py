@@ -61,3 +61,17 @@ async def numbers_for_delivery(uow: UnitOfWork, case_ids: Sequence[UUID], *, act
                                for case_id, reporters in found.items() for rid in reporters])
     return {case_id: [{"reporter_ref": reporter_ref(rid, case_id), "phone": phone} for rid, phone in reporters.items()]
             for case_id, reporters in found.items()}
+
+
+async def caller_history(uow: UnitOfWork, phone: str, *, caller: RevealCaller, grids: frozenset[str],
+                         limit: int = 20) -> list[dict]:
+    """The cases a caller reported (first or as a co-reporter), newest first, within the operator's scope, while
+    they are on the line: which cases a number raised is a resident's data, so each case shown is audited."""
+    store: IntakeStore = uow.store
+    found = await store.cases_reported_by(phone, grids, limit=limit)
+    now = datetime.now(UTC)
+    await store.audit_reveals([{"case_id": c["case_id"], "reporter_id": c["reporter_id"], "actor": caller.subject,
+                                "actor_role": caller.role, "actor_unit": caller.unit_id,
+                                "actor_scope": "/".join(caller.scope), "reason_code": None,
+                                "reason": "接听来电：来电人的历史诉求", "at": now} for c in found])
+    return found

@@ -10,7 +10,7 @@ from uuid import UUID, uuid4
 import structlog
 
 from services.intake.adapters.store import CaseRecord, IntakeStore, ReportRecord
-from services.intake.domain.cases import CaseStatus, new_tracking_code
+from services.intake.domain.cases import CaseStatus, new_tracking_code, normalise_tracking_code
 from services.intake.domain.categories import Category, InvalidAttribute, check_attributes
 from services.intake.domain.classification import words
 from services.intake.domain.duplicates import find_duplicate, find_rebound
@@ -42,6 +42,9 @@ from shared.messaging.unit_of_work import UnitOfWork, UnitOfWorkFactory
 from shared.photos import MAX_PHOTOS_PER_REPORT, CleanPhoto
 from shared.refusals import Refused
 
+#: What a co-report that adds only the resident's voice says (its reporter wrote nothing more).
+JOINED_WITHOUT_WORDS = "附议：我也反映这个问题。"
+
 
 async def keep_refused(uow_factory: UnitOfWorkFactory, draft: ReportDraft, refusal: Refused) -> None:
     """A report refused as outside the jurisdiction is kept, in its own unit of work (the report's rolled back):
@@ -63,6 +66,8 @@ async def submit_report(uow: UnitOfWork, draft: ReportDraft, policy: IntakePolic
         seen = await store.report_by_ref(draft.channel, draft.external_ref)
         if seen is not None:
             return seen
+    if draft.joins is not None:
+        return await _join(uow, draft)
     description = draft.description.strip()
     if not description:
         raise Refused("missing_field", "a description is required", "description")
@@ -103,19 +108,10 @@ async def submit_report(uow: UnitOfWork, draft: ReportDraft, policy: IntakePolic
     report_id = uuid4()
     structlog.contextvars.bind_contextvars(report_id=str(report_id))
     if finding.link is not None and not classified.needs_triage:
-        case_id, code = finding.link.case_id, finding.link.tracking_code
-        await store.add_report(_report(report_id, case_id, "co_report", draft, description, reporter_id, lat, lon,
-                                       now, finding.similarity))
-        affected = await store.add_co_reporter(case_id, report_id, reporter_id, now)
-        await store.add_timeline(case_id, now, line("co_reported", affected=affected))
-        uow.record(CaseDuplicateLinked(
-            case_id=case_id, report_id=report_id, tracking_code=code, channel=draft.channel,
-            reporter=_reporter_view(reporter_id, case_id, draft), similarity=finding.similarity,
-            residents_affected=affected, linked_at=now))
-        if draft.photo_ids:
-            await store.attach_photos(list(draft.photo_ids), report_id)
-        return ReportOutcome(report_id, case_id, code, linked=True, replayed=False, category_code=category.code,
-                             confidence=classified.confidence, needs_triage=False)
+        await _co_report(uow, finding.link.case_id, finding.link.tracking_code, report_id, draft, description,
+                         reporter_id, lat, lon, now, finding.similarity)
+        return ReportOutcome(report_id, finding.link.case_id, finding.link.tracking_code, linked=True, replayed=False,
+                             category_code=category.code, confidence=classified.confidence, needs_triage=False)
     case_id, code = uuid4(), new_tracking_code()
     structlog.contextvars.bind_contextvars(case_id=str(case_id))
     suspected = finding.suspected.case_id if finding.suspected else None
@@ -149,6 +145,45 @@ async def submit_report(uow: UnitOfWork, draft: ReportDraft, policy: IntakePolic
                               suggested=classified.suggested_code, rebound_of=rebound.case_id if rebound else None))
     return ReportOutcome(report_id, case_id, code, linked=False, replayed=False, category_code=category.code,
                          confidence=classified.confidence, needs_triage=classified.needs_triage)
+
+
+async def _co_report(uow: UnitOfWork, case_id: UUID, code: str, report_id: UUID, draft: ReportDraft, description: str,
+                     reporter_id: UUID | None, lat: float, lon: float, now: datetime, similarity: float) -> None:
+    """The report joins the open case: its reporter is one more resident affected and hears every update."""
+    store: IntakeStore = uow.store
+    await store.add_report(_report(report_id, case_id, "co_report", draft, description, reporter_id, lat, lon, now,
+                                   similarity))
+    affected = await store.add_co_reporter(case_id, report_id, reporter_id, now)
+    await store.add_timeline(case_id, now, line("co_reported", affected=affected))
+    uow.record(CaseDuplicateLinked(
+        case_id=case_id, report_id=report_id, tracking_code=code, channel=draft.channel,
+        reporter=_reporter_view(reporter_id, case_id, draft), similarity=similarity, residents_affected=affected,
+        linked_at=now))
+    if draft.photo_ids:
+        await store.attach_photos(list(draft.photo_ids), report_id)
+
+
+async def _join(uow: UnitOfWork, draft: ReportDraft) -> ReportOutcome:
+    """"Already reported? Add your voice": the resident names an open case (shown to them nearby) as theirs too; it
+    is linked as they say, with no similarity to reach, and they may say nothing more."""
+    store: IntakeStore = uow.store
+    code = normalise_tracking_code(draft.joins)
+    case = await store.lock_case_by_code(code) if code else None
+    if case is None:
+        raise Refused("not_found", "no case has this tracking code", "co_report_of", status=404)
+    if not CaseStatus(case.status).is_open:
+        raise Refused("case_closed", "this case is completed: report the problem anew", "co_report_of", status=409)
+    description = draft.description.strip() or JOINED_WITHOUT_WORDS
+    if len(description) > MAX_DESCRIPTION:
+        raise Refused("too_long", f"the description may be at most {MAX_DESCRIPTION} characters", "description")
+    await _check_photos(store, draft.photo_ids)
+    lat, lon = (draft.lat, draft.lon) if draft.lat is not None and draft.lon is not None else (case.lat, case.lon)
+    reporter_id = None if draft.anonymous or not draft.phone else await store.reporter_for(draft.phone, draft.name)
+    report_id, now = uuid4(), datetime.now(UTC)
+    structlog.contextvars.bind_contextvars(report_id=str(report_id), case_id=str(case.id))
+    await _co_report(uow, case.id, case.tracking_code, report_id, draft, description, reporter_id, lat, lon, now, 1.0)
+    return ReportOutcome(report_id, case.id, case.tracking_code, linked=True, replayed=False,
+                         category_code=case.category_code, confidence=1.0, needs_triage=False)
 
 
 async def keep_photo(uow: UnitOfWork, photo: CleanPhoto) -> UUID:

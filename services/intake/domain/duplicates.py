@@ -6,9 +6,12 @@ import math
 from collections.abc import Collection, Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import TypeVar
 from uuid import UUID
 
 from services.intake.domain.location import distance_m
+
+T = TypeVar("T")
 
 
 @dataclass(frozen=True)
@@ -19,10 +22,14 @@ class DuplicatePolicy:
     #: A problem of the same sub-item at the same place within this long after a case there was completed is a
     #: rebound (返潮): the new case is linked to the old one and counted against its result.
     rebound_window: timedelta = timedelta(days=90)
+    #: Open cases shown to a resident about to report ("already reported? add your voice"): wider and longer than
+    #: what is linked without asking, since the resident judges.
+    shown_radius_m: float = 300.0
+    shown_window: timedelta = timedelta(days=30)
 
-    def bounding_box(self, lat: float, lon: float) -> tuple[float, float, float, float]:
+    def bounding_box(self, lat: float, lon: float, radius_m: float | None = None) -> tuple[float, float, float, float]:
         """A box around the point that holds the whole radius (a cheap first filter for the database)."""
-        dlat = self.radius_m / 111_000
+        dlat = (radius_m or self.radius_m) / 111_000
         dlon = dlat / max(0.01, abs(math.cos(math.radians(lat))))
         return lat - dlat, lat + dlat, lon - dlon, lon + dlon
 
@@ -64,6 +71,12 @@ def find_rebound(*, category_code: str, lat: float, lon: float, at: datetime, co
              if c.category_code == category_code and timedelta(0) <= at - c.completed_at <= policy.rebound_window]
     found = [(d, c) for d, c in found if d <= policy.radius_m]
     return min(found, key=lambda x: (x[0], -x[1].completed_at.timestamp()))[1] if found else None
+
+
+def nearest_first(lat: float, lon: float, cases: Iterable[T], radius_m: float) -> list[tuple[int, T]]:
+    """The cases (anything with ``lat`` and ``lon``) within the radius, with their distance in metres, nearest first."""
+    found = [(round(distance_m(lat, lon, c.lat, c.lon)), c) for c in cases]
+    return sorted(((d, c) for d, c in found if d <= radius_m), key=lambda x: x[0])
 
 
 def similarity(a: Collection[str], b: Collection[str]) -> float:

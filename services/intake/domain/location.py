@@ -109,6 +109,17 @@ class Road:
 
 
 @dataclass(frozen=True)
+class AddressSuggestion:
+    """One place the typed text may mean: a compound (its point), or a road segment (its house numbers)."""
+
+    id: str
+    kind: str  # compound | road
+    name_zh: str
+    lat: float
+    lon: float
+
+
+@dataclass(frozen=True)
 class MatchedAddress:
     gazetteer_id: str
     lat: float
@@ -132,11 +143,36 @@ class Gazetteer:
         """The point of a compound, as Open311's ``address_id`` names it."""
         return self._by_id.get(gazetteer_id)
 
-    def match(self, address: str) -> MatchedAddress:
-        text = unicodedata.normalize("NFKC", address)
-        text = re.sub(r"\s+", "", text)
+    def _plain(self, address: str) -> str:
+        text = re.sub(r"\s+", "", unicodedata.normalize("NFKC", address))
         for noise in self._noise:
             text = text.replace(noise, "")
+        return text
+
+    def suggest(self, typed: str, limit: int = 8) -> list[AddressSuggestion]:
+        """Places whose name (or alias) holds what was typed, or is held in it: compounds first, then each road's
+        segments by house number (a segment's exact match when a number is typed)."""
+        text = self._plain(typed)
+        if not text:
+            return []
+        found: list[AddressSuggestion] = []
+        for c in self._compounds:
+            if any(name and (text in name or name in text) for name in (c.name_zh, *c.aliases)):
+                found.append(AddressSuggestion(c.id, "compound", c.name_zh, c.lat, c.lon))
+        number = re.search(r"(\d+)", text)
+        for road in self._roads.values():
+            if road.name_zh not in text and text.rstrip("0123456789号弄") not in road.name_zh:
+                continue
+            for s in road.segments:
+                if number and not s.first <= int(number.group(1)) <= s.last:
+                    continue
+                label = (f"{road.name_zh}{number.group(1)}号" if number else f"{road.name_zh}{s.first}–{s.last}号")
+                found.append(AddressSuggestion(f"{road.id}#{number.group(1) if number else s.first}", "road", label,
+                                               s.lat, s.lon))
+        return found[:limit]
+
+    def match(self, address: str) -> MatchedAddress:
+        text = self._plain(address)
         best: tuple[int, Compound] | None = None
         for compound in self._compounds:
             for name in (compound.name_zh, *compound.aliases):

@@ -52,6 +52,8 @@ class ReportDraft:
     #: A slip's kind and the day the resident handed it in (batch imports).
     source_kind: str | None = None
     handed_in_on: date | None = None
+    #: The tracking code of an open case the resident says is their problem too ("add your voice").
+    joins: str | None = None
 
 
 @dataclass(frozen=True)

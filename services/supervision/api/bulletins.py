@@ -11,6 +11,7 @@ from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 from sqlalchemy import select
 
 from services.supervision.adapters import tables
+from services.supervision.adapters.bulletin_documents import week_in_words
 from services.supervision.commands.bulletins import generate
 from services.supervision.domain.periods import period_bounds, week_of
 from shared.http.access import CurrentPrincipal, require_district_scope
@@ -95,3 +96,50 @@ async def bulletin_pdf(week: Annotated[str, Path(pattern=r"^20\d\d-W\d\d$")], pr
     row = await _document(session, principal, week)
     return Response(row.pdf, media_type="application/pdf",
                     headers={"Content-Disposition": f'inline; filename="bulletin-{week}.pdf"'})
+
+
+class PublicBulletin(BaseModel):
+    """A week's bulletin as the public site lists it (who generated it is not said)."""
+
+    week: str
+    title: str
+    generated_at: LocalDatetime
+    breaches: int
+    late_units: int
+    pdf: str = Field(description="Path of the PDF document")
+    html: str = Field(description="Path of the HTML document")
+
+
+@router.get("/public/bulletins", response_model=list[PublicBulletin], tags=["public"],
+            summary="The weekly bulletins, newest first, as published on the residents' site")
+async def public_bulletins(session: ReadSession, response: Response) -> list[PublicBulletin]:
+    rows = (await session.execute(select(_b.week, _b.generated_at, _b.content).order_by(_b.week.desc()).limit(52)
+                                  )).all()
+    response.headers["Cache-Control"] = "public, max-age=60"
+    return [PublicBulletin(week=r.week, title=f"{r.content.get('district_name', '')}作风效能建设周通报"
+                           f"（{week_in_words(r.week)}）", generated_at=r.generated_at,
+                           breaches=r.content["breaches"], late_units=len(r.content["late_units"]),
+                           pdf=f"/v1/public/bulletins/{r.week}.pdf", html=f"/v1/public/bulletins/{r.week}.html")
+            for r in rows]
+
+
+async def _published(session, week: str):
+    row = (await session.execute(select(_b.html, _b.pdf).where(_b.week == week).limit(1))).first()
+    if row is None:
+        raise ApiError(404, "not_found", "no bulletin for that week", "week")
+    return row
+
+
+@router.get("/public/bulletins/{week}.pdf", response_class=Response, tags=["public"],
+            summary="A week's bulletin as PDF, as published")
+async def public_bulletin_pdf(week: Annotated[str, Path(pattern=r"^20\d\d-W\d\d$")], session: ReadSession
+                              ) -> Response:
+    return Response((await _published(session, week)).pdf, media_type="application/pdf", headers={
+        "Content-Disposition": f'inline; filename="bulletin-{week}.pdf"', "Cache-Control": "public, max-age=300"})
+
+
+@router.get("/public/bulletins/{week}.html", response_class=HTMLResponse, tags=["public"],
+            summary="A week's bulletin as HTML, as published")
+async def public_bulletin_html(week: Annotated[str, Path(pattern=r"^20\d\d-W\d\d$")], session: ReadSession
+                               ) -> HTMLResponse:
+    return HTMLResponse((await _published(session, week)).html, headers={"Cache-Control": "public, max-age=300"})

@@ -125,6 +125,7 @@ class PublicCase(BaseModel):
     status_name: str
     status_name_en: str
     unit_name: str | None = Field(None, description="The unit that handles it (Chinese)")
+    unit_name_en: str | None = None
     reported_on: str | None = Field(description="Local date")
     completed_on: str | None
     response: str | None = Field(description="The unit's answer: its result or its explanation (numbers masked)")
@@ -145,7 +146,8 @@ def _public(r, names: Names) -> PublicCase:
                       category_name_en=names.category(r.category_code, "en"), street=r.street_id,
                       street_name=names.area(r.street_id), street_name_en=names.area(r.street_id, "en"),
                       status=status, status_name=zh, status_name_en=en,
-                      unit_name=names.unit(r.unit_id) if r.unit_id else None, reported_on=_day(r.reported_at),
+                      unit_name=names.unit(r.unit_id) if r.unit_id else None,
+                      unit_name_en=names.unit(r.unit_id, "en") if r.unit_id else None, reported_on=_day(r.reported_at),
                       completed_on=_day(r.completed_at),
                       response=mask_personal_text(r.response) if r.response else None)
 
