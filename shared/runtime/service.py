@@ -261,7 +261,7 @@ def serve(spec: ServiceSpec, settings: ServiceSettings, *, app_factory: str) -> 
     # launcher sends it to the whole process group, so every worker closes its doors.
     signal.signal(signal.SIGUSR1, signal.SIG_IGN)
     common = dict(host=settings.host, port=settings.port, log_config=None, timeout_graceful_shutdown=15,
-                  http=HeaderTimeoutProtocol)
+                  http=HeaderTimeoutProtocol, forwarded_allow_ips=settings.forwarded_allow_ips)
     if settings.workers > 1:
         uvicorn.run(app_factory, factory=True, workers=settings.workers, **common)
     else:

@@ -18,6 +18,9 @@ class ServiceSettings(BaseSettings):
     kafka_idempotence: bool = Field(True, description="Idempotent producer: on for Apache Kafka, off for Tansu")
     kafka_replication_factor: int = Field(1, ge=1, description="Replication factor of topics this service creates")
     host: str = Field("127.0.0.1", description="Address the HTTP server binds")
+    forwarded_allow_ips: str = Field("127.0.0.1", description="Addresses or networks (comma-separated) whose "
+                                     "`X-Forwarded-For` is believed: the console's and a proxy's in front, so that "
+                                     "limits count the resident, not them")
     port: int = Field(ge=1, le=65535, description="HTTP port")
     jwt_public_key: str = Field(description="PEM Ed25519 public key that verifies bearer tokens")
     jwt_issuer: str = Field("gridlink", description="Required `iss` claim")

@@ -71,7 +71,7 @@ class Owners:
                           files: dict | None = None) -> OwnerAnswer:
         """A public route asked for a resident (no token): the resident's address goes along as ``X-Forwarded-For``,
         so the owner's limits count the resident, not the console (the owner trusts the header only from the
-        addresses its ``FORWARDED_ALLOW_IPS`` names: the console's)."""
+        addresses its ``INTAKE_FORWARDED_ALLOW_IPS`` names: the console's)."""
         headers = {"Accept-Language": language, "X-Forwarded-For": resident_address}
         if idempotency_key:
             headers["Idempotency-Key"] = idempotency_key
