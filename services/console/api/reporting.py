@@ -141,7 +141,7 @@ async def report_send(request: Request) -> Response:
     JavaScript shows them as the resident types), they are shown first; then the tracking code."""
     lang = resident_language(request)
     form = await request.form()
-    given = {k: v for k, v in form.items() if isinstance(v, str) and len(v) <= 8000}
+    given = {k: v[:8001] for k, v in form.items() if isinstance(v, str)}  # longer: "too long", at its field
     if not csrf_matches(request.cookies.get(CSRF_COOKIE), given.get("csrf")):
         return await _form(request, ReportAnswers.of(given), status_code=403, refusal=refusal_words(
             "csrf_failed", "the page was stale: please try again", lang))
