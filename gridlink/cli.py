@@ -52,7 +52,9 @@ def up(demo: bool, demo_traffic: bool) -> None:
             click.echo(f"  demo accounts {', '.join(a['username'] for a in demo)} (each with the password "
                        f"{demo[0]['password']}; demo ground only)")
         click.echo(f"  data          {platform.config.data_dir}   (logs in {platform.logs})")
-        click.echo(f"  broker        {platform.bootstrap}")
+        kept = ("   (its data in the object store at " + platform.object_store.endpoint + ")" if platform.object_store
+                else "   (its data in memory)" if platform.broker else "")
+        click.echo(f"  broker        {platform.bootstrap}{kept}")
         if demo_traffic:
             _play_in_background(platform.config)
             click.echo("  demo traffic  residents reporting, units working, residents judging (gridlink simulate)")

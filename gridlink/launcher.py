@@ -1,4 +1,5 @@
-"""``gridlink up``: starts the database and broker (embedded unless configured), the four services, and stops them in order."""
+"""``gridlink up``: starts the database and broker (embedded unless configured; the embedded broker keeps its data in
+the embedded object store), the four services, and stops them in order."""
 
 from __future__ import annotations
 
@@ -15,9 +16,10 @@ from datetime import timedelta
 from pathlib import Path
 
 import asyncpg
+from aiokafka.errors import KafkaError
 from sqlalchemy.engine import make_url
 
-from gridlink.embedded import EmbeddedBroker, EmbeddedPostgres, spawn, stop_process
+from gridlink.embedded import EmbeddedBroker, EmbeddedObjectStore, EmbeddedPostgres, spawn, stop_process
 from gridlink.keys import ensure_keypair, ensure_secret
 from shared.auth import Role, issue_token
 from shared.messaging.kafka import ensure_topics
@@ -42,6 +44,10 @@ class PlatformConfig:
     kafka_replication_factor: int = 1
     postgres_port: int = 55432
     broker_port: int = 9092
+    #: Where the embedded broker keeps its data: ``object-store`` (SeaweedFS under the data directory: durable) or
+    #: ``memory`` (nothing survives a restart: for fast tests).
+    broker_storage: str = "object-store"
+    object_store_port: int = 8333
     ports: dict[str, int] = field(default_factory=lambda: dict(DEFAULT_PORTS))
     host: str = "127.0.0.1"
 
@@ -56,7 +62,15 @@ class PlatformConfig:
                    kafka_idempotence=None if idempotence is None else idempotence.lower() in ("1", "true", "yes"),
                    kafka_replication_factor=int(env.get("KAFKA_REPLICATION_FACTOR", 1)),
                    postgres_port=int(env.get("GRIDLINK_POSTGRES_PORT", 55432)),
-                   broker_port=int(env.get("GRIDLINK_BROKER_PORT", 9092)), ports=ports)
+                   broker_port=int(env.get("GRIDLINK_BROKER_PORT", 9092)),
+                   broker_storage=_storage(env.get("GRIDLINK_BROKER_STORAGE", "object-store")),
+                   object_store_port=int(env.get("GRIDLINK_OBJECT_STORE_PORT", 8333)), ports=ports)
+
+
+def _storage(name: str) -> str:
+    if name not in ("object-store", "memory"):
+        raise ValueError(f"GRIDLINK_BROKER_STORAGE is object-store or memory, not {name!r}")
+    return name
 
 
 def service_database_url(server_url: str, service: str) -> str:
@@ -81,6 +95,19 @@ async def create_databases(server_url: str) -> None:
         await create_database(server_url, f"gridlink_{service}")
 
 
+async def _topics_once_answering(bootstrap: str, replication_factor: int, *, timeout: float = 30.0) -> list[str]:
+    """The registry's topics made, once the broker answers (a broker on the object store may refuse its first
+    requests while the store settles)."""
+    deadline = time.monotonic() + timeout
+    while True:
+        try:
+            return await ensure_topics(bootstrap, replication_factor=replication_factor)
+        except KafkaError:
+            if time.monotonic() > deadline:
+                raise
+            await asyncio.sleep(0.5)
+
+
 def _readiness(host: str, port: int) -> dict | None:
     try:
         with urllib.request.urlopen(f"http://{host}:{port}/readyz", timeout=2) as response:
@@ -98,6 +125,7 @@ class Platform:
         self.logs = config.data_dir / "logs"
         self.postgres: EmbeddedPostgres | None = None
         self.broker: EmbeddedBroker | None = None
+        self.object_store: EmbeddedObjectStore | None = None
         self.services: dict[str, subprocess.Popen] = {}
         self.database_url = config.database_url
         self.bootstrap = config.kafka_bootstrap_servers
@@ -112,13 +140,20 @@ class Platform:
             self.postgres.start(log=self.logs / "postgres.log")
             self.database_url = self.postgres.url()
         if self.bootstrap is None:
-            self.broker = EmbeddedBroker(port=c.broker_port, host=c.host)
-            self.say(f"starting Tansu (embedded Kafka-protocol broker) on {c.host}:{c.broker_port}")
+            if c.broker_storage == "object-store":
+                self.object_store = EmbeddedObjectStore(
+                    c.data_dir / "objects", port=c.object_store_port, host=c.host, access_key="gridlink",
+                    secret_key=ensure_secret(c.data_dir, "object-store"))
+                self.say(f"starting SeaweedFS (embedded object store, S3) on {c.host}:{c.object_store_port}")
+                self.object_store.start(log=self.logs / "object-store.log")
+            self.broker = EmbeddedBroker(port=c.broker_port, host=c.host, store=self.object_store)
+            self.say(f"starting Tansu (embedded Kafka-protocol broker) on {c.host}:{c.broker_port}, its data "
+                     + ("in the object store" if self.broker.durable else "in memory (kept nothing across a restart)"))
             self.broker.start(log=self.logs / "broker.log")
             self.bootstrap = self.broker.bootstrap_servers
         idempotence = c.kafka_idempotence if c.kafka_idempotence is not None else self.broker is None
         asyncio.run(create_databases(self.database_url))
-        created = asyncio.run(ensure_topics(self.bootstrap, replication_factor=c.kafka_replication_factor))
+        created = asyncio.run(_topics_once_answering(self.bootstrap, c.kafka_replication_factor))
         self.say(f"topics: {len(created)} created" if created else "topics: present")
         private_key, public_key = ensure_keypair(c.data_dir)
         # Notification fetches the numbers of residents to text from intake (audited there) as a service; the
@@ -149,8 +184,8 @@ class Platform:
                 "HOST": c.host,
                 "JWT_PUBLIC_KEY": public_key,
                 "DEMO_DATA": str(c.demo_data).lower(),
-                # A new embedded broker has empty topics: whatever it lost is sent again from the outboxes.
-                "OUTBOX_REPLAY_HOURS": "72" if self.broker else "0",
+                # A new broker in memory has empty topics: whatever it lost is sent again from the outboxes.
+                "OUTBOX_REPLAY_HOURS": "72" if self.broker and not self.broker.durable else "0",
                 # The local footing shows its metrics to anyone on this machine; production asks a scraper's token.
                 "PUBLIC_METRICS": "true",
                 **own.get(name, {}),
@@ -183,7 +218,7 @@ class Platform:
 
     def running(self) -> bool:
         """Every service, and the embedded servers, still alive."""
-        embedded = [s.process for s in (self.postgres, self.broker) if s is not None]
+        embedded = [s.process for s in (self.postgres, self.object_store, self.broker) if s is not None]
         return all(p is not None and p.poll() is None for p in [*self.services.values(), *embedded])
 
     def drain(self, *, timeout: float = 30.0) -> bool:
@@ -216,6 +251,9 @@ class Platform:
         if self.broker:
             self.say("stopping the broker")
             self.broker.stop()
+        if self.object_store:
+            self.say("stopping the object store")
+            self.object_store.stop()
         if self.postgres:
             self.say("stopping PostgreSQL")
             self.postgres.stop()

@@ -4,6 +4,7 @@ browser the page tests drive (Debian's Chromium, one per test module)."""
 from __future__ import annotations
 
 import os
+import random
 import signal
 import subprocess
 import sys
@@ -16,7 +17,7 @@ import psutil
 import pytest
 from playwright.sync_api import Browser, Page, sync_playwright
 
-from gridlink.embedded import free_port
+from gridlink.embedded import free_port, port_is_free
 from tests.e2e.browsing import FLAGS, SHOTS, chromium_path, fonts
 
 SERVICES = ("intake", "dispatch", "supervision", "notification", "console")
@@ -78,6 +79,16 @@ class RunningPlatform:
             self.interrupt()
 
 
+def object_store_port() -> int:
+    """A port for the object store's S3 API whose companions (+1, +2, +1000, and each one's +10000 for gRPC) are
+    free too."""
+    while True:
+        port = random.randrange(20_000, 40_000)
+        if all(port_is_free("127.0.0.1", p + grpc) for p in (port, port + 1, port + 2, port + 1000)
+               for grpc in (0, 10_000)):
+            return port
+
+
 @pytest.fixture(scope="module")
 def platform(tmp_path_factory, request) -> RunningPlatform:
     base = tmp_path_factory.mktemp("platform")
@@ -85,6 +96,9 @@ def platform(tmp_path_factory, request) -> RunningPlatform:
     env = {k: v for k, v in os.environ.items() if not k.startswith(tuple(f"{s.upper()}_" for s in SERVICES))}
     env.update({"GRIDLINK_DATA_DIR": str(base / "data"), "GRIDLINK_POSTGRES_PORT": str(free_port()),
                 "GRIDLINK_BROKER_PORT": str(free_port()), **{f"{s.upper()}_PORT": str(p) for s, p in ports.items()},
+                # The broker in memory, for speed; the module that restarts the platform keeps it in the object
+                # store, as `gridlink up` does by default.
+                "GRIDLINK_BROKER_STORAGE": "memory", "GRIDLINK_OBJECT_STORE_PORT": str(object_store_port()),
                 # One loopback address for test receivers: every other internal address stays refused.
                 "NOTIFICATION_WEBHOOK_ALLOWED_NETWORKS": "127.0.0.2/32",
                 # Retries a test can wait for: three more attempts, a second apart (jittered).
