@@ -37,10 +37,15 @@ router = APIRouter(include_in_schema=False)
 Code = Annotated[str, PathParam(pattern=r"^[A-Za-z0-9-]{6,32}$")]
 
 
+async def _intake(request: Request, method: str, path: str, lang: str, **sent):
+    """Intake's public route, asked for the resident (their address forwarded, their language)."""
+    return await owners(request).call_public("intake", method, path, resident_address=client_address(request),
+                                             language=lang, **sent)
+
+
 async def categories_by_class(request: Request, lang: str) -> list[tuple[str, list[tuple[str, str]]]]:
     """The sub-items a report may be filed under, by class (intake's current tree), as a select's groups."""
-    answer = await owners(request).call_public("intake", "GET", "/v1/categories", resident_address=client_address(
-        request), language=lang)
+    answer = await _intake(request, "GET", "/v1/categories", lang)
     groups: dict[str, list[tuple[str, str]]] = {}
     for c in answer.body if answer.ok else []:
         group = c["class_name_en"] if lang == "en" and c.get("class_name_en") else c["class_name_zh"]
@@ -90,9 +95,8 @@ async def _upload(request: Request, photos: list[UploadFile], lang: str) -> tupl
     for photo in photos:
         if not photo.filename:
             continue  # the file input sent nothing
-        answer = await owners(request).call_public(
-            "intake", "POST", "/v1/photos", resident_address=client_address(request), language=lang,
-            files={"file": (photo.filename, await photo.read(), photo.content_type or "application/octet-stream")})
+        answer = await _intake(request, "POST", "/v1/photos", lang, files={
+            "file": (photo.filename, await photo.read(), photo.content_type or "application/octet-stream")})
         if not answer.ok:
             return ids, owner_refusal(answer, lang, field="photos")
         ids.append(answer.body["photo_id"])
@@ -105,8 +109,7 @@ async def point_of(request: Request, a: ReportAnswers, lang: str) -> tuple[float
         return a.point()
     if not a.address:
         return None
-    found = await owners(request).call_public("intake", "GET", "/v1/addresses", params={"q": a.address},
-                                              resident_address=client_address(request), language=lang)
+    found = await _intake(request, "GET", "/v1/addresses", lang, params={"q": a.address})
     return (found.body[0]["lat"], found.body[0]["lon"]) if found.ok and found.body else None
 
 
@@ -117,16 +120,14 @@ async def _nearby(request: Request, a: ReportAnswers, lang: str) -> list[dict]:
         return []
     category = a.category
     if not category:
-        suggested = await owners(request).call_public("intake", "POST", "/v1/classify", json={"text": a.description},
-                                                      resident_address=client_address(request), language=lang)
+        suggested = await _intake(request, "POST", "/v1/classify", lang, json={"text": a.description})
         category = suggested.body.get("category") if suggested.ok else None
     return await nearby_at(request, point, category, lang)
 
 
 async def nearby_at(request: Request, point: tuple[float, float], category: str | None, lang: str) -> list[dict]:
-    found = await owners(request).call_public(
-        "intake", "GET", "/v1/nearby", params={"lat": point[0], "lon": point[1], **(
-            {"category": category} if category else {})}, resident_address=client_address(request), language=lang)
+    found = await _intake(request, "GET", "/v1/nearby", lang, params={"lat": point[0], "lon": point[1], **(
+        {"category": category} if category else {})})
     if not found.ok:
         return []
     en = lang == "en"
@@ -165,9 +166,7 @@ async def report_send(request: Request) -> Response:
         nearby = await _nearby(request, answers, lang)
         if nearby:
             return await _form(request, answers, nearby=nearby, idempotency_key=key)
-    sent = await owners(request).call_public("intake", "POST", "/v1/reports", json=intake_body(answers),
-                                             resident_address=client_address(request), language=lang,
-                                             idempotency_key=key)
+    sent = await _intake(request, "POST", "/v1/reports", lang, json=intake_body(answers), idempotency_key=key)
     if not sent.ok:
         refusal = owner_refusal(sent, lang)
         at = FORM_FIELD.get(refusal.get("field") or "")
@@ -197,26 +196,21 @@ class TypedText(BaseModel):
 
 
 @router.post("/report/classify")
-async def suggest_category(request: Request, body: TypedText) -> JSONResponse:
-    """The sub-item the classifier reads in what was typed, with its name in the reader's language."""
+async def suggest_category(request: Request, body: TypedText, session: ReadSession) -> JSONResponse:
+    """The sub-item the classifier reads in what was typed, with its name in the reader's language (from the names
+    the console keeps: no second question to intake as the resident types)."""
     lang = resident_language(request)
-    answer = await owners(request).call_public("intake", "POST", "/v1/classify", json={"text": body.text},
-                                               resident_address=client_address(request), language=lang)
+    answer = await _intake(request, "POST", "/v1/classify", lang, json={"text": body.text})
     if not answer.ok or not answer.body.get("category"):
         return JSONResponse({"category": None}, status_code=200 if answer.ok else answer.status)
-    names = await _category_names(request, lang)
-    return JSONResponse({"category": answer.body["category"], "name": names.get(answer.body["category"], ""),
+    names = await kept_names(session)
+    return JSONResponse({"category": answer.body["category"], "name": names.category(answer.body["category"], lang),
                          "confidence": answer.body["confidence"]})
-
-
-async def _category_names(request: Request, lang: str) -> dict[str, str]:
-    return {code: name for _, items in await categories_by_class(request, lang) for code, name in items}
 
 
 @router.get("/report/addresses")
 async def suggest_addresses(request: Request, q: Annotated[str, Query(min_length=1, max_length=100)]) -> JSONResponse:
-    answer = await owners(request).call_public("intake", "GET", "/v1/addresses", params={"q": q},
-                                               resident_address=client_address(request))
+    answer = await _intake(request, "GET", "/v1/addresses", resident_language(request), params={"q": q})
     return JSONResponse(answer.body if answer.ok else [], status_code=200 if answer.ok else answer.status)
 
 
